@@ -1,0 +1,104 @@
+"""Coalition: a platform for the member organisations of a UPR coalition."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from coalition import config as settings
+from coalition.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+__version__ = "0.1.0"
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """templates/ and migrations/: inside the package when installed from a wheel, else at
+    the top of the source tree (editable install)."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def _select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    best = request.accept_languages.best_match(["en", "zh-Hant", "zh-TW", "zh-HK"])
+    return "zh_Hant" if best and best != "en" else "en"
+
+
+def create_app(config_override: dict[str, Any] | None = None) -> Flask:
+    """The application factory; `config_override` wins over the environment (tests, CLI)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(resource_dir("templates")),
+    )
+    app.config.update(settings.from_environment(app.instance_path))
+    if config_override:
+        app.config.update(config_override)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.pop("CLI_EPHEMERAL_SECRET", False) and not app.config.get("SECRET_KEY"):
+        # Maintenance commands (db upgrade, create-user) sign nothing that must outlive them.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    settings.finalise(app.config, app.instance_path)
+    settings.check(app.config)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore
+
+    from coalition import models  # noqa: F401  (registers every table on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    mail.init_app(app)
+    _init_login(app)
+
+    from coalition.core import web
+
+    web.init_app(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from coalition.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from coalition.accounts.services import load_user_for_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user_for_session)
+
+
+def _register_blueprints(app: Flask) -> None:
+    # One explicit list: a reader sees every part of the site here.
+    from coalition.accounts.views import bp as accounts_bp
+    from coalition.audit.views import bp as audit_bp
+    from coalition.core.views import bp as core_bp
+    from coalition.organisations.views import bp as organisations_bp
+
+    for blueprint in (core_bp, accounts_bp, organisations_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from coalition.access import can
+
+    app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["app_version"] = __version__

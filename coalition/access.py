@@ -1,0 +1,143 @@
+"""The one authorization policy.
+
+Every view names an action and the object it acts on; `can()` alone decides. The rules follow
+the access table of DESIGN.md. An unknown action is a programming error and refuses access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+from coalition.extensions import login_manager
+from coalition.organisations.models import MEMBER_ROLES, Organisation
+
+Rule = Callable[[Any, Any], bool]
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_coordinator(user: Any) -> bool:
+    return _signed_in(user) and user.coalition_role == "coordinator"
+
+
+def is_researcher(user: Any) -> bool:
+    return _signed_in(user) and user.coalition_role == "researcher"
+
+
+def role_in(user: Any, organisation: Organisation | None) -> str | None:
+    """The user's role in an active organisation, or None."""
+    if not _signed_in(user) or organisation is None or not organisation.active:
+        return None
+    membership = user.membership_in(organisation)
+    return membership.role if membership else None
+
+
+def has_role(user: Any, organisation: Organisation | None, least: str) -> bool:
+    role = role_in(user, organisation)
+    return role is not None and MEMBER_ROLES.index(role) >= MEMBER_ROLES.index(least)
+
+
+def is_coalition_member(user: Any) -> bool:
+    """Belongs to at least one active organisation: may read coalition-internal data."""
+    return _signed_in(user) and any(m.organisation.active for m in user.memberships)
+
+
+def is_steering_member(user: Any) -> bool:
+    return _signed_in(user) and any(
+        m.organisation.active and m.organisation.is_steering for m in user.memberships
+    )
+
+
+def _in_coalition(user: Any, _obj: Any = None) -> bool:
+    return is_coordinator(user) or is_researcher(user) or is_coalition_member(user)
+
+
+def _view_organisation(user: Any, org: Organisation) -> bool:
+    if is_coordinator(user):
+        return True
+    if not org.active:
+        return False
+    return _in_coalition(user)
+
+
+def _view_members(user: Any, org: Organisation) -> bool:
+    # Who works where is coalition-internal: members see it, researchers do not.
+    return is_coordinator(user) or (org.active and is_coalition_member(user))
+
+
+def _manage_members(user: Any, org: Organisation) -> bool:
+    return is_coordinator(user) or has_role(user, org, "org_admin")
+
+
+def _self_or_coordinator(user: Any, other: Any) -> bool:
+    return is_coordinator(user) or (_signed_in(user) and other is not None and user.id == other.id)
+
+
+RULES: dict[str, Rule] = {
+    "directory.view": _in_coalition,
+    "organisation.view": _view_organisation,
+    "organisation.view_members": _view_members,
+    "organisation.create": lambda user, _obj: is_coordinator(user),
+    "organisation.edit": lambda user, _obj: is_coordinator(user),
+    "organisation.manage_members": _manage_members,
+    "organisation.history": _manage_members,
+    "user.manage": lambda user, _obj: is_coordinator(user),
+    "user.history": _self_or_coordinator,
+    "audit.view_log": lambda user, _obj: is_coordinator(user),
+    "profile.edit": lambda user, _obj: _signed_in(user),
+}
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """May `user` do `action` on `obj`? Inactive and anonymous users fail every rule."""
+    rule = RULES.get(action)
+    if rule is None:
+        raise KeyError(f"no access rule for action {action!r}")
+    if not _signed_in(user):
+        return False
+    return bool(rule(user, obj))
+
+
+def authorize(action: str, obj: Any = None) -> None:
+    """Abort the request unless the current user may do `action` on `obj`."""
+    if can(current_user, action, obj):
+        return
+    if not current_user.is_authenticated:
+        # Anonymous visitors are sent to sign in and brought back afterwards.
+        abort(login_manager.unauthorized())
+    abort(403)
+
+
+def guard(action: str, load: Callable[..., Any] | None = None) -> Callable:
+    """View decorator: load the object (404), check `action` on it (403), then run the view.
+
+    With `load`, the view receives the loaded object as its first argument.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if load is None:
+                authorize(action)
+                return view(*args, **kwargs)
+            obj = load(**kwargs)
+            authorize(action, obj)
+            return view(obj, **kwargs)
+
+        wrapped.access_action = action  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as open to everyone, deliberately (the url_map test checks for a mark)."""
+    view.access_public = True  # type: ignore[attr-defined]
+    return view

@@ -1,0 +1,67 @@
+"""Sign-in, profile, password, invitation and user-administration forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from coalition.accounts.models import COALITION_ROLES, LOCALES
+from coalition.accounts.services import MIN_PASSWORD_LENGTH
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    locale = SelectField(_l("Language"), choices=list(LOCALES.items()))
+
+
+def _new_password(label: str = "New password") -> PasswordField:
+    return PasswordField(label, validators=[DataRequired(),
+                                            Length(min=MIN_PASSWORD_LENGTH, max=200)],
+                         description=f"At least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def _confirm(target: str) -> PasswordField:
+    return PasswordField("Repeat the password", validators=[
+        DataRequired(), EqualTo(target, message="The two passwords do not match.")])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = _new_password()
+    confirm = _confirm("new_password")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = _new_password()
+    confirm = _confirm("new_password")
+
+
+class AcceptInvitationForm(FlaskForm):
+    display_name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+    new_password = _new_password("Choose a password")
+    confirm = _confirm("new_password")
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    coalition_role = SelectField("Coalition role", choices=list(COALITION_ROLES.items()),
+                                 description="Coordinator: the secretariat, with every right. "
+                                             "Researcher: reads and exports tracker data.")
+    active = BooleanField("Active (may sign in)", default=True)
+
+
+class NewUserForm(UserForm):
+    new_password = PasswordField(
+        "Initial password", validators=[Length(max=200)],
+        description="Leave empty and send a password link instead.")

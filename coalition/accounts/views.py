@@ -1,0 +1,256 @@
+"""Sign-in, profile, invitations, password reset, and the coordinator's user pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from coalition.access import guard, public
+from coalition.accounts import services
+from coalition.accounts.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewUserForm,
+    PasswordForm,
+    ProfileForm,
+    ResetPasswordForm,
+    UserForm,
+)
+from coalition.accounts.models import COALITION_ROLES, User
+from coalition.audit.services import history_query
+from coalition.core.errors import ServiceError
+from coalition.core.forms import ActionForm, attach_error
+from coalition.core.pagination import paginate
+from coalition.core.safety import safe_next_url
+from coalition.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@public
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm(email=request.args.get("email", ""))
+    if form.validate_on_submit():
+        result = services.authenticate(form.email.data, form.password.data)
+        if result.user is not None:
+            login_user(result.user, remember=form.remember.data)
+            flash(f"Welcome, {result.user.display_name}.", "success")
+            return redirect(safe_next_url(request.args.get("next")) or url_for("core.home"))
+        form.form_errors.append(result.error)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout() -> Response:
+    form = ActionForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("You are signed out.", "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@guard("profile.edit")
+def profile() -> str | Response | tuple[str, int]:
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, form.display_name.data, form.locale.data)
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("accounts.profile"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("accounts/profile.html", form=form,
+                           password_form=PasswordForm(formdata=None)), status
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@guard("profile.edit")
+def change_password() -> str | Response | tuple[str, int]:
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data,
+                                     form.new_password.data)
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            # The new session version ended this session too; keep the person signed in.
+            login_user(current_user._get_current_object())
+            flash("Your password is changed. Other devices have been signed out.", "success")
+            return redirect(url_for("accounts.profile"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@public
+def forgot_password() -> str | Response | tuple[str, int]:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        if services.mail_configured():
+            user = services.get_by_email(form.email.data)
+            if user is not None and user.active:
+                token = services.password_reset_token(user)
+                services.send_mail(user.email, "Reset your Coalition password",
+                                   "email/password_reset.txt", user=user,
+                                   link=url_for("accounts.reset_password", token=token,
+                                                _external=True))
+            # The same answer whether or not the address has an account.
+            flash("If an account uses that address, a link to reset its password is on its "
+                  "way.", "info")
+        else:
+            flash("This coalition does not send email. Ask your coordinator for a password "
+                  "reset link.", "info")
+        return redirect(url_for("accounts.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    try:
+        user = services.reset_user_from_token(token)
+    except ServiceError as error:
+        return render_template("accounts/link_invalid.html", message=error.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.new_password.data)
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            flash("Your password is set. Sign in with it now.", "success")
+            return redirect(url_for("accounts.login", email=user.email))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/reset.html", form=form, user=user), status
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str) -> str | Response | tuple[str, int]:
+    try:
+        invitation = services.resolve_invitation(token)
+    except ServiceError as error:
+        return render_template("accounts/link_invalid.html", message=error.message), 400
+    existing = services.get_by_email(invitation.email)
+    form = ActionForm() if existing is not None else AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            data = {} if existing is not None else {
+                "display_name": form.display_name.data, "password": form.new_password.data}
+            user = services.accept_invitation(
+                token, current_user if current_user.is_authenticated else None, **data)
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            flash(f"You have joined {invitation.organisation.name}.", "success")
+            if existing is not None:
+                return redirect(url_for("organisations.show", slug=invitation.organisation.slug))
+            flash("Your account is ready: sign in with your new password.", "info")
+            return redirect(url_for("accounts.login", email=user.email,
+                                    next=url_for("organisations.show",
+                                                 slug=invitation.organisation.slug)))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation,
+                           existing=existing, token=token), status
+
+
+# --- coordinator: users -----------------------------------------------------------------------
+
+def _load_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@guard("user.manage")
+def users() -> str:
+    q = request.args.get("q", "")
+    role = request.args.get("role", "")
+    active = request.args.get("active", "")
+    page = paginate(services.users_query(q, role, active))
+    return render_template("accounts/users.html", page=page, q=q, role=role, active=active,
+                           roles=COALITION_ROLES)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@guard("user.manage")
+def new_user() -> str | Response | tuple[str, int]:
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                current_user, form.email.data, form.display_name.data,
+                form.new_password.data or None, form.coalition_role.data,
+                active=form.active.data)
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            flash(f"Account created for {user.email}.", "success")
+            return redirect(url_for("accounts.edit_user", user_id=user.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@guard("user.manage", load=_load_user)
+def edit_user(user: User, user_id: int) -> str | Response | tuple[str, int]:
+    form = UserForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_user(current_user, user, email=form.email.data,
+                                 display_name=form.display_name.data,
+                                 coalition_role=form.coalition_role.data,
+                                 active=form.active.data)
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            flash("The account is saved.", "success")
+            return redirect(url_for("accounts.edit_user", user_id=user.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/user_form.html", form=form, user=user,
+                           reset_form=ActionForm(formdata=None)), status
+
+
+@bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
+@guard("user.manage", load=_load_user)
+def user_reset_link(user: User, user_id: int) -> str | Response | tuple[str, int]:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = services.record_reset_link(current_user, user)
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    if services.mail_configured():
+        services.send_mail(user.email, "Set your Coalition password",
+                           "email/password_reset.txt", user=user, link=link)
+        flash(f"A password link was emailed to {user.email}.", "success")
+        return redirect(url_for("accounts.edit_user", user_id=user.id))
+    return render_template("accounts/reset_link.html", user=user, link=link)
+
+
+@bp.route("/users/<int:user_id>/history")
+@guard("user.history", load=_load_user)
+def user_history(user: User, user_id: int) -> str:
+    page = paginate(history_query("user", user.id))
+    return render_template("audit/history.html", page=page, subject=user.display_name,
+                           back=url_for("accounts.profile") if user.id == current_user.id
+                           else url_for("accounts.edit_user", user_id=user.id))

@@ -1,0 +1,46 @@
+"""The coordinator's audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, render_template, request
+
+from coalition.access import guard
+from coalition.audit import services
+from coalition.core.pagination import paginate
+from coalition.organisations.services import all_organisations
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _date_arg(name: str) -> tuple[dt.date | None, str | None]:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None, None
+    try:
+        return dt.date.fromisoformat(raw), None
+    except ValueError:
+        return None, f"{name.capitalize()}: use a date like 2026-11-23."
+
+
+@bp.route("")
+@guard("audit.view_log")
+def log() -> tuple[str, int]:
+    since, since_error = _date_arg("since")
+    until, until_error = _date_arg("until")
+    errors = [e for e in (since_error, until_error) if e]
+    filters = {
+        "action": request.args.get("action", ""),
+        "object_type": request.args.get("object_type", ""),
+        "organisation_id": request.args.get("organisation_id", type=int),
+        "actor_id": request.args.get("actor_id", type=int),
+    }
+    page = paginate(services.log_query(since=since, until=until, **filters))
+    return render_template(
+        "audit/log.html", page=page, filters=filters, errors=errors,
+        since=request.args.get("since", ""), until=request.args.get("until", ""),
+        actions=services.distinct_values("action"),
+        object_types=services.distinct_values("object_type"),
+        organisations=all_organisations(),
+    ), 400 if errors else 200

@@ -1,0 +1,114 @@
+"""The `coalition` command: a Flask CLI over create_app with the project's own commands."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from coalition.core.errors import ServiceError
+from coalition.extensions import db
+
+# Commands that serve requests must have a real SECRET_KEY (or be the demo).
+SERVING_COMMANDS = {"run"}
+
+
+def _command_name(argv: list[str]) -> str | None:
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def _factory(command: str | None) -> Any:
+    def factory() -> Flask:
+        from coalition import create_app
+
+        override: dict[str, Any] = {}
+        if command == "demo":
+            override["COALITION_DEMO"] = True
+        elif command not in SERVING_COMMANDS:
+            override["CLI_EPHEMERAL_SECRET"] = True
+        return create_app(override)
+
+    return factory
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    cli = FlaskGroup(create_app=_factory(_command_name(args)),
+                     help="Coalition: the UPR coalition platform.")
+    cli.main(args=args, prog_name="coalition")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(create_user_command)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Set up the database and demo data, then stop.")
+@with_appcontext
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Create or migrate the database, seed the demo coalition if empty, and serve it."""
+    from flask_migrate import upgrade
+
+    from coalition.demo.services import DEMO_PASSWORD, demo_accounts, seed_demo
+
+    click.echo(f"Database: {db.engine.url.render_as_string(hide_password=True)}")
+    upgrade()
+    created = seed_demo()
+    db.session.commit()
+    click.echo("Seeded the Hong Kong UPR Coalition demo." if created
+               else "Demo data already present; nothing seeded.")
+    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+    for role, email in demo_accounts():
+        click.echo(f"  {role:<42} {email}")
+    if no_serve:
+        return
+    click.echo(f"\nServing on http://{host}:{port}  (Ctrl+C to stop)")
+    # app.run() refuses to start inside a CLI command; serve with Werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", "display_name", default=None, help="Display name (default: the email).")
+@click.option("--org", "org_slug", default=None, help="Organisation slug to join.")
+@click.option("--role", default="viewer", show_default=True,
+              type=click.Choice(["viewer", "editor", "org_admin"]))
+@click.option("--coordinator", is_flag=True, help="Make this account a coalition coordinator.")
+@click.option("--researcher", is_flag=True, help="Make this account a researcher.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email: str, display_name: str | None, org_slug: str | None, role: str,
+                        coordinator: bool, researcher: bool, password_stdin: bool) -> None:
+    """Create an account (the first coordinator of a real deployment, for example)."""
+    from coalition.accounts.services import create_user
+    from coalition.organisations.services import add_member, get_by_slug
+
+    if coordinator and researcher:
+        raise click.UsageError("Choose --coordinator or --researcher, not both.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    coalition_role = "coordinator" if coordinator else "researcher" if researcher else "none"
+    try:
+        user = create_user(None, email, display_name or email.split("@")[0], password,
+                           coalition_role)
+        if org_slug:
+            org = get_by_slug(org_slug)
+            if org is None:
+                raise ServiceError(f"No organisation with slug {org_slug!r}.", "org")
+            add_member(None, org, user, role)
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    where = f" in {org_slug} as {role}" if org_slug else ""
+    click.echo(f"Created {user.email} ({coalition_role}){where}.")

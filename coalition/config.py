@@ -1,0 +1,92 @@
+"""Settings from the environment. Production refuses to start without a SECRET_KEY."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely."""
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    """Build the settings dict from environment variables."""
+    redis_url = os.environ.get("REDIS_URL")
+    demo = _bool("COALITION_DEMO")
+    debug = _bool("FLASK_DEBUG")
+    config: dict[str, Any] = {
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or "sqlite:///" + str(Path(instance_path) / "coalition.sqlite3"),
+        "COALITION_DEMO": demo,
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute"),
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_MINUTES": int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
+        "INVITATION_MAX_AGE_DAYS": int(os.environ.get("INVITATION_MAX_AGE_DAYS", "14")),
+        "PASSWORD_RESET_MAX_AGE_HOURS": int(os.environ.get("PASSWORD_RESET_MAX_AGE_HOURS", "2")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "coalition@localhost"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "FLASK_DEBUG": debug,
+        # How many proxies (load balancer, nginx) stand in front of gunicorn and set X-Forwarded-*.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ["en", "zh_Hant"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    return config
+
+
+def finalise(config: dict[str, Any], instance_path: str) -> None:
+    """Settings that follow from others, once overrides are applied."""
+    relaxed = bool(config.get("COALITION_DEMO") or config.get("FLASK_DEBUG")
+                   or config.get("TESTING"))
+    # Secure cookies everywhere except a local demo, development or test server on plain http.
+    config.setdefault("SESSION_COOKIE_SECURE", not relaxed)
+    config.setdefault("REMEMBER_COOKIE_SECURE", not relaxed)
+    if not config.get("SECRET_KEY") and config.get("COALITION_DEMO"):
+        config["SECRET_KEY"] = demo_secret_key(instance_path)
+
+
+def demo_secret_key(instance_path: str) -> str:
+    """A per-installation key for the local demo, kept in the instance folder."""
+    path = Path(instance_path) / "demo-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def check(config: dict[str, Any]) -> None:
+    """Fail fast on settings that would be unsafe in production."""
+    relaxed = config.get("FLASK_DEBUG") or config.get("TESTING")
+    if not config.get("SECRET_KEY") and not relaxed:
+        raise ConfigError(
+            "SECRET_KEY is not set. Set SECRET_KEY in the environment (for example "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`) or run `coalition demo`."
+        )

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: the home page, error pages, security headers, Markdown, time."""

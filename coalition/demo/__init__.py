@@ -1,0 +1,1 @@
+"""The demo coalition: the Hong Kong UPR Coalition."""

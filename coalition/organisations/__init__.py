@@ -1,0 +1,1 @@
+"""Member organisations of the coalition and people's memberships in them."""

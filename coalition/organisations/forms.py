@@ -1,0 +1,30 @@
+"""Organisation and membership forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField, URLField
+from wtforms.validators import URL, DataRequired, Length, Optional
+
+from coalition.organisations.models import MEMBER_ROLE_LABELS, ORG_KINDS
+
+ROLE_CHOICES = list(MEMBER_ROLE_LABELS.items())
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    short_name = StringField("Short name", validators=[Optional(), Length(max=50)])
+    slug = StringField("Address name (slug)", validators=[Optional(), Length(max=80)],
+                       description="Used in the page address; made from the name if empty.")
+    kind = SelectField("Kind", choices=list(ORG_KINDS.items()))
+    is_steering = BooleanField("Steering-committee member")
+    website = URLField("Website", validators=[Optional(), URL(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    active = BooleanField("Active", default=True)
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="viewer")
+
+
+class MemberRoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)

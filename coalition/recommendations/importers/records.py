@@ -1,0 +1,162 @@
+"""What every recommendation importer returns, whatever file it read.
+
+Importers only parse: they never touch the database. A service decides what to do with a
+ParseResult (preview it, refuse it because of errors, or write it all in one transaction), so the
+same parsers serve the web upload, the CLI and the tests.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "POSITIONS",
+    "ImportFormatError",
+    "ParseResult",
+    "ParsedRecommendation",
+    "Position",
+    "RowError",
+    "UnknownPositionError",
+    "find_territories",
+    "map_position",
+]
+
+Position = Literal["supported", "noted", "pending"]
+POSITIONS: tuple[Position, ...] = ("supported", "noted", "pending")
+
+
+class ImportFormatError(ValueError):
+    """The file as a whole is not something this importer reads; nothing in it was parsed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownPositionError(ValueError):
+    """A State's response words that map_position() does not know."""
+
+
+@dataclass(slots=True)
+class ParsedRecommendation:
+    """One recommendation as read from a file, before it becomes a model row."""
+
+    # Table row (OHCHR) or physical CSV line (UPR Info) where the recommendation starts, 1-based
+    # with the header counted, so a user can find it in Word or a text editor.
+    source_line: int
+    paragraph: str | None
+    text: str
+    recommending_states: list[str] = field(default_factory=list)
+    unresolved_states: list[str] = field(default_factory=list)
+    position: Position = "pending"
+    position_words: str = ""
+    position_source: str | None = None
+    themes: list[str] = field(default_factory=list)
+    sdgs: list[int] = field(default_factory=list)
+    affected_persons: list[str] = field(default_factory=list)
+    action_category: int | None = None
+    issues: list[str] = field(default_factory=list)
+    territories: list[str] = field(default_factory=list)
+    session: int | None = None
+    state_under_review: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A row that could not become (part of) a recommendation, and why."""
+
+    source_line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """Everything an importer made of one file.
+
+    Every data row ends up in exactly one place, so nothing is lost without a trace:
+    ``rows_total == len(records) + rows_merged + len(errors) + len(skipped)``.
+    """
+
+    records: list[ParsedRecommendation]
+    errors: list[RowError]
+    skipped: list[tuple[int, str]]
+    format: str
+    # Data rows read (header excluded).
+    rows_total: int = 0
+    # Rows folded into a recommendation created by an earlier row (UPR Info has one row per
+    # recommending State; OHCHR never merges).
+    rows_merged: int = 0
+    # Things a reviewer should see although nothing was lost (e.g. rows of one recommendation
+    # disagreeing on UPR Info's action category).
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    encoding: str | None = None
+    newline: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def rows_accounted(self) -> int:
+        return len(self.records) + self.rows_merged + len(self.errors) + len(self.skipped)
+
+
+# Keys are normalised by _position_key(). The State's own words are always kept beside the
+# mapped position, so "supported in part" is never flattened into plain "supported" for readers.
+_POSITION_WORDS: dict[str, Position] = {
+    "supported": "supported",
+    "accepted": "supported",
+    "supported in part": "supported",
+    "partially supported": "supported",
+    "supported partially": "supported",
+    "partially accepted": "supported",
+    "accepted in part": "supported",
+    "supported and already implemented": "supported",
+    "accepted and already implemented": "supported",
+    "supported already implemented": "supported",
+    "already implemented": "supported",
+    "noted": "noted",
+    "rejected": "noted",
+    "not accepted": "noted",
+    "not supported": "noted",
+    "pending": "pending",
+    "": "pending",
+    "no response": "pending",
+    "general response": "pending",
+}
+
+
+def _position_key(words: str) -> str:
+    text = unicodedata.normalize("NFKC", words).casefold()
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+def map_position(words: str | None) -> tuple[Position, str]:
+    """Map a State's response words to supported / noted / pending, keeping the words.
+
+    Raises UnknownPositionError for words not in the table: a wrong guess would misstate a
+    government's commitment, so a human must decide (and extend the table).
+    """
+    original = (words or "").strip()
+    position = _POSITION_WORDS.get(_position_key(original))
+    if position is None:
+        raise UnknownPositionError(f"unknown position {original!r}")
+    return position, original
+
+
+_TERRITORY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Hong Kong", re.compile(r"\bHong[\s\u00a0-]*Kong\b|\bHKSAR\b", re.IGNORECASE)),
+    ("Macao", re.compile(r"\bMaca[ou]\b|\bMSAR\b", re.IGNORECASE)),
+)
+
+
+def find_territories(text: str) -> list[str]:
+    """Territories reviewed as part of a State that the text names ("Hong Kong", "Macao").
+
+    China's review covers both SARs; coalitions track the recommendations that name them.
+    """
+    return [name for name, pattern in _TERRITORY_PATTERNS if pattern.search(text)]

@@ -1,0 +1,210 @@
+"""Fixtures: the app on SQLite (always) or PostgreSQL (TEST_DATABASE_URL), a clean database for
+every test, factories for organisations and users, and an `auth` helper that signs in through
+the real form."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import MetaData, text
+
+from coalition import create_app
+from coalition.extensions import db as _db
+
+PASSWORD = "correct-horse-battery"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                     r'name="csrf_token" value="([^"]+)"')
+
+
+def database_url(tmp_dir: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.exit("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set", returncode=3)
+    return f"sqlite:///{tmp_dir / 'test.sqlite3'}"
+
+
+def reset_database(app: Flask) -> None:
+    """Drop every table, then build the schema from the migrations, as production does."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        engine = _db.engine
+        meta = MetaData()
+        meta.reflect(bind=engine)
+        meta.drop_all(bind=engine)
+        upgrade()
+        engine.dispose()
+
+
+def base_config(url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "coalition.test",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return database_url(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def _schema(db_url: str) -> None:
+    reset_database(create_app(base_config(db_url)))
+
+
+@pytest.fixture
+def app(db_url: str, _schema: None) -> Iterator[Flask]:
+    app = create_app(base_config(db_url))
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        clear_tables()
+        _db.engine.dispose()  # each test's app has its own engine; close its connections
+
+
+def clear_tables() -> None:
+    """Empty every table (children first), so each test starts from a clean database."""
+    with _db.engine.begin() as conn:
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def db(app: Flask) -> Any:
+    return _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    """Sign in and out through the real forms (flaskr's AuthActions)."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def csrf(self, path: str = "/login") -> str:
+        response = self.client.get(path, follow_redirects=True)
+        return csrf_from(response.get_data(as_text=True))
+
+    def login(self, email: str, password: str = PASSWORD, remember: bool = False) -> Any:
+        token = self.csrf("/login")
+        data = {"email": email, "password": password, "csrf_token": token}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/login", data=data)
+
+    def logout(self) -> Any:
+        token = self.csrf("/profile")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """POST with a valid CSRF token of the signed-in session."""
+        token = self.csrf("/profile") if self._signed_in() else self.csrf("/login")
+        return self.client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+    def _signed_in(self) -> bool:
+        return self.client.get("/profile").status_code == 200
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_org(app: Flask) -> Callable[..., Any]:
+    from coalition.organisations.services import create_organisation
+
+    counter = iter(range(1, 10_000))
+
+    def make(name: str | None = None, **values: Any) -> Any:
+        n = next(counter)
+        org = create_organisation(None, name=name or f"Organisation {n}", **values)
+        _db.session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., Any]:
+    from coalition.accounts.services import create_user
+    from coalition.organisations.services import add_member
+
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, org: Any = None, role: str = "viewer",
+             coalition_role: str = "none", password: str = PASSWORD, active: bool = True,
+             name: str | None = None) -> Any:
+        n = next(counter)
+        user = create_user(None, email or f"user{n}@example.org", name or f"User {n}",
+                           password, coalition_role, active=active)
+        if org is not None:
+            add_member(None, org, user, role)
+        _db.session.commit()
+        return user
+
+    return make
+
+
+@dataclass
+class World:
+    """Two ordinary organisations, a steering one, and a person for every role."""
+
+    org: Any
+    other: Any
+    steering_org: Any
+    users: dict[str, Any]
+
+
+ROLES = ["anonymous", "researcher", "viewer", "editor", "org_admin", "other_viewer",
+         "other_editor", "other_admin", "steering", "coordinator", "no_org"]
+
+
+@pytest.fixture
+def world(make_org: Callable[..., Any], make_user: Callable[..., Any]) -> World:
+    org = make_org("Owning Organisation", short_name="OWN")
+    other = make_org("Other Organisation", short_name="OTH")
+    steering_org = make_org("Steering Organisation", short_name="STE", is_steering=True)
+    users = {
+        "researcher": make_user("researcher@example.org", coalition_role="researcher"),
+        "viewer": make_user("viewer@example.org", org, "viewer"),
+        "editor": make_user("editor@example.org", org, "editor"),
+        "org_admin": make_user("admin@example.org", org, "org_admin"),
+        "other_viewer": make_user("oviewer@example.org", other, "viewer"),
+        "other_editor": make_user("oeditor@example.org", other, "editor"),
+        "other_admin": make_user("oadmin@example.org", other, "org_admin"),
+        "steering": make_user("steering@example.org", steering_org, "editor"),
+        "coordinator": make_user("coordinator@example.org", coalition_role="coordinator"),
+        "no_org": make_user("loner@example.org"),
+    }
+    return World(org, other, steering_org, users)
