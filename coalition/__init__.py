@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coalition import config as settings
-from coalition.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from coalition.extensions import babel, csrf, db, login_manager, mail, migrate
 
 __version__ = "0.1.0"
 
@@ -58,7 +58,6 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     mail.init_app(app)
     _init_login(app)
@@ -67,6 +66,9 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
 
     web.init_app(app)
     _register_blueprints(app)
+    from coalition import ratelimit
+
+    ratelimit.init_app(app)
     _register_template_helpers(app)
 
     from coalition.cli import register_commands

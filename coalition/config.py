@@ -50,6 +50,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "FLASK_DEBUG": debug,
+        "SESSION_COOKIE_SECURE": None,  # decided in finalise(): secure unless demo/debug/test
+        "REMEMBER_COOKIE_SECURE": None,
         # How many proxies (load balancer, nginx) stand in front of gunicorn and set X-Forwarded-*.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "BABEL_DEFAULT_LOCALE": "en",
@@ -64,8 +66,9 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     relaxed = bool(config.get("COALITION_DEMO") or config.get("FLASK_DEBUG")
                    or config.get("TESTING"))
     # Secure cookies everywhere except a local demo, development or test server on plain http.
-    config.setdefault("SESSION_COOKIE_SECURE", not relaxed)
-    config.setdefault("REMEMBER_COOKIE_SECURE", not relaxed)
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if config.get(key) is None:
+            config[key] = not relaxed
     if not config.get("SECRET_KEY") and config.get("COALITION_DEMO"):
         config["SECRET_KEY"] = demo_secret_key(instance_path)
 

@@ -1,8 +1,6 @@
 """Flask extensions, created once here and bound to the app in create_app()."""
 
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -30,7 +28,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Storage is chosen in create_app from RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set).
-limiter = Limiter(key_func=get_remote_address)
+# Flask-Limiter is the one extension made per app (coalition.ratelimit): a Limiter keeps its
+# storage, prefix and on/off switch on itself, so one instance cannot serve two apps.
 babel = Babel()
 mail = Mail()

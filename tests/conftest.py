@@ -4,6 +4,7 @@ the real form."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -59,6 +60,18 @@ def base_config(url: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+class FreshContextClient(FlaskClient):
+    """Runs every request in its own app context, as a real server does.
+
+    The `app` fixture keeps an app context open for the test's own queries; without this, each
+    request would reuse it, sharing `g` (Flask-Login's cached user) and the database session
+    with the test and with earlier requests.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return database_url(tmp_path_factory.mktemp("db"))
@@ -72,6 +85,7 @@ def _schema(db_url: str) -> None:
 @pytest.fixture
 def app(db_url: str, _schema: None) -> Iterator[Flask]:
     app = create_app(base_config(db_url))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
         _db.session.remove()

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from coalition.accounts.models import COALITION_ROLES, LOCALES
 from coalition.accounts.services import MIN_PASSWORD_LENGTH
+from coalition.core.forms import choices
 
 
 class LoginForm(FlaskForm):
@@ -17,7 +18,7 @@ class LoginForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    locale = SelectField(_l("Language"), choices=list(LOCALES.items()))
+    locale = SelectField(_l("Language"), choices=choices(LOCALES))
 
 
 def _new_password(label: str = "New password") -> PasswordField:
@@ -55,7 +56,7 @@ class AcceptInvitationForm(FlaskForm):
 class UserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    coalition_role = SelectField("Coalition role", choices=list(COALITION_ROLES.items()),
+    coalition_role = SelectField("Coalition role", choices=choices(COALITION_ROLES),
                                  description="Coordinator: the secretariat, with every right. "
                                              "Researcher: reads and exports tracker data.")
     active = BooleanField("Active (may sign in)", default=True)

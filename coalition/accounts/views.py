@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -24,17 +24,12 @@ from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error
 from coalition.core.pagination import paginate
 from coalition.core.safety import safe_next_url
-from coalition.extensions import db, limiter
+from coalition.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 @public
 def login() -> str | Response:
     if current_user.is_authenticated:
@@ -98,7 +93,6 @@ def change_password() -> str | Response | tuple[str, int]:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 @public
 def forgot_password() -> str | Response | tuple[str, int]:
     form = ForgotPasswordForm()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 
 from coalition.core.errors import ServiceError
 
@@ -18,3 +21,8 @@ def attach_error(form: FlaskForm, error: ServiceError) -> None:
         field.errors = [*list(field.errors), error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def choices(options: Mapping[str, str]) -> list[SelectChoice]:
+    """Select options from a {value: label} mapping."""
+    return [SelectChoice(value, label) for value, label in options.items()]

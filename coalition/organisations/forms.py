@@ -4,9 +4,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
+from coalition.core.forms import choices
 from coalition.organisations.models import MEMBER_ROLE_LABELS, ORG_KINDS
 
-ROLE_CHOICES = list(MEMBER_ROLE_LABELS.items())
+ROLE_CHOICES = choices(MEMBER_ROLE_LABELS)
 
 
 class OrganisationForm(FlaskForm):
@@ -14,7 +15,7 @@ class OrganisationForm(FlaskForm):
     short_name = StringField("Short name", validators=[Optional(), Length(max=50)])
     slug = StringField("Address name (slug)", validators=[Optional(), Length(max=80)],
                        description="Used in the page address; made from the name if empty.")
-    kind = SelectField("Kind", choices=list(ORG_KINDS.items()))
+    kind = SelectField("Kind", choices=choices(ORG_KINDS))
     is_steering = BooleanField("Steering-committee member")
     website = URLField("Website", validators=[Optional(), URL(), Length(max=300)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])

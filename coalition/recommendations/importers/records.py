@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 __all__ = [
@@ -135,6 +136,8 @@ def _position_key(words: str) -> str:
     return " ".join(text.split())
 
 
+# Cached: a 100,000-row import repeats the same handful of words.
+@lru_cache(maxsize=256)
 def map_position(words: str | None) -> tuple[Position, str]:
     """Map a State's response words to supported / noted / pending, keeping the words.
 
@@ -154,9 +157,16 @@ _TERRITORY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+_TERRITORY_MARKERS = ("hong", "hksar", "maca", "msar")
+
+
 def find_territories(text: str) -> list[str]:
     """Territories reviewed as part of a State that the text names ("Hong Kong", "Macao").
 
     China's review covers both SARs; coalitions track the recommendations that name them.
     """
+    lowered = text.lower()
+    # A cheap substring test first: almost no text names a territory, and imports are large.
+    if not any(marker in lowered for marker in _TERRITORY_MARKERS):
+        return []
     return [name for name, pattern in _TERRITORY_PATTERNS if pattern.search(text)]

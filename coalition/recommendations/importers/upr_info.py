@@ -58,6 +58,7 @@ REQUIRED_COLUMNS = ("To", "Text", "From", "Response", "Action", "Issue", "Sessio
 
 _NUMERIC_ENTITY = re.compile(r"&#(?:(\d{1,7})|[xX]([0-9a-fA-F]{1,6}));")
 _NON_WORD = re.compile(r"[\W_]+")
+_LINE_WITH_HIGH_BYTES = re.compile(rb"[^\r\n\x80-\xff]*[\x80-\xff][^\r\n]*")
 _UNKNOWN_STATE = "(unknown)"
 
 # Scoring for the cp1252 / mac_roman decision (see detect_encoding). Both decode any byte
@@ -112,7 +113,7 @@ def detect_encoding(data: bytes) -> str:
     else:
         return "utf-8"
     # Only lines with high bytes matter, and scoring them alone keeps this fast on big files.
-    sample = b"\n".join(line for line in re.split(rb"[\r\n]+", data) if not line.isascii())
+    sample = b"\n".join(_LINE_WITH_HIGH_BYTES.findall(data))
     try:
         windows = sample.decode("cp1252")
     except UnicodeDecodeError:
@@ -127,7 +128,9 @@ def text_key(text: str) -> str:
     UPR Info's per-State rows of one recommendation differ in case, spacing and trailing
     punctuation ("OP-CAT" / "OP-CAT ."); only letters and digits are compared.
     """
-    return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _NON_WORD.sub("", text.casefold())
 
 
 def _unescape(value: str) -> str:

@@ -1,0 +1,226 @@
+"""Unit tests of the one policy, `coalition.access.can(user, action, obj)`.
+
+POLICY below is the access table of DESIGN.md written out for the roles of the `world` fixture:
+each row is an action on an object, and the set of roles that may do it. Every other role must
+be refused. The HTTP side of the same policy is tests/test_access_matrix.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask_login import AnonymousUserMixin
+
+from coalition.access import RULES, can
+from coalition.extensions import db
+from tests.conftest import ROLES
+
+# --- the policy table ---------------------------------------------------------------------------
+
+SIGNED_IN = frozenset(ROLES) - {"anonymous"}
+IN_COALITION = SIGNED_IN - {"no_org"}               # coordinator, researcher, members of an org
+MEMBERS = IN_COALITION - {"researcher"}             # coordinator and members of an active org
+COORDINATOR = frozenset({"coordinator"})
+NOBODY: frozenset[str] = frozenset()
+
+# Objects, by name: "org" is world.org (owned by viewer/editor/org_admin), "other" is world.other
+# (other_viewer/other_editor/other_admin), "steering_org" has the steering member as editor,
+# "dormant" is an inactive organisation, "self" is the acting user, "viewer_user" is the viewer's
+# account, None is no object.
+POLICY: list[tuple[str, str | None, frozenset[str]]] = [
+    # action                          object          who may
+    ("directory.view",                None,           IN_COALITION),
+    ("organisation.view",             "org",          IN_COALITION),
+    ("organisation.view",             "other",        IN_COALITION),
+    ("organisation.view",             "steering_org", IN_COALITION),
+    ("organisation.view",             "dormant",      COORDINATOR),
+    ("organisation.view_members",     "org",          MEMBERS),
+    ("organisation.view_members",     "other",        MEMBERS),
+    ("organisation.view_members",     "dormant",      COORDINATOR),
+    ("organisation.create",           None,           COORDINATOR),
+    ("organisation.edit",             "org",          COORDINATOR),
+    ("organisation.edit",             "dormant",      COORDINATOR),
+    ("organisation.manage_members",   "org",          COORDINATOR | {"org_admin"}),
+    ("organisation.manage_members",   "other",        COORDINATOR | {"other_admin"}),
+    ("organisation.manage_members",   "steering_org", COORDINATOR),
+    ("organisation.manage_members",   "dormant",      COORDINATOR),
+    ("organisation.manage_members",   None,           COORDINATOR),
+    ("organisation.history",          "org",          COORDINATOR | {"org_admin"}),
+    ("organisation.history",          "other",        COORDINATOR | {"other_admin"}),
+    ("organisation.history",          "dormant",      COORDINATOR),
+    ("user.manage",                   None,           COORDINATOR),
+    ("user.manage",                   "viewer_user",  COORDINATOR),
+    ("user.manage",                   "self",         COORDINATOR),
+    ("user.history",                  "self",         SIGNED_IN),
+    ("user.history",                  "viewer_user",  COORDINATOR | {"viewer"}),
+    ("user.history",                  None,           COORDINATOR),
+    ("audit.view_log",                None,           COORDINATOR),
+    ("profile.edit",                  None,           SIGNED_IN),
+]
+
+ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")
+        for action, target, allowed in POLICY]
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def dormant(world: Any, make_org: Any) -> Any:
+    return make_org("Dormant Organisation", short_name="DOR", active=False)
+
+
+def actor(world: Any, role: str) -> Any:
+    return AnonymousUserMixin() if role == "anonymous" else world.users[role]
+
+
+def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
+    return {
+        None: None,
+        "org": world.org,
+        "other": world.other,
+        "steering_org": world.steering_org,
+        "dormant": dormant,
+        "self": None if isinstance(user, AnonymousUserMixin) else user,
+        "viewer_user": world.users["viewer"],
+    }[target]
+
+
+def decisions(world: Any, dormant: Any, action: str, target: str | None) -> dict[str, bool]:
+    result = {}
+    for role in ROLES:
+        user = actor(world, role)
+        result[role] = can(user, action, target_of(world, dormant, target, user))
+    return result
+
+
+# --- the table, row by row ----------------------------------------------------------------------
+
+def test_the_table_covers_every_action() -> None:
+    assert {action for action, _, _ in POLICY} == set(RULES)
+
+
+@pytest.mark.parametrize(("action", "target", "allowed"), ROWS)
+def test_policy_row(world: Any, dormant: Any, action: str, target: str | None,
+                    allowed: frozenset[str]) -> None:
+    expected = {role: role in allowed for role in ROLES}
+    assert decisions(world, dormant, action, target) == expected
+
+
+def test_an_inactive_user_gets_nothing(world: Any, dormant: Any) -> None:
+    for user in world.users.values():
+        user.active = False
+    db.session.commit()
+    granted = [(role, action, target) for role in sorted(SIGNED_IN)
+               for action, target, _ in POLICY
+               if can(world.users[role], action,
+                      target_of(world, dormant, target, world.users[role]))]
+    assert granted == []
+
+
+def test_anonymous_gets_nothing(world: Any, dormant: Any) -> None:
+    user = AnonymousUserMixin()
+    granted = [(action, target) for action, target, _ in POLICY
+               if can(user, action, target_of(world, dormant, target, user))]
+    assert granted == []
+
+
+@pytest.mark.parametrize("user_role", ["anonymous", "coordinator", "viewer"])
+def test_an_unknown_action_raises(world: Any, user_role: str) -> None:
+    with pytest.raises(KeyError, match="organisation.veiw"):
+        can(actor(world, user_role), "organisation.veiw", world.org)
+
+
+# --- the cases the design calls out, by name ----------------------------------------------------
+
+def test_an_inactive_organisation_is_visible_only_to_the_coordinator(world: Any) -> None:
+    world.org.active = False
+    db.session.commit()
+    who = {role for role in ROLES if can(actor(world, role), "organisation.view", world.org)}
+    assert who == {"coordinator"}
+    # Its own admin no longer manages it, and its members no longer see who works there.
+    assert not can(world.users["org_admin"], "organisation.manage_members", world.org)
+    assert not can(world.users["org_admin"], "organisation.view_members", world.org)
+    assert can(world.users["coordinator"], "organisation.manage_members", world.org)
+
+
+def test_members_of_only_an_inactive_organisation_leave_the_coalition(world: Any) -> None:
+    world.org.active = False
+    db.session.commit()
+    for role in ("viewer", "editor", "org_admin"):
+        user = world.users[role]
+        assert not can(user, "directory.view")
+        assert not can(user, "organisation.view", world.other)
+        assert can(user, "profile.edit")
+    assert can(world.users["other_viewer"], "directory.view")
+
+
+def test_a_member_of_an_inactive_and_an_active_organisation_stays_in(world: Any,
+                                                                     make_user: Any) -> None:
+    from coalition.organisations.services import add_member
+
+    both = make_user("both@example.org", world.org, "org_admin")
+    add_member(None, world.other, both, "viewer")
+    world.org.active = False
+    db.session.commit()
+    assert can(both, "directory.view")
+    assert can(both, "organisation.view_members", world.other)
+    assert not can(both, "organisation.manage_members", world.org)
+    assert not can(both, "organisation.view", world.org)
+
+
+def test_org_admin_of_x_manages_x_but_not_y(world: Any) -> None:
+    admin = world.users["org_admin"]
+    assert can(admin, "organisation.manage_members", world.org)
+    assert can(admin, "organisation.history", world.org)
+    assert not can(admin, "organisation.manage_members", world.other)
+    assert not can(admin, "organisation.manage_members", world.steering_org)
+    assert not can(admin, "organisation.history", world.other)
+    assert not can(admin, "organisation.edit", world.org)
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor", "other_viewer", "other_editor",
+                                  "steering"])
+def test_viewers_and_editors_cannot_manage_members(world: Any, role: str) -> None:
+    user = world.users[role]
+    for org in (world.org, world.other, world.steering_org):
+        assert not can(user, "organisation.manage_members", org)
+        assert not can(user, "organisation.history", org)
+
+
+def test_a_steering_member_is_not_the_coordinator(world: Any) -> None:
+    steering = world.users["steering"]
+    for action, obj in [("organisation.create", None), ("organisation.edit", world.org),
+                        ("organisation.edit", world.steering_org), ("user.manage", None),
+                        ("audit.view_log", None),
+                        ("user.history", world.users["viewer"]),
+                        ("organisation.manage_members", world.steering_org)]:
+        assert not can(steering, action, obj), action
+    assert can(steering, "directory.view")
+    assert can(steering, "organisation.view_members", world.org)
+
+
+def test_a_researcher_sees_the_directory_and_pages_but_not_member_lists(world: Any) -> None:
+    researcher = world.users["researcher"]
+    assert can(researcher, "directory.view")
+    for org in (world.org, world.other, world.steering_org):
+        assert can(researcher, "organisation.view", org)
+        assert not can(researcher, "organisation.view_members", org)
+        assert not can(researcher, "organisation.manage_members", org)
+
+
+def test_a_person_in_no_organisation_sees_only_their_own_account(world: Any) -> None:
+    loner = world.users["no_org"]
+    assert can(loner, "profile.edit")
+    assert can(loner, "user.history", loner)
+    assert not can(loner, "directory.view")
+    assert not can(loner, "organisation.view", world.org)
+
+
+def test_an_inactive_coordinator_is_not_a_coordinator(world: Any) -> None:
+    coordinator = world.users["coordinator"]
+    coordinator.active = False
+    db.session.commit()
+    assert not can(coordinator, "user.manage")
+    assert not can(coordinator, "organisation.view", world.org)
+    assert not can(coordinator, "profile.edit")
