@@ -106,7 +106,7 @@ def test_expired_invitation_is_refused_and_nothing_changes(app, db, world):
 
 
 def test_tampered_and_revoked_invitations_are_refused(app, db, world):
-    invitation, token = services.create_invitation(None, world.org, "x@example.org", "viewer")
+    _, token = services.create_invitation(None, world.org, "x@example.org", "viewer")
     db.session.commit()
     client = app.test_client()
     assert client.get(f"/invitations/{token[:-3]}abc").status_code == 400
@@ -120,7 +120,7 @@ def test_tampered_and_revoked_invitations_are_refused(app, db, world):
 
 
 def test_org_admin_withdraws_an_invitation(db, world, auth):
-    invitation, token = services.create_invitation(None, world.org, "x@example.org", "viewer")
+    invitation, _ = services.create_invitation(None, world.org, "x@example.org", "viewer")
     db.session.commit()
     auth.login("admin@example.org")
     response = auth.post(
@@ -184,7 +184,7 @@ def smtp_server():
         def __init__(self) -> None:
             self.messages: list[tuple[str, list[str], str]] = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        async def handle_DATA(self, server, session, envelope):
             self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
                                   envelope.content.decode("utf-8", "replace")))
             return "250 Message accepted for delivery"
@@ -225,7 +225,7 @@ def test_invitation_is_sent_by_smtp(mail_app, smtp_server, db, world, auth):
                          {"email": "mailed@example.org", "role": "viewer"})
     assert response.status_code == 302
     assert len(inbox.messages) == 1
-    sender, recipients, raw = inbox.messages[0]
+    _, recipients, raw = inbox.messages[0]
     assert recipients == ["mailed@example.org"]
     body = body_of(raw)
     assert "Owning Organisation" in body
