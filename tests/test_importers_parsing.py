@@ -417,6 +417,16 @@ def test_merge_counting_and_positions() -> None:
     assert result.rows_total == 7 == result.rows_accounted
 
 
+def test_progress_is_reported() -> None:
+    lines = [
+        f"Chile,GRULAC,,Recommendation {n},Norway,WEOG,,Accepted,5,Other,1" for n in range(2500)
+    ]
+    seen: list[int] = []
+    result = upr_info.parse(_csv(*lines), progress=seen.append)
+    assert seen == [1000, 2000, 2500]
+    assert len(result.records) == 2500
+
+
 def test_upr_info_parses_paths_and_file_objects(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_bytes(UPR_INFO.read_bytes())

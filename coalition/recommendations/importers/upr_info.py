@@ -15,6 +15,7 @@ import io
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import IO
 
 from coalition.recommendations.importers.records import (
@@ -58,7 +59,7 @@ REQUIRED_COLUMNS = ("To", "Text", "From", "Response", "Action", "Issue", "Sessio
 
 _NUMERIC_ENTITY = re.compile(r"&#(?:(\d{1,7})|[xX]([0-9a-fA-F]{1,6}));")
 _NON_WORD = re.compile(r"[\W_]+")
-_LINE_WITH_HIGH_BYTES = re.compile(rb"[^\r\n\x80-\xff]*[\x80-\xff][^\r\n]*")
+_ASCII_NON_WORD = bytes(c for c in range(128) if not chr(c).isalnum())
 _UNKNOWN_STATE = "(unknown)"
 
 # Scoring for the cp1252 / mac_roman decision (see detect_encoding). Both decode any byte
@@ -93,6 +94,21 @@ def _plausibility(text: str) -> int:
     return score
 
 
+def _lines_with_high_bytes(data: bytes, limit: int = 1 << 16) -> bytes:
+    """Lines holding non-ASCII bytes, the only ones that tell code pages apart (up to limit)."""
+    lines = []
+    size = 0
+    for line in data.splitlines():
+        if not line.isascii():
+            lines.append(line)
+            size += len(line)
+            # A few dozen accented lines settle the question; scoring a whole file would not
+            # change the answer but would cost seconds on 100,000 rows.
+            if size >= limit:
+                break
+    return b"\n".join(lines)
+
+
 def detect_encoding(data: bytes) -> str:
     """Name the encoding of a UPR Info export.
 
@@ -113,7 +129,7 @@ def detect_encoding(data: bytes) -> str:
     else:
         return "utf-8"
     # Only lines with high bytes matter, and scoring them alone keeps this fast on big files.
-    sample = b"\n".join(_LINE_WITH_HIGH_BYTES.findall(data))
+    sample = _lines_with_high_bytes(data)
     try:
         windows = sample.decode("cp1252")
     except UnicodeDecodeError:
@@ -129,16 +145,25 @@ def text_key(text: str) -> str:
     punctuation ("OP-CAT" / "OP-CAT ."); only letters and digits are compared.
     """
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    return _NON_WORD.sub("", text.casefold())
+        text = unicodedata.normalize("NFKC", text).casefold()
+        if not text.isascii():
+            return _NON_WORD.sub("", text)
+    # bytes.translate is ten times faster than the regular expression, and almost every
+    # recommendation is ASCII; this runs once per row of 100,000-row imports.
+    return text.lower().encode("ascii").translate(None, _ASCII_NON_WORD).decode("ascii")
+
+
+def _entity(match: re.Match[str]) -> str:
+    code = int(match.group(1)) if match.group(1) else int(match.group(2), 16)
+    # Leave anything that is not a real character as it was rather than fail the row.
+    return chr(code) if 0 < code <= 0x10FFFF else match.group()
 
 
 def _unescape(value: str) -> str:
+    """Decode numeric character references: UPR Info writes "(" as "&#40;"."""
     if "&#" not in value:
         return value
-    return _NUMERIC_ENTITY.sub(
-        lambda m: chr(int(m.group(1))) if m.group(1) else chr(int(m.group(2), 16)), value
-    )
+    return _NUMERIC_ENTITY.sub(_entity, value)
 
 
 def _read_bytes(source: str | os.PathLike[str] | bytes | IO[bytes]) -> bytes:
@@ -164,8 +189,17 @@ def _header_index(header: list[str]) -> dict[str, int]:
     return {column: folded[column.casefold()] for column in REQUIRED_COLUMNS}
 
 
-def parse(source: str | os.PathLike[str] | bytes | IO[bytes]) -> ParseResult:
+PROGRESS_EVERY = 1000
+
+
+def parse(
+    source: str | os.PathLike[str] | bytes | IO[bytes],
+    progress: Callable[[int], None] | None = None,
+) -> ParseResult:
     """Parse a UPR Info CSV export from bytes, a binary file object or a path.
+
+    ``progress``, if given, is called with the number of data rows read every PROGRESS_EVERY
+    rows and once at the end, so a long import can report how far it has got.
 
     Raises ImportFormatError when the header lacks required columns. Every data row is then
     accounted for in the result: it creates a recommendation, is merged into one, is skipped
@@ -215,6 +249,8 @@ def parse(source: str | os.PathLike[str] | bytes | IO[bytes]) -> ParseResult:
         # A quoted cell may span lines; the record is reported at the line it starts on.
         start, line = line, reader.line_num + 1
         result.rows_total += 1
+        if progress is not None and result.rows_total % PROGRESS_EVERY == 0:
+            progress(result.rows_total)
         if not any(cell.strip() for cell in row):
             result.skipped.append((start, "blank line"))
             continue
@@ -309,4 +345,6 @@ def parse(source: str | os.PathLike[str] | bytes | IO[bytes]) -> ParseResult:
         groups[key] = record
         result.records.append(record)
 
+    if progress is not None:
+        progress(result.rows_total)
     return result
