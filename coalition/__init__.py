@@ -56,7 +56,10 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     from coalition import models  # noqa: F401  (registers every table on the metadata)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
+    from coalition.search.services import include_object
+
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True,
+                     include_object=include_object)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     mail.init_app(app)
@@ -94,13 +97,18 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.audit.views import bp as audit_bp
     from coalition.core.views import bp as core_bp
     from coalition.organisations.views import bp as organisations_bp
+    from coalition.recommendations.views import bp as recommendations_bp
+    from coalition.reviews.views import bp as reviews_bp
 
-    for blueprint in (core_bp, accounts_bp, organisations_bp, audit_bp):
+    for blueprint in (core_bp, accounts_bp, organisations_bp, reviews_bp, recommendations_bp,
+                      audit_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_template_helpers(app: Flask) -> None:
     from coalition.access import can
+    from coalition.core.markdown import render_markdown
 
     app.jinja_env.globals["can"] = can
+    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["app_version"] = __version__

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app, has_app_context
 from flask_login import current_user
 
 from coalition.extensions import login_manager
@@ -62,14 +62,14 @@ def _in_coalition(user: Any, _obj: Any = None) -> bool:
 def _view_organisation(user: Any, org: Organisation) -> bool:
     if is_coordinator(user):
         return True
-    if not org.active:
+    if org is None or not org.active:
         return False
     return _in_coalition(user)
 
 
 def _view_members(user: Any, org: Organisation) -> bool:
     # Who works where is coalition-internal: members see it, researchers do not.
-    return is_coordinator(user) or (org.active and is_coalition_member(user))
+    return is_coordinator(user) or (org is not None and org.active and is_coalition_member(user))
 
 
 def _manage_members(user: Any, org: Organisation) -> bool:
@@ -78,6 +78,28 @@ def _manage_members(user: Any, org: Organisation) -> bool:
 
 def _self_or_coordinator(user: Any, other: Any) -> bool:
     return is_coordinator(user) or (_signed_in(user) and other is not None and user.id == other.id)
+
+
+def _manage_tracker(user: Any, _obj: Any = None) -> bool:
+    # Reviews, recommendations, imports and the State's responses: the steering committee.
+    return is_coordinator(user) or is_steering_member(user)
+
+
+def _assess(user: Any, org: Organisation | None) -> bool:
+    """Record an assessment: for a given organisation, as its editor; with none given, as the
+    editor of at least one organisation."""
+    if is_coordinator(user):
+        return True
+    if org is not None:
+        return has_role(user, org, "editor")
+    return _signed_in(user) and any(
+        m.organisation.active and MEMBER_ROLES.index(m.role) >= MEMBER_ROLES.index("editor")
+        for m in user.memberships)
+
+
+def _view_import(user: Any, job: Any) -> bool:
+    return _manage_tracker(user) and (is_coordinator(user) or job is None
+                                      or job.created_by_id == user.id)
 
 
 RULES: dict[str, Rule] = {
@@ -92,7 +114,18 @@ RULES: dict[str, Rule] = {
     "user.history": _self_or_coordinator,
     "audit.view_log": lambda user, _obj: is_coordinator(user),
     "profile.edit": lambda user, _obj: _signed_in(user),
+    # The recommendation tracker
+    "tracker.view": _in_coalition,
+    "tracker.manage": _manage_tracker,
+    "tracker.import": _manage_tracker,
+    "import.view": _view_import,
+    "assessment.create": _assess,
+    "recommendation.history": lambda user, _obj: is_coordinator(user) or is_coalition_member(
+        user),
 }
+
+# Actions that anonymous visitors may take when the coalition opens them to the public.
+PUBLIC_WHEN_ENABLED = {"tracker.view": "PUBLIC_TRACKER"}
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
@@ -101,7 +134,8 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     if rule is None:
         raise KeyError(f"no access rule for action {action!r}")
     if not _signed_in(user):
-        return False
+        setting = PUBLIC_WHEN_ENABLED.get(action)
+        return bool(setting and has_app_context() and current_app.config.get(setting))
     return bool(rule(user, obj))
 
 

@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(import_command)
 
 
 @click.command("demo")
@@ -112,3 +113,53 @@ def create_user_command(email: str, display_name: str | None, org_slug: str | No
     db.session.commit()
     where = f" in {org_slug} as {role}" if org_slug else ""
     click.echo(f"Created {user.email} ({coalition_role}){where}.")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--review", "review_slug", default=None,
+              help="The review, as STATE-CYCLE (e.g. chn-3), for a matrix that does not name it.")
+@click.option("--dry-run", is_flag=True, help="Show what would change, and save nothing.")
+@with_appcontext
+def import_command(file: str, review_slug: str | None, dry_run: bool) -> None:
+    """Import recommendations from OHCHR's matrix (.docx) or a UPR Info export (.csv)."""
+    from pathlib import Path
+
+    from coalition.recommendations.services import import_file
+    from coalition.reviews.services import review_from_slug
+
+    review = None
+    if review_slug:
+        review = review_from_slug(review_slug)
+        if review is None:
+            raise click.ClickException(f"No review {review_slug!r}: create it first, or check "
+                                       "the State code and cycle (e.g. chn-3).")
+    data = Path(file).read_bytes()
+    with click.progressbar(length=1, label="Importing", show_pos=True) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        try:
+            report = import_file(None, Path(file).name, data, review, dry_run=dry_run,
+                                 progress=progress)
+        except ServiceError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from error
+        except BaseException:
+            db.session.rollback()
+            raise
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "Would create" if dry_run else "Created"
+    click.echo(f"{verb} {report.created}, updated {report.updated}, unchanged "
+               f"{report.unchanged}; {report.rows_total} rows read, {report.rows_merged} merged, "
+               f"{len(report.skipped)} skipped, {len(report.errors)} with errors.")
+    for line, reason in report.errors[:50]:
+        click.echo(f"  line {line}: {reason}", err=True)
+    if len(report.errors) > 50:
+        click.echo(f"  ... and {len(report.errors) - 50} more errors", err=True)
+    if dry_run:
+        click.echo("Dry run: nothing was saved.")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 
 from coalition import create_app
 from coalition.extensions import db as _db
@@ -40,9 +40,18 @@ def reset_database(app: Flask) -> None:
 
     with app.app_context():
         engine = _db.engine
-        meta = MetaData()
-        meta.reflect(bind=engine)
-        meta.drop_all(bind=engine)
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            else:
+                # The FTS5 table owns its shadow tables: drop it first, they go with it.
+                conn.execute(text("DROP TABLE IF EXISTS recommendation_fts"))
+                names = conn.execute(text(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'")).scalars().all()
+                for name in names:  # SQLite does not enforce foreign keys here: any order
+                    conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
         upgrade()
         engine.dispose()
 
@@ -94,13 +103,14 @@ def app(db_url: str, _schema: None) -> Iterator[Flask]:
 
 
 def clear_tables() -> None:
-    """Empty every table (children first), so each test starts from a clean database."""
+    """Empty every table, so each test starts from a clean database."""
     with _db.engine.begin() as conn:
-        for table in reversed(_db.metadata.sorted_tables):
-            conn.execute(table.delete())
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture

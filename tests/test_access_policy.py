@@ -7,6 +7,7 @@ be refused. The HTTP side of the same policy is tests/test_access_matrix.py.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,12 +23,15 @@ SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 IN_COALITION = SIGNED_IN - {"no_org"}               # coordinator, researcher, members of an org
 MEMBERS = IN_COALITION - {"researcher"}             # coordinator and members of an active org
 COORDINATOR = frozenset({"coordinator"})
+STEERING = COORDINATOR | {"steering"}              # the steering committee runs the tracker
+EDITORS = frozenset({"editor", "org_admin", "other_editor", "other_admin", "steering"})
 NOBODY: frozenset[str] = frozenset()
 
 # Objects, by name: "org" is world.org (owned by viewer/editor/org_admin), "other" is world.other
 # (other_viewer/other_editor/other_admin), "steering_org" has the steering member as editor,
 # "dormant" is an inactive organisation, "self" is the acting user, "viewer_user" is the viewer's
-# account, None is no object.
+# account, "steering_job"/"coordinator_job" an import started by the steering member or by the
+# coordinator, None is no object.
 POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     # action                          object          who may
     ("directory.view",                None,           IN_COALITION),
@@ -35,9 +39,11 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("organisation.view",             "other",        IN_COALITION),
     ("organisation.view",             "steering_org", IN_COALITION),
     ("organisation.view",             "dormant",      COORDINATOR),
+    ("organisation.view",             None,           COORDINATOR),
     ("organisation.view_members",     "org",          MEMBERS),
     ("organisation.view_members",     "other",        MEMBERS),
     ("organisation.view_members",     "dormant",      COORDINATOR),
+    ("organisation.view_members",     None,           COORDINATOR),
     ("organisation.create",           None,           COORDINATOR),
     ("organisation.edit",             "org",          COORDINATOR),
     ("organisation.edit",             "dormant",      COORDINATOR),
@@ -49,6 +55,7 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("organisation.history",          "org",          COORDINATOR | {"org_admin"}),
     ("organisation.history",          "other",        COORDINATOR | {"other_admin"}),
     ("organisation.history",          "dormant",      COORDINATOR),
+    ("organisation.history",          None,           COORDINATOR),
     ("user.manage",                   None,           COORDINATOR),
     ("user.manage",                   "viewer_user",  COORDINATOR),
     ("user.manage",                   "self",         COORDINATOR),
@@ -57,6 +64,19 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("user.history",                  None,           COORDINATOR),
     ("audit.view_log",                None,           COORDINATOR),
     ("profile.edit",                  None,           SIGNED_IN),
+    # The recommendation tracker (anonymous only when PUBLIC_TRACKER is on: tested below)
+    ("tracker.view",                  None,           IN_COALITION),
+    ("tracker.manage",                None,           STEERING),
+    ("tracker.import",                None,           STEERING),
+    ("import.view",                   None,           STEERING),
+    ("import.view",                   "steering_job", STEERING),
+    ("import.view",                   "coordinator_job", COORDINATOR),
+    ("assessment.create",             None,           COORDINATOR | EDITORS),
+    ("assessment.create",             "org",          COORDINATOR | {"editor", "org_admin"}),
+    ("assessment.create",             "other",        COORDINATOR | {"other_editor",
+                                                                     "other_admin"}),
+    ("assessment.create",             "dormant",      COORDINATOR),
+    ("recommendation.history",        None,           MEMBERS),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")
@@ -64,6 +84,11 @@ ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def private_tracker(app: Any) -> None:
+    app.config["PUBLIC_TRACKER"] = False  # whatever the environment says
+
 
 @pytest.fixture
 def dormant(world: Any, make_org: Any) -> Any:
@@ -83,6 +108,8 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "dormant": dormant,
         "self": None if isinstance(user, AnonymousUserMixin) else user,
         "viewer_user": world.users["viewer"],
+        "steering_job": SimpleNamespace(created_by_id=world.users["steering"].id),
+        "coordinator_job": SimpleNamespace(created_by_id=world.users["coordinator"].id),
     }[target]
 
 
@@ -107,6 +134,18 @@ def test_policy_row(world: Any, dormant: Any, action: str, target: str | None,
     assert decisions(world, dormant, action, target) == expected
 
 
+def test_can_answers_for_every_action_and_role_even_without_an_object(world: Any,
+                                                                     dormant: Any) -> None:
+    """The policy is total: no rule crashes on a missing object (None) or on its table's."""
+    for action in RULES:
+        targets = {None} | {target for a, target, _ in POLICY if a == action}
+        for target in targets:
+            for role in ROLES:
+                user = actor(world, role)
+                answer = can(user, action, target_of(world, dormant, target, user))
+                assert isinstance(answer, bool), (action, target, role)
+
+
 def test_an_inactive_user_gets_nothing(world: Any, dormant: Any) -> None:
     for user in world.users.values():
         user.active = False
@@ -125,9 +164,23 @@ def test_anonymous_gets_nothing(world: Any, dormant: Any) -> None:
     assert granted == []
 
 
+def test_a_public_tracker_opens_only_tracker_view_to_anonymous_and_inactive(
+        app: Any, world: Any, dormant: Any) -> None:
+    app.config["PUBLIC_TRACKER"] = True
+    inactive = world.users["no_org"]
+    inactive.active = False
+    db.session.commit()
+    for user in (AnonymousUserMixin(), inactive):
+        granted = {action for action, target, _ in POLICY
+                   if can(user, action, target_of(world, dormant, target, user))}
+        assert granted == {"tracker.view"}
+    assert can(world.users["researcher"], "tracker.view")
+    assert not can(world.users["researcher"], "tracker.manage")
+
+
 @pytest.mark.parametrize("user_role", ["anonymous", "coordinator", "viewer"])
 def test_an_unknown_action_raises(world: Any, user_role: str) -> None:
-    with pytest.raises(KeyError, match="organisation.veiw"):
+    with pytest.raises(KeyError, match=r"organisation\.veiw"):
         can(actor(world, user_role), "organisation.veiw", world.org)
 
 

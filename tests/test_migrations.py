@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 
 from coalition import create_app
 from coalition.extensions import db
+from coalition.search.services import include_object
 from tests.conftest import base_config, reset_database
 
 
@@ -16,7 +17,8 @@ def test_upgrade_from_empty_matches_the_models(db_url):
     with app.app_context():
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={
-                "compare_type": True, "render_as_batch": True})
+                "compare_type": True, "render_as_batch": True,
+                "include_object": include_object})
             diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert diff == [], f"models and migrations differ; run `coalition db migrate`: {diff}"

@@ -13,7 +13,6 @@ from flask import Flask
 
 from coalition import create_app
 from coalition.access import RULES, guard, public
-
 from tests.conftest import base_config
 
 # Deliberately open to everyone. Adding to this list is a security decision: review it.

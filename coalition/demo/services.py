@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 
 from coalition.accounts.models import User
@@ -65,6 +67,11 @@ def demo_accounts() -> list[tuple[str, str]]:
 
 def seed_demo() -> bool:
     """Seed the demo coalition into an empty database; returns whether anything was seeded."""
+    seeded = _seed_coalition()
+    return _seed_tracker() or seeded
+
+
+def _seed_coalition() -> bool:
     if db.session.execute(select(func.count(User.id))).scalar_one():
         return False
     orgs: dict[str, Organisation] = {}
@@ -78,5 +85,65 @@ def seed_demo() -> bool:
         user = create_user(None, email, name, DEMO_PASSWORD, coalition_role)
         if org_short:
             add_member(None, orgs[org_short], user, role)
+    db.session.flush()
+    return True
+
+
+MATRIX = "China-UPR3-2018-A-HRC-40-6-matrix.docx"
+
+# Illustrative follow-up on the Hong Kong recommendations, marked as demo data wherever shown:
+# (paragraph, organisation short name, status, date, evidence).
+DEMO_ASSESSMENTS = [
+    ("28.343", "JCHK", "not_implemented", date(2020, 9, 1),
+     "*Demo data.* Civil society reports that the rights listed have been **further "
+     "restricted** since the review. See the coalition's mid-term assessment."),
+    ("28.343", "HKW", "regressed", date(2021, 11, 5),
+     "*Demo data.* Assessment at the mid-term point: laws adopted since 2020 go against "
+     "this recommendation."),
+    ("28.344", "PEN HK", "regressed", date(2021, 11, 5),
+     "*Demo data.* Press freedom indicators declined over the period."),
+    ("28.345", "Unison", "partially", date(2021, 6, 30),
+     "*Demo data.* Some training took place; no independent evaluation."),
+    ("28.346", "DCV", "unclear", date(2021, 6, 30),
+     "*Demo data.* No public information on the legislative process was found."),
+]
+DEMO_RESPONSES = [
+    ("28.344", "legco", "supported", date(2021, 3, 17),
+     "*Demo data.* The Government considers the existing framework sufficient.",
+     "Demo data: illustrative Legislative Council answer"),
+]
+
+
+def _seed_tracker() -> bool:
+    """China's 2018 review from the real OHCHR matrix shipped with the package, with some
+    illustrative responses and assessments on the Hong Kong recommendations."""
+    from importlib import resources
+
+    from coalition.organisations.models import Organisation
+    from coalition.recommendations.models import Recommendation
+    from coalition.recommendations.services import add_assessment, add_response, import_file
+    from coalition.reviews.services import create_review, get_review
+
+    if get_review("CHN", 3) is not None:
+        return False
+    review = create_review(None, "CHN", 3, session=31, review_date=date(2018, 11, 6),
+                           report_symbol="A/HRC/40/6", responses_symbol="A/HRC/40/6/Add.1",
+                           midterm_due=date(2021, 3, 31))
+    data = resources.files("coalition.demo").joinpath("data", MATRIX).read_bytes()
+    import_file(None, MATRIX, data, review)
+    orgs = {o.short_name: o for o in db.session.scalars(select(Organisation))}
+    coordinator = db.session.scalars(select(User).where(
+        User.coalition_role == "coordinator").order_by(User.id)).first()
+
+    def rec(paragraph: str) -> Recommendation:
+        return db.session.scalars(select(Recommendation).where(
+            Recommendation.review_id == review.id,
+            Recommendation.paragraph == paragraph)).one()
+
+    for paragraph, kind, position, when, words, source in DEMO_RESPONSES:
+        add_response(coordinator, rec(paragraph), kind, position, when, words, source)
+    for paragraph, org_short, status, when, evidence in DEMO_ASSESSMENTS:
+        if org_short in orgs:
+            add_assessment(coordinator, rec(paragraph), orgs[org_short], status, when, evidence)
     db.session.flush()
     return True

@@ -17,3 +17,29 @@ document.addEventListener("click", (event) => {
     });
   }
 });
+
+// Import progress: poll the job's status and reload the page when it has moved on.
+(() => {
+  const box = document.getElementById("import-progress");
+  if (!box) return;
+  const bar = document.getElementById("import-bar");
+  const count = document.getElementById("import-count");
+  const poll = () => {
+    fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((response) => response.json())
+      .then((job) => {
+        if (job.status !== "previewing" && job.status !== "importing") {
+          window.location.reload();
+          return;
+        }
+        if (job.total) {
+          bar.max = job.total;
+          bar.value = job.done;
+          count.textContent = `${job.done} of ${job.total} recommendations`;
+        }
+        window.setTimeout(poll, 1000);
+      })
+      .catch(() => window.setTimeout(poll, 3000));
+  };
+  window.setTimeout(poll, 500);
+})();

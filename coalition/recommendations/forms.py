@@ -1,0 +1,67 @@
+"""Tracker forms: import, responses, assessments, territories."""
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+
+from coalition.core.forms import choices
+from coalition.recommendations.models import (
+    IMPLEMENTATION_STATUSES,
+    POSITIONS,
+    RESPONSE_KINDS,
+    TERRITORIES,
+)
+
+
+def not_in_future(form: FlaskForm, field: DateField) -> None:
+    if field.data and field.data > date.today():
+        raise ValidationError("The date cannot be in the future.")
+
+
+class ImportForm(FlaskForm):
+    file = FileField("File", validators=[FileRequired("Choose a file to import.")],
+                     description="OHCHR's matrix of recommendations (.docx) or a UPR Info "
+                                 "database export (.csv).")
+    review = SelectField("Review", validators=[Optional()],
+                         description="Required for an OHCHR matrix that does not name its "
+                                     "review; a UPR Info export names its own.")
+
+
+class ResponseForm(FlaskForm):
+    kind = SelectField("Kind of statement", choices=choices(RESPONSE_KINDS))
+    responded_on = DateField("Date", validators=[DataRequired(), not_in_future])
+    position = SelectField("Position", choices=choices(POSITIONS))
+    words = TextAreaField("The State's words", validators=[Optional(), Length(max=5000)])
+    source = StringField("Source document", validators=[Optional(), Length(max=300)],
+                         description="A symbol or title, e.g. A/HRC/40/6/Add.1 or LegCo paper.")
+    url = URLField("Link", validators=[Optional(), URL(), Length(max=500)])
+
+
+class AssessmentForm(FlaskForm):
+    organisation = SelectField("On behalf of", coerce=int)
+    status = SelectField("Implementation status", choices=choices(IMPLEMENTATION_STATUSES))
+    assessed_on = DateField("Assessed on", validators=[DataRequired(), not_in_future],
+                            default=date.today)
+    evidence = TextAreaField("Evidence (Markdown)", validators=[Optional(), Length(max=50_000)])
+    source_links = TextAreaField("Source links, one per line",
+                                 validators=[Optional(), Length(max=5000)])
+
+    def validate_source_links(self, field: TextAreaField) -> None:
+        for line in (field.data or "").splitlines():
+            line = line.strip()
+            if line and not line.startswith(("http://", "https://")):
+                raise ValidationError(f"Not a web link: {line[:80]}")
+
+
+class TerritoryForm(FlaskForm):
+    territories = SelectMultipleField("Territories", choices=choices({t: t for t in TERRITORIES}))

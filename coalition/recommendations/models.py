@@ -1,0 +1,273 @@
+"""Recommendations, the State's responses over time, and organisations' assessments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coalition.core.time import utcnow
+from coalition.core.types import UTCDateTime
+from coalition.extensions import db
+from coalition.reviews.models import AffectedGroup, Review, Sdg, State, Theme
+
+if TYPE_CHECKING:
+    from coalition.accounts.models import User
+    from coalition.organisations.models import Organisation
+
+POSITIONS = {"supported": "Supported", "noted": "Noted", "pending": "Pending"}
+RESPONSE_KINDS = {
+    "addendum": "Addendum to the Working Group report",
+    "midterm": "Mid-term report",
+    "treaty_body": "Treaty-body report",
+    "legco": "Legislative Council answer",
+    "press_release": "Press release",
+    "other": "Other statement",
+}
+IMPLEMENTATION_STATUSES = {
+    "not_implemented": "Not implemented",
+    "partially": "Partially implemented",
+    "fully": "Fully implemented",
+    "regressed": "Regressed",
+    "unclear": "Unclear",
+}
+TERRITORIES = ("Hong Kong", "Macao")
+
+
+def _in(values: object) -> str:
+    return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
+
+
+recommending_state = Table(
+    "recommendation_state",
+    db.metadata,
+    Column(
+        "recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("state_id", ForeignKey("state.id"), primary_key=True, index=True),
+)
+recommendation_theme = Table(
+    "recommendation_theme",
+    db.metadata,
+    Column(
+        "recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("theme_id", ForeignKey("theme.id"), primary_key=True, index=True),
+)
+recommendation_sdg = Table(
+    "recommendation_sdg",
+    db.metadata,
+    Column(
+        "recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("sdg_number", ForeignKey("sdg.number"), primary_key=True, index=True),
+)
+recommendation_affected = Table(
+    "recommendation_affected",
+    db.metadata,
+    Column(
+        "recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("affected_group_id", ForeignKey("affected_group.id"), primary_key=True, index=True),
+)
+
+
+class RecommendationTerritory(db.Model):
+    """A territory the recommendation names (Hong Kong, Macao): set by import, editable."""
+
+    __tablename__ = "recommendation_territory"
+
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
+    )
+    territory: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class Recommendation(db.Model):
+    __tablename__ = "recommendation"
+    __table_args__ = (
+        UniqueConstraint("review_id", "paragraph", name="uq_recommendation_review_paragraph"),
+        Index("ix_recommendation_review_text_key", "review_id", "text_key"),
+        CheckConstraint(f"position IN ({_in(POSITIONS)})", name="position"),
+        CheckConstraint("action_category BETWEEN 1 AND 5", name="action_category"),
+        CheckConstraint(f"latest_status IN ({_in(IMPLEMENTATION_STATUSES)})", name="latest_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"), index=True)
+    # OHCHR's paragraph number ("28.343"); UPR Info's export has none.
+    paragraph: Mapped[str | None] = mapped_column(String(20))
+    # Numeric sort key of the paragraph: 28.9 before 28.10.
+    paragraph_sort: Mapped[int | None] = mapped_column(Integer, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    # Identity of a recommendation without a paragraph number (UPR Info): normalised text.
+    text_key: Mapped[str] = mapped_column(String(64))
+    action_category: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The State's current position; the responses below are its history.
+    position: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    position_words: Mapped[str] = mapped_column(String(200), default="")
+    position_source: Mapped[str | None] = mapped_column(String(200))
+    repeated_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="SET NULL")
+    )
+    # Denormalised from the latest assessment, so the tracker filters and sorts on it cheaply.
+    latest_assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment.id", ondelete="SET NULL", use_alter=True)
+    )
+    latest_status: Mapped[str | None] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    review: Mapped[Review] = relationship()
+    recommending_states: Mapped[list[State]] = relationship(
+        secondary=recommending_state, order_by=State.name
+    )
+    themes: Mapped[list[Theme]] = relationship(secondary=recommendation_theme, order_by=Theme.code)
+    sdgs: Mapped[list[Sdg]] = relationship(secondary=recommendation_sdg, order_by=Sdg.number)
+    affected_groups: Mapped[list[AffectedGroup]] = relationship(
+        secondary=recommendation_affected, order_by=AffectedGroup.name
+    )
+    territory_rows: Mapped[list[RecommendationTerritory]] = relationship(
+        cascade="all, delete-orphan", order_by=RecommendationTerritory.territory
+    )
+    repeated_from: Mapped[Recommendation | None] = relationship(
+        remote_side=[id], foreign_keys=[repeated_from_id]
+    )
+    latest_assessment: Mapped[Assessment | None] = relationship(
+        foreign_keys=[latest_assessment_id], post_update=True
+    )
+
+    @property
+    def territories(self) -> list[str]:
+        return [row.territory for row in self.territory_rows]
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.paragraph or '#' + str(self.id)} {self.text[:80]}"
+
+    @property
+    def position_label(self) -> str:
+        return POSITIONS[self.position]
+
+    @property
+    def states_label(self) -> str:
+        return ", ".join(s.name for s in self.recommending_states)
+
+
+class Response(db.Model):
+    """A government statement on a recommendation at a date, with its source."""
+
+    __tablename__ = "response"
+    __table_args__ = (
+        CheckConstraint(f"position IN ({_in(POSITIONS)})", name="position"),
+        CheckConstraint(f"kind IN ({_in(RESPONSE_KINDS)})", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    responded_on: Mapped[date | None] = mapped_column(Date)
+    position: Mapped[str] = mapped_column(String(20))
+    words: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str | None] = mapped_column(String(500))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recommendation: Mapped[Recommendation] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return RESPONSE_KINDS[self.kind]
+
+    @property
+    def position_label(self) -> str:
+        return POSITIONS[self.position]
+
+
+class Assessment(db.Model):
+    """An organisation's assessment of how far a recommendation is implemented, at a date."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(IMPLEMENTATION_STATUSES)})", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    source_links: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recommendation: Mapped[Recommendation] = relationship(foreign_keys=[recommendation_id])
+    organisation: Mapped[Organisation] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return IMPLEMENTATION_STATUSES[self.status]
+
+    @property
+    def links(self) -> list[str]:
+        return [line.strip() for line in self.source_links.splitlines() if line.strip()]
+
+
+IMPORT_STATUSES = ("previewing", "previewed", "importing", "done", "failed")
+
+
+class ImportJob(db.Model):
+    """An uploaded recommendations file on its way through preview and import.
+
+    The work runs outside the request (a large file takes longer than a request may), and the
+    row lets any worker show its progress and report.
+    """
+
+    __tablename__ = "import_job"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(IMPORT_STATUSES)})", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("review.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="previewing")
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    review: Mapped[Review | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def audit_label(self) -> str:
+        return self.filename

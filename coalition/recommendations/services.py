@@ -1,0 +1,514 @@
+"""What the tracker does: import recommendations, record responses and assessments.
+
+Every write is audited. An import is one transaction: the caller commits or rolls back the
+whole file (a dry run always rolls back), so a fatal error leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from coalition.audit import diff, record
+from coalition.core.errors import ServiceError
+from coalition.core.time import utcnow
+from coalition.extensions import db
+from coalition.recommendations.importers import detect_format, ohchr_matrix, upr_info
+from coalition.recommendations.importers.records import (
+    ImportFormatError,
+    ParsedRecommendation,
+    ParseResult,
+)
+from coalition.recommendations.importers.upr_info import text_key as normalised_text
+from coalition.recommendations.models import (
+    IMPLEMENTATION_STATUSES,
+    POSITIONS,
+    RESPONSE_KINDS,
+    TERRITORIES,
+    Assessment,
+    Recommendation,
+    RecommendationTerritory,
+    Response,
+    recommendation_affected,
+    recommendation_sdg,
+    recommendation_theme,
+    recommending_state,
+)
+from coalition.reviews import reference
+from coalition.reviews.models import AffectedGroup, Review, State, Theme
+from coalition.reviews.services import affected_group_ids, ensure_reference_data, get_review
+
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 2000
+MAX_CHANGES_LISTED = 500
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do), row by row where it matters."""
+
+    filename: str
+    format: str
+    dry_run: bool
+    rows_total: int = 0
+    rows_merged: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[str] = field(default_factory=list)
+    encoding: str | None = None
+
+    @property
+    def recommendations(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportReport:
+        data = dict(data)
+        for key in ("errors", "skipped", "warnings"):
+            data[key] = [tuple(item) for item in data.get(key, [])]
+        return cls(**data)
+
+
+def parse_file(filename: str, data: bytes) -> ParseResult:
+    """Pick the importer from the file's content and parse it; ServiceError if unreadable."""
+    try:
+        fmt = detect_format(filename, data[:8192])
+        parser = ohchr_matrix if fmt == "ohchr_matrix" else upr_info
+        return parser.parse(data)
+    except ImportFormatError as exc:
+        raise ServiceError(exc.message, "file") from exc
+
+
+def text_key(text: str) -> str:
+    """A fixed-size identity for a recommendation's text (UPR Info rows have no paragraph)."""
+    return hashlib.sha256(normalised_text(text).encode()).hexdigest()
+
+
+def paragraph_sort_key(paragraph: str | None) -> int | None:
+    """28.9 -> 28_0009, 28.10 -> 28_0010: numeric order of OHCHR paragraph numbers."""
+    if not paragraph:
+        return None
+    numbers = [int(n) for n in re.findall(r"\d+", paragraph)[:2]]
+    if not numbers:
+        return None
+    major, minor = numbers[0], numbers[1] if len(numbers) > 1 else 0
+    return major * 100_000 + minor
+
+
+class _Importer:
+    """Writes one parsed file; set-based so that 100,000 rows stay fast."""
+
+    def __init__(self, actor: Any, result: ParseResult, report: ImportReport,
+                 review: Review | None, progress: Progress | None) -> None:
+        self.actor = actor
+        self.result = result
+        self.report = report
+        self.review = review
+        self.progress = progress or (lambda done, total: None)
+        self.now = utcnow()
+        self.state_ids: dict[str, int] = {}
+        self.reviews: dict[tuple[str, int], Review] = {}
+        self.theme_ids: dict[tuple[str, str], int] = {}
+
+    # --- lookups ------------------------------------------------------------------------------
+
+    def load_lookups(self) -> None:
+        ensure_reference_data()
+        self.state_ids = {code: id_ for code, id_ in db.session.execute(
+            select(State.code, State.id))}
+        self.theme_ids = {(kind, code): id_ for kind, code, id_ in db.session.execute(
+            select(Theme.kind, Theme.code, Theme.id))}
+
+    def theme_id(self, kind: str, code: str, name: str) -> int:
+        key = (kind, code)
+        if key not in self.theme_ids:
+            theme = Theme(kind=kind, code=code, name=name)
+            db.session.add(theme)
+            db.session.flush()
+            self.theme_ids[key] = theme.id
+        return self.theme_ids[key]
+
+    def review_for(self, rec: ParsedRecommendation) -> Review:
+        """The review a record belongs to; ServiceError for a problem with the whole file."""
+        if self.review is not None:
+            if rec.state_under_review and rec.state_under_review != self.review.state.code:
+                raise _RowProblem(f"the row is for {rec.state_under_review}, not "
+                                  f"{self.review.state.name}")
+            return self.review
+        if not rec.state_under_review or rec.session is None:
+            raise ServiceError("The file does not say which review it is: choose the review.",
+                               "review")
+        try:
+            cycle = reference.cycle_for_session(rec.session)
+        except ValueError as exc:
+            raise _RowProblem(f"session {rec.session} is in no known UPR cycle") from exc
+        key = (rec.state_under_review, cycle)
+        if key not in self.reviews:
+            review = get_review(*key)
+            if review is None:
+                state = db.session.execute(
+                    select(State).where(State.code == rec.state_under_review)).scalar_one()
+                review = Review(state=state, cycle=cycle, session=rec.session)
+                db.session.add(review)
+                db.session.flush()
+                record(self.actor, "review.create", review,
+                       {"state": [None, state.code], "cycle": [None, cycle],
+                        "session": [None, rec.session]})
+            self.reviews[key] = review
+        return self.reviews[key]
+
+    # --- the import ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.load_lookups()
+        records = self.result.records
+        total = len(records)
+        by_review: dict[int, list[tuple[ParsedRecommendation, str]]] = defaultdict(list)
+        reviews: dict[int, Review] = {}
+        for index, rec in enumerate(records, start=1):
+            if rec.unresolved_states:
+                self.report.errors.append((rec.source_line, "unknown recommending State(s): "
+                                           + ", ".join(rec.unresolved_states)))
+                continue
+            try:
+                review = self.review_for(rec)
+            except _RowProblem as problem:
+                self.report.errors.append((rec.source_line, str(problem)))
+                continue
+            reviews[review.id] = review
+            by_review[review.id].append((rec, text_key(rec.text)))
+            if index % PROGRESS_EVERY == 0:
+                self.progress(index // 4, total)  # sorting is about a quarter of the work
+        done = 0
+        for review_id, items in by_review.items():
+            review = reviews[review_id]
+            self.import_review(review, items, lambda n, done_=done: self.progress(
+                total // 4 + (done_ + n) * 3 // 4, total))
+            done += len(items)
+            self.report.reviews.append(review.title)
+            record(self.actor, "recommendations.import", review, {
+                "file": [None, self.report.filename],
+                "created": [None, self.report.created], "updated": [None, self.report.updated]})
+        self.progress(total, total)
+
+    def import_review(self, review: Review, items: list[tuple[ParsedRecommendation, str]],
+                      progress: Callable[[int], None]) -> None:
+        current = _CurrentState(review.id)
+        by_paragraph = {row.paragraph: rec_id for rec_id, row in current.rows.items()
+                        if row.paragraph}
+        by_key = {row.text_key: rec_id for rec_id, row in current.rows.items()
+                  if not row.paragraph}
+        new: list[tuple[ParsedRecommendation, str]] = []
+        seen: set[int] = set()
+        for rec, key in items:
+            rec_id = by_paragraph.get(rec.paragraph) if rec.paragraph else by_key.get(key)
+            if rec_id is None:
+                new.append((rec, key))
+            elif rec_id in seen:
+                self.report.errors.append((rec.source_line, "the same recommendation appears "
+                                           "twice in the file"))
+            else:
+                seen.add(rec_id)
+                if current.differs(rec_id, rec, key):
+                    self.update_existing(rec_id, rec, key)
+                else:
+                    self.report.unchanged += 1
+        for start in range(0, len(new), 5000):
+            self.insert_batch(review, new[start:start + 5000])
+            progress(start + len(new[start:start + 5000]))
+
+    def link_ids(self, rec: ParsedRecommendation) -> dict[str, list[Any]]:
+        themes = [self.theme_id("ohchr", code, code) for code in dict.fromkeys(rec.themes)]
+        themes += [self.theme_id("upr_info", issue[:120], issue[:200])
+                   for issue in dict.fromkeys(rec.issues)]
+        return {
+            "states": [self.state_ids[c] for c in dict.fromkeys(rec.recommending_states)],
+            "themes": list(dict.fromkeys(themes)),
+            "sdgs": list(dict.fromkeys(rec.sdgs)),
+        }
+
+    def insert_batch(self, review: Review, batch: list[tuple[ParsedRecommendation, str]]) -> None:
+        rows = [{
+            "review_id": review.id, "paragraph": rec.paragraph,
+            "paragraph_sort": paragraph_sort_key(rec.paragraph), "text": rec.text,
+            "text_key": key, "action_category": rec.action_category,
+            "position": rec.position, "position_words": rec.position_words[:200],
+            "position_source": (rec.position_source or None) and rec.position_source[:200],
+            "created_at": self.now, "updated_at": self.now,
+        } for rec, key in batch]
+        ids = list(db.session.scalars(
+            insert(Recommendation).returning(Recommendation.id, sort_by_parameter_order=True),
+            rows))
+        groups = affected_group_ids({g for rec, _ in batch for g in rec.affected_persons})
+        states, themes, sdgs, affected, territories, responses = [], [], [], [], [], []
+        for rec_id, (rec, _key) in zip(ids, batch, strict=True):
+            links = self.link_ids(rec)
+            states += [{"recommendation_id": rec_id, "state_id": s} for s in links["states"]]
+            themes += [{"recommendation_id": rec_id, "theme_id": t} for t in links["themes"]]
+            sdgs += [{"recommendation_id": rec_id, "sdg_number": n} for n in links["sdgs"]]
+            affected += [{"recommendation_id": rec_id, "affected_group_id": groups[g]}
+                         for g in dict.fromkeys(rec.affected_persons)]
+            territories += [{"recommendation_id": rec_id, "territory": t}
+                            for t in dict.fromkeys(rec.territories) if t in TERRITORIES]
+            responses.append(self.response_row(rec_id, rec, review))
+        for table, rows_ in ((recommending_state, states), (recommendation_theme, themes),
+                             (recommendation_sdg, sdgs), (recommendation_affected, affected),
+                             (RecommendationTerritory.__table__, territories),
+                             (Response.__table__, responses)):
+            if rows_:
+                db.session.execute(insert(table), rows_)
+        self.report.created += len(batch)
+
+    def response_row(self, rec_id: int, rec: ParsedRecommendation,
+                     review: Review) -> dict[str, Any]:
+        """The State's position as the file gives it becomes the first response."""
+        source = rec.position_source or review.responses_symbol or (
+            "UPR Info database" if self.result.format == "upr_info" else "")
+        return {"recommendation_id": rec_id, "kind": "addendum", "responded_on": None,
+                "position": rec.position, "words": rec.position_words, "source": source[:300],
+                "url": None, "created_by_id": getattr(self.actor, "id", None),
+                "created_at": self.now}
+
+    def update_existing(self, rec_id: int, rec: ParsedRecommendation, key: str) -> None:
+        obj = db.session.get(Recommendation, rec_id)
+        assert obj is not None
+        values = {"text": rec.text, "text_key": key, "position_words": rec.position_words[:200],
+                  "position_source": rec.position_source or obj.position_source}
+        if rec.action_category is not None:
+            values["action_category"] = rec.action_category
+        links = self.link_ids(rec)
+        before = {
+            "recommending_states": sorted(s.code for s in obj.recommending_states),
+            "themes": sorted(t.code for t in obj.themes),
+            "sdgs": sorted(s.number for s in obj.sdgs),
+            "affected_persons": sorted(g.name for g in obj.affected_groups),
+        }
+        after = {
+            "recommending_states": sorted(rec.recommending_states),
+            "themes": sorted({*rec.themes, *(i[:120] for i in rec.issues)}),
+            "sdgs": sorted(set(rec.sdgs)),
+            "affected_persons": sorted(set(rec.affected_persons)),
+        }
+        changes = diff(obj, values)
+        changes.pop("text_key", None)
+        for name in before:
+            if before[name] != after[name]:
+                changes[name] = [before[name], after[name]]
+        if "recommending_states" in changes:
+            obj.recommending_states = list(db.session.scalars(
+                select(State).where(State.id.in_(links["states"]))))
+        if "themes" in changes:
+            obj.themes = list(db.session.scalars(select(Theme).where(
+                Theme.id.in_(links["themes"]))))
+        if "sdgs" in changes:
+            from coalition.reviews.models import Sdg
+
+            obj.sdgs = list(db.session.scalars(select(Sdg).where(Sdg.number.in_(links["sdgs"]))))
+        if "affected_persons" in changes:
+            groups = affected_group_ids(set(rec.affected_persons))
+            obj.affected_groups = list(db.session.scalars(select(AffectedGroup).where(
+                AffectedGroup.id.in_(groups.values()))))
+        # A corrected position replaces the imported first response, and moves the current
+        # position only if no later statement has been recorded since.
+        first = db.session.scalars(select(Response).where(
+            Response.recommendation_id == obj.id, Response.kind == "addendum",
+            Response.responded_on.is_(None)).order_by(Response.id).limit(1)).first()
+        if first is not None and (first.position, first.words) != (rec.position,
+                                                                   rec.position_words):
+            changes["position"] = [first.position, rec.position]
+            first.position, first.words = rec.position, rec.position_words
+            refresh_position(obj)
+        if changes:
+            obj.updated_at = self.now
+            record(self.actor, "recommendation.update", obj, changes)
+            self.report.updated += 1
+            if len(self.report.changes) < MAX_CHANGES_LISTED:
+                self.report.changes.append({"line": rec.source_line,
+                                            "recommendation": obj.paragraph or obj.text[:80],
+                                            "changes": changes})
+        else:
+            self.report.unchanged += 1
+
+
+class _CurrentState:
+    """What a review's recommendations hold now, read in a few set queries, so that
+    re-importing an unchanged file costs no query per row."""
+
+    def __init__(self, review_id: int) -> None:
+        in_review = select(Recommendation.id).where(Recommendation.review_id == review_id)
+        self.rows = {row.id: row for row in db.session.execute(
+            select(Recommendation.id, Recommendation.paragraph, Recommendation.text_key,
+                   Recommendation.text, Recommendation.action_category,
+                   Recommendation.position_words, Recommendation.position_source)
+            .where(Recommendation.review_id == review_id))}
+        self.states = self._sets(select(recommending_state.c.recommendation_id, State.code)
+                                 .join(State).where(
+                                     recommending_state.c.recommendation_id.in_(in_review)))
+        self.themes = self._sets(select(recommendation_theme.c.recommendation_id, Theme.code)
+                                 .join(Theme).where(
+                                     recommendation_theme.c.recommendation_id.in_(in_review)))
+        self.sdgs = self._sets(select(recommendation_sdg.c.recommendation_id,
+                                      recommendation_sdg.c.sdg_number).where(
+                                          recommendation_sdg.c.recommendation_id.in_(in_review)))
+        self.affected = self._sets(
+            select(recommendation_affected.c.recommendation_id, AffectedGroup.name)
+            .join(AffectedGroup).where(
+                recommendation_affected.c.recommendation_id.in_(in_review)))
+        self.first_response: dict[int, tuple[str, str]] = {}
+        for rec_id, position, words in db.session.execute(
+                select(Response.recommendation_id, Response.position, Response.words)
+                .where(Response.recommendation_id.in_(in_review), Response.kind == "addendum",
+                       Response.responded_on.is_(None)).order_by(Response.id.desc())):
+            self.first_response[rec_id] = (position, words)  # ends on the earliest
+
+    @staticmethod
+    def _sets(query: Any) -> dict[int, set[Any]]:
+        sets: dict[int, set[Any]] = defaultdict(set)
+        for rec_id, value in db.session.execute(query):
+            sets[rec_id].add(value)
+        return sets
+
+    def differs(self, rec_id: int, rec: ParsedRecommendation, key: str) -> bool:
+        row = self.rows[rec_id]
+        if (row.text, row.text_key, row.position_words) != (
+                rec.text, key, rec.position_words[:200]):
+            return True
+        if rec.position_source and rec.position_source != row.position_source:
+            return True
+        if rec.action_category is not None and rec.action_category != row.action_category:
+            return True
+        themes = {*rec.themes, *(issue[:120] for issue in rec.issues)}
+        return (self.states.get(rec_id, set()) != set(rec.recommending_states)
+                or self.themes.get(rec_id, set()) != themes
+                or self.sdgs.get(rec_id, set()) != set(rec.sdgs)
+                or self.affected.get(rec_id, set()) != set(rec.affected_persons)
+                or self.first_response.get(rec_id, (rec.position, rec.position_words))
+                != (rec.position, rec.position_words))
+
+
+class _RowProblem(Exception):
+    """A record that cannot be imported; reported with its line, the rest goes on."""
+
+
+def import_file(actor: Any, filename: str, data: bytes, review: Review | None = None,
+                dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+    """Import a recommendations file into the current transaction and report what it did.
+
+    Raises ServiceError for a file that cannot be imported at all. The caller commits, or rolls
+    back for a dry run or on any error.
+    """
+    result = parse_file(filename, data)
+    report = ImportReport(filename=filename, format=result.format, dry_run=dry_run,
+                          rows_total=result.rows_total, rows_merged=result.rows_merged,
+                          errors=[(e.source_line, e.reason) for e in result.errors],
+                          skipped=list(result.skipped), warnings=list(result.warnings),
+                          encoding=result.encoding)
+    _Importer(actor, result, report, review, progress).run()
+    report.errors.sort()
+    return report
+
+
+# --- responses and assessments ----------------------------------------------------------------
+
+def refresh_position(rec: Recommendation) -> None:
+    """The current position is that of the latest dated response (undated ones come first)."""
+    responses = db.session.scalars(select(Response).where(
+        Response.recommendation_id == rec.id)).all()
+    if not responses:
+        return
+    latest = max(responses, key=lambda r: (r.responded_on or date.min, r.id))
+    rec.position = latest.position
+    rec.position_words = latest.words[:200]
+
+
+def add_response(actor: Any, rec: Recommendation, kind: str, position: str,
+                 responded_on: date | None, words: str = "", source: str = "",
+                 url: str | None = None) -> Response:
+    if kind not in RESPONSE_KINDS:
+        raise ServiceError("Choose a kind of statement from the list.", "kind")
+    if position not in POSITIONS:
+        raise ServiceError("Choose supported, noted or pending.", "position")
+    if responded_on is not None and responded_on > date.today():
+        raise ServiceError("The date cannot be in the future.", "responded_on")
+    response = Response(recommendation=rec, kind=kind, position=position,
+                        responded_on=responded_on, words=(words or "").strip(),
+                        source=(source or "").strip()[:300], url=(url or "").strip() or None,
+                        created_by_id=getattr(actor, "id", None))
+    db.session.add(response)
+    db.session.flush()
+    before = rec.position
+    refresh_position(rec)
+    changes: dict[str, Any] = {"response": [None, f"{RESPONSE_KINDS[kind]}: {position}"]}
+    if rec.position != before:
+        changes["position"] = [before, rec.position]
+    rec.updated_at = utcnow()
+    record(actor, "response.create", rec, changes)
+    return response
+
+
+def add_assessment(actor: Any, rec: Recommendation, organisation: Any, status: str,
+                   assessed_on: date, evidence: str = "", source_links: str = "") -> Assessment:
+    if status not in IMPLEMENTATION_STATUSES:
+        raise ServiceError("Choose an implementation status from the list.", "status")
+    if assessed_on > date.today():
+        raise ServiceError("An assessment cannot be dated in the future.", "assessed_on")
+    assessment = Assessment(recommendation=rec, organisation=organisation,
+                            author_id=getattr(actor, "id", None), status=status,
+                            assessed_on=assessed_on, evidence=(evidence or "").strip(),
+                            source_links=(source_links or "").strip())
+    db.session.add(assessment)
+    db.session.flush()
+    refresh_latest_assessment(rec)
+    record(actor, "assessment.create", rec, {
+        "assessment": [None, f"{organisation.name}: {IMPLEMENTATION_STATUSES[status]} "
+                             f"({assessed_on.isoformat()})"]}, organisation=organisation)
+    return assessment
+
+
+def refresh_latest_assessment(rec: Recommendation) -> None:
+    latest = db.session.scalars(select(Assessment).where(
+        Assessment.recommendation_id == rec.id).order_by(
+        Assessment.assessed_on.desc(), Assessment.id.desc()).limit(1)).first()
+    rec.latest_assessment_id = latest.id if latest else None
+    rec.latest_status = latest.status if latest else None
+    rec.updated_at = utcnow()
+
+
+def set_territories(actor: Any, rec: Recommendation, territories: list[str]) -> None:
+    unknown = [t for t in territories if t not in TERRITORIES]
+    if unknown:
+        raise ServiceError("Unknown territory: " + ", ".join(unknown), "territories")
+    before = rec.territories
+    after = sorted(set(territories))
+    if before == after:
+        return
+    rec.territory_rows = [RecommendationTerritory(territory=t) for t in after]
+    record(actor, "recommendation.update", rec, {"territories": [before, after]})
+
+
+def timeline(rec: Recommendation) -> list[tuple[date | None, str, Any]]:
+    """Responses and assessments of a recommendation in date order, oldest first."""
+    responses = db.session.scalars(select(Response).where(
+        Response.recommendation_id == rec.id)).all()
+    assessments = db.session.scalars(select(Assessment).where(
+        Assessment.recommendation_id == rec.id)).all()
+    items: list[tuple[date | None, str, Any]] = [(r.responded_on, "response", r)
+                                                  for r in responses]
+    items += [(a.assessed_on, "assessment", a) for a in assessments]
+    return sorted(items, key=lambda item: (item[0] or date.min, item[1] != "response",
+                                           item[2].id))

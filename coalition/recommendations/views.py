@@ -1,0 +1,223 @@
+"""The tracker, recommendation pages, responses, assessments and imports."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select, update
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from coalition.access import can, guard
+from coalition.audit.services import history_query
+from coalition.core.errors import ServiceError
+from coalition.core.forms import ActionForm, attach_error, choices
+from coalition.core.pagination import paginate
+from coalition.extensions import db
+from coalition.organisations.models import Organisation
+from coalition.recommendations import jobs, services, tracker
+from coalition.recommendations.forms import (
+    AssessmentForm,
+    ImportForm,
+    ResponseForm,
+    TerritoryForm,
+)
+from coalition.recommendations.models import ImportJob, Recommendation
+from coalition.recommendations.services import ImportReport
+from coalition.reviews.models import Review, State
+
+bp = Blueprint("recommendations", __name__)
+
+
+def _load_recommendation(rec_id: int, **_: object) -> Recommendation:
+    rec = db.session.get(Recommendation, rec_id)
+    if rec is None:
+        abort(404)
+    return rec
+
+
+def _load_job(job_id: int, **_: object) -> ImportJob:
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.route("/tracker")
+@guard("tracker.view")
+def tracker_page() -> str | tuple[str, int]:
+    try:
+        filters = tracker.TrackerFilters.from_args(request.args)
+    except tracker.FilterError as error:
+        return render_template("recommendations/tracker.html", error=str(error),
+                               filters=tracker.TrackerFilters(), page=None, facets={},
+                               facet_labels=tracker.FACET_LABELS, sorts=tracker.SORTS), 400
+    page = paginate(tracker.results_query(filters), per_page=tracker.PER_PAGE)
+    return render_template("recommendations/tracker.html", filters=filters, page=page,
+                           facets=tracker.facet_counts(filters),
+                           facet_labels=tracker.FACET_LABELS, sorts=tracker.SORTS, error=None)
+
+
+@bp.route("/recommendations/<int:rec_id>")
+@guard("tracker.view", load=_load_recommendation)
+def show(rec: Recommendation, rec_id: int) -> str:
+    return render_template(
+        "recommendations/show.html", rec=rec, timeline=services.timeline(rec),
+        response_form=ResponseForm(formdata=None) if can(current_user, "tracker.manage")
+        else None,
+        assessment_form=_assessment_form(formdata=None) if can(
+            current_user, "assessment.create") else None,
+        territory_form=TerritoryForm(formdata=None, territories=rec.territories)
+        if can(current_user, "tracker.manage") else None)
+
+
+def _assessment_form(**kwargs: object) -> AssessmentForm:
+    form = AssessmentForm(**kwargs)
+    if current_user.is_coordinator:
+        orgs = db.session.scalars(select(Organisation).where(Organisation.active.is_(True))
+                                  .order_by(Organisation.name)).all()
+    else:
+        orgs = sorted((m.organisation for m in current_user.memberships
+                       if m.role in ("editor", "org_admin") and m.organisation.active),
+                      key=lambda o: o.name)
+    form.organisation.choices = choices({o.id: o.name for o in orgs})
+    return form
+
+
+@bp.route("/recommendations/<int:rec_id>/responses", methods=["POST"])
+@guard("tracker.manage", load=_load_recommendation)
+def add_response(rec: Recommendation, rec_id: int) -> WerkzeugResponse | tuple[str, int]:
+    form = ResponseForm()
+    if form.validate_on_submit():
+        try:
+            services.add_response(current_user, rec, form.kind.data, form.position.data,
+                                  form.responded_on.data, form.words.data, form.source.data,
+                                  form.url.data)
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            flash("The government's statement is recorded.", "success")
+            return redirect(url_for("recommendations.show", rec_id=rec.id) + "#timeline")
+    return render_template("recommendations/show.html", rec=rec,
+                           timeline=services.timeline(rec), response_form=form,
+                           assessment_form=None, territory_form=None), 400
+
+
+@bp.route("/recommendations/<int:rec_id>/assessments", methods=["POST"])
+@guard("assessment.create", load=_load_recommendation)
+def add_assessment(rec: Recommendation, rec_id: int) -> WerkzeugResponse | tuple[str, int]:
+    form = _assessment_form()
+    if form.validate_on_submit():
+        org = db.session.get(Organisation, form.organisation.data)
+        if org is None or not can(current_user, "assessment.create", org):
+            abort(403)
+        try:
+            services.add_assessment(current_user, rec, org, form.status.data,
+                                    form.assessed_on.data, form.evidence.data,
+                                    form.source_links.data)
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            flash("Your assessment is recorded.", "success")
+            return redirect(url_for("recommendations.show", rec_id=rec.id) + "#timeline")
+    return render_template("recommendations/show.html", rec=rec,
+                           timeline=services.timeline(rec), response_form=None,
+                           assessment_form=form, territory_form=None), 400
+
+
+@bp.route("/recommendations/<int:rec_id>/territories", methods=["POST"])
+@guard("tracker.manage", load=_load_recommendation)
+def set_territories(rec: Recommendation, rec_id: int) -> WerkzeugResponse:
+    form = TerritoryForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_territories(current_user, rec, form.territories.data or [])
+    flash("Territories saved.", "success")
+    return redirect(url_for("recommendations.show", rec_id=rec.id))
+
+
+@bp.route("/recommendations/<int:rec_id>/history")
+@guard("recommendation.history", load=_load_recommendation)
+def history(rec: Recommendation, rec_id: int) -> str:
+    page = paginate(history_query("recommendation", rec.id))
+    return render_template("audit/history.html", page=page,
+                           subject=f"recommendation {rec.paragraph or rec.id}",
+                           back=url_for("recommendations.show", rec_id=rec.id))
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+def _review_choices() -> list:
+    reviews = db.session.scalars(select(Review).join(State).order_by(State.name,
+                                                                     Review.cycle)).all()
+    return choices({"": "Named in the file", **{str(r.id): r.title for r in reviews}})
+
+
+@bp.route("/imports/new", methods=["GET", "POST"])
+@guard("tracker.import")
+def new_import() -> str | WerkzeugResponse | tuple[str, int]:
+    form = ImportForm()
+    form.review.choices = _review_choices()
+    if form.validate_on_submit():
+        upload = form.file.data
+        review_id = int(form.review.data) if form.review.data else None
+        try:
+            job = jobs.create_job(current_user, upload.filename or "upload", upload.read(),
+                                  review_id)
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()  # the background preview must see the job
+            jobs.start(job.id, dry_run=True)
+            return redirect(url_for("recommendations.show_import", job_id=job.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("recommendations/import_new.html", form=form), status
+
+
+@bp.route("/imports/<int:job_id>")
+@guard("import.view", load=_load_job)
+def show_import(job: ImportJob, job_id: int) -> str:
+    return import_job(job, job_id)
+
+
+def import_job(job: ImportJob, job_id: int) -> str:
+    db.session.refresh(job)
+    report = ImportReport.from_dict(job.report) if job.report else None
+    done, total = jobs.progress_of(job)
+    return render_template("recommendations/import_job.html", job=job, report=report,
+                           done=done, total=total, confirm_form=ActionForm(formdata=None))
+
+
+@bp.route("/imports/<int:job_id>/status")
+@guard("import.view", load=_load_job)
+def import_status(job: ImportJob, job_id: int) -> WerkzeugResponse:
+    db.session.refresh(job)
+    done, total = jobs.progress_of(job)
+    return jsonify(status=job.status, done=done, total=total, error=job.error)
+
+
+@bp.route("/imports/<int:job_id>/confirm", methods=["POST"])
+@guard("import.view", load=_load_job)
+def confirm_import(job: ImportJob, job_id: int) -> WerkzeugResponse | tuple[str, int]:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    # Compare-and-set: of two confirmations racing, exactly one starts the import.
+    started = db.session.execute(
+        update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "previewed")
+        .values(status="importing")).rowcount
+    if started != 1:
+        db.session.rollback()
+        flash("This import is not waiting for confirmation.", "error")
+        return import_job(job, job_id), 400
+    db.session.commit()
+    jobs.start(job.id, dry_run=False)
+    return redirect(url_for("recommendations.show_import", job_id=job.id))

@@ -1,0 +1,27 @@
+"""Review forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from coalition.core.forms import choices
+from coalition.reviews import reference
+
+
+class ReviewForm(FlaskForm):
+    state_code = SelectField("State under review", validators=[DataRequired()])
+    cycle = IntegerField("UPR cycle", validators=[DataRequired(), NumberRange(1, 9)])
+    session = IntegerField("Working Group session", validators=[Optional(),
+                                                                NumberRange(1, 200)])
+    review_date = DateField("Date of the review", validators=[Optional()])
+    report_symbol = StringField("Working Group report", validators=[Optional(), Length(max=40)],
+                                description="For example A/HRC/40/6.")
+    responses_symbol = StringField("Addendum with the State's responses",
+                                   validators=[Optional(), Length(max=40)],
+                                   description="For example A/HRC/40/6/Add.1.")
+    midterm_due = DateField("Mid-term report due", validators=[Optional()])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.state_code.choices = choices(
+            {s.code: s.name for s in sorted(reference.load_states(), key=lambda s: s.name)})

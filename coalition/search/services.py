@@ -1,0 +1,49 @@
+"""One search function over recommendation texts, the same results on SQLite and PostgreSQL.
+
+SQLite keeps an FTS5 index (`recommendation_fts`, kept current by triggers); PostgreSQL a GIN
+index on `to_tsvector('simple', text)`. Both tokenise into plain words without stemming or
+stop words, and a query matches the recommendations containing every word of it, so the two
+databases agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement, func, literal_column, select, text
+
+from coalition.extensions import db
+
+# Names of the search structures that live outside the models' metadata (see migrations).
+FTS_TABLE = "recommendation_fts"
+PG_INDEX = "ix_recommendation_search"
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a search query, lower-cased; punctuation and operators are ignored."""
+    return [w.casefold() for w in _WORD.findall(query or "")][:32]
+
+
+def recommendation_match(query: str) -> ColumnElement[bool] | None:
+    """A WHERE clause matching recommendations whose text has every word of `query`."""
+    from coalition.recommendations.models import Recommendation
+
+    words = query_words(query)
+    if not words:
+        return None
+    if db.engine.dialect.name == "postgresql":
+        tsquery = " & ".join(words)  # words are \w+ only: no tsquery operators can slip in
+        return func.to_tsvector(literal_column("'simple'"), Recommendation.text).op("@@")(
+            func.to_tsquery(literal_column("'simple'"), tsquery))
+    fts_query = " ".join(f'"{w}"' for w in words)
+    matching = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(
+        literal_column(FTS_TABLE).op("MATCH")(fts_query))
+    return Recommendation.id.in_(matching)
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool,
+                   compare_to: object) -> bool:
+    """Alembic filter: the search structures are made by hand in a migration, not by models."""
+    return not (name and (name.startswith(FTS_TABLE) or name == PG_INDEX))
