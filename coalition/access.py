@@ -85,13 +85,13 @@ def _manage_tracker(user: Any, _obj: Any = None) -> bool:
     return is_coordinator(user) or is_steering_member(user)
 
 
-def _assess(user: Any, org: Organisation | None) -> bool:
-    """Record an assessment: for a given organisation, as its editor; with none given, as the
-    editor of at least one organisation."""
+def _assess(user: Any, obj: Any) -> bool:
+    """Record an assessment: on behalf of an organisation, as its editor; of a recommendation
+    (no organisation chosen yet), as the editor of at least one organisation."""
     if is_coordinator(user):
         return True
-    if org is not None:
-        return has_role(user, org, "editor")
+    if isinstance(obj, Organisation):
+        return has_role(user, obj, "editor")
     return _signed_in(user) and any(
         m.organisation.active and MEMBER_ROLES.index(m.role) >= MEMBER_ROLES.index("editor")
         for m in user.memberships)
@@ -133,10 +133,11 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     rule = RULES.get(action)
     if rule is None:
         raise KeyError(f"no access rule for action {action!r}")
+    setting = PUBLIC_WHEN_ENABLED.get(action)
+    public_now = bool(setting and has_app_context() and current_app.config.get(setting))
     if not _signed_in(user):
-        setting = PUBLIC_WHEN_ENABLED.get(action)
-        return bool(setting and has_app_context() and current_app.config.get(setting))
-    return bool(rule(user, obj))
+        return public_now
+    return public_now or bool(rule(user, obj))
 
 
 def authorize(action: str, obj: Any = None) -> None:

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from sqlalchemy import update
 
 from coalition.accounts.models import User
+from coalition.audit import record
 from coalition.core.errors import ServiceError
 from coalition.core.time import utcnow
 from coalition.extensions import db
@@ -36,7 +37,7 @@ def create_job(actor: Any, filename: str, data: bytes, review_id: int | None) ->
     job = ImportJob(created_by_id=getattr(actor, "id", None), filename=filename[:255],
                     size=len(data), data=data, review_id=review_id, status="previewing")
     db.session.add(job)
-    db.session.flush()
+    record(actor, "import.upload", job, {"file": [None, job.filename], "size": [None, job.size]})
     return job
 
 

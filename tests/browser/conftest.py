@@ -14,10 +14,6 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from coalition import create_app
-from coalition.extensions import db as _db
-from tests.conftest import base_config, clear_tables
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -54,15 +50,13 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def app(db_url: str, _schema: None) -> Iterator[Flask]:
-    """The suite's app, but answering on whatever host it is served from (no SERVER_NAME).
-    TESTING=True keeps the session cookie non-Secure, so it works over plain http."""
-    app = create_app(base_config(db_url, SERVER_NAME=None))
-    with app.app_context():
-        yield app
-        _db.session.remove()
-        clear_tables()
-        _db.engine.dispose()
+def app(app: Flask) -> Flask:
+    """The suite's app (same database, cleaned after each test), answering on whatever host it
+    is served from: no SERVER_NAME. TESTING=True keeps the session cookie non-Secure, so it
+    works over plain http."""
+    app.config["SERVER_NAME"] = None
+    assert not app.config["SESSION_COOKIE_SECURE"]
+    return app
 
 
 @pytest.fixture
@@ -111,16 +105,14 @@ class PageWatch:
         if message.type != "error":
             return
         url = message.location.get("url") or ""
-        # The app has no favicon yet; Chromium's automatic /favicon.ico 404 is not a page bug.
-        # Remove this exception once base.html links an icon.
-        if url.endswith("/favicon.ico"):
-            return
         self.problems.append(f"console error on {url}: {message.text}")
 
     def _response(self, response: Any) -> None:
         if response.request.resource_type != "document":
             return
         self.documents.append(response.url)
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status} on {response.url}")
         csp = response.headers.get("content-security-policy")
         if not csp or "default-src 'self'" not in csp:
             self.problems.append(f"no Content-Security-Policy on {response.url}: {csp!r}")

@@ -1,0 +1,381 @@
+"""The route x role matrix, through HTTP (CTFd's test_admin_access style).
+
+GET_ROUTES and POST_ROUTES below are the expectations, one row per route: who gets the page (or
+may act), and what everyone else gets. Unless a row says otherwise, a refused signed-in person
+gets 403 and an anonymous visitor is sent to /login. A refused POST must leave the database
+exactly as it was (every table's rows, hence also the audit log). The unit tests of the same
+policy are tests/test_access_policy.py.
+
+Each test signs in one role, fresh, with its own client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from coalition.accounts.services import create_invitation, password_reset_token
+from coalition.audit.models import AuditEvent
+from coalition.extensions import db
+from tests.conftest import PASSWORD, ROLES, AuthActions
+from tests.test_routes_guarded import PUBLIC_ENDPOINTS
+
+# --- who --------------------------------------------------------------------------------------
+
+EVERYONE = frozenset(ROLES)
+ANONYMOUS = frozenset({"anonymous"})
+SIGNED_IN = EVERYONE - ANONYMOUS
+IN_COALITION = SIGNED_IN - {"no_org"}        # coordinator, researcher, members of an org
+COORDINATOR = frozenset({"coordinator"})
+OWN_ADMINS = COORDINATOR | {"org_admin"}     # may manage world.org ("own")
+OTHER_ADMINS = COORDINATOR | {"other_admin"}  # may manage world.other ("oth")
+NOBODY: frozenset[str] = frozenset()
+STEERING = COORDINATOR | {"steering"}        # the steering committee manages the tracker
+MEMBERS = IN_COALITION - {"researcher"}       # belong to an organisation (or coordinate)
+
+LOGIN = "to /login"   # 302 to the sign-in page, which brings the visitor back afterwards
+HOME = "to /"         # 302 to the home page
+
+
+def everyone_gets(outcome: int | str, roles: frozenset[str] = EVERYONE) -> dict[str, Any]:
+    return {role: outcome for role in roles}
+
+
+# --- GET: url, who gets 200, exceptions --------------------------------------------------------
+# URLs are filled from the scene: {own} world.org's slug, {oth} world.other's, {dormant} an
+# inactive organisation's, {viewer_id}/{loner_id} user ids, {self_id} the signed-in person's id,
+# {invitation_token}/{reset_token} live links.
+
+GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
+    # url                                  200 for         otherwise
+    ("/",                                  EVERYONE,       {}),
+    ("/healthz",                           EVERYONE,       {}),
+    ("/static/app.css",                    EVERYONE,       {}),
+    ("/login",                             ANONYMOUS,      everyone_gets(HOME, SIGNED_IN)),
+    ("/password/forgot",                   EVERYONE,       {}),
+    ("/password/reset/{reset_token}",      EVERYONE,       {}),
+    ("/invitations/{invitation_token}",    EVERYONE,       {}),
+    ("/profile",                           SIGNED_IN,      {}),
+    ("/profile/password",                  SIGNED_IN,      {}),
+    ("/users",                             COORDINATOR,    {}),
+    ("/users/new",                         COORDINATOR,    {}),
+    ("/users/{loner_id}/edit",             COORDINATOR,    {}),
+    ("/users/{viewer_id}/history",         COORDINATOR | {"viewer"}, {}),
+    ("/users/{self_id}/history",           SIGNED_IN,      {}),
+    ("/organisations",                     IN_COALITION,   {}),
+    ("/organisations/new",                 COORDINATOR,    {}),
+    ("/organisations/{own}",               IN_COALITION,   {}),
+    ("/organisations/{oth}",               IN_COALITION,   {}),
+    ("/organisations/{dormant}",           COORDINATOR,    {}),
+    ("/organisations/{own}/edit",          COORDINATOR,    {}),
+    ("/organisations/{own}/invite",        OWN_ADMINS,     {}),
+    ("/organisations/{oth}/invite",        OTHER_ADMINS,   {}),
+    ("/organisations/{own}/history",       OWN_ADMINS,     {}),
+    ("/organisations/{oth}/history",       OTHER_ADMINS,   {}),
+    ("/organisations/{dormant}/history",   COORDINATOR,    {}),
+    ("/audit",                             COORDINATOR,    {}),
+    ("/tracker",                           IN_COALITION,   {}),
+    ("/tracker?q=hong+kong&position=supported", IN_COALITION, {}),
+    ("/reviews",                           IN_COALITION,   {}),
+    ("/reviews/new",                       STEERING,       {}),
+    ("/reviews/{review}",                  IN_COALITION,   {}),
+    ("/reviews/{review}/edit",             STEERING,       {}),
+    ("/recommendations/{rec_id}",          IN_COALITION,   {}),
+    ("/recommendations/{rec_id}/history",  MEMBERS,        {}),
+    ("/imports/new",                       STEERING,       {}),
+    ("/imports/{job_id}",                  STEERING,       {}),
+    ("/imports/{job_id}/status",           STEERING,       {}),
+    ("/reviews/xyz-9",                     NOBODY,         everyone_gets(404)),
+    ("/recommendations/999999",            NOBODY,         everyone_gets(404)),
+    # A missing object is 404 for everyone: the view loads it before it checks access.
+    ("/organisations/no-such-organisation", NOBODY,        everyone_gets(404)),
+    ("/organisations/no-such-organisation/edit", NOBODY,   everyone_gets(404)),
+    ("/users/999999/edit",                 NOBODY,         everyone_gets(404)),
+    ("/users/999999/history",              NOBODY,         everyone_gets(404)),
+]
+
+# What a page shows, by role: (url, text, roles whose page contains it).
+PAGE_CONTENT: list[tuple[str, str, frozenset[str]]] = [
+    # Who works where is for members and the coordinator, not researchers.
+    ("/organisations/{own}", "viewer@example.org", IN_COALITION - {"researcher"}),
+    ("/organisations/{own}", "Invite a member",    OWN_ADMINS),
+    ("/organisations/{own}", "invitee@example.org", OWN_ADMINS),   # pending invitations
+    ("/organisations/{own}", "Edit organisation",  COORDINATOR),
+    ("/organisations/{oth}", "Invite a member",    OTHER_ADMINS),
+    ("/organisations",       "Dormant Organisation", NOBODY),      # inactive: off the list
+]
+
+# --- POST: what, url, form, who may, status when allowed, exceptions ---------------------------
+
+EDIT_ORG = {"name": "Owning Organisation Renamed", "short_name": "OWN", "slug": "own",
+            "kind": "member", "website": "", "description": "Edited.", "active": "y"}
+NEW_ORG = {"name": "Brand New Organisation", "short_name": "NEW", "slug": "", "kind": "member",
+           "website": "", "description": "", "active": "y"}
+NEW_USER = {"email": "created@example.org", "display_name": "Created Person",
+            "coalition_role": "none", "active": "y", "new_password": ""}
+EDIT_USER = {"email": "loner@example.org", "display_name": "Loner Renamed",
+             "coalition_role": "none", "active": "y"}
+INVITE = {"email": "newcomer@example.org", "role": "viewer"}
+INVITE_ADMIN = {"email": "newcomer2@example.org", "role": "org_admin"}
+PROFILE = {"display_name": "Renamed Person", "locale": "en"}
+PASSWORD_CHANGE = {"current_password": PASSWORD, "new_password": "another-long-password",
+                   "confirm": "another-long-password"}
+NOTHING: dict[str, str] = {}   # a button: only the CSRF token
+NEW_REVIEW = {"state_code": "FRA", "cycle": "3", "session": "29", "review_date": "2018-01-15",
+              "report_symbol": "A/HRC/38/4", "responses_symbol": "", "midterm_due": ""}
+EDIT_REVIEW = {"cycle": "3", "session": "31", "review_date": "2018-11-06",
+               "report_symbol": "A/HRC/40/6", "responses_symbol": "A/HRC/40/6/Add.1",
+               "midterm_due": ""}
+RESPONSE = {"kind": "legco", "responded_on": "2021-03-17", "position": "noted",
+            "words": "Not accepted.", "source": "LegCo paper", "url": ""}
+TERRITORY = {"territories": "Macao"}
+UPR_INFO_CSV = ("To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session\r"
+                "China,Asia,,Ratify the Covenant,France,WEOG,EU,Accepted,4,"
+                "International instruments,31\r")
+NEW_IMPORT = {"file": lambda: (io.BytesIO(UPR_INFO_CSV.encode()), "upr-info.csv"),
+              "review": ""}
+
+# Allowed POSTs answer 302 (back to a page), or 200 where they show a link to pass on (no mail
+# server is configured). Rows run in this order, as one person: later rows do not depend on
+# earlier ones having succeeded or failed.
+POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str, Any]]] = [
+    # what, url
+    #     form            who may         allowed gets  otherwise
+    ("create organisation", "/organisations/new",
+        NEW_ORG,          COORDINATOR,    302,          {}),
+    ("edit organisation", "/organisations/{own}/edit",
+        EDIT_ORG,         COORDINATOR,    302,          {}),
+    ("invite into own", "/organisations/{own}/invite",
+        INVITE,           OWN_ADMINS,     200,          {}),
+    ("invite into other", "/organisations/{oth}/invite",
+        INVITE_ADMIN,     OTHER_ADMINS,   200,          {}),
+    ("change role", "/organisations/{own}/members/{viewer_membership}/role",
+        {"role": "editor"}, OWN_ADMINS,   302,          {}),
+    ("remove member", "/organisations/{own}/members/{editor_membership}/remove",
+        NOTHING,          OWN_ADMINS,     302,          {}),
+    ("revoke invitation", "/organisations/{own}/invitations/{invitation_id}/revoke",
+        NOTHING,          OWN_ADMINS,     302,          {}),
+    # Another organisation's membership or invitation, through this organisation's address:
+    # its admins pass the check on "own", then find no such member or invitation there.
+    ("change role of other's member", "/organisations/{own}/members/{other_membership}/role",
+        {"role": "org_admin"}, NOBODY,    302,          everyone_gets(404, OWN_ADMINS)),
+    ("remove other's member", "/organisations/{own}/members/{other_membership}/remove",
+        NOTHING,          NOBODY,         302,          everyone_gets(404, OWN_ADMINS)),
+    ("revoke other's invitation", "/organisations/{own}/invitations/{other_invitation_id}/revoke",
+        NOTHING,          NOBODY,         302,          everyone_gets(404, OWN_ADMINS)),
+    ("create user", "/users/new",
+        NEW_USER,         COORDINATOR,    302,          {}),
+    ("edit user", "/users/{loner_id}/edit",
+        EDIT_USER,        COORDINATOR,    302,          {}),
+    ("make reset link", "/users/{loner_id}/reset-link",
+        NOTHING,          COORDINATOR,    200,          {}),
+    ("create review", "/reviews/new",
+        NEW_REVIEW,       STEERING,       302,          {}),
+    ("edit review", "/reviews/{review}/edit",
+        EDIT_REVIEW,      STEERING,       302,          {}),
+    ("record a government response", "/recommendations/{rec_id}/responses",
+        RESPONSE,         STEERING,       302,          {}),
+    # Editors of another organisation pass the door but may not choose world.org: a field error.
+    ("record an assessment for own", "/recommendations/{rec_id}/assessments",
+        {"organisation": "{own_id}", "status": "partially", "assessed_on": "2021-01-01",
+         "evidence": "", "source_links": ""},
+        COORDINATOR | {"editor", "org_admin"}, 302,
+        everyone_gets(400, frozenset({"other_editor", "other_admin", "steering"}))),
+    ("edit territories", "/recommendations/{rec_id}/territories",
+        TERRITORY,        STEERING,       302,          {}),
+    ("upload an import", "/imports/new",
+        NEW_IMPORT,       STEERING,       302,          {}),
+    ("confirm an import", "/imports/{job_id}/confirm",
+        NOTHING,          STEERING,       302,          {}),
+    ("edit own profile", "/profile",
+        PROFILE,          SIGNED_IN,      302,          {}),
+    ("change own password", "/profile/password",          # last: it renews the session
+        PASSWORD_CHANGE,  SIGNED_IN,      302,          {}),
+]
+
+EMAILS = {"researcher": "researcher@example.org", "viewer": "viewer@example.org",
+          "editor": "editor@example.org", "org_admin": "admin@example.org",
+          "other_viewer": "oviewer@example.org", "other_editor": "oeditor@example.org",
+          "other_admin": "oadmin@example.org", "steering": "steering@example.org",
+          "coordinator": "coordinator@example.org", "no_org": "loner@example.org"}
+
+
+def expected(role: str, allowed: frozenset[str], ok: Any, exceptions: dict[str, Any]) -> Any:
+    if role in exceptions:
+        return exceptions[role]
+    if role in allowed:
+        return ok
+    return LOGIN if role == "anonymous" else 403
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
+    app.config["MAIL_SERVER"] = None  # links are shown, not mailed
+    dormant = make_org("Dormant Organisation", short_name="DOR", active=False)
+    coordinator = world.users["coordinator"]
+    invitation, invitation_token = create_invitation(coordinator, world.org,
+                                                     "invitee@example.org", "viewer")
+    other_invitation, _ = create_invitation(coordinator, world.other,
+                                            "other-invitee@example.org", "viewer")
+    db.session.commit()
+    review, rec_id, job_id = tracker_scene(app, world)
+    users = world.users
+    assert {role: user.email for role, user in users.items()} == EMAILS
+    values = {
+        "own": world.org.slug, "oth": world.other.slug, "dormant": dormant.slug,
+        "viewer_id": users["viewer"].id, "loner_id": users["no_org"].id,
+        "viewer_membership": users["viewer"].membership_in(world.org).id,
+        "editor_membership": users["editor"].membership_in(world.org).id,
+        "other_membership": users["other_viewer"].membership_in(world.other).id,
+        "invitation_id": invitation.id, "other_invitation_id": other_invitation.id,
+        "invitation_token": invitation_token,
+        "reset_token": password_reset_token(users["no_org"]),
+        "user_ids": {role: user.id for role, user in users.items()},
+        "review": review, "rec_id": rec_id, "job_id": job_id, "own_id": world.org.id,
+    }
+    # End the test's own read transaction: only the requests touch the database from here on.
+    db.session.commit()
+    return values
+
+
+def tracker_scene(app: Flask, world: Any) -> tuple[str, int, int]:
+    """A review with one recommendation, and an import previewed by the steering member."""
+    from coalition.recommendations import jobs
+    from coalition.recommendations.services import import_file
+    from coalition.reviews.services import create_review
+
+    app.config["IMPORT_INLINE"] = True
+    review = create_review(world.users["coordinator"], "CHN", 3, session=31)
+    csv = UPR_INFO_CSV.replace("Ratify the Covenant", "Uphold rights in Hong Kong")
+    import_file(world.users["coordinator"], "seed.csv", csv.encode(), review)
+    job = jobs.create_job(world.users["steering"], "upload.csv", UPR_INFO_CSV.encode(), None)
+    db.session.commit()
+    jobs.run(app, job.id, dry_run=True)
+    from coalition.recommendations.models import Recommendation
+
+    rec_id = db.session.scalars(select(Recommendation.id)).one()
+    return review.slug, rec_id, job.id
+
+
+def sign_in(app: Flask, role: str) -> AuthActions:
+    auth = AuthActions(app.test_client())
+    if role != "anonymous":
+        response = auth.login(EMAILS[role])
+        assert response.status_code == 302, f"{role} could not sign in"
+    return auth
+
+
+def outcome(response: Any) -> Any:
+    """200/403/404/... or, for a redirect, where it goes."""
+    response.close()  # static files are streamed from an open file
+    if response.status_code != 302:
+        return response.status_code
+    location = urlsplit(response.headers["Location"])
+    if location.path == "/login":
+        # The sign-in page must bring the visitor back to where they were going.
+        assert parse_qs(location.query).get("next"), response.headers["Location"]
+        return LOGIN
+    if location.path == "/":
+        return HOME
+    return 302
+
+
+def database_state() -> dict[str, tuple[int, str]]:
+    """Every table's row count and a hash of all its rows, read on a separate connection."""
+    state = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+            digest = hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
+            state[table.name] = (len(rows), digest)
+    return state
+
+
+def audit_count() -> int:
+    with db.engine.connect() as conn:
+        return conn.execute(select(func.count(AuditEvent.id))).scalar_one()
+
+
+# --- the matrix --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_get_matrix(app: Flask, scene: dict[str, Any], role: str) -> None:
+    auth = sign_in(app, role)
+    params = {**scene, "self_id": scene["user_ids"].get(role, scene["viewer_id"])}
+    wrong = []
+    for url, allowed, exceptions in GET_ROUTES:
+        path = url.format(**params)
+        want = expected(role, allowed, 200, exceptions)
+        got = outcome(auth.client.get(path))
+        if got != want:
+            wrong.append(f"GET {url} as {role}: expected {want}, got {got}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_page_content_by_role(app: Flask, scene: dict[str, Any], role: str) -> None:
+    auth = sign_in(app, role)
+    wrong = []
+    for url, text, roles in PAGE_CONTENT:
+        response = auth.client.get(url.format(**scene))
+        shown = response.status_code == 200 and text in response.get_data(as_text=True)
+        response.close()
+        if shown != (role in roles):
+            wrong.append(f"GET {url} as {role}: {text!r} {'shown' if shown else 'not shown'}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_post_matrix(app: Flask, scene: dict[str, Any], role: str) -> None:
+    """Each POST as `role`; allowed ones act (and are audited), refused ones change nothing."""
+    auth = sign_in(app, role)
+    wrong = []
+    for what, url, form, allowed, ok, exceptions in POST_ROUTES:
+        path = url.format(**scene)
+        form = {key: value() if callable(value) else value.format(**scene)
+                for key, value in form.items()}
+        want = expected(role, allowed, ok, exceptions)
+        permitted = role in allowed and role not in exceptions
+        before, audited_before = database_state(), audit_count()
+        got = outcome(auth.post(path, data=form))
+        after, audited_after = database_state(), audit_count()
+        if got != want:
+            wrong.append(f"POST {what} ({url}) as {role}: expected {want}, got {got}")
+        if permitted and audited_after <= audited_before:
+            wrong.append(f"POST {what} as {role}: allowed, but nothing was audited")
+        if not permitted:
+            changed = {t: (before[t][0], after[t][0]) for t in before if before[t] != after[t]}
+            if changed:
+                wrong.append(f"POST {what} as {role}: refused, but changed {changed}")
+    assert wrong == []
+
+
+def _shape(path: str) -> str:
+    """"/organisations/<slug>/edit" and "/organisations/{own}/edit" both become
+    "/organisations/*/edit"."""
+    fixed = {"own", "oth", "dormant", "no-such-organisation", "app.css", "xyz-9"}
+    return "/".join("*" if part[:1] in "<{" or part.isdigit() or part in fixed else part
+                    for part in path.split("/"))
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    """A new route needs a row here too: every GET route in GET_ROUTES, every guarded POST
+    route in POST_ROUTES (public POSTs such as sign-in are tested with their feature)."""
+    tested_get = {_shape(url.split("?")[0]) for url, _, _ in GET_ROUTES}
+    tested_post = {_shape(url) for _, url, _, _, _, _ in POST_ROUTES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and _shape(rule.rule) not in tested_get:
+            missing.append(f"GET {rule.rule}")
+        if ("POST" in rule.methods and rule.endpoint not in PUBLIC_ENDPOINTS
+                and _shape(rule.rule) not in tested_post):
+            missing.append(f"POST {rule.rule}")
+    assert not missing, "routes with no row in the matrix:\n" + "\n".join(sorted(missing))
