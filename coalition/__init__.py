@@ -99,9 +99,10 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.organisations.views import bp as organisations_bp
     from coalition.recommendations.views import bp as recommendations_bp
     from coalition.reviews.views import bp as reviews_bp
+    from coalition.statements.views import bp as statements_bp
 
     for blueprint in (core_bp, accounts_bp, organisations_bp, reviews_bp, recommendations_bp,
-                      audit_bp):
+                      statements_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

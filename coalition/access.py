@@ -102,6 +102,38 @@ def _view_import(user: Any, job: Any) -> bool:
                                       or job.created_by_id == user.id)
 
 
+def _drafts(user: Any, statement: Any, least: str = "viewer") -> bool:
+    return any(has_role(user, org, least) for org in statement.drafting_organisations)
+
+
+def _view_statement(user: Any, statement: Any) -> bool:
+    # A draft belongs to its drafters (and the steering committee that reviews it); from review
+    # on, every member organisation reads it, to decide whether to sign.
+    if is_coordinator(user) or is_steering_member(user):
+        return True
+    if statement is None:
+        return is_coalition_member(user)
+    if statement.status == "draft":
+        return _drafts(user, statement)
+    return is_coalition_member(user)
+
+
+def _edit_statement(user: Any, statement: Any) -> bool:
+    if is_coordinator(user) or is_steering_member(user):
+        return True
+    return statement is not None and _drafts(user, statement, "editor")
+
+
+def _sign_for(user: Any, org: Any) -> bool:
+    return is_coordinator(user) or (isinstance(org, Organisation)
+                                    and has_role(user, org, "org_admin"))
+
+
+def _signs_for_someone(user: Any, _obj: Any = None) -> bool:
+    return is_coordinator(user) or any(
+        m.organisation.active and m.role == "org_admin" for m in user.memberships)
+
+
 RULES: dict[str, Rule] = {
     "directory.view": _in_coalition,
     "organisation.view": _view_organisation,
@@ -122,6 +154,14 @@ RULES: dict[str, Rule] = {
     "assessment.create": _assess,
     "recommendation.history": lambda user, _obj: is_coordinator(user) or is_coalition_member(
         user),
+    # Joint statements
+    "statement.view": _view_statement,
+    "statement.create": lambda user, _obj: _assess(user, None),
+    "statement.edit": _edit_statement,
+    "statement.comment": _view_statement,
+    "statement.manage": _manage_tracker,
+    "statement.sign": _signs_for_someone,
+    "statement.sign_for": _sign_for,
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.

@@ -11,7 +11,39 @@ from coalition.recommendations.models import (
     Response,
 )
 from coalition.reviews.models import AffectedGroup, Review, Sdg, State, Theme
+from coalition.statements.models import (
+    Comment,
+    ConflictCopy,
+    Draft,
+    Endorsement,
+    Presence,
+    Revision,
+    Statement,
+    StatementDrafter,
+)
 
-__all__ = ["AffectedGroup", "Assessment", "AuditEvent", "ImportJob", "Invitation", "Membership",
-           "Organisation", "Recommendation", "RecommendationTerritory", "Response", "Review",
-           "Sdg", "State", "Theme", "User"]
+__all__ = [
+    "AffectedGroup",
+    "Assessment",
+    "AuditEvent",
+    "Comment",
+    "ConflictCopy",
+    "Draft",
+    "Endorsement",
+    "ImportJob",
+    "Invitation",
+    "Membership",
+    "Organisation",
+    "Presence",
+    "Recommendation",
+    "RecommendationTerritory",
+    "Response",
+    "Review",
+    "Revision",
+    "Sdg",
+    "State",
+    "Statement",
+    "StatementDrafter",
+    "Theme",
+    "User",
+]

@@ -25,6 +25,11 @@ PUBLIC_ENDPOINTS = {
     "accounts.forgot_password",
     "accounts.reset_password",
     "accounts.accept_invitation",
+    # A published joint statement is public, with its PDF, DOCX and Markdown source.
+    "statements.public_page",
+    "statements.public_pdf",
+    "statements.public_docx",
+    "statements.public_markdown",
 }
 
 # Endpoints whose view Flask itself provides, so the app cannot put a mark on the function:

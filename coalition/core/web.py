@@ -90,7 +90,9 @@ def init_app(app: Flask) -> None:
         if error.code in (301, 302, 303, 307, 308) or error.response is not None:
             return error.get_response()
         code = error.code or 500
-        return render_error(code if code in ERROR_TEXT else 400)
+        # A view's own explanation (abort(400, "...")) is shown; Werkzeug's stock text is not.
+        detail = error.description if error.description != type(error).description else None
+        return render_error(code if code in ERROR_TEXT else 400, detail)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str | Response, int]:

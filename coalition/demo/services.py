@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -68,7 +68,8 @@ def demo_accounts() -> list[tuple[str, str]]:
 def seed_demo() -> bool:
     """Seed the demo coalition into an empty database; returns whether anything was seeded."""
     seeded = _seed_coalition()
-    return _seed_tracker() or seeded
+    seeded = _seed_tracker() or seeded
+    return seed_statements() or seeded
 
 
 def _seed_coalition() -> bool:
@@ -145,5 +146,79 @@ def _seed_tracker() -> bool:
     for paragraph, org_short, status, when, evidence in DEMO_ASSESSMENTS:
         if org_short in orgs:
             add_assessment(coordinator, rec(paragraph), orgs[org_short], status, when, evidence)
+    db.session.flush()
+    return True
+
+
+STATEMENT_V1 = """Mr President,
+
+This statement is delivered on behalf of the Hong Kong UPR Coalition, a coalition of civil society
+organisations in Hong Kong.
+
+We welcome the adoption of the outcome of China's third Universal Periodic Review. Six of the 346
+recommendations China received name Hong Kong.
+
+We urge the Government to implement the recommendations it supported, and to reconsider those it
+noted.
+"""
+
+STATEMENT_V2_EDIT = ("We urge the Government to implement the recommendations it supported, "
+                     "including recommendation 28.343 on the rights and freedoms of Hong Kong, "
+                     "and to reconsider those it noted.")
+
+STATEMENT_V3_ADD = """
+We ask the Human Rights Council to follow the implementation of these recommendations closely,
+and we stand ready to contribute to the mid-term review.
+
+Thank you, Mr President.
+"""
+
+
+def seed_statements() -> bool:
+    """A joint statement on the adoption of China's 2018 outcome: several revisions by different
+    organisations, comments, and sign-ons; and a published one with its public page."""
+    from coalition.organisations.models import Organisation
+    from coalition.statements import services as statements
+    from coalition.statements.models import Statement
+
+    if db.session.scalars(select(Statement).limit(1)).first() is not None:
+        return False
+    orgs = {o.short_name: o for o in db.session.scalars(select(Organisation))}
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    coordinator = users.get("coordinator@example.org")
+    steering = users.get("steering@example.org")
+    if coordinator is None or steering is None or "JCHK" not in orgs:
+        return False
+    draft = statements.create_statement(
+        coordinator, orgs["JCHK"], "Joint statement on the adoption of China's UPR outcome",
+        "HRC 40th session, item 6: adoption of the UPR outcome of China", "oral", "en",
+        [orgs["PEN HK"], orgs["HKW"]], STATEMENT_V1)
+    statements.save_text(steering, draft, orgs["PEN HK"], 1, STATEMENT_V1.replace(
+        "We urge the Government to implement the recommendations it supported, and to "
+        "reconsider those it\nnoted.", STATEMENT_V2_EDIT), "Name recommendation 28.343")
+    text_v2 = statements.head(draft).text
+    statements.save_text(coordinator, draft, orgs["JCHK"], 2, text_v2 + STATEMENT_V3_ADD,
+                         "Closing paragraph")
+    statements.add_comment(steering, draft, orgs["PEN HK"],
+                           "Should we also mention the noted recommendations on press freedom?",
+                           quote="reconsider those it noted")
+    statements.transition(steering, draft, "open_signon",
+                          deadline=datetime(2030, 3, 15, 12, 0, tzinfo=UTC))
+    statements.sign(coordinator, draft, orgs["JCHK"])
+    if "orgadmin@example.org" in users and "Unison" in orgs:
+        statements.sign(users["orgadmin@example.org"], draft, orgs["Unison"])
+
+    published = statements.create_statement(
+        coordinator, orgs["JCHK"], "Civil society welcomes the end of China's third UPR cycle",
+        "Press statement", "press", "en", [orgs["HKW"]],
+        "The Hong Kong UPR Coalition has published its **mid-term assessment** of the "
+        "recommendations made to China, with a focus on Hong Kong.\n\n"
+        "*Demo data: an illustrative statement.*\n")
+    statements.transition(steering, published, "open_signon",
+                          deadline=datetime(2030, 1, 1, tzinfo=UTC))
+    statements.sign(coordinator, published, orgs["JCHK"])
+    if "mfmw-admin@example.org" in users and "MFMW" in orgs:
+        statements.sign(users["mfmw-admin@example.org"], published, orgs["MFMW"])
+    statements.transition(steering, published, "publish")
     db.session.flush()
     return True

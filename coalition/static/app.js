@@ -43,3 +43,54 @@ document.addEventListener("click", (event) => {
   };
   window.setTimeout(poll, 500);
 })();
+
+// Statement editor: preview, autosave every 30 s, and who else is editing (heartbeat).
+(() => {
+  const form = document.getElementById("statement-editor");
+  if (!form) return;
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const text = form.querySelector('textarea[name="text"]');
+  const base = form.querySelector('input[name="base_number"]');
+  const status = document.getElementById("autosave-status");
+  const editing = document.getElementById("editing-now");
+  const post = (url, body) => fetch(url, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" },
+    body: JSON.stringify(body),
+  }).then((r) => r.json());
+
+  let lastSaved = text.value;
+  window.setInterval(() => {
+    if (text.value === lastSaved) return;
+    const value = text.value;
+    post(form.dataset.autosaveUrl, { base_number: Number(base.value), text: value })
+      .then((r) => { if (r.saved_at) { lastSaved = value; status.textContent = `Draft kept at ${r.saved_at}`; } })
+      .catch(() => { status.textContent = "Could not keep the draft: check your connection."; });
+  }, 30000);
+
+  const beat = () => post(form.dataset.heartbeatUrl, {}).then((r) => {
+    const others = r.editing || [];
+    editing.hidden = others.length === 0;
+    editing.textContent = others.length ? `Also editing now: ${others.join(", ")}. Your changes will be merged with theirs.` : "";
+    if (Number(r.head) > Number(base.value)) {
+      status.textContent = `Revision ${r.head} has been saved since you started; saving will merge.`;
+    }
+  }).catch(() => {});
+  beat();
+  window.setInterval(beat, 20000);
+
+  form.querySelectorAll("[data-tab]").forEach((tab) => tab.addEventListener("click", () => {
+    const which = tab.dataset.tab;
+    form.querySelectorAll("[data-tab]").forEach((t) => {
+      t.setAttribute("aria-selected", String(t === tab));
+      t.classList.toggle("secondary", t !== tab);
+    });
+    form.querySelector('[data-panel="write"]').hidden = which !== "write";
+    form.querySelector('[data-panel="preview"]').hidden = which !== "preview";
+    if (which === "preview") {
+      post(form.dataset.previewUrl, { text: text.value }).then((r) => {
+        document.getElementById("preview").innerHTML = r.html; // sanitised by the server (nh3)
+      });
+    }
+  }));
+})();

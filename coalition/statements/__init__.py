@@ -1,0 +1,1 @@
+"""Joint statements: drafting together, merging concurrent edits, sign-on and publishing."""

@@ -1,0 +1,67 @@
+"""Statement forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from coalition.core.forms import choices
+from coalition.statements.models import LANGUAGES, MAX_TEXT_CHARS, STATEMENT_KINDS
+
+
+class StatementForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    occasion = StringField("Occasion", validators=[Optional(), Length(max=300)],
+                           description="For example: HRC 40th session, item 6, adoption of "
+                                       "China's UPR outcome.")
+    kind = SelectField("Kind", choices=choices(STATEMENT_KINDS))
+    language = SelectField("Language", choices=choices(LANGUAGES))
+    lead = SelectField("Lead organisation", coerce=int)
+    co_drafters = SelectMultipleField("Co-drafting organisations", coerce=int,
+                                      validators=[Optional()])
+    text = TextAreaField("First draft (Markdown)",
+                         validators=[Optional(), Length(max=MAX_TEXT_CHARS)])
+
+
+class DetailsForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    occasion = StringField("Occasion", validators=[Optional(), Length(max=300)])
+    kind = SelectField("Kind", choices=choices(STATEMENT_KINDS))
+    language = SelectField("Language", choices=choices(LANGUAGES))
+    co_drafters = SelectMultipleField("Co-drafting organisations", coerce=int,
+                                      validators=[Optional()])
+
+
+class EditForm(FlaskForm):
+    base_number = IntegerField(validators=[InputRequired()])
+    organisation = SelectField("Saving for", coerce=int)
+    text = TextAreaField("Text (Markdown)", validators=[Length(max=MAX_TEXT_CHARS)])
+    summary = StringField("What did you change?", validators=[Optional(), Length(max=300)])
+
+
+class CommentForm(FlaskForm):
+    quote = TextAreaField("Passage you comment on (optional, copied from the text)",
+                          validators=[Optional(), Length(max=2000)])
+    body = TextAreaField("Comment", validators=[DataRequired(), Length(max=20_000)])
+    parent_id = HiddenField()
+
+
+class SignForm(FlaskForm):
+    organisation = SelectField("Organisation", coerce=int)
+
+
+class OpenSignOnForm(FlaskForm):
+    deadline = DateTimeLocalField("Sign-on deadline (UTC)", format="%Y-%m-%dT%H:%M",
+                                  validators=[DataRequired()])
+
+
+class ReopenForm(FlaskForm):
+    note = TextAreaField("What is being corrected?", validators=[DataRequired(),
+                                                                  Length(max=2000)])

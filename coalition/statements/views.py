@@ -1,0 +1,469 @@
+"""Joint statements: list, editor, history, diff, blame, conflicts, comments, sign-on, publish;
+and the public page of a published statement with its PDF, DOCX and Markdown."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from coalition.access import can, guard, public
+from coalition.core.errors import ServiceError
+from coalition.core.forms import ActionForm, attach_error, choices
+from coalition.core.markdown import render_markdown
+from coalition.extensions import db
+from coalition.organisations.models import Organisation
+from coalition.statements import exports, services
+from coalition.statements import text as textlib
+from coalition.statements.forms import (
+    CommentForm,
+    DetailsForm,
+    EditForm,
+    OpenSignOnForm,
+    ReopenForm,
+    SignForm,
+    StatementForm,
+)
+from coalition.statements.models import Comment, ConflictCopy, Statement
+
+bp = Blueprint("statements", __name__)
+
+
+def _load(statement_id: int, **_: object) -> Statement:
+    return db.get_or_404(Statement, statement_id)
+
+
+def _orgs_where(role_at_least: str) -> list[Organisation]:
+    """Organisations the current user may act for (the coordinator: every active one)."""
+    if current_user.is_coordinator:
+        return list(db.session.scalars(select(Organisation).where(
+            Organisation.active.is_(True)).order_by(Organisation.name)))
+    ranks = {"viewer": 0, "editor": 1, "org_admin": 2}
+    return sorted((m.organisation for m in current_user.memberships
+                   if m.organisation.active and ranks[m.role] >= ranks[role_at_least]),
+                  key=lambda o: o.name)
+
+
+def _all_orgs() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).where(
+        Organisation.active.is_(True)).order_by(Organisation.name)))
+
+
+def _acting_org(statement: Statement) -> Organisation | None:
+    """The organisation an edit is attributed to: a drafting one the user belongs to."""
+    mine = {o.id for o in _orgs_where("viewer")}
+    for org in statement.drafting_organisations:
+        if org.id in mine:
+            return org
+    orgs = _orgs_where("viewer")
+    return orgs[0] if orgs else None
+
+
+@bp.route("/statements")
+@guard("statement.view")
+def index() -> str:
+    statements = db.session.scalars(select(Statement).order_by(Statement.created_at.desc()))
+    visible = [s for s in statements if can(current_user, "statement.view", s)]
+    return render_template("statements/index.html", statements=visible)
+
+
+@bp.route("/statements/new", methods=["GET", "POST"])
+@guard("statement.create")
+def new() -> str | Response | tuple[str, int]:
+    form = StatementForm()
+    form.lead.choices = choices({o.id: o.name for o in _orgs_where("editor")})
+    form.co_drafters.choices = choices({o.id: o.name for o in _all_orgs()})
+    if form.validate_on_submit():
+        lead = db.session.get(Organisation, form.lead.data)
+        co = [db.session.get(Organisation, i) for i in form.co_drafters.data or []]
+        try:
+            statement = services.create_statement(
+                current_user, lead, form.title.data, form.occasion.data, form.kind.data,
+                form.language.data, [o for o in co if o is not None], form.text.data or "")
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            flash("The statement is created.", "success")
+            return redirect(url_for("statements.show", statement_id=statement.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("statements/new.html", form=form), status
+
+
+@bp.route("/statements/<int:statement_id>")
+@guard("statement.view", load=_load)
+def show(statement: Statement, statement_id: int) -> str:
+    head = services.head(statement)
+    sign_form = SignForm(formdata=None)
+    sign_form.organisation.choices = choices({o.id: o.name for o in _orgs_where("org_admin")})
+    details = DetailsForm(formdata=None, obj=statement)
+    details.co_drafters.choices = choices({o.id: o.name for o in _all_orgs()})
+    details.co_drafters.data = [o.id for o in statement.drafting_organisations]
+    return render_template(
+        "statements/show.html", statement=statement, head=head,
+        html=render_markdown(head.text), states=services.sign_on_states(statement),
+        signatories=services.signatories(statement), threads=services.comment_threads(statement),
+        conflicts=services.open_conflicts(statement), comment_form=CommentForm(formdata=None),
+        sign_form=sign_form, action_form=ActionForm(formdata=None),
+        open_form=OpenSignOnForm(formdata=None), reopen_form=ReopenForm(formdata=None),
+        details_form=details, word_count=textlib.word_count(head.text))
+
+
+@bp.route("/statements/<int:statement_id>/details", methods=["POST"])
+@guard("statement.edit", load=_load)
+def details(statement: Statement, statement_id: int) -> Response:
+    form = DetailsForm()
+    form.co_drafters.choices = choices({o.id: o.name for o in _all_orgs()})
+    if not form.validate_on_submit():
+        flash("Check the statement's details: " + "; ".join(
+            f"{getattr(form, k).label.text}: {' '.join(v)}" for k, v in form.errors.items()),
+              "error")
+        return redirect(url_for("statements.show", statement_id=statement.id))
+    co = [db.session.get(Organisation, i) for i in form.co_drafters.data or []]
+    try:
+        services.update_details(current_user, statement, form.title.data, form.occasion.data,
+                                form.kind.data, form.language.data,
+                                [o for o in co if o is not None])
+    except ServiceError as error:
+        abort(400, error.message)
+    flash("Details saved.", "success")
+    return redirect(url_for("statements.show", statement_id=statement.id))
+
+
+@bp.route("/statements/<int:statement_id>/edit", methods=["GET", "POST"])
+@guard("statement.edit", load=_load)
+def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str, int]:
+    head = services.head(statement)
+    form = EditForm()
+    orgs = _orgs_where("viewer")
+    acting = _acting_org(statement)
+    form.organisation.choices = choices({o.id: o.name for o in orgs}) or choices({0: "—"})
+    if request.method == "GET":
+        draft = services.draft_of(current_user, statement)
+        form.base_number.data = draft.base_number if draft else head.number
+        form.text.data = draft.text if draft else head.text
+        form.organisation.data = acting.id if acting else 0
+        restored = draft is not None and draft.text != head.text
+        return render_template("statements/edit.html", statement=statement, head=head,
+                               form=form, restored_draft=restored)
+    if form.validate_on_submit():
+        org = db.session.get(Organisation, form.organisation.data) if form.organisation.data \
+            else None
+        try:
+            outcome = services.save_text(current_user, statement, org, form.base_number.data,
+                                         form.text.data or "", form.summary.data or "")
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            if outcome.kind == "conflict":
+                return redirect(url_for("statements.conflict", statement_id=statement.id,
+                                        conflict_id=outcome.conflict.id))
+            if outcome.kind == "merged":
+                names = ", ".join(
+                    f"{r.number} by {r.organisation.name if r.organisation else 'someone'}"
+                    for r in outcome.merged_with or [])
+                flash(f"Saved as revision {outcome.revision.number}, merged with revision "
+                      f"{names}.", "success")
+            elif outcome.kind == "unchanged":
+                flash("Nothing had changed: no new revision.", "info")
+            else:
+                flash(f"Saved as revision {outcome.revision.number}.", "success")
+            return redirect(url_for("statements.show", statement_id=statement.id))
+    return render_template("statements/edit.html", statement=statement, head=head, form=form,
+                           restored_draft=False), 400
+
+
+@bp.route("/statements/<int:statement_id>/autosave", methods=["POST"])
+@guard("statement.edit", load=_load)
+def autosave(statement: Statement, statement_id: int) -> tuple[Response, int] | Response:
+    data = request.get_json(silent=True) or {}
+    try:
+        draft = services.autosave(current_user, statement, int(data.get("base_number", 0)),
+                                  str(data.get("text", "")))
+    except (ServiceError, ValueError, TypeError) as error:
+        return jsonify(error=getattr(error, "message", "bad request")), 400
+    return jsonify(saved_at=draft.updated_at.astimezone(UTC).strftime("%H:%M:%S UTC"))
+
+
+@bp.route("/statements/<int:statement_id>/heartbeat", methods=["POST"])
+@guard("statement.edit", load=_load)
+def heartbeat(statement: Statement, statement_id: int) -> Response:
+    others = services.heartbeat(current_user, statement)
+    return jsonify(editing=others, head=statement.head_number)
+
+
+@bp.route("/statements/preview", methods=["POST"])
+@guard("statement.create")
+def preview() -> Response:
+    data = request.get_json(silent=True) or {}
+    return jsonify(html=str(render_markdown(str(data.get("text", ""))[:200_000])))
+
+
+@bp.route("/statements/<int:statement_id>/history")
+@guard("statement.view", load=_load)
+def history(statement: Statement, statement_id: int) -> str:
+    revs = services.revisions(statement)
+    return render_template("statements/history.html", statement=statement,
+                           revisions=list(reversed(revs)), action_form=ActionForm(formdata=None))
+
+
+@bp.route("/statements/<int:statement_id>/diff")
+@guard("statement.view", load=_load)
+def compare(statement: Statement, statement_id: int) -> str:
+    a = request.args.get("a", type=int)
+    b = request.args.get("b", type=int)
+    if a is None or b is None:
+        b = statement.head_number
+        a = max(1, b - 1)
+    old, new = services.revision(statement, a), services.revision(statement, b)
+    if old is None or new is None:
+        abort(404)
+    return render_template("statements/diff.html", statement=statement, old=old, new=new,
+                           inline=textlib.diff_html(old.text, new.text),
+                           rows=textlib.side_by_side(old.text, new.text),
+                           numbers=range(1, statement.head_number + 1))
+
+
+@bp.route("/statements/<int:statement_id>/blame")
+@guard("statement.view", load=_load)
+def blame(statement: Statement, statement_id: int) -> str:
+    revs = services.revisions(statement)
+    names = {r.organisation_id: (r.organisation.name if r.organisation else "unknown")
+             for r in revs}
+    passages = textlib.blame([(r.text, r.organisation_id) for r in revs])
+    return render_template("statements/blame.html", statement=statement,
+                           passages=[(text, names.get(key, "unknown"), key)
+                                     for text, key in passages])
+
+
+@bp.route("/statements/<int:statement_id>/restore/<int:number>", methods=["POST"])
+@guard("statement.edit", load=_load)
+def restore(statement: Statement, statement_id: int, number: int) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        outcome = services.restore(current_user, statement, number, _acting_org(statement))
+    except ServiceError as error:
+        abort(400, error.message)
+    if outcome.kind == "conflict":
+        return redirect(url_for("statements.conflict", statement_id=statement.id,
+                                conflict_id=outcome.conflict.id))
+    flash(f"Revision {number} is restored as revision {statement.head_number}.", "success")
+    return redirect(url_for("statements.history", statement_id=statement.id))
+
+
+@bp.route("/statements/<int:statement_id>/conflicts/<int:conflict_id>",
+          methods=["GET", "POST"])
+@guard("statement.edit", load=_load)
+def conflict(statement: Statement, statement_id: int,
+             conflict_id: int) -> str | Response | tuple[str, int]:
+    copy = db.get_or_404(ConflictCopy, conflict_id)
+    if copy.statement_id != statement.id:
+        abort(404)
+    result = services.conflict_view(copy)
+    error = None
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        choices_made = []
+        for conflict_item in result.conflicts:
+            choice = request.form.get(f"choice-{conflict_item.index}", "")
+            if choice == "custom":
+                choice = request.form.get(f"custom-{conflict_item.index}", "")
+                choice = choice if choice.strip() else "both"
+            elif choice not in {"theirs", "mine", "both"}:
+                error = "Choose a version for every passage."
+                break
+            choices_made.append(choice)
+        if error is None and copy.resolved_at is None:
+            try:
+                outcome = services.resolve_conflict(current_user, copy, choices_made,
+                                                    _acting_org(statement))
+            except ServiceError as exc:
+                error = exc.message
+            else:
+                if outcome.kind == "conflict":
+                    flash("The text changed again while you resolved: please look once more.",
+                          "info")
+                    return redirect(url_for("statements.conflict", statement_id=statement.id,
+                                            conflict_id=outcome.conflict.id))
+                flash("Conflict resolved: both texts were considered and the result saved.",
+                      "success")
+                return redirect(url_for("statements.show", statement_id=statement.id))
+        elif copy.resolved_at is not None:
+            error = "This conflict has already been resolved."
+    return render_template("statements/conflict.html", statement=statement, copy=copy,
+                           result=result, error=error,
+                           action_form=ActionForm(formdata=None)), 400 if error else 200
+
+
+@bp.route("/statements/<int:statement_id>/comments", methods=["POST"])
+@guard("statement.comment", load=_load)
+def comment(statement: Statement, statement_id: int) -> Response:
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400, "Write a comment.")
+    parent = None
+    if form.parent_id.data:
+        parent = db.session.get(Comment, int(form.parent_id.data)) if str(
+            form.parent_id.data).isdigit() else None
+        if parent is None:
+            abort(404)
+    try:
+        services.add_comment(current_user, statement, _acting_org(statement), form.body.data,
+                             form.quote.data or "", parent)
+    except ServiceError as error:
+        abort(400, error.message)
+    flash("Comment added.", "success")
+    return redirect(url_for("statements.show", statement_id=statement.id) + "#comments")
+
+
+@bp.route("/statements/<int:statement_id>/comments/<int:comment_id>/resolve",
+          methods=["POST"])
+@guard("statement.comment", load=_load)
+def resolve_comment(statement: Statement, statement_id: int, comment_id: int) -> Response:
+    item = db.get_or_404(Comment, comment_id)
+    if item.statement_id != statement.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if item.author_id != current_user.id and not can(current_user, "statement.edit",
+                                                      statement):
+        abort(403)
+    try:
+        services.resolve_comment(current_user, item)
+    except ServiceError as error:
+        abort(400, error.message)
+    return redirect(url_for("statements.show", statement_id=statement.id) + "#comments")
+
+
+@bp.route("/statements/<int:statement_id>/status/<action>", methods=["POST"])
+@guard("statement.edit", load=_load)
+def change_status(statement: Statement, statement_id: int, action: str) -> Response:
+    if action not in services.TRANSITIONS:
+        abort(404)
+    # Drafters send their draft to review; the steering committee does the rest.
+    if action not in {"submit", "back_to_draft"} and not can(current_user, "statement.manage",
+                                                             statement):
+        abort(403)
+    deadline, note = None, ""
+    if action == "open_signon":
+        form = OpenSignOnForm()
+        if not form.validate_on_submit():
+            abort(400, "Set a valid sign-on deadline.")
+        deadline = form.deadline.data.replace(tzinfo=UTC)
+    elif action == "reopen":
+        form = ReopenForm()
+        if not form.validate_on_submit():
+            abort(400, "Say what is being corrected.")
+        note = form.note.data
+    elif not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.transition(current_user, statement, action, deadline, note)
+    except ServiceError as error:
+        abort(400, error.message)
+    flash(f"The statement is now {statement.status_label.lower()}.", "success")
+    return redirect(url_for("statements.show", statement_id=statement.id))
+
+
+def _sign_org() -> Organisation:
+    form = SignForm()
+    form.organisation.choices = choices({o.id: o.name for o in _orgs_where("org_admin")})
+    org = db.session.get(Organisation, request.form.get("organisation", type=int) or 0)
+    if org is None:
+        abort(400, "Choose an organisation.")
+    if not can(current_user, "statement.sign_for", org):
+        abort(403)
+    if not form.validate_on_submit():
+        abort(400)
+    return org
+
+
+@bp.route("/statements/<int:statement_id>/sign", methods=["POST"])
+@guard("statement.sign", load=_load)
+def sign(statement: Statement, statement_id: int) -> Response:
+    if not can(current_user, "statement.view", statement):
+        abort(403)
+    org = _sign_org()
+    try:
+        services.sign(current_user, statement, org)
+    except ServiceError as error:
+        abort(400, error.message)
+    flash(f"{org.name} has signed revision {statement.head_number}.", "success")
+    return redirect(url_for("statements.show", statement_id=statement.id) + "#sign-on")
+
+
+@bp.route("/statements/<int:statement_id>/withdraw-signature", methods=["POST"])
+@guard("statement.sign", load=_load)
+def withdraw_signature(statement: Statement, statement_id: int) -> Response:
+    if not can(current_user, "statement.view", statement):
+        abort(403)
+    org = _sign_org()
+    try:
+        services.withdraw_signature(current_user, statement, org)
+    except ServiceError as error:
+        abort(400, error.message)
+    flash(f"{org.name}'s signature is withdrawn (it stays in the history).", "success")
+    return redirect(url_for("statements.show", statement_id=statement.id) + "#sign-on")
+
+
+# --- public -----------------------------------------------------------------------------------
+
+def _published(statement_id: int) -> tuple[Statement, str]:
+    statement = db.session.get(Statement, statement_id)
+    if statement is None or statement.status != "published" or statement.published_number is None:
+        abort(404)
+    rev = services.revision(statement, statement.published_number)
+    assert rev is not None
+    return statement, rev.text
+
+
+@bp.route("/s/<int:statement_id>")
+@public
+def public_page(statement_id: int) -> str:
+    statement, text = _published(statement_id)
+    return render_template("statements/public.html", statement=statement,
+                           html=render_markdown(text),
+                           signatories=services.signatories(statement))
+
+
+@bp.route("/s/<int:statement_id>.pdf")
+@public
+def public_pdf(statement_id: int) -> Response:
+    statement, text = _published(statement_id)
+    pdf = exports.to_pdf(statement, text, services.signatories(statement))
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
+                     download_name=f"statement-{statement.id}.pdf")
+
+
+@bp.route("/s/<int:statement_id>.docx")
+@public
+def public_docx(statement_id: int) -> Response:
+    statement, text = _published(statement_id)
+    data = exports.to_docx(statement, text, services.signatories(statement))
+    return send_file(io.BytesIO(data), download_name=f"statement-{statement.id}.docx",
+                     mimetype="application/vnd.openxmlformats-officedocument."
+                              "wordprocessingml.document")
+
+
+@bp.route("/s/<int:statement_id>.md")
+@public
+def public_markdown(statement_id: int) -> Response:
+    statement, text = _published(statement_id)
+    return Response(text, mimetype="text/markdown; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="statement-{statement.id}.md"'})
