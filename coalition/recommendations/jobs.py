@@ -92,7 +92,15 @@ def run(app: Flask, job_id: int, dry_run: bool) -> None:
                 job.report = report.to_dict()
                 job.finished_at = utcnow()
                 job.data = b""  # the recommendations are in the database now
-                db.session.commit()
+                try:
+                    db.session.commit()
+                except Exception:
+                    # The commit itself failed: nothing was saved, and the page must say so
+                    # rather than poll an "importing" job forever.
+                    db.session.rollback()
+                    app.logger.exception("Import job %s could not be committed", job_id)
+                    _set_status(job_id, status="failed", finished_at=utcnow(),
+                                error="The import could not be saved; nothing was changed.")
         finally:
             with _lock:
                 _progress.pop(job_id, None)
