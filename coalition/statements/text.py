@@ -17,8 +17,12 @@ exact text, which is what makes the word-level operations lossless.
 from __future__ import annotations
 
 import re
+import time
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from diff_match_patch import diff_match_patch
@@ -70,8 +74,9 @@ _SPACE_RE = re.compile(r"\s")
 _NEWLINES_RE = re.compile(r"\r\n?")
 
 # diff-match-patch finds a minimal diff (Myers) over characters; word and line tokens are mapped
-# to one character each (its linesToChars trick) so it diffs tokens. The timeout bounds the cost
-# of diffing two unrelated 2 MB texts; a diff cut short is still a correct diff, only less tidy.
+# to one character each (its linesToChars trick) so it diffs tokens. The time limit bounds the
+# cost of one comparison (all the diffs a merge, word diff or blame step makes share it): past
+# it the diff is cut short, still correct (nothing is lost) but coarser.
 _DIFF_TIMEOUT_S = 1.0
 _dmp = diff_match_patch()
 _dmp.Diff_Timeout = _DIFF_TIMEOUT_S
@@ -107,30 +112,33 @@ class _Alphabet:
         self.tokens: list[str] = []
 
     def encode(self, tokens: Iterable[str]) -> str:
-        chars, known = self.chars, self.tokens
-        out = []
-        for token in tokens:
-            char = chars.get(token)
-            if char is None:
-                if len(known) >= self._LIMIT:
-                    raise ValueError("text too large to compare word by word")
-                char = chars[token] = chr(len(known) + self._FIRST)
-                known.append(token)
-            out.append(char)
-        return "".join(out)
+        get = self.chars.get
+        return "".join([get(token) or self._add(token) for token in tokens])
+
+    def _add(self, token: str) -> str:
+        known = self.tokens
+        if len(known) >= self._LIMIT:
+            raise ValueError("text too large to compare word by word")
+        char = self.chars[token] = chr(len(known) + self._FIRST)
+        known.append(token)
+        return char
 
     def decode(self, chars: str) -> list[str]:
         tokens, first = self.tokens, self._FIRST
         return [tokens[ord(c) - first] for c in chars]
 
 
+def _deadline() -> float:
+    return time.time() + _DIFF_TIMEOUT_S  # the clock diff-match-patch itself uses
+
+
 def _token_diff(
-    a: Sequence[str], b: Sequence[str], *, semantic: bool
+    a: Sequence[str], b: Sequence[str], *, semantic: bool, deadline: float | None = None
 ) -> tuple[list[tuple[int, str]], _Alphabet]:
     """diff-match-patch diff of two token sequences, in the alphabet's character space."""
     alphabet = _Alphabet()
     ca, cb = alphabet.encode(a), alphabet.encode(b)
-    diffs = _dmp.diff_main(ca, cb, False)
+    diffs = _anchored_diff(ca, cb, deadline if deadline is not None else _deadline())
     if semantic:
         # Drops coincidental one-token matches (a space, "the") inside a rewritten passage, so a
         # rewrite reads as one replacement: shown as such in diffs, and in a merge it clashes
@@ -139,20 +147,86 @@ def _token_diff(
     return diffs, alphabet
 
 
-class _LineMatcher:
+# Below this length diff-match-patch alone is fast enough.
+_ANCHOR_MIN = 16
+_ANCHOR_DEPTH = 4
+
+
+def _anchored_diff(a: str, b: str, deadline: float, depth: int = 0) -> list[tuple[int, str]]:
+    """diff-match-patch's diff, first split at tokens that occur once in each text (patience).
+
+    Myers' algorithm costs length x differences, in pure Python: two distant revisions of a
+    long paragraph (dozens of scattered word edits) take tens of milliseconds each and hit the
+    time limit over a whole statement. Words used once on each side, in the same order, are
+    almost always the same words: matching them first leaves only small gaps for Myers, and
+    within a gap, words used once in that gap anchor it again (a few levels deep).
+    """
+    if a and b and set(a).isdisjoint(b):
+        # Nothing in common: the answer is known, and Myers would take longest to find it.
+        return [(-1, a), (1, b)]
+    if len(a) < _ANCHOR_MIN or len(b) < _ANCHOR_MIN or depth > _ANCHOR_DEPTH:
+        return _dmp.diff_main(a, b, False, deadline)
+    count_a, count_b = Counter(a), Counter(b)
+    in_b = {c: j for j, c in enumerate(b) if count_b[c] == 1}
+    anchors = _increasing(
+        [(i, in_b[c]) for i, c in enumerate(a) if count_a[c] == 1 and c in in_b]
+    )
+    if not anchors:
+        return _dmp.diff_main(a, b, False, deadline)
+    diffs: list[tuple[int, str]] = []
+    i0 = j0 = 0
+    for i, j in anchors:
+        diffs += _anchored_diff(a[i0:i], b[j0:j], deadline, depth + 1)
+        diffs.append((0, a[i]))
+        i0, j0 = i + 1, j + 1
+    diffs += _anchored_diff(a[i0:], b[j0:], deadline, depth + 1)
+    _dmp.diff_cleanupMerge(diffs)  # joins the pieces, as diff_main's own output would be
+    return diffs
+
+
+def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of `pairs` (sorted by first item) whose second items increase."""
+    tails: list[int] = []  # tails[k]: index in pairs of the smallest end of a run of length k+1
+    tail_values: list[int] = []
+    previous: list[int] = []
+    for n, (_, j) in enumerate(pairs):
+        k = bisect_left(tail_values, j)
+        previous.append(tails[k - 1] if k else -1)
+        if k == len(tails):
+            tails.append(n)
+            tail_values.append(j)
+        else:
+            tails[k] = n
+            tail_values[k] = j
+    run = []
+    n = tails[-1] if tails else -1
+    while n >= 0:
+        run.append(pairs[n])
+        n = previous[n]
+    return run[::-1]
+
+
+class _Matcher:
     """A `difflib.SequenceMatcher` stand-in for Merge3 built on diff-match-patch.
 
     difflib is quadratic on repeated elements (blank lines, spaces), which every Markdown text
-    is full of; Myers' algorithm is not.
+    is full of; Myers' algorithm is not. Merge3 builds its matchers itself, so the settings
+    come in through `functools.partial`.
     """
 
-    semantic = False
-
-    def __init__(self, isjunk: Any = None, a: Sequence[str] = (), b: Sequence[str] = ()) -> None:
-        self.a, self.b = a, b
+    def __init__(
+        self,
+        isjunk: Any = None,
+        a: Sequence[str] = (),
+        b: Sequence[str] = (),
+        *,
+        semantic: bool,
+        deadline: float,
+    ) -> None:
+        self.a, self.b, self.semantic, self.deadline = a, b, semantic, deadline
 
     def get_matching_blocks(self) -> list[tuple[int, int, int]]:
-        diffs, _ = _token_diff(self.a, self.b, semantic=self.semantic)
+        diffs, _ = _token_diff(self.a, self.b, semantic=self.semantic, deadline=self.deadline)
         blocks = []
         i = j = 0
         for op, chars in diffs:
@@ -169,8 +243,44 @@ class _LineMatcher:
         return blocks
 
 
-class _WordMatcher(_LineMatcher):
-    semantic = True
+def _text_diff(old: str, new: str) -> list[tuple[int, str]]:
+    """Word-level diff of two texts as (op, text), op being diff-match-patch's -1, 0 or 1.
+
+    Lines first, then words within each run of changed lines: Myers' algorithm costs the
+    length times the number of differences, so one word diff over two distant revisions of a
+    10,000-word statement (hundreds of scattered edits) takes seconds in Python, while a diff
+    per changed paragraph takes milliseconds.
+    """
+    deadline = _deadline()
+    diffs, alphabet = _token_diff(_lines(old), _lines(new), semantic=False, deadline=deadline)
+    out: list[tuple[int, str]] = []
+    deleted: list[str] = []
+    inserted: list[str] = []
+
+    def flush() -> None:
+        a, b = "".join(deleted), "".join(inserted)
+        deleted.clear()
+        inserted.clear()
+        if a and b:
+            words, word_alphabet = _token_diff(
+                _tokens(a), _tokens(b), semantic=True, deadline=deadline
+            )
+            out.extend((op, "".join(word_alphabet.decode(chars))) for op, chars in words)
+        elif a:
+            out.append((-1, a))
+        elif b:
+            out.append((1, b))
+
+    for op, chars in diffs:
+        if op < 0:
+            deleted.extend(alphabet.decode(chars))
+        elif op > 0:
+            inserted.extend(alphabet.decode(chars))
+        else:
+            flush()
+            out.append((0, "".join(alphabet.decode(chars))))
+    flush()
+    return out
 
 
 @dataclass(frozen=True)
@@ -218,13 +328,15 @@ def merge(base: str, theirs: str, mine: str) -> MergeResult:
     conflicts: list[Conflict] = []
     pending: list[str] = []
     text_len = 0
-    merge3 = Merge3(_lines(base), _lines(theirs), _lines(mine), sequence_matcher=_LineMatcher)
+    deadline = _deadline()
+    lines = partial(_Matcher, semantic=False, deadline=deadline)
+    merge3 = Merge3(_lines(base), _lines(theirs), _lines(mine), sequence_matcher=lines)
     for group in merge3.merge_groups():
         if group[0] != "conflict":
             pending.append("".join(group[1]))
             continue
         b, t, m = ("".join(lines) for lines in group[1:])
-        merged = _merge_words(b, t, m)
+        merged = _merge_words(b, t, m, deadline)
         if merged is not None:
             pending.append(merged)
             continue
@@ -243,10 +355,11 @@ def merge(base: str, theirs: str, mine: str) -> MergeResult:
     return MergeResult(text, not conflicts, conflicts, parts)
 
 
-def _merge_words(base: str, theirs: str, mine: str) -> str | None:
+def _merge_words(base: str, theirs: str, mine: str, deadline: float) -> str | None:
     """Word-level merge of one clashing line region; None when words clash too."""
     out: list[str] = []
-    merge3 = Merge3(_tokens(base), _tokens(theirs), _tokens(mine), sequence_matcher=_WordMatcher)
+    words = partial(_Matcher, semantic=True, deadline=deadline)
+    merge3 = Merge3(_tokens(base), _tokens(theirs), _tokens(mine), sequence_matcher=words)
     for group in merge3.merge_groups():
         if group[0] == "conflict":
             combined = _combine_around(list(group[1]), list(group[2]), list(group[3]))
@@ -350,11 +463,8 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
 
     The "equal" and "delete" texts join into `old`, the "equal" and "insert" texts into `new`.
     """
-    old, new = normalize_newlines(old), normalize_newlines(new)
-    diffs, alphabet = _token_diff(_tokens(old), _tokens(new), semantic=True)
     out: list[tuple[str, str]] = []
-    for op, chars in diffs:
-        text = "".join(alphabet.decode(chars))
+    for op, text in _text_diff(normalize_newlines(old), normalize_newlines(new)):
         if not text:
             continue
         name = _OPS[op]
@@ -478,13 +588,10 @@ def _carry(old: str, new: str, attrs: list[Any], author: Any) -> list[Any]:
         end += 1
     new_end = end + len(new) - len(old)
 
-    diffs, alphabet = _token_diff(
-        _tokens(old[start:end]), _tokens(new[start:new_end]), semantic=True
-    )
     middle: list[Any] = []
     pos = start
-    for op, chars in diffs:
-        n = len("".join(alphabet.decode(chars)))
+    for op, text in _text_diff(old[start:end], new[start:new_end]):
+        n = len(text)
         if op == 0:
             middle += attrs[pos:pos + n]
             pos += n
