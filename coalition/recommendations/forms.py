@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import URL, InputRequired, Length, Optional, ValidationError
 
 from coalition.core.forms import choices
 from coalition.recommendations.models import (
@@ -39,7 +39,9 @@ class ImportForm(FlaskForm):
 
 class ResponseForm(FlaskForm):
     kind = SelectField("Kind of statement", choices=choices(RESPONSE_KINDS))
-    responded_on = DateField("Date", validators=[DataRequired(), not_in_future])
+    # InputRequired, not DataRequired: the latter would replace "Not a valid date value"
+    # with "This field is required" for a malformed date.
+    responded_on = DateField("Date", validators=[InputRequired(), not_in_future])
     position = SelectField("Position", choices=choices(POSITIONS))
     words = TextAreaField("The State's words", validators=[Optional(), Length(max=5000)])
     source = StringField("Source document", validators=[Optional(), Length(max=300)],
@@ -50,7 +52,7 @@ class ResponseForm(FlaskForm):
 class AssessmentForm(FlaskForm):
     organisation = SelectField("On behalf of", coerce=int)
     status = SelectField("Implementation status", choices=choices(IMPLEMENTATION_STATUSES))
-    assessed_on = DateField("Assessed on", validators=[DataRequired(), not_in_future],
+    assessed_on = DateField("Assessed on", validators=[InputRequired(), not_in_future],
                             default=date.today)
     evidence = TextAreaField("Evidence (Markdown)", validators=[Optional(), Length(max=50_000)])
     source_links = TextAreaField("Source links, one per line",
