@@ -26,6 +26,7 @@ COORDINATOR = frozenset({"coordinator"})
 STEERING = COORDINATOR | {"steering"}              # the steering committee runs the tracker
 EDITORS = frozenset({"editor", "org_admin", "other_editor", "other_admin", "steering"})
 NOBODY: frozenset[str] = frozenset()
+OWN = frozenset({"viewer", "editor", "org_admin"})  # members of world.org
 
 # Objects, by name: "org" is world.org (owned by viewer/editor/org_admin), "other" is world.other
 # (other_viewer/other_editor/other_admin), "steering_org" has the steering member as editor,
@@ -77,6 +78,20 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
                                                                      "other_admin"}),
     ("assessment.create",             "dormant",      COORDINATOR),
     ("recommendation.history",        None,           MEMBERS),
+    # Joint statements. "draft"/"in_review" are statements drafted by world.org in that status.
+    ("statement.view",                None,           MEMBERS),
+    ("statement.view",                "draft",        STEERING | OWN),
+    ("statement.view",                "in_review",    MEMBERS),
+    ("statement.create",              None,           COORDINATOR | EDITORS),
+    ("statement.edit",                "draft",        STEERING | {"editor", "org_admin"}),
+    ("statement.edit",                "in_review",    STEERING | {"editor", "org_admin"}),
+    ("statement.comment",             "draft",        STEERING | OWN),
+    ("statement.comment",             "in_review",    MEMBERS),
+    ("statement.manage",              "draft",        STEERING),
+    ("statement.sign",                None,           COORDINATOR | {"org_admin", "other_admin"}),
+    ("statement.sign_for",            "org",          COORDINATOR | {"org_admin"}),
+    ("statement.sign_for",            "other",        COORDINATOR | {"other_admin"}),
+    ("statement.sign_for",            None,           COORDINATOR),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")
@@ -110,6 +125,8 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "viewer_user": world.users["viewer"],
         "steering_job": SimpleNamespace(created_by_id=world.users["steering"].id),
         "coordinator_job": SimpleNamespace(created_by_id=world.users["coordinator"].id),
+        "draft": SimpleNamespace(status="draft", drafting_organisations=[world.org]),
+        "in_review": SimpleNamespace(status="in_review", drafting_organisations=[world.org]),
     }[target]
 
 

@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import defer, joinedload
 from werkzeug.wrappers import Response
 
 from coalition.access import can, guard, public
@@ -38,7 +39,7 @@ from coalition.statements.forms import (
     SignForm,
     StatementForm,
 )
-from coalition.statements.models import Comment, ConflictCopy, Statement
+from coalition.statements.models import Comment, ConflictCopy, Revision, Statement
 
 bp = Blueprint("statements", __name__)
 
@@ -195,6 +196,7 @@ def autosave(statement: Statement, statement_id: int) -> tuple[Response, int] | 
                                   str(data.get("text", "")))
     except (ServiceError, ValueError, TypeError) as error:
         return jsonify(error=getattr(error, "message", "bad request")), 400
+    db.session.flush()  # a first draft gets its updated_at (a column default) on flush
     return jsonify(saved_at=draft.updated_at.astimezone(UTC).strftime("%H:%M:%S UTC"))
 
 
@@ -215,9 +217,16 @@ def preview() -> Response:
 @bp.route("/statements/<int:statement_id>/history")
 @guard("statement.view", load=_load)
 def history(statement: Statement, statement_id: int) -> str:
-    revs = services.revisions(statement)
-    return render_template("statements/history.html", statement=statement,
-                           revisions=list(reversed(revs)), action_form=ActionForm(formdata=None))
+    # Hundreds of revisions: their texts (up to 200 KB each) are not loaded, and each row's
+    # author and organisation come with it in one query.
+    revs = db.session.scalars(select(Revision).where(Revision.statement_id == statement.id)
+                              .options(defer(Revision.text), joinedload(Revision.author),
+                                       joinedload(Revision.organisation))
+                              .order_by(Revision.number.desc())).all()
+    may_restore = (statement.status in services.EDITABLE
+                   and can(current_user, "statement.edit", statement))
+    return render_template("statements/history.html", statement=statement, revisions=revs,
+                           may_restore=may_restore, action_form=ActionForm(formdata=None))
 
 
 @bp.route("/statements/<int:statement_id>/diff")
