@@ -39,6 +39,15 @@ NOBODY: frozenset[str] = frozenset()
 STEERING = COORDINATOR | {"steering"}        # the steering committee manages the tracker
 MEMBERS = IN_COALITION - {"researcher"}       # belong to an organisation (or coordinate)
 
+# Joint statements (access.py): a draft is read by its drafting organisations' members and the
+# steering committee; edited by their editors and the steering committee. world.org drafts.
+DRAFT_READERS = STEERING | {"viewer", "editor", "org_admin"}
+DRAFTERS = STEERING | {"editor", "org_admin"}
+# Who may start a statement: an editor of some organisation (or the coordinator).
+STATEMENT_CREATORS = COORDINATOR | {"editor", "org_admin", "other_editor", "other_admin",
+                                    "steering"}
+SIGN_FOR_OWN = COORDINATOR | {"org_admin"}
+
 LOGIN = "to /login"   # 302 to the sign-in page, which brings the visitor back afterwards
 HOME = "to /"         # 302 to the home page
 
@@ -91,6 +100,28 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/imports/new",                       STEERING,       {}),
     ("/imports/{job_id}",                  STEERING,       {}),
     ("/imports/{job_id}/status",           STEERING,       {}),
+    # Joint statements: {draft} is a draft by world.org, {in_review} in review, {published}
+    # published; {conflict_id} a kept conflict copy of the draft.
+    ("/statements",                        MEMBERS,        {}),
+    ("/statements/new",                    STATEMENT_CREATORS, {}),
+    ("/statements/{draft}",                DRAFT_READERS,  {}),
+    ("/statements/{in_review}",            MEMBERS,        {}),
+    ("/statements/{published}",            MEMBERS,        {}),
+    ("/statements/{draft}/edit",           DRAFTERS,       {}),
+    ("/statements/{draft}/history",        DRAFT_READERS,  {}),
+    ("/statements/{draft}/diff?a=1&b=2",   DRAFT_READERS,  {}),
+    ("/statements/{draft}/blame",          DRAFT_READERS,  {}),
+    ("/statements/{draft}/conflicts/{conflict_id}", DRAFTERS, {}),
+    ("/statements/{published}/history",    MEMBERS,        {}),
+    ("/statements/999999",                 NOBODY,         everyone_gets(404)),
+    # The public page and its exports: everyone, once published; nobody before.
+    ("/s/{published}",                     EVERYONE,       {}),
+    ("/s/{published}.pdf",                 EVERYONE,       {}),
+    ("/s/{published}.docx",                EVERYONE,       {}),
+    ("/s/{published}.md",                  EVERYONE,       {}),
+    ("/s/{draft}",                         NOBODY,         everyone_gets(404)),
+    ("/s/{draft}.pdf",                     NOBODY,         everyone_gets(404)),
+    ("/s/{in_review}.md",                  NOBODY,         everyone_gets(404)),
     ("/reviews/xyz-9",                     NOBODY,         everyone_gets(404)),
     ("/recommendations/999999",            NOBODY,         everyone_gets(404)),
     # A missing object is 404 for everyone: the view loads it before it checks access.
@@ -109,6 +140,13 @@ PAGE_CONTENT: list[tuple[str, str, frozenset[str]]] = [
     ("/organisations/{own}", "Edit organisation",  COORDINATOR),
     ("/organisations/{oth}", "Invite a member",    OTHER_ADMINS),
     ("/organisations",       "Dormant Organisation", NOBODY),      # inactive: off the list
+    # A draft is off the list for those who may not read it.
+    ("/statements",          "Matrix draft statement", DRAFT_READERS),
+    ("/statements",          "Matrix statement in review", MEMBERS),
+    ("/statements/{draft}",  "Edit text",          DRAFTERS),
+    ("/statements/{open}",   "Publish revision",   STEERING),
+    ("/statements/{open}",   "Sign revision",      SIGN_FOR_OWN | {"other_admin"}),
+    ("/s/{published}",       "Other Organisation", EVERYONE),      # the signatory
 ]
 
 # --- POST: what, url, form, who may, status when allowed, exceptions ---------------------------
@@ -140,6 +178,22 @@ UPR_INFO_CSV = ("To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,
                 "International instruments,31\r")
 NEW_IMPORT = {"file": lambda: (io.BytesIO(UPR_INFO_CSV.encode()), "upr-info.csv"),
               "review": ""}
+
+NEW_STATEMENT = {"title": "A statement from the matrix", "occasion": "HRC 40", "kind": "oral",
+                 "language": "en", "lead": "{own_id}", "text": "We urge the Government."}
+STATEMENT_DETAILS = {"title": "Matrix draft statement, renamed", "occasion": "HRC 41",
+                     "kind": "written", "language": "en"}
+SAVE_TEXT = {"base_number": "2", "organisation": "{my_org}", "summary": "From the matrix",
+             "text": "First paragraph, edited.\n\nSecond paragraph, edited in the matrix.\n"}
+DEADLINE = {"deadline": "2999-01-01T12:00"}
+
+
+class Json(dict):
+    """A JSON body (sent with the CSRF token in the X-CSRFToken header) instead of a form."""
+
+
+# Allowed POSTs that write no audited change: a draft autosave, presence, a preview.
+NOT_AUDITED = {"autosave a draft", "editor heartbeat", "preview Markdown"}
 
 # Allowed POSTs answer 302 (back to a page), or 200 where they show a link to pass on (no mail
 # server is configured). Rows run in this order, as one person: later rows do not depend on
@@ -193,6 +247,48 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         NEW_IMPORT,       STEERING,       302,          {}),
     ("confirm an import", "/imports/{job_id}/confirm",
         NOTHING,          STEERING,       302,          {}),
+    # Joint statements. {draft} has revisions 1 and 2, a kept conflict copy and a comment by
+    # the steering member; {open} is open for sign-on, world.org signed revision 1 (of 2).
+    ("create a statement led by own", "/statements/new",
+        NEW_STATEMENT,    COORDINATOR | {"editor", "org_admin"}, 302,
+        everyone_gets(400, frozenset({"other_editor", "other_admin", "steering"}))),
+    ("edit a draft's details", "/statements/{draft}/details",
+        STATEMENT_DETAILS, DRAFTERS,      302,          {}),
+    ("save a draft's text", "/statements/{draft}/edit",
+        SAVE_TEXT,        DRAFTERS,       302,          {}),
+    ("autosave a draft", "/statements/{draft}/autosave",
+        Json(base_number=2, text="Typed, not saved."), DRAFTERS, 200, {}),
+    ("editor heartbeat", "/statements/{draft}/heartbeat",
+        Json(),           DRAFTERS,       200,          {}),
+    ("preview Markdown", "/statements/preview",
+        Json(text="**bold**"), STATEMENT_CREATORS, 200, {}),
+    ("restore revision 1", "/statements/{draft}/restore/1",
+        NOTHING,          DRAFTERS,       302,          {}),
+    ("resolve a kept conflict", "/statements/{draft}/conflicts/{conflict_id}",
+        {"choice-0": "both"}, DRAFTERS,   302,          {}),
+    ("comment on a draft", "/statements/{draft}/comments",
+        {"body": "A comment from the matrix.", "quote": ""}, DRAFT_READERS, 302, {}),
+    # The comment's author (steering) or an editor of the draft may resolve it; the drafting
+    # organisation's viewer may read and comment but not resolve someone else's comment.
+    ("resolve a comment", "/statements/{draft}/comments/{comment_id}/resolve",
+        NOTHING,          DRAFTERS,       302,          {}),
+    ("send a draft to review", "/statements/{draft}/status/submit",
+        NOTHING,          DRAFTERS,       302,          {}),
+    ("withdraw a statement", "/statements/{draft}/status/withdraw",
+        NOTHING,          STEERING,       302,          {}),
+    ("back to draft", "/statements/{in_review}/status/back_to_draft",
+        NOTHING,          DRAFTERS,       302,          {}),
+    ("open for sign-on", "/statements/{in_review}/status/open_signon",
+        DEADLINE,         STEERING,       302,          {}),
+    # other_admin signs for someone, but not for world.org.
+    ("sign for own", "/statements/{open}/sign",
+        {"organisation": "{own_id}"}, SIGN_FOR_OWN, 302, {}),
+    ("withdraw own's signature", "/statements/{open}/withdraw-signature",
+        {"organisation": "{own_id}"}, SIGN_FOR_OWN, 302, {}),
+    ("publish", "/statements/{open}/status/publish",
+        NOTHING,          STEERING,       302,          {}),
+    ("reopen a published statement", "/statements/{published}/status/reopen",
+        {"note": "A typo in the second paragraph."}, STEERING, 302, {}),
     ("edit own profile", "/profile",
         PROFILE,          SIGNED_IN,      302,          {}),
     ("change own password", "/profile/password",          # last: it renews the session
@@ -227,6 +323,7 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
                                             "other-invitee@example.org", "viewer")
     db.session.commit()
     review, rec_id, job_id = tracker_scene(app, world)
+    statements = statement_scene(world)
     users = world.users
     assert {role: user.email for role, user in users.items()} == EMAILS
     values = {
@@ -240,6 +337,10 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
         "reset_token": password_reset_token(users["no_org"]),
         "user_ids": {role: user.id for role, user in users.items()},
         "review": review, "rec_id": rec_id, "job_id": job_id, "own_id": world.org.id,
+        **statements,
+        # The organisation each role saves a statement for (the editor's "Saving for").
+        "org_ids": {role: (user.memberships[0].organisation_id if user.memberships
+                           else world.org.id) for role, user in users.items()},
     }
     # End the test's own read transaction: only the requests touch the database from here on.
     db.session.commit()
@@ -263,6 +364,48 @@ def tracker_scene(app: Flask, world: Any) -> tuple[str, int, int]:
 
     rec_id = db.session.scalars(select(Recommendation.id)).one()
     return review.slug, rec_id, job.id
+
+
+def statement_scene(world: Any) -> dict[str, int]:
+    """Statements drafted by world.org: a draft, one in review, one open for sign-on, one
+    published (signed by world.other)."""
+    from datetime import timedelta
+
+    from coalition.core.time import utcnow
+    from coalition.statements import services
+
+    users, org = world.users, world.org
+    editor, steering, coordinator = users["editor"], users["steering"], users["coordinator"]
+    text = "First paragraph.\n\nSecond paragraph.\n"
+
+    draft = services.create_statement(editor, org, "Matrix draft statement", "HRC 40", text=text)
+    services.save_text(editor, draft, org, 1, text.replace("First paragraph.",
+                                                           "First paragraph, edited."))
+    clash = services.save_text(users["org_admin"], draft, org, 1, text.replace(
+        "First paragraph.", "First paragraph, reworded otherwise."))
+    assert clash.kind == "conflict"
+    comment = services.add_comment(steering, draft, world.steering_org, "Is this right?",
+                                   quote="Second paragraph.")
+
+    in_review = services.create_statement(editor, org, "Matrix statement in review", text=text)
+    services.transition(editor, in_review, "submit")
+
+    deadline = utcnow() + timedelta(days=30)
+    open_ = services.create_statement(editor, org, "Matrix statement open for sign-on",
+                                      text=text)
+    services.transition(steering, open_, "open_signon", deadline)
+    services.sign(users["org_admin"], open_, org)
+    services.save_text(editor, open_, org, 1, text + "\nThird paragraph.\n")
+
+    published = services.create_statement(editor, org, "Matrix published statement",
+                                          "HRC 40th session", text=text)
+    services.transition(steering, published, "open_signon", deadline)
+    services.sign(users["other_admin"], published, world.other)
+    services.transition(coordinator, published, "publish")
+    db.session.commit()
+    return {"draft": draft.id, "in_review": in_review.id, "open": open_.id,
+            "published": published.id, "conflict_id": clash.conflict.id,
+            "comment_id": comment.id}
 
 
 def sign_in(app: Flask, role: str) -> AuthActions:
@@ -337,19 +480,25 @@ def test_page_content_by_role(app: Flask, scene: dict[str, Any], role: str) -> N
 def test_post_matrix(app: Flask, scene: dict[str, Any], role: str) -> None:
     """Each POST as `role`; allowed ones act (and are audited), refused ones change nothing."""
     auth = sign_in(app, role)
+    params = {**scene, "my_org": scene["org_ids"].get(role, "")}
     wrong = []
     for what, url, form, allowed, ok, exceptions in POST_ROUTES:
-        path = url.format(**scene)
-        form = {key: value() if callable(value) else value.format(**scene)
-                for key, value in form.items()}
+        path = url.format(**params)
         want = expected(role, allowed, ok, exceptions)
         permitted = role in allowed and role not in exceptions
         before, audited_before = database_state(), audit_count()
-        got = outcome(auth.post(path, data=form))
+        if isinstance(form, Json):
+            token = auth.csrf("/profile") if role != "anonymous" else auth.csrf("/login")
+            response = auth.client.post(path, json=dict(form), headers={"X-CSRFToken": token})
+        else:
+            form = {key: value() if callable(value) else value.format(**params)
+                    for key, value in form.items()}
+            response = auth.post(path, data=form)
+        got = outcome(response)
         after, audited_after = database_state(), audit_count()
         if got != want:
             wrong.append(f"POST {what} ({url}) as {role}: expected {want}, got {got}")
-        if permitted and audited_after <= audited_before:
+        if permitted and what not in NOT_AUDITED and audited_after <= audited_before:
             wrong.append(f"POST {what} as {role}: allowed, but nothing was audited")
         if not permitted:
             changed = {t: (before[t][0], after[t][0]) for t in before if before[t] != after[t]}
@@ -361,7 +510,10 @@ def test_post_matrix(app: Flask, scene: dict[str, Any], role: str) -> None:
 def _shape(path: str) -> str:
     """"/organisations/<slug>/edit" and "/organisations/{own}/edit" both become
     "/organisations/*/edit"."""
-    fixed = {"own", "oth", "dormant", "no-such-organisation", "app.css", "xyz-9"}
+    from coalition.statements.services import TRANSITIONS
+
+    fixed = {"own", "oth", "dormant", "no-such-organisation", "app.css", "xyz-9",
+             *TRANSITIONS}
     return "/".join("*" if part[:1] in "<{" or part.isdigit() or part in fixed else part
                     for part in path.split("/"))
 

@@ -231,9 +231,12 @@ def resolve_conflict(actor: Any, copy: ConflictCopy, choices: list[str],
     resolved = textlib.resolve(base.text, theirs.text, copy.text, choices)
     outcome = save_text(actor, statement, organisation, copy.head_number, resolved,
                         copy.summary or "Resolved a conflict", kind="resolution")
-    if outcome.kind == "conflict":
-        return outcome  # the head moved again and clashed: a new copy keeps this resolution
     copy.resolved_at = utcnow()
+    if outcome.kind == "conflict":
+        # The head moved again and clashed: the new copy keeps this resolution, and this copy
+        # is settled by it (left open, it would invite resolving the same text twice).
+        copy.resolved_number = None
+        return outcome
     copy.resolved_number = outcome.revision.number if outcome.revision else None
     return outcome
 

@@ -153,6 +153,9 @@ def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str,
     acting = _acting_org(statement)
     form.organisation.choices = choices({o.id: o.name for o in orgs}) or choices({0: "—"})
     if request.method == "GET":
+        if statement.status not in services.EDITABLE:
+            flash(f"A {statement.status_label.lower()} statement cannot be edited.", "info")
+            return redirect(url_for("statements.show", statement_id=statement.id))
         draft = services.draft_of(current_user, statement)
         form.base_number.data = draft.base_number if draft else head.number
         form.text.data = draft.text if draft else head.text
@@ -434,7 +437,10 @@ def withdraw_signature(statement: Statement, statement_id: int) -> Response:
 
 def _published(statement_id: int) -> tuple[Statement, str]:
     statement = db.session.get(Statement, statement_id)
-    if statement is None or statement.status != "published" or statement.published_number is None:
+    # While a correction is prepared, the last published text stays public; a withdrawn
+    # statement is no longer published.
+    if (statement is None or statement.published_number is None
+            or statement.status == "withdrawn"):
         abort(404)
     rev = services.revision(statement, statement.published_number)
     assert rev is not None
