@@ -524,10 +524,6 @@ def test_oversized_upload_is_refused_with_413(inline, db, client, auth, world, c
     assert db.session.execute(select(func.count(ImportJob.id))).scalar_one() == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "services.py: _CurrentState.differs and _Importer.update_existing compare and overwrite "
-    "Recommendation.position_words (the current position's words, from the latest response) "
-    "with the file's words, which belong to the first (addendum) response"))
 def test_reimport_after_a_later_response_changes_nothing(db, china):
     data = MATRIX.read_bytes()
     import_file(None, MATRIX.name, data, china)
@@ -544,9 +540,6 @@ def test_reimport_after_a_later_response_changes_nothing(db, china):
     assert (rec.position, rec.position_words) == ("noted", "The Government will not legislate.")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "services.py: _Importer.run records each review's 'recommendations.import' event with "
-    "the running totals of the whole file, not that review's counts"))
 def test_each_review_import_event_counts_its_own_recommendations(db):
     import_file(None, UPR_INFO.name, UPR_INFO.read_bytes())
     db.session.commit()

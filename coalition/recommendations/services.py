@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import contains_eager
 
 from coalition.audit import diff, record
 from coalition.core.errors import ServiceError
@@ -47,6 +48,8 @@ from coalition.reviews.services import affected_group_ids, ensure_reference_data
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 2000
+BATCH = 5000  # recommendations per INSERT batch
+CURRENT_CHUNK = 25  # existing reviews whose current state is read at once
 MAX_CHANGES_LISTED = 500
 
 
@@ -124,6 +127,8 @@ class _Importer:
         self.state_ids: dict[str, int] = {}
         self.reviews: dict[tuple[str, int], Review] = {}
         self.theme_ids: dict[tuple[str, str], int] = {}
+        self.new_review_ids: set[int] = set()  # reviews this import created: nothing to compare
+        self.current: dict[int, _CurrentState] = {}
 
     # --- lookups ------------------------------------------------------------------------------
 
@@ -134,6 +139,24 @@ class _Importer:
         self.theme_ids = {(kind, code): id_ for kind, code, id_ in db.session.execute(
             select(Theme.kind, Theme.code, Theme.id))}
 
+    def create_themes(self, records: list[ParsedRecommendation]) -> None:
+        """The themes and issues the file names that the database lacks, in one flush."""
+        missing: dict[tuple[str, str], str] = {}
+        for rec in records:
+            for code in rec.themes:
+                if ("ohchr", code) not in self.theme_ids:
+                    missing.setdefault(("ohchr", code), code)
+            for issue in rec.issues:
+                if ("upr_info", issue[:120]) not in self.theme_ids:
+                    missing.setdefault(("upr_info", issue[:120]), issue[:200])
+        if not missing:
+            return
+        themes = [Theme(kind=kind, code=code, name=name)
+                  for (kind, code), name in missing.items()]
+        db.session.add_all(themes)
+        db.session.flush()
+        self.theme_ids.update({(t.kind, t.code): t.id for t in themes})
+
     def theme_id(self, kind: str, code: str, name: str) -> int:
         key = (kind, code)
         if key not in self.theme_ids:
@@ -142,6 +165,45 @@ class _Importer:
             db.session.flush()
             self.theme_ids[key] = theme.id
         return self.theme_ids[key]
+
+    def load_reviews(self, records: list[ParsedRecommendation]) -> None:
+        """Find or create every review the file names, set-based, in order of first mention.
+
+        Records review_for() would refuse are left for it to report.
+        """
+        if self.review is not None:
+            return
+        wanted: dict[tuple[str, int], int] = {}
+        for rec in records:
+            if rec.unresolved_states or not rec.state_under_review or rec.session is None:
+                continue
+            try:
+                cycle = reference.cycle_for_session(rec.session)
+            except ValueError:
+                continue
+            wanted.setdefault((rec.state_under_review, cycle), rec.session)
+        if not wanted:
+            return
+        codes = {code for code, _ in wanted}
+        states = {s.code: s for s in db.session.scalars(select(State).where(
+            State.code.in_(codes)))}
+        for review in db.session.scalars(select(Review).join(State).where(
+                State.code.in_(codes)).options(contains_eager(Review.state))):
+            if (review.state.code, review.cycle) in wanted:
+                self.reviews[(review.state.code, review.cycle)] = review
+        created = [Review(state=states[code], cycle=cycle, session=session)
+                   for (code, cycle), session in wanted.items()
+                   if (code, cycle) not in self.reviews]
+        if not created:
+            return
+        db.session.add_all(created)
+        db.session.flush()
+        self.new_review_ids.update(review.id for review in created)
+        for review in created:
+            self.reviews[(review.state.code, review.cycle)] = review
+            record(self.actor, "review.create", review,
+                   {"state": [None, review.state.code], "cycle": [None, review.cycle],
+                    "session": [None, review.session]})
 
     def review_for(self, rec: ParsedRecommendation) -> Review:
         """The review a record belongs to; ServiceError for a problem with the whole file."""
@@ -158,7 +220,7 @@ class _Importer:
         except ValueError as exc:
             raise _RowProblem(f"session {rec.session} is in no known UPR cycle") from exc
         key = (rec.state_under_review, cycle)
-        if key not in self.reviews:
+        if key not in self.reviews:  # load_reviews() made them all; this is a safety net
             review = get_review(*key)
             if review is None:
                 state = db.session.execute(
@@ -166,6 +228,7 @@ class _Importer:
                 review = Review(state=state, cycle=cycle, session=rec.session)
                 db.session.add(review)
                 db.session.flush()
+                self.new_review_ids.add(review.id)
                 record(self.actor, "review.create", review,
                        {"state": [None, state.code], "cycle": [None, cycle],
                         "session": [None, rec.session]})
@@ -178,6 +241,8 @@ class _Importer:
         self.load_lookups()
         records = self.result.records
         total = len(records)
+        self.load_reviews(records)
+        self.create_themes(records)
         by_review: dict[int, list[tuple[ParsedRecommendation, str]]] = defaultdict(list)
         reviews: dict[int, Review] = {}
         for index, rec in enumerate(records, start=1):
@@ -195,20 +260,35 @@ class _Importer:
             if index % PROGRESS_EVERY == 0:
                 self.progress(index // 4, total)  # sorting is about a quarter of the work
         done = 0
-        for review_id, items in by_review.items():
+        order = list(by_review)
+        for position, review_id in enumerate(order):
             review = reviews[review_id]
-            self.import_review(review, items, lambda n, done_=done: self.progress(
-                total // 4 + (done_ + n) * 3 // 4, total))
-            done += len(items)
+            if review_id not in self.current:
+                self.load_current(order[position:])
+            created_before, updated_before = self.report.created, self.report.updated
+            self.import_review(review, by_review[review_id],
+                               lambda n, done_=done: self.progress(
+                                   total // 4 + (done_ + n) * 3 // 4, total))
+            self.current.pop(review_id, None)
+            done += len(by_review[review_id])
             self.report.reviews.append(review.title)
             record(self.actor, "recommendations.import", review, {
                 "file": [None, self.report.filename],
-                "created": [None, self.report.created], "updated": [None, self.report.updated]})
+                "created": [None, self.report.created - created_before],
+                "updated": [None, self.report.updated - updated_before]})
         self.progress(total, total)
+
+    def load_current(self, review_ids: list[int]) -> None:
+        """What the next reviews hold now, read for several reviews at once."""
+        existing = [r for r in review_ids if r not in self.new_review_ids][:CURRENT_CHUNK]
+        self.current.update(_CurrentState.for_reviews(existing))
+        for review_id in review_ids:
+            if review_id in self.new_review_ids:
+                self.current.setdefault(review_id, _CurrentState.empty())
 
     def import_review(self, review: Review, items: list[tuple[ParsedRecommendation, str]],
                       progress: Callable[[int], None]) -> None:
-        current = _CurrentState(review.id)
+        current = self.current.get(review.id) or _CurrentState.for_reviews([review.id])[review.id]
         by_paragraph = {row.paragraph: rec_id for rec_id, row in current.rows.items()
                         if row.paragraph}
         by_key = {row.text_key: rec_id for rec_id, row in current.rows.items()
@@ -228,9 +308,9 @@ class _Importer:
                     self.update_existing(rec_id, rec, key)
                 else:
                     self.report.unchanged += 1
-        for start in range(0, len(new), 5000):
-            self.insert_batch(review, new[start:start + 5000])
-            progress(start + len(new[start:start + 5000]))
+        for start in range(0, len(new), BATCH):
+            self.insert_batch(review, new[start:start + BATCH])
+            progress(start + len(new[start:start + BATCH]))
 
     def link_ids(self, rec: ParsedRecommendation) -> dict[str, list[Any]]:
         themes = [self.theme_id("ohchr", code, code) for code in dict.fromkeys(rec.themes)]
@@ -251,10 +331,9 @@ class _Importer:
             "position_source": (rec.position_source or None) and rec.position_source[:200],
             "created_at": self.now, "updated_at": self.now,
         } for rec, key in batch]
-        ids = list(db.session.scalars(
-            insert(Recommendation).returning(Recommendation.id, sort_by_parameter_order=True),
-            rows))
-        groups = affected_group_ids({g for rec, _ in batch for g in rec.affected_persons})
+        ids = _insert_rows(Recommendation.__table__, rows, returning="id")
+        names = {g for rec, _ in batch for g in rec.affected_persons}
+        groups = affected_group_ids(names) if names else {}
         states, themes, sdgs, affected, territories, responses = [], [], [], [], [], []
         for rec_id, (rec, _key) in zip(ids, batch, strict=True):
             links = self.link_ids(rec)
@@ -270,8 +349,7 @@ class _Importer:
                              (recommendation_sdg, sdgs), (recommendation_affected, affected),
                              (RecommendationTerritory.__table__, territories),
                              (Response.__table__, responses)):
-            if rows_:
-                db.session.execute(insert(table), rows_)
+            _insert_rows(table, rows_)
         self.report.created += len(batch)
 
     def response_row(self, rec_id: int, rec: ParsedRecommendation,
@@ -287,7 +365,9 @@ class _Importer:
     def update_existing(self, rec_id: int, rec: ParsedRecommendation, key: str) -> None:
         obj = db.session.get(Recommendation, rec_id)
         assert obj is not None
-        values = {"text": rec.text, "text_key": key, "position_words": rec.position_words[:200],
+        # position_words follows the latest response (refresh_position); the file speaks for
+        # the first one, compared below.
+        values = {"text": rec.text, "text_key": key,
                   "position_source": rec.position_source or obj.position_source}
         if rec.action_category is not None:
             values["action_category"] = rec.action_category
@@ -346,47 +426,63 @@ class _Importer:
 
 
 class _CurrentState:
-    """What a review's recommendations hold now, read in a few set queries, so that
-    re-importing an unchanged file costs no query per row."""
+    """What a review's recommendations hold now, read in a few set queries (for several
+    reviews at once), so that re-importing an unchanged file costs no query per row."""
 
-    def __init__(self, review_id: int) -> None:
-        in_review = select(Recommendation.id).where(Recommendation.review_id == review_id)
-        self.rows = {row.id: row for row in db.session.execute(
-            select(Recommendation.id, Recommendation.paragraph, Recommendation.text_key,
-                   Recommendation.text, Recommendation.action_category,
-                   Recommendation.position_words, Recommendation.position_source)
-            .where(Recommendation.review_id == review_id))}
-        self.states = self._sets(select(recommending_state.c.recommendation_id, State.code)
-                                 .join(State).where(
-                                     recommending_state.c.recommendation_id.in_(in_review)))
-        self.themes = self._sets(select(recommendation_theme.c.recommendation_id, Theme.code)
-                                 .join(Theme).where(
-                                     recommendation_theme.c.recommendation_id.in_(in_review)))
-        self.sdgs = self._sets(select(recommendation_sdg.c.recommendation_id,
-                                      recommendation_sdg.c.sdg_number).where(
-                                          recommendation_sdg.c.recommendation_id.in_(in_review)))
-        self.affected = self._sets(
-            select(recommendation_affected.c.recommendation_id, AffectedGroup.name)
-            .join(AffectedGroup).where(
-                recommendation_affected.c.recommendation_id.in_(in_review)))
+    def __init__(self) -> None:
+        self.rows: dict[int, Any] = {}
+        self.states: dict[int, set[Any]] = defaultdict(set)
+        self.themes: dict[int, set[Any]] = defaultdict(set)
+        self.sdgs: dict[int, set[Any]] = defaultdict(set)
+        self.affected: dict[int, set[Any]] = defaultdict(set)
         self.first_response: dict[int, tuple[str, str]] = {}
+
+    @classmethod
+    def empty(cls) -> _CurrentState:
+        return cls()
+
+    @classmethod
+    def for_reviews(cls, review_ids: list[int]) -> dict[int, _CurrentState]:
+        states = {review_id: cls() for review_id in review_ids}
+        if not review_ids:
+            return states
+        of_rec: dict[int, _CurrentState] = {}
+        for row in db.session.execute(
+                select(Recommendation.id, Recommendation.review_id, Recommendation.paragraph,
+                       Recommendation.text_key, Recommendation.text,
+                       Recommendation.action_category, Recommendation.position_words,
+                       Recommendation.position_source)
+                .where(Recommendation.review_id.in_(review_ids))):
+            state = states[row.review_id]
+            state.rows[row.id] = row
+            of_rec[row.id] = state
+        if not of_rec:
+            return states
+        in_reviews = select(Recommendation.id).where(Recommendation.review_id.in_(review_ids))
+        for attr, query in (
+            ("states", select(recommending_state.c.recommendation_id, State.code).join(State)
+             .where(recommending_state.c.recommendation_id.in_(in_reviews))),
+            ("themes", select(recommendation_theme.c.recommendation_id, Theme.code).join(Theme)
+             .where(recommendation_theme.c.recommendation_id.in_(in_reviews))),
+            ("sdgs", select(recommendation_sdg.c.recommendation_id,
+                            recommendation_sdg.c.sdg_number)
+             .where(recommendation_sdg.c.recommendation_id.in_(in_reviews))),
+            ("affected", select(recommendation_affected.c.recommendation_id, AffectedGroup.name)
+             .join(AffectedGroup)
+             .where(recommendation_affected.c.recommendation_id.in_(in_reviews))),
+        ):
+            for rec_id, value in db.session.execute(query):
+                getattr(of_rec[rec_id], attr)[rec_id].add(value)
         for rec_id, position, words in db.session.execute(
                 select(Response.recommendation_id, Response.position, Response.words)
-                .where(Response.recommendation_id.in_(in_review), Response.kind == "addendum",
+                .where(Response.recommendation_id.in_(in_reviews), Response.kind == "addendum",
                        Response.responded_on.is_(None)).order_by(Response.id.desc())):
-            self.first_response[rec_id] = (position, words)  # ends on the earliest
-
-    @staticmethod
-    def _sets(query: Any) -> dict[int, set[Any]]:
-        sets: dict[int, set[Any]] = defaultdict(set)
-        for rec_id, value in db.session.execute(query):
-            sets[rec_id].add(value)
-        return sets
+            of_rec[rec_id].first_response[rec_id] = (position, words)  # ends on the earliest
+        return states
 
     def differs(self, rec_id: int, rec: ParsedRecommendation, key: str) -> bool:
         row = self.rows[rec_id]
-        if (row.text, row.text_key, row.position_words) != (
-                rec.text, key, rec.position_words[:200]):
+        if (row.text, row.text_key) != (rec.text, key):
             return True
         if rec.position_source and rec.position_source != row.position_source:
             return True
@@ -399,6 +495,65 @@ class _CurrentState:
                 or self.affected.get(rec_id, set()) != set(rec.affected_persons)
                 or self.first_response.get(rec_id, (rec.position, rec.position_words))
                 != (rec.position, rec.position_words))
+
+
+def _insert_rows(table: Any, rows: list[dict[str, Any]], returning: str | None = None,
+                 ) -> list[Any]:
+    """Insert many rows into a table, in this transaction; with `returning`, that column of
+    the new rows, in the order of `rows`.
+
+    PostgreSQL takes SQLAlchemy's batched INSERT (... RETURNING, which keeps the order).
+    On SQLite, SQLAlchemy would run one INSERT per row (executemany, and for an ordered
+    RETURNING a statement per row), which fires the full-text trigger as a statement of its
+    own each time, ten times slower than inside one statement, and it would process every
+    parameter in Python. So the rows go to the driver as multi-row INSERTs of up to 1,000
+    rows, with the few typed values (timestamps) converted once per distinct value. SQLite
+    numbers new rows in the order it inserts them (the largest rowid plus one), so sorting
+    the returned ids restores the rows' order.
+    """
+    if not rows:
+        return []
+    dialect = db.session.get_bind().dialect
+    if dialect.name != "sqlite":
+        if returning is None:
+            db.session.execute(insert(table), rows)
+            return []
+        return list(db.session.scalars(insert(table).returning(
+            table.c[returning], sort_by_parameter_order=True), rows))
+    columns = list(rows[0])
+    convert = {c: p for c in columns
+               if (p := table.c[c].type.dialect_impl(dialect).bind_processor(dialect))}
+    converted: dict[tuple[str, Any], Any] = {}
+
+    def value(column: str, raw: Any) -> Any:
+        if raw is None or column not in convert:
+            return raw
+        key = (column, raw)
+        if key not in converted:
+            converted[key] = convert[column](raw)
+        return converted[key]
+
+    limit = 32_766 if dialect.dbapi.sqlite_version_info >= (3, 32) else 999
+    per_statement = max(1, min(1000, limit // len(columns)))
+    placeholders = "(" + ", ".join("?" * len(columns)) + ")"
+    # Table and column names come from the models, values go as parameters.
+    head = (f'INSERT INTO "{table.name}" ('  # noqa: S608
+            + ", ".join(f'"{c}"' for c in columns) + ") VALUES ")
+    tail = f' RETURNING "{returning}"' if returning else ""
+    connection = db.session.connection()
+    returned: list[Any] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        params = tuple(value(c, row[c]) for row in chunk for c in columns)
+        result = connection.exec_driver_sql(
+            head + ", ".join([placeholders] * len(chunk)) + tail, params)
+        if returning:
+            returned.extend(result.scalars())
+    if returning:
+        returned.sort()
+        if len(returned) != len(rows):
+            raise RuntimeError(f"an insert into {table.name} did not return one row per row")
+    return returned
 
 
 class _RowProblem(Exception):

@@ -8,11 +8,24 @@ The number of SQL statements is fixed, whatever the number of rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -86,13 +99,20 @@ class TrackerFilters:
                 raise FilterError(f"{name}: unknown value {bad[0]!r}.")
             return values
 
+        def state_codes() -> list[str]:
+            values = [v.strip().upper() for v in args.getlist("state") if v.strip()][:200]
+            bad = [v for v in values if len(v) != 3 or not v.isascii() or not v.isalpha()]
+            if bad:
+                raise FilterError(f"state: {bad[0]!r} is not a three-letter State code.")
+            return values
+
         sort = args.get("sort", "paragraph") or "paragraph"
         if sort not in SORTS:
             raise FilterError(f"sort: unknown order {sort!r}.")
         return cls(
             q=(args.get("q") or "").strip()[:200],
             review=ints("review"), cycle=ints("cycle"),
-            state=[v.upper() for v in args.getlist("state") if v][:200],
+            state=state_codes(),
             group=choices("group", REGIONAL_GROUP_LABELS),
             theme=ints("theme"), sdg=ints("sdg"), affected=ints("affected"),
             position=choices("position", POSITIONS), category=ints("category"),
@@ -116,9 +136,54 @@ class TrackerFilters:
         return {k: v for k, v in data.items() if v not in (None, "", [])}
 
 
-def _has_link(table: Any, column: str, values: list[Any]) -> ColumnElement[bool]:
-    return Recommendation.id.in_(select(table.c.recommendation_id).where(
-        table.c[column].in_(values)))
+def _linked(table: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The recommendation has a row in a link table meeting `condition`: a correlated EXISTS
+    probing the link table's primary key (recommendation_id, ...), so its cost follows the
+    rows being filtered (a search's few thousand) rather than the size of the link table."""
+    return exists().where(table.c.recommendation_id == Recommendation.id, condition)
+
+
+def _facet_condition(f: TrackerFilters, name: str) -> ColumnElement[bool]:
+    """The condition one active facet puts on a recommendation row."""
+    rec = Recommendation
+    if name == "review":
+        return rec.review_id.in_(f.review)
+    if name == "cycle":
+        return rec.review_id.in_(select(Review.id).where(Review.cycle.in_(f.cycle)))
+    if name in ("state", "group"):
+        states = select(State.id).where(
+            State.code.in_(f.state) if name == "state" else State.regional_group.in_(f.group))
+        # "+ 0": SQLite would otherwise probe (recommendation, state) once per State of the
+        # group (54 Africans) instead of reading the recommendation's one or two States.
+        return _linked(recommending_state, (recommending_state.c.state_id + 0).in_(states))
+    if name == "theme":
+        return _linked(recommendation_theme, recommendation_theme.c.theme_id.in_(f.theme))
+    if name == "sdg":
+        return _linked(recommendation_sdg, recommendation_sdg.c.sdg_number.in_(f.sdg))
+    if name == "affected":
+        return _linked(recommendation_affected,
+                       recommendation_affected.c.affected_group_id.in_(f.affected))
+    if name == "position":
+        return rec.position.in_(f.position)
+    if name == "category":
+        return rec.action_category.in_(f.category)
+    if name == "territory":
+        return _linked(RecommendationTerritory.__table__,
+                       RecommendationTerritory.territory.in_(f.territory))
+    if name == "status":
+        statuses = [s for s in f.status if s != "none"]
+        parts = [rec.latest_status.in_(statuses)] if statuses else []
+        if "none" in f.status:
+            parts.append(rec.latest_status.is_(None))
+        return parts[0] if len(parts) == 1 else parts[0] | parts[1]
+    if name == "assessed_by":
+        return exists().where(Assessment.recommendation_id == rec.id,
+                              Assessment.organisation_id.in_(f.assessed_by))
+    raise ValueError(name)
+
+
+def _active(f: TrackerFilters) -> list[str]:
+    return [name for name in f.FACETS if getattr(f, name)]
 
 
 def _conditions(f: TrackerFilters, skip: str | None = None) -> list[ColumnElement[bool]]:
@@ -126,44 +191,7 @@ def _conditions(f: TrackerFilters, skip: str | None = None) -> list[ColumnElemen
     match = recommendation_match(f.q)
     if match is not None:
         conds.append(match)
-    use: Callable[[str], bool] = lambda name: name != skip and bool(getattr(f, name))  # noqa: E731
-    if use("review"):
-        conds.append(Recommendation.review_id.in_(f.review))
-    if use("cycle"):
-        conds.append(Recommendation.review_id.in_(
-            select(Review.id).where(Review.cycle.in_(f.cycle))))
-    if use("state"):
-        conds.append(Recommendation.id.in_(
-            select(recommending_state.c.recommendation_id).join(State).where(
-                State.code.in_(f.state))))
-    if use("group"):
-        conds.append(Recommendation.id.in_(
-            select(recommending_state.c.recommendation_id).join(State).where(
-                State.regional_group.in_(f.group))))
-    if use("theme"):
-        conds.append(_has_link(recommendation_theme, "theme_id", f.theme))
-    if use("sdg"):
-        conds.append(_has_link(recommendation_sdg, "sdg_number", f.sdg))
-    if use("affected"):
-        conds.append(_has_link(recommendation_affected, "affected_group_id", f.affected))
-    if use("position"):
-        conds.append(Recommendation.position.in_(f.position))
-    if use("category"):
-        conds.append(Recommendation.action_category.in_(f.category))
-    if use("territory"):
-        conds.append(Recommendation.id.in_(
-            select(RecommendationTerritory.recommendation_id).where(
-                RecommendationTerritory.territory.in_(f.territory))))
-    if use("status"):
-        statuses = [s for s in f.status if s != "none"]
-        parts = [Recommendation.latest_status.in_(statuses)] if statuses else []
-        if "none" in f.status:
-            parts.append(Recommendation.latest_status.is_(None))
-        conds.append(parts[0] if len(parts) == 1 else parts[0] | parts[1])
-    if use("assessed_by"):
-        conds.append(Recommendation.id.in_(
-            select(Assessment.recommendation_id).where(
-                Assessment.organisation_id.in_(f.assessed_by))))
+    conds += [_facet_condition(f, name) for name in _active(f) if name != skip]
     return conds
 
 
@@ -201,107 +229,140 @@ class FacetValue:
     selected: bool
 
 
+def _labelled(*columns: Any) -> list[Any]:
+    names = ("facet", "value", "a", "b", "c", "n", "by_count", "by_text", "by_number")
+    return [column.label(name) for column, name in zip(columns, names, strict=True)]
+
+
 def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
-    """For every facet, its values with counts under the other facets' filters."""
-    def ids(name: str) -> Any:
-        return filtered_ids(f, skip=name).subquery()
+    """For every facet, its values with counts under the other facets' filters.
 
-    def rows(name: str, query: Select[Any]) -> list[FacetValue]:
-        chosen = {str(v) for v in getattr(f, name)}
-        return [FacetValue(value, label, count, str(value) in chosen)
-                for value, label, count in db.session.execute(query)]
-
+    One statement, whatever the number of facets: the recommendations matching the search are
+    read once, with one 0/1 column per active facet saying whether the row passes it. A
+    facet's counts take the rows passing every other active facet; the rows failing two or
+    more facets count nowhere and are dropped first. Each filter is thus evaluated once per
+    matching row instead of once per facet.
+    """
     rec = Recommendation
-    facets: dict[str, list[FacetValue]] = {}
-    sub = ids("review")
-    facets["review"] = rows("review", select(
-        Review.id, State.name + " — cycle " + func.cast(Review.cycle, db.String),
-        func.count(rec.id)).join(State, Review.state_id == State.id)
-        .join(rec, rec.review_id == Review.id).where(rec.id.in_(select(sub.c.id)))
-        .group_by(Review.id, State.name, Review.cycle).order_by(State.name, Review.cycle))
-    sub = ids("cycle")
-    facets["cycle"] = rows("cycle", select(
-        Review.cycle, "Cycle " + func.cast(Review.cycle, db.String), func.count(rec.id))
-        .join(rec, rec.review_id == Review.id).where(rec.id.in_(select(sub.c.id)))
-        .group_by(Review.cycle).order_by(Review.cycle))
-    sub = ids("state")
-    link = recommending_state
-    facets["state"] = rows("state", select(
-        State.code, State.name, func.count(link.c.recommendation_id))
-        .join(link, link.c.state_id == State.id)
-        .where(link.c.recommendation_id.in_(select(sub.c.id)))
-        .group_by(State.code, State.name).order_by(func.count(link.c.recommendation_id).desc(),
-                                                   State.name))
-    sub = ids("group")
-    facets["group"] = [
-        FacetValue(v.value, REGIONAL_GROUP_LABELS.get(v.value, v.value), v.count, v.selected)
-        for v in rows("group", select(
-            State.regional_group, State.regional_group,
-            func.count(func.distinct(link.c.recommendation_id)))
-            .join(link, link.c.state_id == State.id)
-            .where(link.c.recommendation_id.in_(select(sub.c.id)),
-                   State.regional_group.is_not(None))
-            .group_by(State.regional_group).order_by(State.regional_group))]
-    sub = ids("theme")
-    tlink = recommendation_theme
-    chosen_themes = set(f.theme)
-    facets["theme"] = [
-        FacetValue(theme_id, f"{code} {name}" if kind == "ohchr" and name != code else name,
-                   count, theme_id in chosen_themes)
-        for theme_id, kind, code, name, count in db.session.execute(select(
-            Theme.id, Theme.kind, Theme.code, Theme.name, func.count(tlink.c.recommendation_id))
-            .join(tlink, tlink.c.theme_id == Theme.id)
-            .where(tlink.c.recommendation_id.in_(select(sub.c.id)))
-            .group_by(Theme.id, Theme.kind, Theme.code, Theme.name)
-            .order_by(func.count(tlink.c.recommendation_id).desc(), Theme.code))]
-    sub = ids("sdg")
-    slink = recommendation_sdg
-    facets["sdg"] = rows("sdg", select(
-        Sdg.number, Sdg.name, func.count(slink.c.recommendation_id))
-        .join(slink, slink.c.sdg_number == Sdg.number)
-        .where(slink.c.recommendation_id.in_(select(sub.c.id)))
-        .group_by(Sdg.number, Sdg.name).order_by(Sdg.number))
-    sub = ids("affected")
-    alink = recommendation_affected
-    facets["affected"] = rows("affected", select(
-        AffectedGroup.id, AffectedGroup.name, func.count(alink.c.recommendation_id))
-        .join(alink, alink.c.affected_group_id == AffectedGroup.id)
-        .where(alink.c.recommendation_id.in_(select(sub.c.id)))
-        .group_by(AffectedGroup.id, AffectedGroup.name).order_by(AffectedGroup.name))
-    sub = ids("position")
-    facets["position"] = [FacetValue(v.value, POSITIONS.get(v.value, v.value), v.count,
-                                     v.selected)
-                          for v in rows("position", select(
-                              rec.position, rec.position, func.count(rec.id))
-                              .where(rec.id.in_(select(sub.c.id)))
-                              .group_by(rec.position).order_by(rec.position))]
-    sub = ids("category")
-    facets["category"] = [FacetValue(v.value, f"Category {v.value}", v.count, v.selected)
-                          for v in rows("category", select(
-                              rec.action_category, rec.action_category, func.count(rec.id))
-                              .where(rec.id.in_(select(sub.c.id)),
-                                     rec.action_category.is_not(None))
-                              .group_by(rec.action_category).order_by(rec.action_category))]
-    sub = ids("territory")
-    facets["territory"] = rows("territory", select(
-        RecommendationTerritory.territory, RecommendationTerritory.territory,
-        func.count(RecommendationTerritory.recommendation_id))
-        .where(RecommendationTerritory.recommendation_id.in_(select(sub.c.id)))
-        .group_by(RecommendationTerritory.territory).order_by(RecommendationTerritory.territory))
-    sub = ids("status")
-    status_key = func.coalesce(rec.latest_status, "none")
+    active = _active(f)
+    flags = {name: case((_facet_condition(f, name), 1), else_=0).label(f"f_{name}")
+             for name in active}
+    base = select(rec.id, rec.review_id, rec.position, rec.action_category,
+                  rec.latest_status, *flags.values())
+    match = recommendation_match(f.q)
+    if match is not None:
+        base = base.where(match)
+    if len(active) > 1:
+        failing_at_most_one = sum(base.selected_columns[f"f_{n}"] for n in active)
+        base = base.where(failing_at_most_one >= len(active) - 1)
+    rows = base.cte("tracker_rows")
+
+    def passing(name: str) -> list[ColumnElement[bool]]:
+        return [rows.c[f"f_{other}"] == 1 for other in active if other != name]
+
+    def via(column: Any) -> Any:
+        # "+ 0": join from the (few) matching rows to the link table's primary key, never the
+        # other way round (SQLite would scan the whole link table).
+        return column == rows.c.id + 0
+
+    text, number = String(), Integer()
+    none_text, none_number = null().cast(text), null().cast(number)
+    status_key = func.coalesce(rows.c.latest_status, "none")
+    link, tlink, slink = recommending_state, recommendation_theme, recommendation_sdg
+    alink, territory = recommendation_affected, RecommendationTerritory
+    # Every part: facet, value, label parts a/b/c, count, then the facet's sort keys.
+    parts = [
+        select(*_labelled(literal(0), cast(Review.id, text), State.name, cast(Review.cycle, text),
+               none_text, func.count(rows.c.id), literal(0), State.name, Review.cycle))
+        .join(Review, Review.id == rows.c.review_id).join(State, State.id == Review.state_id)
+        .where(*passing("review")).group_by(Review.id, State.name, Review.cycle),
+        select(*_labelled(literal(1), cast(Review.cycle, text), none_text, none_text, none_text,
+               func.count(rows.c.id), literal(0), none_text, Review.cycle))
+        .join(Review, Review.id == rows.c.review_id)
+        .where(*passing("cycle")).group_by(Review.cycle),
+        select(*_labelled(literal(2), State.code, State.name, none_text, none_text,
+               func.count(link.c.recommendation_id), -func.count(link.c.recommendation_id),
+               State.name, none_number))
+        .join(link, via(link.c.recommendation_id)).join(State, State.id == link.c.state_id)
+        .where(*passing("state")).group_by(State.code, State.name),
+        select(*_labelled(literal(3), State.regional_group, none_text, none_text, none_text,
+               func.count(func.distinct(link.c.recommendation_id)), literal(0),
+               State.regional_group, none_number))
+        .join(link, via(link.c.recommendation_id)).join(State, State.id == link.c.state_id)
+        .where(State.regional_group.is_not(None), *passing("group"))
+        .group_by(State.regional_group),
+        select(*_labelled(literal(4), cast(Theme.id, text), Theme.code, Theme.name, Theme.kind,
+               func.count(tlink.c.recommendation_id), -func.count(tlink.c.recommendation_id),
+               Theme.code, none_number))
+        .join(tlink, via(tlink.c.recommendation_id)).join(Theme, Theme.id == tlink.c.theme_id)
+        .where(*passing("theme")).group_by(Theme.id, Theme.kind, Theme.code, Theme.name),
+        select(*_labelled(literal(5), cast(Sdg.number, text), Sdg.name, none_text, none_text,
+               func.count(slink.c.recommendation_id), literal(0), none_text, Sdg.number))
+        .join(slink, via(slink.c.recommendation_id))
+        .join(Sdg, Sdg.number == slink.c.sdg_number)
+        .where(*passing("sdg")).group_by(Sdg.number, Sdg.name),
+        select(*_labelled(literal(6), cast(AffectedGroup.id, text), AffectedGroup.name, none_text,
+               none_text, func.count(alink.c.recommendation_id), literal(0),
+               AffectedGroup.name, none_number))
+        .join(alink, via(alink.c.recommendation_id))
+        .join(AffectedGroup, AffectedGroup.id == alink.c.affected_group_id)
+        .where(*passing("affected")).group_by(AffectedGroup.id, AffectedGroup.name),
+        select(*_labelled(literal(7), rows.c.position, none_text, none_text, none_text,
+               func.count(rows.c.id), literal(0), rows.c.position, none_number))
+        .where(*passing("position")).group_by(rows.c.position),
+        select(*_labelled(literal(8), cast(rows.c.action_category, text), none_text, none_text,
+               none_text, func.count(rows.c.id), literal(0), none_text, rows.c.action_category))
+        .where(rows.c.action_category.is_not(None), *passing("category"))
+        .group_by(rows.c.action_category),
+        select(*_labelled(literal(9), territory.territory, none_text, none_text, none_text,
+               func.count(territory.recommendation_id), literal(0), territory.territory,
+               none_number))
+        .join(territory, via(territory.recommendation_id))
+        .where(*passing("territory")).group_by(territory.territory),
+        select(*_labelled(literal(10), status_key, none_text, none_text, none_text,
+                          func.count(rows.c.id), literal(0), status_key, none_number))
+        .where(*passing("status")).group_by(status_key),
+        select(*_labelled(literal(11), cast(Organisation.id, text), Organisation.name, none_text,
+               none_text, func.count(func.distinct(Assessment.recommendation_id)), literal(0),
+               Organisation.name, none_number))
+        .join(Assessment, via(Assessment.recommendation_id))
+        .join(Organisation, Organisation.id == Assessment.organisation_id)
+        .where(*passing("assessed_by")).group_by(Organisation.id, Organisation.name),
+    ]
+    for index, part in enumerate(parts):
+        if index < 7 or index in (9, 11):  # the parts above that start from a join
+            parts[index] = part.select_from(rows)
+    counted = union_all(*parts).subquery("facets")
+    query = select(counted).order_by(counted.c.facet, counted.c.by_count, counted.c.by_text,
+                                     counted.c.by_number)
+
+    integer_facets = {"review", "cycle", "theme", "sdg", "affected", "category", "assessed_by"}
     labels = {**IMPLEMENTATION_STATUSES, "none": "Not assessed"}
-    facets["status"] = [FacetValue(v.value, labels.get(v.value, v.value), v.count, v.selected)
-                        for v in rows("status", select(status_key, status_key, func.count(rec.id))
-                                      .where(rec.id.in_(select(sub.c.id)))
-                                      .group_by(status_key).order_by(status_key))]
-    sub = ids("assessed_by")
-    facets["assessed_by"] = rows("assessed_by", select(
-        Organisation.id, Organisation.name,
-        func.count(func.distinct(Assessment.recommendation_id)))
-        .join(Assessment, Assessment.organisation_id == Organisation.id)
-        .where(Assessment.recommendation_id.in_(select(sub.c.id)))
-        .group_by(Organisation.id, Organisation.name).order_by(Organisation.name))
+    facets: dict[str, list[FacetValue]] = {name: [] for name in f.FACETS}
+    for row in db.session.execute(query):
+        name = f.FACETS[row[0]]
+        raw, first, second, third, n = row[1], row[2], row[3], row[4], row[5]
+        val: Any = int(raw) if name in integer_facets else raw
+        if name == "review":
+            label = f"{first} — cycle {second}"
+        elif name == "cycle":
+            label = f"Cycle {raw}"
+        elif name == "group":
+            label = REGIONAL_GROUP_LABELS.get(raw, raw)
+        elif name == "theme":
+            label = f"{first} {second}" if third == "ohchr" and second != first else second
+        elif name == "position":
+            label = POSITIONS.get(raw, raw)
+        elif name == "category":
+            label = f"Category {raw}"
+        elif name == "status":
+            label = labels.get(raw, raw)
+        elif name == "territory":
+            label = raw
+        else:
+            label = first
+        chosen = {str(v) for v in getattr(f, name)}
+        facets[name].append(FacetValue(val, label, n, str(val) in chosen))
     return facets
 
 
