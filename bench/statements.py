@@ -98,41 +98,7 @@ def summary(times_ms: list[float], cpu_ms: list[float] | None = None,
 
 # --- the application -------------------------------------------------------------------------
 
-def config(url: str) -> dict[str, Any]:
-    """As tests/conftest.py's base_config: a cheap password hash, no rate limits."""
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "bench-secret-key",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        "RATELIMIT_ENABLED": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "SERVER_NAME": "coalition.test",
-    }
-
-
-def reset_database(app: Any) -> None:
-    """Drop everything, then build the schema from the migrations (as tests/conftest.py)."""
-    from flask_migrate import upgrade
-    from sqlalchemy import text
-
-    from coalition.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-        with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            else:
-                conn.execute(text("DROP TABLE IF EXISTS recommendation_fts"))
-                names = conn.execute(text(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%'")).scalars().all()
-                for name in names:
-                    conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
-        upgrade()
-        engine.dispose()
+from common import config, reset_database  # noqa: E402  (bench/ is on sys.path)
 
 
 class Client:

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from coalition import create_app
+from coalition.core.database import rebuild_from_migrations
 from coalition.extensions import db as _db
 
 PASSWORD = "correct-horse-battery"
@@ -36,24 +37,7 @@ def database_url(tmp_dir: Path) -> str:
 
 def reset_database(app: Flask) -> None:
     """Drop every table, then build the schema from the migrations, as production does."""
-    from flask_migrate import upgrade
-
-    with app.app_context():
-        engine = _db.engine
-        with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            else:
-                # The FTS5 table owns its shadow tables: drop it first, they go with it.
-                conn.execute(text("DROP TABLE IF EXISTS recommendation_fts"))
-                names = conn.execute(text(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%'")).scalars().all()
-                for name in names:  # SQLite does not enforce foreign keys here: any order
-                    conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
-        upgrade()
-        engine.dispose()
+    rebuild_from_migrations(app)
 
 
 def base_config(url: str, **extra: Any) -> dict[str, Any]:

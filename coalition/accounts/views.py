@@ -169,10 +169,7 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
 # --- coordinator: users -----------------------------------------------------------------------
 
 def _load_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return db.get_or_404(User, user_id)
 
 
 @bp.route("/users")

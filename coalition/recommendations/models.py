@@ -53,38 +53,21 @@ def _in(values: object) -> str:
     return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
 
 
-recommending_state = Table(
-    "recommendation_state",
-    db.metadata,
-    Column(
-        "recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
-    ),
-    Column("state_id", ForeignKey("state.id"), primary_key=True, index=True),
-)
-recommendation_theme = Table(
-    "recommendation_theme",
-    db.metadata,
-    Column(
-        "recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
-    ),
-    Column("theme_id", ForeignKey("theme.id"), primary_key=True, index=True),
-)
-recommendation_sdg = Table(
-    "recommendation_sdg",
-    db.metadata,
-    Column(
-        "recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
-    ),
-    Column("sdg_number", ForeignKey("sdg.number"), primary_key=True, index=True),
-)
-recommendation_affected = Table(
-    "recommendation_affected",
-    db.metadata,
-    Column(
-        "recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
-    ),
-    Column("affected_group_id", ForeignKey("affected_group.id"), primary_key=True, index=True),
-)
+def _link_table(name: str, column: str, target: str) -> Table:
+    """A many-to-many table from recommendations to reference data."""
+    return Table(
+        name, db.metadata,
+        Column("recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"),
+               primary_key=True),
+        Column(column, ForeignKey(target), primary_key=True, index=True),
+    )
+
+
+recommending_state = _link_table("recommendation_state", "state_id", "state.id")
+recommendation_theme = _link_table("recommendation_theme", "theme_id", "theme.id")
+recommendation_sdg = _link_table("recommendation_sdg", "sdg_number", "sdg.number")
+recommendation_affected = _link_table("recommendation_affected", "affected_group_id",
+                                      "affected_group.id")
 
 
 class RecommendationTerritory(db.Model):

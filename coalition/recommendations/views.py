@@ -38,17 +38,11 @@ bp = Blueprint("recommendations", __name__)
 
 
 def _load_recommendation(rec_id: int, **_: object) -> Recommendation:
-    rec = db.session.get(Recommendation, rec_id)
-    if rec is None:
-        abort(404)
-    return rec
+    return db.get_or_404(Recommendation, rec_id)
 
 
 def _load_job(job_id: int, **_: object) -> ImportJob:
-    job = db.session.get(ImportJob, job_id)
-    if job is None:
-        abort(404)
-    return job
+    return db.get_or_404(ImportJob, job_id)
 
 
 @bp.route("/tracker")
