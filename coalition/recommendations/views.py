@@ -63,14 +63,22 @@ def tracker_page() -> str | tuple[str, int]:
 @bp.route("/recommendations/<int:rec_id>")
 @guard("tracker.view", load=_load_recommendation)
 def show(rec: Recommendation, rec_id: int) -> str:
-    return render_template(
-        "recommendations/show.html", rec=rec, timeline=services.timeline(rec),
+    return _recommendation_page(
+        rec,
         response_form=ResponseForm(formdata=None) if can(current_user, "tracker.manage")
         else None,
         assessment_form=_assessment_form(formdata=None) if can(
             current_user, "assessment.create") else None,
         territory_form=TerritoryForm(formdata=None, territories=rec.territories)
         if can(current_user, "tracker.manage") else None)
+
+
+def _recommendation_page(rec: Recommendation, response_form: ResponseForm | None = None,
+                         assessment_form: AssessmentForm | None = None,
+                         territory_form: TerritoryForm | None = None) -> str:
+    return render_template("recommendations/show.html", rec=rec,
+                           timeline=services.timeline(rec), response_form=response_form,
+                           assessment_form=assessment_form, territory_form=territory_form)
 
 
 def _assessment_form(**kwargs: object) -> AssessmentForm:
@@ -100,9 +108,7 @@ def add_response(rec: Recommendation, rec_id: int) -> WerkzeugResponse | tuple[s
         else:
             flash("The government's statement is recorded.", "success")
             return redirect(url_for("recommendations.show", rec_id=rec.id) + "#timeline")
-    return render_template("recommendations/show.html", rec=rec,
-                           timeline=services.timeline(rec), response_form=form,
-                           assessment_form=None, territory_form=None), 400
+    return _recommendation_page(rec, response_form=form), 400
 
 
 @bp.route("/recommendations/<int:rec_id>/assessments", methods=["POST"])
@@ -122,9 +128,7 @@ def add_assessment(rec: Recommendation, rec_id: int) -> WerkzeugResponse | tuple
         else:
             flash("Your assessment is recorded.", "success")
             return redirect(url_for("recommendations.show", rec_id=rec.id) + "#timeline")
-    return render_template("recommendations/show.html", rec=rec,
-                           timeline=services.timeline(rec), response_form=None,
-                           assessment_form=form, territory_form=None), 400
+    return _recommendation_page(rec, assessment_form=form), 400
 
 
 @bp.route("/recommendations/<int:rec_id>/territories", methods=["POST"])

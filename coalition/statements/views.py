@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -405,32 +406,30 @@ def _sign_org() -> Organisation:
     return org
 
 
-@bp.route("/statements/<int:statement_id>/sign", methods=["POST"])
-@guard("statement.sign", load=_load)
-def sign(statement: Statement, statement_id: int) -> Response:
+def _signature(statement: Statement, act: Any, done: str) -> Response:
+    """Sign or withdraw for the organisation chosen in the form, then back to the sign-on list."""
     if not can(current_user, "statement.view", statement):
         abort(403)
     org = _sign_org()
     try:
-        services.sign(current_user, statement, org)
+        act(current_user, statement, org)
     except ServiceError as error:
         abort(400, error.message)
-    flash(f"{org.name} has signed revision {statement.head_number}.", "success")
+    flash(done.format(org=org.name, revision=statement.head_number), "success")
     return redirect(url_for("statements.show", statement_id=statement.id) + "#sign-on")
+
+
+@bp.route("/statements/<int:statement_id>/sign", methods=["POST"])
+@guard("statement.sign", load=_load)
+def sign(statement: Statement, statement_id: int) -> Response:
+    return _signature(statement, services.sign, "{org} has signed revision {revision}.")
 
 
 @bp.route("/statements/<int:statement_id>/withdraw-signature", methods=["POST"])
 @guard("statement.sign", load=_load)
 def withdraw_signature(statement: Statement, statement_id: int) -> Response:
-    if not can(current_user, "statement.view", statement):
-        abort(403)
-    org = _sign_org()
-    try:
-        services.withdraw_signature(current_user, statement, org)
-    except ServiceError as error:
-        abort(400, error.message)
-    flash(f"{org.name}'s signature is withdrawn (it stays in the history).", "success")
-    return redirect(url_for("statements.show", statement_id=statement.id) + "#sign-on")
+    return _signature(statement, services.withdraw_signature,
+                      "{org}'s signature is withdrawn (it stays in the history).")
 
 
 # --- public -----------------------------------------------------------------------------------
