@@ -67,6 +67,9 @@ RECOMMENDATIONS_PER_ROW = 0.92479
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SIGNED_IN_MARK = 'action="/logout"'
 ENDPOINTS = ("search", "search + facets", "recommendation", "tracker (unfiltered)")
+# --endpoints names them by these short keys.
+ENDPOINT_KEYS = dict(zip(("search", "facets", "recommendation", "tracker"), ENDPOINTS,
+                         strict=True))
 # Settings a caller's environment might carry that would change what the server runs on.
 SERVER_ENV_DROP = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "COALITION_DEMO", "FLASK_DEBUG",
                    "FLASK_APP", "PUBLIC_TRACKER", "TRUSTED_PROXIES", "MAIL_SERVER")
@@ -78,9 +81,11 @@ def log(message: str) -> None:
 
 # --- 1. the database (in a child process) ------------------------------------------------------
 
-def build(url: str, recommendations: int, seed: int, sample_ids: int) -> dict[str, Any]:
+def build(url: str, recommendations: int, seed: int, sample_ids: int,
+          reuse: bool = False) -> dict[str, Any]:
     """Rebuild `url`, seed the demo, import about `recommendations` generated ones, add
-    assessments; returns counts, the facet theme and a sample of recommendation ids."""
+    assessments; returns counts, the facet theme and a sample of recommendation ids.
+    With `reuse`, only read those from a database this script built before."""
     from sqlalchemy import func, select, text
 
     from coalition import create_app
@@ -93,13 +98,15 @@ def build(url: str, recommendations: int, seed: int, sample_ids: int) -> dict[st
     # The app's own settings (scrypt password hashes, as the demo's accounts have), this database.
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(16)})
     start = time.perf_counter()
-    rebuild_from_migrations(app)
-    out: dict[str, Any] = {}
+    if not reuse:
+        rebuild_from_migrations(app)
+    out: dict[str, Any] = {"reused": reuse}
     with app.app_context():
-        seed_demo()
-        db.session.commit()
-        out["demo_recommendations"] = db.session.scalar(select(func.count(Recommendation.id)))
-        rows = math.ceil(recommendations / RECOMMENDATIONS_PER_ROW) if recommendations else 0
+        rows = 0
+        if not reuse:
+            seed_demo()
+            db.session.commit()
+            rows = math.ceil(recommendations / RECOMMENDATIONS_PER_ROW) if recommendations else 0
         if rows:
             with tempfile.TemporaryDirectory(prefix="coalition-load-") as tmp:
                 data = generate.write_csv(Path(tmp) / "load.csv", rows, seed).read_bytes()
@@ -130,6 +137,8 @@ def build(url: str, recommendations: int, seed: int, sample_ids: int) -> dict[st
 def build_in_child(url: str, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, __file__, "--build-child", url,
                "--recommendations", str(args.recommendations), "--seed", str(args.seed)]
+    if args.reuse:
+        command.append("--reuse")
     # Our own interpreter and script, with arguments we built.
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True,  # noqa: S603
                           env=clean_env(), cwd=ROOT)
@@ -217,6 +226,31 @@ def process_tree_cpu(pid: int) -> float | None:
     return total
 
 
+def database_backends_cpu(url: str) -> dict[int, float] | None:
+    """CPU seconds of each PostgreSQL backend serving `url`'s database (the app's pooled
+    connections), from /proc: the database's share of the work. None for SQLite (in the
+    server process) or when /proc cannot tell."""
+    if not url.startswith("postgresql"):
+        return None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        pids = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = "
+                            "current_database() AND pid <> pg_backend_pid()").fetchall()
+    cpu = {pid: process_tree_cpu(pid) for (pid,) in pids}
+    return {pid: seconds for pid, seconds in cpu.items() if seconds is not None}
+
+
+def backends_delta(before: dict[int, float] | None,
+                   after: dict[int, float] | None) -> float | None:
+    """Backends that started during the run count from zero; those that ended are lost."""
+    if before is None or after is None:
+        return None
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 # --- 3. signing in through the real form -------------------------------------------------------
 
 def cookie_header(response: Any, cookies: dict[str, str]) -> dict[str, str]:
@@ -265,12 +299,13 @@ def no_cookie_jar() -> http.cookiejar.CookieJar:
 class Plan:
     """What each client requests, in turn."""
 
+    names: tuple[str, ...]
     paths: dict[str, list[str]]
 
     @classmethod
-    def for_database(cls, built: dict[str, Any]) -> Plan:
+    def for_database(cls, built: dict[str, Any], names: tuple[str, ...] = ENDPOINTS) -> Plan:
         facets = {"q": SEARCH, "position": POSITION, "group": GROUP, "theme": built["theme_id"]}
-        return cls({
+        return cls(names, {
             "search": ["/tracker?" + urlencode({"q": SEARCH})],
             "search + facets": ["/tracker?" + urlencode(facets)],
             "recommendation": [f"/recommendations/{i}" for i in built["recommendation_ids"]],
@@ -278,9 +313,9 @@ class Plan:
         })
 
     def request(self, n: int) -> tuple[str, str]:
-        name = ENDPOINTS[n % len(ENDPOINTS)]
+        name = self.names[n % len(self.names)]
         paths = self.paths[name]
-        return name, paths[(n // len(ENDPOINTS)) % len(paths)]
+        return name, paths[(n // len(self.names)) % len(paths)]
 
 
 @dataclass
@@ -345,7 +380,7 @@ def check_endpoints(base: str, cookie: str, plan: Plan) -> None:
 
     with httpx.Client(base_url=base, headers={"Cookie": cookie}, timeout=120,
                       cookies=no_cookie_jar()) as client:
-        for endpoint in ENDPOINTS:
+        for endpoint in plan.names:
             path = plan.paths[endpoint][0]
             response = client.get(path)
             if response.status_code != 200 or SIGNED_IN_MARK not in response.text:
@@ -380,8 +415,7 @@ def print_table(result: dict[str, Any]) -> None:
              f"{'p95 ms':>10}{'max ms':>10}"
     print(header)
     print("-" * len(header))
-    rows = [(name, result["endpoints"][name]) for name in ENDPOINTS] + \
-           [("total", result["total"])]
+    rows = [*result["endpoints"].items(), ("total", result["total"])]
     for name, row in rows:
         print(f"{name:<24}{row['requests']:>10,}{row['errors']:>8}{row['requests_per_s']:>9.1f}"
               f"{row.get('p50_ms', float('nan')):>10.0f}{row.get('p95_ms', float('nan')):>10.0f}"
@@ -392,6 +426,10 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"server CPU: {cpu['seconds']:.1f} s over the run, "
               f"{cpu['ms_per_request']:.0f} ms per request; client CPU "
               f"{result['client_cpu_s']:.1f} s")
+    database = result["database_cpu"]
+    if database.get("seconds") is not None and result["total"]["requests"]:
+        print(f"PostgreSQL backends' CPU: {database['seconds']:.1f} s, "
+              f"{database['ms_per_request']:.0f} ms per request")
     print(f"machine: {machine['cpus']} CPUs, load average {machine['load_before']:.1f} before, "
           f"{machine['load_after']:.1f} after (1 min)")
     for name, row in rows:
@@ -408,16 +446,18 @@ def measure(args: argparse.Namespace, url: str, built: dict[str, Any], tmp: Path
     server = start_server(args.server, url, port, args.workers, tmp / "server.log")
     try:
         cookie = sign_in(base, args.email, args.password or built["demo_password"])
-        plan = Plan.for_database(built)
+        plan = Plan.for_database(built, tuple(ENDPOINT_KEYS[k] for k in args.endpoints))
         check_endpoints(base, cookie, plan)
         log(f"{args.clients} clients for {args.seconds:g} s")
         load_before = os.getloadavg()[0]
         cpu_before = process_tree_cpu(server.pid)
+        database_before = database_backends_cpu(url)
         client_cpu = time.process_time()
         load, duration = asyncio.run(drive(base, cookie, plan, args.clients, args.seconds,
                                            args.max_requests, args.timeout))
         client_cpu = time.process_time() - client_cpu
         cpu_after = process_tree_cpu(server.pid)
+        database_cpu = backends_delta(database_before, database_backends_cpu(url))
         load_after = os.getloadavg()[0]
     except httpx.HTTPError as error:
         raise SystemExit(f"the server did not answer: {error!r}; see {tmp / 'server.log'}") \
@@ -443,11 +483,14 @@ def measure(args: argparse.Namespace, url: str, built: dict[str, Any], tmp: Path
                              else f"/recommendations/<one of {len(plan.paths[name])} ids>",
                              **summarise([s for s in load.samples if s.endpoint == name],
                                          duration)}
-                      for name in ENDPOINTS},
+                      for name in plan.names},
         "total": total,
         "server_cpu": {"seconds": server_cpu,
                        "ms_per_request": (server_cpu * 1000 / total["requests"])
                        if server_cpu is not None and total["requests"] else None},
+        "database_cpu": {"seconds": database_cpu,
+                         "ms_per_request": (database_cpu * 1000 / total["requests"])
+                         if database_cpu is not None and total["requests"] else None},
         "client_cpu_s": client_cpu,
         "machine": {"cpus": os.cpu_count(), "load_before": load_before,
                     "load_after": load_after},
@@ -457,6 +500,10 @@ def measure(args: argparse.Namespace, url: str, built: dict[str, Any], tmp: Path
 def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if not ipaddress.ip_address(HOST).is_loopback:  # the clients and server stay on this host
         parser.error("the load stays on a loopback address")
+    if not args.endpoints or not set(args.endpoints) <= set(ENDPOINT_KEYS):
+        parser.error("--endpoints: a comma-separated list of " + ", ".join(ENDPOINT_KEYS))
+    if args.reuse and not args.database:
+        parser.error("--reuse needs --database")
     if args.clients < 1 or args.seconds <= 0 or args.max_requests < 1 or args.timeout <= 0:
         parser.error("--clients, --seconds, --max-requests and --timeout must be positive")
     if args.clients > 500 or args.seconds > 600:
@@ -497,24 +544,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recommendations", type=int, default=37_000,
                         help="generated recommendations imported on top of the demo's")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--endpoints", type=lambda v: v.split(","), default=list(ENDPOINT_KEYS),
+                        help="comma-separated, of: " + ", ".join(ENDPOINT_KEYS)
+                        + " (default: all, in turn)")
     parser.add_argument("--email", default="viewer@example.org",
                         help="the member who signs in (a demo account)")
     parser.add_argument("--password", help="default: the demo's password")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--json", type=Path, help="write the results here too")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the --database as an earlier run of this script left it")
     parser.add_argument("--build-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.build_child:
-        print(json.dumps(build(args.build_child, args.recommendations, args.seed, 500)))
+        print(json.dumps(build(args.build_child, args.recommendations, args.seed, 500,
+                               args.reuse)))
         return 0
     check_args(parser, args)
     with tempfile.TemporaryDirectory(prefix="coalition-load-") as tmp:
         url = args.database or f"sqlite:///{tmp}/load.sqlite3"
-        log(f"building the database: the demo + about {args.recommendations:,} recommendations")
+        log("reading the database" if args.reuse else "building the database: the demo + "
+            f"about {args.recommendations:,} recommendations")
         built = build_in_child(url, args)
         log(f"{built['recommendations']:,} recommendations, {built['assessments']:,} "
-            f"assessments, built in {built['build_seconds']} s")
+            f"assessments ({'read' if args.reuse else 'built'} in {built['build_seconds']} s)")
         result = measure(args, url, built, Path(tmp))
     print_table(result)
     if args.json:
