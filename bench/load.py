@@ -43,6 +43,7 @@ import random
 import re
 import secrets
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -186,7 +187,8 @@ def start_server(kind: str, url: str, port: int, workers: int, log_path: Path,
             raise SystemExit(f"the server stopped (exit {server.returncode}); see {log_path}:\n"
                              + log_path.read_text(errors="replace")[-3000:])
         try:
-            if httpx.get(f"http://{HOST}:{port}/login", timeout=5).status_code == 200:
+            if httpx.get(f"http://{HOST}:{port}/login", timeout=5,
+                         trust_env=False).status_code == 200:
                 return server
         except httpx.HTTPError:
             pass
@@ -204,6 +206,26 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+
+
+EXCEPTION_RE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Timeout|Exit)\w*: .*$", re.M)
+
+GUNICORN_RE = re.compile(r"\[(?:CRITICAL|ERROR)\] .*$", re.M)
+
+
+def exceptions_in_log(path: Path) -> dict[str, int]:
+    """The last line of each traceback in the server's log (exception: message), counted."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return {}
+    found: dict[str, int] = {}
+    lines = [m.group(0) for m in EXCEPTION_RE.finditer(text)]
+    # gunicorn's own complaints, e.g. "[CRITICAL] WORKER TIMEOUT (pid:123)", without the pid.
+    lines += [re.sub(r"\d+", "N", m.group(0)) for m in GUNICORN_RE.finditer(text)]
+    for line in lines:
+        found[line[:300]] = found.get(line[:300], 0) + 1
+    return found
 
 
 def process_tree_cpu(pid: int) -> float | None:
@@ -265,7 +287,8 @@ def sign_in(base: str, email: str, password: str) -> str:
     """GET /login for the session and its CSRF token, POST the form; the Cookie header."""
     import httpx
 
-    with httpx.Client(base_url=base, timeout=60, cookies=no_cookie_jar()) as client:
+    with httpx.Client(base_url=base, timeout=60, cookies=no_cookie_jar(),
+                      trust_env=False) as client:
         page = client.get("/login")
         token = CSRF_RE.search(page.text)
         if page.status_code != 200 or not token:
@@ -340,12 +363,15 @@ class Load:
 
 
 async def one_client(number: int, base: str, cookie: str, plan: Plan, load: Load,
-                     origin: float, timeout: float) -> None:
+                     origin: float, timeout: float, tls: ssl.SSLContext) -> None:
     import httpx
 
+    # trust_env=False: no proxy from the environment, the requests go to loopback directly.
+    # Plain http: the shared TLS context only spares each client building its own.
     async with httpx.AsyncClient(
             base_url=base, headers={"Cookie": cookie}, timeout=timeout, follow_redirects=False,
-            cookies=no_cookie_jar(), limits=httpx.Limits(max_connections=1)) as client:
+            cookies=no_cookie_jar(), limits=httpx.Limits(max_connections=1), trust_env=False,
+            verify=tls) as client:
         n = number
         while load.take():
             endpoint, path = plan.request(n)
@@ -362,9 +388,10 @@ async def one_client(number: int, base: str, cookie: str, plan: Plan, load: Load
 
 async def drive(base: str, cookie: str, plan: Plan, clients: int, seconds: float,
                 max_requests: int, timeout: float) -> tuple[Load, float]:
+    tls = ssl.create_default_context()
     origin = time.perf_counter()
     load = Load(deadline=origin + seconds, budget=max_requests)
-    tasks = [asyncio.create_task(one_client(i, base, cookie, plan, load, origin, timeout))
+    tasks = [asyncio.create_task(one_client(i, base, cookie, plan, load, origin, timeout, tls))
              for i in range(clients)]
     done, pending = await asyncio.wait(tasks, timeout=seconds + timeout + 5)
     for task in pending:  # only if a request outlived its own timeout: cancel, never hang
@@ -379,7 +406,7 @@ def check_endpoints(base: str, cookie: str, plan: Plan) -> None:
     import httpx
 
     with httpx.Client(base_url=base, headers={"Cookie": cookie}, timeout=120,
-                      cookies=no_cookie_jar()) as client:
+                      cookies=no_cookie_jar(), trust_env=False) as client:
         for endpoint in plan.names:
             path = plan.paths[endpoint][0]
             response = client.get(path)
@@ -466,9 +493,10 @@ def measure(args: argparse.Namespace, url: str, built: dict[str, Any], tmp: Path
         stop_server(server)
     server_cpu = (cpu_after - cpu_before) if None not in (cpu_before, cpu_after) else None
     total = summarise(load.samples, duration)
-    if total["errors"]:  # the temporary folder goes with the run: show why now
-        log("errors; the end of the server's log:\n"
-            + (tmp / "server.log").read_text(errors="replace")[-4000:])
+    # The temporary folder goes with the run: keep what the server said went wrong.
+    server_errors = exceptions_in_log(tmp / "server.log")
+    for line, count in server_errors.items():
+        log(f"server log, {count} x: {line}")
     dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
     return {
         "run": {"server": args.server, "database": dialect, "clients": args.clients,
@@ -491,6 +519,7 @@ def measure(args: argparse.Namespace, url: str, built: dict[str, Any], tmp: Path
         "database_cpu": {"seconds": database_cpu,
                          "ms_per_request": (database_cpu * 1000 / total["requests"])
                          if database_cpu is not None and total["requests"] else None},
+        "server_errors": server_errors,
         "client_cpu_s": client_cpu,
         "machine": {"cpus": os.cpu_count(), "load_before": load_before,
                     "load_after": load_after},
