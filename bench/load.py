@@ -2,7 +2,7 @@
 
     python bench/load.py                                     # the demo server on SQLite
     python bench/load.py --server gunicorn --database postgresql+psycopg://.../coalition_load
-    python bench/load.py --clients 2 --seconds 2 --recommendations 200     # smoke run
+    python bench/load.py --clients 4 --seconds 2 --recommendations 200     # smoke run
 
 1. A database is built in a child process: rebuilt from the migrations, the demo coalition
    seeded (`coalition.demo.services.seed_demo`: its accounts, China's 2018 review), a CSV from
@@ -24,9 +24,11 @@
    deadline + timeout.
 5. Per endpoint and in total: requests, errors (any answer but 200, or no answer), requests/s
    (over the time from the first request to the last answer), p50 / p95 / max of the time to
-   the last byte of the answer (ms, `statistics.quantiles`, every answered request); and the
-   server's CPU time per request (the server process and its children, from /proc), the
-   client's own CPU time and the load average, since the machine may be shared.
+   the last byte of the answer (ms, `statistics.quantiles`, over every request, a failed one
+   with its time to the failure); and CPU time per request of the server (its process and
+   children, from /proc) and of PostgreSQL's backends for this database, the client's own CPU
+   time and the load average: the machine may be shared, and the CPU figures are steadier.
+   `--endpoints search` (or any comma-separated subset) sends only those.
 Table on stdout, JSON with --json FILE. Exits 1 if any request failed.
 """
 
@@ -382,6 +384,10 @@ async def one_client(number: int, base: str, cookie: str, plan: Plan, load: Load
                 outcome = str(response.status_code)
             except httpx.HTTPError as error:
                 outcome = type(error).__name__
+            except asyncio.CancelledError:  # outlived the whole run's bound: an error too
+                load.samples.append(Sample(endpoint, start - origin,
+                                           time.perf_counter() - start, "Cancelled"))
+                raise
             load.samples.append(Sample(endpoint, start - origin, time.perf_counter() - start,
                                        outcome))
 
@@ -396,6 +402,8 @@ async def drive(base: str, cookie: str, plan: Plan, clients: int, seconds: float
     done, pending = await asyncio.wait(tasks, timeout=seconds + timeout + 5)
     for task in pending:  # only if a request outlived its own timeout: cancel, never hang
         task.cancel()
+    if pending:
+        await asyncio.wait(pending)
     for task in done:
         task.result()  # a bug in the client is an error, not a quiet gap in the figures
     return load, time.perf_counter() - origin
@@ -502,7 +510,10 @@ def measure(args: argparse.Namespace, url: str, built: dict[str, Any], tmp: Path
         "run": {"server": args.server, "database": dialect, "clients": args.clients,
                 "seconds": args.seconds, "duration_s": duration,
                 "workers": args.workers if args.server == "gunicorn" else None,
-                "command": " ".join(server_command(args.server, port, args.workers)[-6:]),
+                "command": (f"coalition demo --host {HOST} --port {port}"
+                            if args.server == "demo" else
+                            f"gunicorn --workers {args.workers} --bind {HOST}:{port} "
+                            "'coalition:create_app()'"),
                 "email": args.email, "max_requests": args.max_requests,
                 "timeout_s": args.timeout},
         "data": {k: v for k, v in built.items()
