@@ -272,15 +272,16 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
 
 
 def person_label(person: Any, organisation: Any = None, viewer: Any = None,
-                 nobody: str = "someone") -> str:
+                 nobody: str = "someone", kept_name: str | None = None) -> str:
     """How a person who did something is named to `viewer` (default: the current user):
     "Name (Organisation)" inside the coalition; "Organisation" alone outside it (researchers,
     the public), since who works where is coalition-internal; `nobody` when neither is known.
+    `kept_name` names a person whose account is gone (the audit trail keeps it as text).
     The one place pages, exports and history decide whether to show a person's name."""
     if viewer is None:
         viewer = current_user if has_app_context() else None
     org_name = getattr(organisation, "name", None)
-    name = getattr(person, "display_name", None) if person is not None else None
+    name = getattr(person, "display_name", None) if person is not None else kept_name
     if name and can(viewer, "person.view_name", person):
         return f"{name} ({org_name})" if org_name else name
     if org_name:
