@@ -596,8 +596,8 @@ def test_non_drafters_cannot_edit_a_draft(app: Flask, world: Any, make_org: Any,
     assert db.session.scalar(select(func.count(Draft.id))) == 0
 
 
-def test_a_draft_is_for_its_drafters_until_review_then_steering_until_sign_on(app: Flask, world: Any, make_org: Any,
-                                                  make_user: Any, drafted: int) -> None:
+def test_a_draft_is_for_its_drafters_until_review_then_steering_until_sign_on(
+        app: Flask, world: Any, make_org: Any, make_user: Any, drafted: int) -> None:
     outsider_org = make_org("Outside Organisation")
     make_user("outsider@example.org", outsider_org, "viewer")
     outsider = person(app, "outsider@example.org")
