@@ -187,6 +187,25 @@ def test_withdrawing_a_draft_never_submitted_hides_it_from_the_committee(app: Fl
         f"/statements/{statement.id}").status_code == 200
 
 
+def test_a_steering_viewer_moves_a_statement_that_reached_the_committee_but_not_its_text(
+        app: Flask, world: Any, make_user: Any) -> None:
+    """Kind: visibility decided by the current status. Moving a statement through the workflow
+    is the steering committee's (any of its members); editing its text credits an organisation,
+    so it needs an editor; neither reaches a draft never submitted."""
+    make_user("sviewer@example.org", world.steering_org, "viewer")
+    statement = services.create_statement(world.users["editor"], world.org, "Moved", text=TEXT)
+    db.session.commit()
+    reviewer = person(app, "sviewer@example.org")
+    assert reviewer.post(f"/statements/{statement.id}/status/withdraw").status_code == 403
+    services.transition(world.users["editor"], fresh(statement.id), "submit")
+    db.session.commit()
+    assert reviewer.client.get(f"/statements/{statement.id}/edit").status_code == 403
+    assert "Withdraw statement" in reviewer.client.get(
+        f"/statements/{statement.id}").get_data(as_text=True)
+    assert reviewer.post(f"/statements/{statement.id}/status/withdraw").status_code == 302
+    assert fresh(statement.id).status == "withdrawn"
+
+
 def test_every_statement_route_asks_the_policy_with_the_statement(app: Flask,
                                                                  world: Any) -> None:
     """Kind: a route deciding without the statement. Every route under /statements/<id> that

@@ -406,13 +406,15 @@ def resolve_comment(statement: Statement, statement_id: int, comment_id: int) ->
 
 
 @bp.route("/statements/<int:statement_id>/status/<action>", methods=["POST"])
-@guard("statement.edit", load=_load)
+@guard("statement.view", load=_load)
 def change_status(statement: Statement, statement_id: int, action: str) -> Response:
     if action not in services.TRANSITIONS:
         abort(404)
-    # Drafters send their draft to review; the steering committee does the rest.
-    if action not in {"submit", "back_to_draft"} and not can(current_user, "statement.manage",
-                                                             statement):
+    # Drafters send their draft to review; the steering committee does the rest (any of its
+    # members, for a statement that reached it: moving it is not editing its text).
+    needed = "statement.edit" if action in {"submit", "back_to_draft"} else "statement.manage"
+    if not (can(current_user, needed, statement)
+            or can(current_user, "statement.manage", statement)):
         abort(403)
     deadline, note = None, ""
     if action == "open_signon":
