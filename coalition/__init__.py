@@ -107,9 +107,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from coalition.access import can
+    from coalition.access import can, person_label
     from coalition.core.markdown import render_markdown
 
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["person_label"] = person_label
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["app_version"] = __version__

@@ -106,22 +106,100 @@ def _drafts(user: Any, statement: Any, least: str = "viewer") -> bool:
     return any(has_role(user, org, least) for org in statement.drafting_organisations)
 
 
+def _reached(statement: Any, audience: str) -> bool:
+    """Has the statement's text ever been shown to `audience`? (Statement.audience, raised only
+    by the status transitions: withdrawing never widens it, sending back never narrows it.)"""
+    from coalition.statements.models import AUDIENCE_ORDER
+
+    reached = getattr(statement, "audience", None) or "drafters"
+    return AUDIENCE_ORDER.index(reached) >= AUDIENCE_ORDER.index(audience)
+
+
 def _view_statement(user: Any, statement: Any) -> bool:
-    # A draft belongs to its drafters (and the steering committee that reviews it); from review
-    # on, every member organisation reads it, to decide whether to sign.
-    if is_coordinator(user) or is_steering_member(user):
+    """Read a statement (text, history, diff, blame, comments, conflicts): the audience its text
+    has reached, never more (DESIGN.md): its drafting organisations' members; the steering
+    committee once it was submitted for review; every member once opened for sign-on or
+    published. The status alone decides nothing: a withdrawn draft stays with its drafters."""
+    if is_coordinator(user):
         return True
     if statement is None:
         return is_coalition_member(user)
-    if statement.status == "draft":
-        return _drafts(user, statement)
-    return is_coalition_member(user)
+    if _drafts(user, statement):
+        return True
+    if is_steering_member(user) and _reached(statement, "steering"):
+        return True
+    return is_coalition_member(user) and _reached(statement, "members")
+
+
+def _steering_editor_orgs(user: Any) -> list[Organisation]:
+    """Steering organisations in which the user is at least an editor: a steering member saves a
+    statement in review "for" their own steering organisation, as its reviewer."""
+    if not _signed_in(user):
+        return []
+    return sorted((m.organisation for m in user.memberships
+                   if m.organisation.active and m.organisation.is_steering
+                   and MEMBER_ROLES.index(m.role) >= MEMBER_ROLES.index("editor")),
+                  key=lambda o: o.name)
+
+
+def credit_organisations(user: Any, statement: Any) -> list[Organisation]:
+    """The organisations a text saved by `user` may be credited to ("Saving for"), in order of
+    preference; empty when the user may not edit the statement.
+
+    - a drafting organisation in which the user is at least an editor;
+    - once the statement has reached the steering committee, a steering organisation in which
+      the user is at least an editor (a reviewer's edit, credited to the reviewing organisation);
+    - the coordinator (the secretariat, typing for the drafters): any active drafting one.
+    History and blame name the organisation credited, so nothing else may be chosen.
+    """
+    if not _signed_in(user) or statement is None:
+        return []
+    drafting = [o for o in statement.drafting_organisations if o.active]
+    if is_coordinator(user):
+        mine = drafting
+    else:
+        mine = [o for o in drafting if has_role(user, o, "editor")]
+    if _reached(statement, "steering"):
+        mine += [o for o in _steering_editor_orgs(user) if o not in mine]
+    return mine
 
 
 def _edit_statement(user: Any, statement: Any) -> bool:
-    if is_coordinator(user) or is_steering_member(user):
+    # Whoever edits must be able to say for which organisation: one rule for both.
+    if statement is None:
+        return is_coordinator(user)
+    return bool(credit_organisations(user, statement))
+
+
+def _save_for(user: Any, pair: Any) -> bool:
+    """Credit an edit of a statement to an organisation: obj is (statement, organisation)."""
+    if not isinstance(pair, tuple) or len(pair) != 2:
+        return False
+    statement, org = pair
+    return org is not None and any(o.id == org.id
+                                   for o in credit_organisations(user, statement))
+
+
+def _manage_statement(user: Any, statement: Any) -> bool:
+    """Move a statement through review, sign-on, publication: the steering committee, for a
+    statement it may read (one never submitted is not yet theirs, unless they draft it)."""
+    if is_coordinator(user):
         return True
-    return statement is not None and _drafts(user, statement, "editor")
+    return is_steering_member(user) and (statement is None or _view_statement(user, statement))
+
+
+def _manage_drafters(user: Any, statement: Any) -> bool:
+    """Choose the co-drafting organisations: the lead organisation's editors, the steering
+    committee (for a statement it may read) and the coordinator; never a co-drafter, who could
+    otherwise remove the lead's partners or let anyone in."""
+    if statement is None:
+        return is_coordinator(user)
+    return (_manage_statement(user, statement)
+            or has_role(user, getattr(statement, "lead_organisation", None), "editor"))
+
+
+def _comment_statement(user: Any, statement: Any) -> bool:
+    return _view_statement(user, statement)
 
 
 def _sign_for(user: Any, org: Any) -> bool:
@@ -129,9 +207,17 @@ def _sign_for(user: Any, org: Any) -> bool:
                                     and has_role(user, org, "org_admin"))
 
 
-def _signs_for_someone(user: Any, _obj: Any = None) -> bool:
+def _signs_for_someone(user: Any, statement: Any = None) -> bool:
+    if statement is not None and not _view_statement(user, statement):
+        return False
     return is_coordinator(user) or any(
         m.organisation.active and m.role == "org_admin" for m in user.memberships)
+
+
+def _view_names(user: Any, _person: Any = None) -> bool:
+    # Who works where (people's names) is coalition-internal, as organisation.view_members:
+    # members and the coordinator see names; researchers and the public see organisations.
+    return is_coordinator(user) or is_coalition_member(user)
 
 
 RULES: dict[str, Rule] = {
@@ -156,12 +242,17 @@ RULES: dict[str, Rule] = {
         user),
     # Joint statements
     "statement.view": _view_statement,
-    "statement.create": lambda user, _obj: _assess(user, None),
+    # Start a statement: as an editor of some organisation; led by an organisation: its editor.
+    "statement.create": _assess,
     "statement.edit": _edit_statement,
-    "statement.comment": _view_statement,
-    "statement.manage": _manage_tracker,
+    "statement.save_for": _save_for,
+    "statement.comment": _comment_statement,
+    "statement.manage": _manage_statement,
+    "statement.manage_drafters": _manage_drafters,
     "statement.sign": _signs_for_someone,
     "statement.sign_for": _sign_for,
+    # People
+    "person.view_name": _view_names,
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.
@@ -178,6 +269,24 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     if not _signed_in(user):
         return public_now
     return public_now or bool(rule(user, obj))
+
+
+def person_label(person: Any, organisation: Any = None, viewer: Any = None,
+                 nobody: str = "someone", kept_name: str | None = None) -> str:
+    """How a person who did something is named to `viewer` (default: the current user):
+    "Name (Organisation)" inside the coalition; "Organisation" alone outside it (researchers,
+    the public), since who works where is coalition-internal; `nobody` when neither is known.
+    `kept_name` names a person whose account is gone (the audit trail keeps it as text).
+    The one place pages, exports and history decide whether to show a person's name."""
+    if viewer is None:
+        viewer = current_user if has_app_context() else None
+    org_name = getattr(organisation, "name", None)
+    name = getattr(person, "display_name", None) if person is not None else kept_name
+    if name and can(viewer, "person.view_name", person):
+        return f"{name} ({org_name})" if org_name else name
+    if org_name:
+        return org_name
+    return "a member of the coalition" if name else nobody
 
 
 def authorize(action: str, obj: Any = None) -> None:

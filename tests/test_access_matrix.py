@@ -39,8 +39,10 @@ NOBODY: frozenset[str] = frozenset()
 STEERING = COORDINATOR | {"steering"}        # the steering committee manages the tracker
 MEMBERS = IN_COALITION - {"researcher"}       # belong to an organisation (or coordinate)
 
-# Joint statements (access.py): a draft is read by its drafting organisations' members and the
-# steering committee; edited by their editors and the steering committee. world.org drafts.
+# Joint statements (access.py): a statement is read by the audience its text has reached: the
+# matrix's {draft} and {in_review} reached the steering committee (the draft was submitted once
+# and sent back), so they are read by world.org's members and the steering committee; edited by
+# world.org's editors and the steering committee. world.org drafts.
 DRAFT_READERS = STEERING | {"viewer", "editor", "org_admin"}
 DRAFTERS = STEERING | {"editor", "org_admin"}
 # Who may start a statement: an editor of some organisation (or the coordinator).
@@ -105,7 +107,7 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/statements",                        MEMBERS,        {}),
     ("/statements/new",                    STATEMENT_CREATORS, {}),
     ("/statements/{draft}",                DRAFT_READERS,  {}),
-    ("/statements/{in_review}",            MEMBERS,        {}),
+    ("/statements/{in_review}",            DRAFT_READERS,  {}),
     ("/statements/{published}",            MEMBERS,        {}),
     ("/statements/{draft}/edit",           DRAFTERS,       {}),
     ("/statements/{draft}/history",        DRAFT_READERS,  {}),
@@ -142,7 +144,7 @@ PAGE_CONTENT: list[tuple[str, str, frozenset[str]]] = [
     ("/organisations",       "Dormant Organisation", NOBODY),      # inactive: off the list
     # A draft is off the list for those who may not read it.
     ("/statements",          "Matrix draft statement", DRAFT_READERS),
-    ("/statements",          "Matrix statement in review", MEMBERS),
+    ("/statements",          "Matrix statement in review", DRAFT_READERS),
     ("/statements/{draft}",  "Edit text",          DRAFTERS),
     ("/statements/{open}",   "Publish revision",   STEERING),
     ("/statements/{open}",   "Sign revision",      SIGN_FOR_OWN | {"other_admin"}),
@@ -254,6 +256,10 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         everyone_gets(400, frozenset({"other_editor", "other_admin", "steering"}))),
     ("edit a draft's details", "/statements/{draft}/details",
         STATEMENT_DETAILS, DRAFTERS,      302,          {}),
+    # The lead's editors and the steering committee remove the partner organisation (a
+    # co-drafter with no one signed in here), leaving no co-drafter.
+    ("set the co-drafters", "/statements/{draft}/drafters",
+        NOTHING,          DRAFTERS,       302,          {}),
     ("save a draft's text", "/statements/{draft}/edit",
         SAVE_TEXT,        DRAFTERS,       302,          {}),
     ("autosave a draft", "/statements/{draft}/autosave",
@@ -323,7 +329,8 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
                                             "other-invitee@example.org", "viewer")
     db.session.commit()
     review, rec_id, job_id = tracker_scene(app, world)
-    statements = statement_scene(world)
+    partner = make_org("Partner Organisation", short_name="PAR")
+    statements = statement_scene(world, partner)
     users = world.users
     assert {role: user.email for role, user in users.items()} == EMAILS
     values = {
@@ -366,9 +373,10 @@ def tracker_scene(app: Flask, world: Any) -> tuple[str, int, int]:
     return review.slug, rec_id, job.id
 
 
-def statement_scene(world: Any) -> dict[str, int]:
-    """Statements drafted by world.org: a draft, one in review, one open for sign-on, one
-    published (signed by world.other)."""
+def statement_scene(world: Any, partner: Any) -> dict[str, int]:
+    """Statements drafted by world.org: a draft (co-drafted by `partner`, once submitted to the
+    steering committee and sent back), one in review, one open for sign-on, one published
+    (signed by world.other)."""
     from datetime import timedelta
 
     from coalition.core.time import utcnow
@@ -378,7 +386,10 @@ def statement_scene(world: Any) -> dict[str, int]:
     editor, steering, coordinator = users["editor"], users["steering"], users["coordinator"]
     text = "First paragraph.\n\nSecond paragraph.\n"
 
-    draft = services.create_statement(editor, org, "Matrix draft statement", "HRC 40", text=text)
+    draft = services.create_statement(editor, org, "Matrix draft statement", "HRC 40",
+                                      co_drafters=[partner], text=text)
+    services.transition(editor, draft, "submit")
+    services.transition(editor, draft, "back_to_draft")
     services.save_text(editor, draft, org, 1, text.replace("First paragraph.",
                                                            "First paragraph, edited."))
     clash = services.save_text(users["org_admin"], draft, org, 1, text.replace(

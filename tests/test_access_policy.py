@@ -78,20 +78,52 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
                                                                      "other_admin"}),
     ("assessment.create",             "dormant",      COORDINATOR),
     ("recommendation.history",        None,           MEMBERS),
-    # Joint statements. "draft"/"in_review" are statements drafted by world.org in that status.
+    # Joint statements drafted by world.org, by the audience their text has reached
+    # (Statement.audience, never the status alone): "draft" never left its drafters,
+    # "in_review" reached the steering committee, "open" every member, "published" everyone;
+    # "withdrawn" was withdrawn as a draft (still its drafters' only); "codrafted" is a draft
+    # led by world.org with world.other co-drafting.
     ("statement.view",                None,           MEMBERS),
-    ("statement.view",                "draft",        STEERING | OWN),
-    ("statement.view",                "in_review",    MEMBERS),
+    ("statement.view",                "draft",        COORDINATOR | OWN),
+    ("statement.view",                "withdrawn",    COORDINATOR | OWN),
+    ("statement.view",                "in_review",    STEERING | OWN),
+    ("statement.view",                "open",         MEMBERS),
+    ("statement.view",                "published",    MEMBERS),
+    ("statement.view",                "codrafted",    COORDINATOR | OWN | {"other_viewer",
+                                                                         "other_editor",
+                                                                         "other_admin"}),
     ("statement.create",              None,           COORDINATOR | EDITORS),
-    ("statement.edit",                "draft",        STEERING | {"editor", "org_admin"}),
+    ("statement.create",              "org",          COORDINATOR | {"editor", "org_admin"}),
+    ("statement.edit",                "draft",        COORDINATOR | {"editor", "org_admin"}),
+    ("statement.edit",                "withdrawn",    COORDINATOR | {"editor", "org_admin"}),
     ("statement.edit",                "in_review",    STEERING | {"editor", "org_admin"}),
-    ("statement.comment",             "draft",        STEERING | OWN),
-    ("statement.comment",             "in_review",    MEMBERS),
-    ("statement.manage",              "draft",        STEERING),
+    ("statement.edit",                "open",         STEERING | {"editor", "org_admin"}),
+    ("statement.save_for",            "draft+org",    COORDINATOR | {"editor", "org_admin"}),
+    ("statement.save_for",            "draft+other",  NOBODY),
+    ("statement.save_for",            "draft+steering_org", NOBODY),
+    ("statement.save_for",            "in_review+steering_org", {"steering"}),
+    ("statement.save_for",            "codrafted+other", COORDINATOR | {"other_editor",
+                                                                        "other_admin"}),
+    ("statement.save_for",            None,           NOBODY),
+    ("statement.comment",             "draft",        COORDINATOR | OWN),
+    ("statement.comment",             "withdrawn",    COORDINATOR | OWN),
+    ("statement.comment",             "in_review",    STEERING | OWN),
+    ("statement.comment",             "open",         MEMBERS),
+    ("statement.manage",              "draft",        COORDINATOR),
+    ("statement.manage",              "in_review",    STEERING),
+    ("statement.manage_drafters",     "draft",        COORDINATOR | {"editor", "org_admin"}),
+    ("statement.manage_drafters",     "codrafted",    COORDINATOR | {"editor", "org_admin"}),
+    ("statement.manage_drafters",     "in_review",    STEERING | {"editor", "org_admin"}),
+    ("statement.manage_drafters",     None,           COORDINATOR),
     ("statement.sign",                None,           COORDINATOR | {"org_admin", "other_admin"}),
+    ("statement.sign",                "open",         COORDINATOR | {"org_admin", "other_admin"}),
+    ("statement.sign",                "draft",        COORDINATOR | {"org_admin"}),
     ("statement.sign_for",            "org",          COORDINATOR | {"org_admin"}),
     ("statement.sign_for",            "other",        COORDINATOR | {"other_admin"}),
     ("statement.sign_for",            None,           COORDINATOR),
+    # People's names are coalition-internal (as organisation.view_members)
+    ("person.view_name",              None,           MEMBERS),
+    ("person.view_name",              "viewer_user",  MEMBERS),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")
@@ -114,7 +146,16 @@ def actor(world: Any, role: str) -> Any:
     return AnonymousUserMixin() if role == "anonymous" else world.users[role]
 
 
+def statement_like(world: Any, status: str, audience: str, co: tuple = ()) -> Any:
+    return SimpleNamespace(status=status, audience=audience, lead_organisation=world.org,
+                           drafting_organisations=[world.org, *co])
+
+
 def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
+    if target and "+" in target:  # (statement, organisation): "save for"
+        statement, org = target.split("+")
+        return (target_of(world, dormant, statement, user),
+                target_of(world, dormant, org, user))
     return {
         None: None,
         "org": world.org,
@@ -125,8 +166,12 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "viewer_user": world.users["viewer"],
         "steering_job": SimpleNamespace(created_by_id=world.users["steering"].id),
         "coordinator_job": SimpleNamespace(created_by_id=world.users["coordinator"].id),
-        "draft": SimpleNamespace(status="draft", drafting_organisations=[world.org]),
-        "in_review": SimpleNamespace(status="in_review", drafting_organisations=[world.org]),
+        "draft": statement_like(world, "draft", "drafters"),
+        "withdrawn": statement_like(world, "withdrawn", "drafters"),
+        "in_review": statement_like(world, "in_review", "steering"),
+        "open": statement_like(world, "open", "members"),
+        "published": statement_like(world, "published", "public"),
+        "codrafted": statement_like(world, "draft", "drafters", (world.other,)),
     }[target]
 
 

@@ -596,8 +596,8 @@ def test_non_drafters_cannot_edit_a_draft(app: Flask, world: Any, make_org: Any,
     assert db.session.scalar(select(func.count(Draft.id))) == 0
 
 
-def test_a_draft_is_for_its_drafters_until_review(app: Flask, world: Any, make_org: Any,
-                                                  make_user: Any, drafted: int) -> None:
+def test_a_draft_is_for_its_drafters_until_review_then_steering_until_sign_on(
+        app: Flask, world: Any, make_org: Any, make_user: Any, drafted: int) -> None:
     outsider_org = make_org("Outside Organisation")
     make_user("outsider@example.org", outsider_org, "viewer")
     outsider = person(app, "outsider@example.org")
@@ -611,6 +611,10 @@ def test_a_draft_is_for_its_drafters_until_review(app: Flask, world: Any, make_o
     editor = person(app, "editor@example.org")
     assert editor.post(f"/statements/{drafted}/status/submit", data={}).status_code == 302
     assert fresh(drafted).status == "in_review"
+    # In review, the steering committee reads it; other members only once open for sign-on.
+    assert outsider.client.get(f"/statements/{drafted}").status_code == 403
+    assert title in page(person(app, "steering@example.org"), f"/statements/{drafted}")
+    open_for_signon(drafted, world)
     assert title in page(outsider, f"/statements/{drafted}")
     assert title in page(outsider, "/statements")
     # Reading is not editing.
@@ -629,11 +633,13 @@ def test_workflow_transitions_by_role(app: Flask, world: Any, drafted: int) -> N
                        data={"deadline": "2999-01-01T12:00"}).status_code == 403
     assert editor.post(url + "withdraw", data={}).status_code == 403
     assert fresh(drafted).status == "draft"
-    # A draft cannot be published straight away.
-    assert steering.post(url + "publish", data={}).status_code == 400
+    # A draft never submitted is not yet the steering committee's to see or move.
+    assert steering.post(url + "publish", data={}).status_code == 403
     assert editor.post(url + "submit", data={}).status_code == 302
     assert editor.post(url + "submit", data={}).status_code == 400   # already in review
     assert editor.post(url + "back_to_draft", data={}).status_code == 302
+    # Back in draft, it stays the committee's to read, but cannot be published straight away.
+    assert steering.post(url + "publish", data={}).status_code == 400
     assert editor.post(url + "submit", data={}).status_code == 302
     # A deadline in the past is refused.
     assert steering.post(url + "open_signon",

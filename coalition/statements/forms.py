@@ -35,6 +35,9 @@ class DetailsForm(FlaskForm):
     occasion = StringField("Occasion", validators=[Optional(), Length(max=300)])
     kind = SelectField("Kind", choices=choices(STATEMENT_KINDS))
     language = SelectField("Language", choices=choices(LANGUAGES))
+
+
+class DraftersForm(FlaskForm):
     co_drafters = SelectMultipleField("Co-drafting organisations", coerce=int,
                                       validators=[Optional()])
 

@@ -38,6 +38,16 @@ STATEMENT_STATUSES = {
     "published": "Published",
     "withdrawn": "Withdrawn",
 }
+# Who a statement's text has ever been shown to, widest last. It only ever widens (the status
+# transitions raise it, nothing lowers it): withdrawing or sending back to draft does not hide
+# what was already shown, nor show what never was (DESIGN.md, "Access").
+AUDIENCES = {
+    "drafters": "Its drafting organisations",
+    "steering": "The steering committee (submitted for review)",
+    "members": "All member organisations (opened for sign-on)",
+    "public": "Everyone (published)",
+}
+AUDIENCE_ORDER = tuple(AUDIENCES)
 LANGUAGES = {"en": "English", "zh_Hant": "Traditional Chinese", "zh_Hans": "Simplified Chinese",
              "fr": "French", "es": "Spanish"}
 # A statement is a text of a few pages; this bounds a paste by a wide margin.
@@ -53,6 +63,7 @@ class Statement(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN ({_in(STATEMENT_STATUSES)})", name="status"),
         CheckConstraint(f"kind IN ({_in(STATEMENT_KINDS)})", name="kind"),
+        CheckConstraint(f"audience IN ({_in(AUDIENCES)})", name="audience"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +72,9 @@ class Statement(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="oral")
     language: Mapped[str] = mapped_column(String(10), default="en")
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # The widest audience the text has reached (AUDIENCES); raised only by services.transition.
+    audience: Mapped[str] = mapped_column(String(20), default="drafters",
+                                          server_default="drafters")
     lead_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     # The head moves only by compare-and-set on this number (services.save_text).
     head_number: Mapped[int] = mapped_column(Integer, default=0)
@@ -82,6 +96,11 @@ class Statement(db.Model):
     @property
     def kind_label(self) -> str:
         return STATEMENT_KINDS[self.kind]
+
+    def has_reached(self, audience: str) -> bool:
+        """Has the text ever been shown to `audience` (or a wider one)?"""
+        return AUDIENCE_ORDER.index(self.audience or "drafters") >= AUDIENCE_ORDER.index(
+            audience)
 
     @property
     def drafting_organisations(self) -> list[Organisation]:

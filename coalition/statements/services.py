@@ -108,21 +108,48 @@ def create_statement(actor: Any, lead: Organisation, title: str, occasion: str =
 
 
 def update_details(actor: Any, statement: Statement, title: str, occasion: str, kind: str,
-                   language: str, co_drafters: list[Organisation]) -> dict[str, Any]:
+                   language: str) -> dict[str, Any]:
+    """Change a statement's title, occasion, kind and language (not its drafters: see
+    set_co_drafters, which fewer people may do). Returns the audited changes."""
     _check_fields(title, kind, language)
     changes = diff(statement, {"title": title.strip()[:300],
                                "occasion": (occasion or "").strip()[:300], "kind": kind,
                                "language": language})
-    before = sorted(o.name for o in statement.drafting_organisations if
-                    o.id != statement.lead_organisation_id)
-    after = sorted(o.name for o in co_drafters if o.id != statement.lead_organisation_id)
-    if before != after:
-        statement.drafters = [d for d in statement.drafters if d.is_lead] + [
-            StatementDrafter(organisation=o, is_lead=False) for o in dict.fromkeys(co_drafters)
-            if o.id != statement.lead_organisation_id]
-        changes["co_drafters"] = [before, after]
     if changes:
         record(actor, "statement.update", statement, changes)
+    return changes
+
+
+def set_co_drafters(actor: Any, statement: Statement,
+                    co_drafters: list[Organisation]) -> dict[str, Any]:
+    """Replace the co-drafting organisations with `co_drafters` (the lead stays the lead).
+
+    Only the difference is written: organisations kept keep their row, removed ones are deleted
+    and flushed before new ones are inserted, so (statement, organisation) stays unique at every
+    step whatever the overlap. Raises ServiceError for an inactive organisation. Who may call it
+    is the policy's "statement.manage_drafters"."""
+    wanted: dict[int, Organisation] = {}
+    for org in co_drafters:
+        if org.id == statement.lead_organisation_id:
+            continue
+        if not org.active:
+            raise ServiceError(f"{org.name} is not an active organisation.", "co_drafters")
+        wanted[org.id] = org
+    current = {d.organisation_id: d for d in statement.drafters if not d.is_lead}
+    before = sorted(d.organisation.name for d in current.values())
+    after = sorted(o.name for o in wanted.values())
+    if before == after:
+        return {}
+    for org_id, drafter in current.items():
+        if org_id not in wanted:
+            statement.drafters.remove(drafter)  # delete-orphan: the row goes at the flush
+    db.session.flush()
+    for org_id, org in wanted.items():
+        if org_id not in current:
+            statement.drafters.append(StatementDrafter(organisation=org, is_lead=False))
+    db.session.flush()
+    changes = {"co_drafters": [before, after]}
+    record(actor, "statement.update", statement, changes)
     return changes
 
 
@@ -304,6 +331,12 @@ def heartbeat(user: Any, statement: Statement) -> list[str]:
 
 # --- workflow ---------------------------------------------------------------------------------
 
+# What each status shows the text to (models.AUDIENCES). A transition only ever widens
+# Statement.audience: back to draft, withdrawn or reopened, the text stays with everyone it was
+# shown to, and is shown to nobody new.
+STATUS_AUDIENCE = {"draft": "drafters", "in_review": "steering", "open": "members",
+                   "published": "public", "withdrawn": "drafters"}
+
 TRANSITIONS = {
     # action: (allowed from, to)
     "submit": ({"draft"}, "in_review"),
@@ -339,6 +372,9 @@ def transition(actor: Any, statement: Statement, action: str,
         statement.correction_note = note.strip()
         changes["correction_note"] = [None, statement.correction_note]
     statement.status = target
+    if not statement.has_reached(STATUS_AUDIENCE[target]):
+        changes["audience"] = [statement.audience, STATUS_AUDIENCE[target]]
+        statement.audience = STATUS_AUDIENCE[target]
     record(actor, f"statement.{action}", statement, changes)
 
 

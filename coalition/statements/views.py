@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload
 from werkzeug.wrappers import Response
 
-from coalition.access import can, guard, public
+from coalition.access import can, credit_organisations, guard, public
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
 from coalition.core.markdown import render_markdown
@@ -34,6 +34,7 @@ from coalition.statements import text as textlib
 from coalition.statements.forms import (
     CommentForm,
     DetailsForm,
+    DraftersForm,
     EditForm,
     OpenSignOnForm,
     ReopenForm,
@@ -65,14 +66,20 @@ def _all_orgs() -> list[Organisation]:
         Organisation.active.is_(True)).order_by(Organisation.name)))
 
 
-def _acting_org(statement: Statement) -> Organisation | None:
-    """The organisation an edit is attributed to: a drafting one the user belongs to."""
-    mine = {o.id for o in _orgs_where("viewer")}
-    for org in statement.drafting_organisations:
-        if org.id in mine:
-            return org
-    orgs = _orgs_where("viewer")
+def _credited_org(statement: Statement) -> Organisation | None:
+    """The organisation a restore or a resolved conflict is credited to: the first the user may
+    save for (the policy's credit_organisations; the editor's "Saving for" offers the same)."""
+    orgs = credit_organisations(current_user, statement)
     return orgs[0] if orgs else None
+
+
+def _comment_org(statement: Statement) -> Organisation | None:
+    """The organisation a comment is shown under: one the user really belongs to, a drafting
+    one first (the coordinator, in none, comments under no organisation)."""
+    mine = [m.organisation for m in current_user.memberships if m.organisation.active]
+    drafting = {o.id for o in statement.drafting_organisations}
+    mine.sort(key=lambda o: (o.id not in drafting, not o.is_steering, o.name))
+    return mine[0] if mine else None
 
 
 @bp.route("/statements")
@@ -92,6 +99,8 @@ def new() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         lead = db.session.get(Organisation, form.lead.data)
         co = [db.session.get(Organisation, i) for i in form.co_drafters.data or []]
+        if lead is None or not can(current_user, "statement.create", lead):
+            abort(403)
         try:
             statement = services.create_statement(
                 current_user, lead, form.title.data, form.occasion.data, form.kind.data,
@@ -112,8 +121,12 @@ def show(statement: Statement, statement_id: int) -> str:
     sign_form = SignForm(formdata=None)
     sign_form.organisation.choices = choices({o.id: o.name for o in _orgs_where("org_admin")})
     details = DetailsForm(formdata=None, obj=statement)
-    details.co_drafters.choices = choices({o.id: o.name for o in _all_orgs()})
-    details.co_drafters.data = [o.id for o in statement.drafting_organisations]
+    drafters_form = None
+    if can(current_user, "statement.manage_drafters", statement):
+        drafters_form = DraftersForm(formdata=None)
+        drafters_form.co_drafters.choices = _co_drafter_choices(statement)
+        drafters_form.co_drafters.data = [o.id for o in statement.drafting_organisations
+                                          if o.id != statement.lead_organisation_id]
     return render_template(
         "statements/show.html", statement=statement, head=head,
         html=render_markdown(head.text), states=services.sign_on_states(statement),
@@ -121,27 +134,46 @@ def show(statement: Statement, statement_id: int) -> str:
         conflicts=services.open_conflicts(statement), comment_form=CommentForm(formdata=None),
         sign_form=sign_form, action_form=ActionForm(formdata=None),
         open_form=OpenSignOnForm(formdata=None), reopen_form=ReopenForm(formdata=None),
-        details_form=details, word_count=textlib.word_count(head.text))
+        details_form=details, drafters_form=drafters_form, word_count=textlib.word_count(head.text))
 
 
 @bp.route("/statements/<int:statement_id>/details", methods=["POST"])
 @guard("statement.edit", load=_load)
 def details(statement: Statement, statement_id: int) -> Response:
     form = DetailsForm()
-    form.co_drafters.choices = choices({o.id: o.name for o in _all_orgs()})
     if not form.validate_on_submit():
         flash("Check the statement's details: " + "; ".join(
             f"{getattr(form, k).label.text}: {' '.join(v)}" for k, v in form.errors.items()),
               "error")
         return redirect(url_for("statements.show", statement_id=statement.id))
-    co = [db.session.get(Organisation, i) for i in form.co_drafters.data or []]
     try:
         services.update_details(current_user, statement, form.title.data, form.occasion.data,
-                                form.kind.data, form.language.data,
-                                [o for o in co if o is not None])
+                                form.kind.data, form.language.data)
     except ServiceError as error:
         abort(400, error.message)
     flash("Details saved.", "success")
+    return redirect(url_for("statements.show", statement_id=statement.id))
+
+
+def _co_drafter_choices(statement: Statement) -> list:
+    return choices({o.id: o.name for o in _all_orgs() if o.id != statement.lead_organisation_id})
+
+
+@bp.route("/statements/<int:statement_id>/drafters", methods=["POST"])
+@guard("statement.manage_drafters", load=_load)
+def drafters(statement: Statement, statement_id: int) -> Response:
+    form = DraftersForm()
+    form.co_drafters.choices = _co_drafter_choices(statement)
+    if not form.validate_on_submit():
+        flash("Check the co-drafting organisations: " + "; ".join(
+            " ".join(v) for v in form.errors.values()), "error")
+        return redirect(url_for("statements.show", statement_id=statement.id))
+    co = [db.session.get(Organisation, i) for i in form.co_drafters.data or []]
+    try:
+        services.set_co_drafters(current_user, statement, [o for o in co if o is not None])
+    except ServiceError as error:
+        abort(400, error.message)
+    flash("Co-drafting organisations saved.", "success")
     return redirect(url_for("statements.show", statement_id=statement.id))
 
 
@@ -150,9 +182,10 @@ def details(statement: Statement, statement_id: int) -> Response:
 def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str, int]:
     head = services.head(statement)
     form = EditForm()
-    orgs = _orgs_where("viewer")
-    acting = _acting_org(statement)
-    form.organisation.choices = choices({o.id: o.name for o in orgs}) or choices({0: "—"})
+    # "Saving for": only what the policy lets this user credit (history and blame name it).
+    orgs = credit_organisations(current_user, statement)
+    acting = orgs[0] if orgs else None
+    form.organisation.choices = choices({o.id: o.name for o in orgs})
     if request.method == "GET":
         if statement.status not in services.EDITABLE:
             flash(f"A {statement.status_label.lower()} statement cannot be edited.", "info")
@@ -164,9 +197,14 @@ def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str,
         restored = draft is not None and draft.text != head.text
         return render_template("statements/edit.html", statement=statement, head=head,
                                form=form, restored_draft=restored)
-    if form.validate_on_submit():
-        org = db.session.get(Organisation, form.organisation.data) if form.organisation.data \
-            else None
+    valid = form.validate_on_submit()
+    org = db.session.get(Organisation, form.organisation.data or 0)
+    if form.organisation.errors or (valid and not can(current_user, "statement.save_for",
+                                                      (statement, org))):
+        # A forged or stale choice: refused with the text kept in the form, nothing saved.
+        form.organisation.errors = [_SAVE_FOR_ERROR]
+        valid = False
+    if valid:
         try:
             outcome = services.save_text(current_user, statement, org, form.base_number.data,
                                          form.text.data or "", form.summary.data or "")
@@ -189,6 +227,10 @@ def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str,
             return redirect(url_for("statements.show", statement_id=statement.id))
     return render_template("statements/edit.html", statement=statement, head=head, form=form,
                            restored_draft=False), 400
+
+
+_SAVE_FOR_ERROR = ("Choose an organisation you may save for: one drafting this statement in "
+                   "which you are an editor (or, for a reviewer, your steering organisation).")
 
 
 @bp.route("/statements/<int:statement_id>/autosave", methods=["POST"])
@@ -268,7 +310,7 @@ def restore(statement: Statement, statement_id: int, number: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        outcome = services.restore(current_user, statement, number, _acting_org(statement))
+        outcome = services.restore(current_user, statement, number, _credited_org(statement))
     except ServiceError as error:
         abort(400, error.message)
     if outcome.kind == "conflict":
@@ -304,7 +346,7 @@ def conflict(statement: Statement, statement_id: int,
         if error is None and copy.resolved_at is None:
             try:
                 outcome = services.resolve_conflict(current_user, copy, choices_made,
-                                                    _acting_org(statement))
+                                                    _credited_org(statement))
             except ServiceError as exc:
                 error = exc.message
             else:
@@ -336,7 +378,7 @@ def comment(statement: Statement, statement_id: int) -> Response:
         if parent is None:
             abort(404)
     try:
-        services.add_comment(current_user, statement, _acting_org(statement), form.body.data,
+        services.add_comment(current_user, statement, _comment_org(statement), form.body.data,
                              form.quote.data or "", parent)
     except ServiceError as error:
         abort(400, error.message)
@@ -364,13 +406,15 @@ def resolve_comment(statement: Statement, statement_id: int, comment_id: int) ->
 
 
 @bp.route("/statements/<int:statement_id>/status/<action>", methods=["POST"])
-@guard("statement.edit", load=_load)
+@guard("statement.view", load=_load)
 def change_status(statement: Statement, statement_id: int, action: str) -> Response:
     if action not in services.TRANSITIONS:
         abort(404)
-    # Drafters send their draft to review; the steering committee does the rest.
-    if action not in {"submit", "back_to_draft"} and not can(current_user, "statement.manage",
-                                                             statement):
+    # Drafters send their draft to review; the steering committee does the rest (any of its
+    # members, for a statement that reached it: moving it is not editing its text).
+    needed = "statement.edit" if action in {"submit", "back_to_draft"} else "statement.manage"
+    if not (can(current_user, needed, statement)
+            or can(current_user, "statement.manage", statement)):
         abort(403)
     deadline, note = None, ""
     if action == "open_signon":

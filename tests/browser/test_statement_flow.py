@@ -206,6 +206,11 @@ def test_two_drafters_merge_clash_sign_on_and_publish(make_org, make_user, live_
     expect(ben.locator(".diff-inline ins")).to_contain_text(["profoundly"])
     expect(ben.locator(".diff-inline del")).to_have_count(0)
 
+    # --- the drafters send it for review: only then does the committee see it ------------
+    ben.goto(show_path)
+    ben.get_by_role("button", name="Send to the steering committee for review").click()
+    expect(ben.get_by_text("The statement is now in review.")).to_be_visible()
+
     # --- the steering committee opens sign-on -------------------------------------------
     sara = open_page()
     sign_in(sara, "sara@example.org", show_path)
