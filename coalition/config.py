@@ -76,13 +76,15 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "IMPORT_STALE_MINUTES": int(os.environ.get("IMPORT_STALE_MINUTES", "10")),
         "IMPORT_UPLOAD_MAX_AGE_HOURS": int(os.environ.get("IMPORT_UPLOAD_MAX_AGE_HOURS", "24")),
         # Limits on a .docx (a zip) checked before it is parsed: each part's and the total
-        # uncompressed size, the number of parts, and a part's compression ratio.
+        # uncompressed size, the number of parts, a part's compression ratio, and the XML
+        # elements of all parts (coalition.core.archives).
         "ZIP_MAX_MEMBER_BYTES": int(os.environ.get("ZIP_MAX_MEMBER_BYTES",
                                                    str(20 * 1024 * 1024))),
         "ZIP_MAX_TOTAL_BYTES": int(os.environ.get("ZIP_MAX_TOTAL_BYTES",
                                                   str(40 * 1024 * 1024))),
         "ZIP_MAX_MEMBERS": int(os.environ.get("ZIP_MAX_MEMBERS", "1000")),
         "ZIP_MAX_RATIO": int(os.environ.get("ZIP_MAX_RATIO", "100")),
+        "ZIP_MAX_XML_ELEMENTS": int(os.environ.get("ZIP_MAX_XML_ELEMENTS", "500000")),
     }
     return config
 

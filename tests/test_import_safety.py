@@ -12,7 +12,9 @@ Kinds:
 from __future__ import annotations
 
 import io
+import random
 import re
+import string
 import subprocess
 import sys
 import textwrap
@@ -25,7 +27,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
-from coalition.core.archives import ArchiveRefused, ZipLimits, check_zip
+from coalition.core.archives import ArchiveRefused, ZipLimits, check_zip, count_xml_elements
 from coalition.core.time import utcnow
 from coalition.extensions import db as _db
 from coalition.recommendations import jobs
@@ -120,17 +122,26 @@ def test_a_comment_posted_during_a_large_preview_is_saved(app, db, world, monkey
 
 # --- item 9: zip bombs ----------------------------------------------------------------------------
 
-def bomb_docx(megabytes: int, members: int = 1) -> bytes:
-    """A .docx-shaped zip whose document.xml unpacks to `megabytes` MB (about 1 KB each)."""
+def bomb_docx(megabytes: int, members: int = 25) -> bytes:
+    """OHCHR's real matrix with its document.xml replaced by `megabytes` MB of empty
+    paragraphs (a valid document: without the check, python-docx parses all of it), padded
+    with empty parts up to `members` parts."""
     buffer = io.BytesIO()
     chunk = b"<w:p/>" * (1024 * 1024 // 6)
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        for n in range(members - 1):
-            archive.writestr(f"word/media/part{n}.xml", "<x/>")
+    with zipfile.ZipFile(MATRIX) as source, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        names = [n for n in source.namelist() if n != "word/document.xml"]
+        for name in names:
+            archive.writestr(name, source.read(name))
+        for n in range(members - len(names) - 1):
+            archive.writestr(f"customXml/pad{n}.xml", "<x/>")
         with archive.open("word/document.xml", "w") as part:
+            part.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                       b'<w:document xmlns:w="http://schemas.openxmlformats.org/'
+                       b'wordprocessingml/2006/main"><w:body>')
             for _ in range(megabytes):
                 part.write(chunk)
+            part.write(b"</w:body></w:document>")
     return buffer.getvalue()
 
 
@@ -150,7 +161,7 @@ def test_a_zip_bomb_upload_fails_with_a_message_naming_the_file(app, db, client,
     assert (job.status, job.data) == ("failed", b"")
 
 
-def test_zip_limits_cover_size_ratio_members_and_total_and_pass_a_real_matrix():
+def test_zip_limits_cover_size_ratio_members_total_and_elements_and_pass_a_real_matrix():
     """Kind: a small upload that unpacks to gigabytes. Every limit, and OHCHR's real matrix
     within them."""
     limits = ZipLimits()
@@ -159,11 +170,25 @@ def test_zip_limits_cover_size_ratio_members_and_total_and_pass_a_real_matrix():
     cases = {
         "to 1, more than the 100 to 1 a document has; it looks like a zip bomb": (
             bomb_docx(10), limits),  # 10 MB < 20 MB, but compressed ~700 to 1
-        "holds 1,001 parts": (bomb_docx(0, members=1000), limits),
+        "holds 1,001 parts": (bomb_docx(0, members=1001), limits),
         "would unpack to more than the 1 MB allowed": (
             bomb_docx(2), ZipLimits(max_member_bytes=10**9, max_total_bytes=1024 * 1024,
                                     max_ratio=10**6)),
     }
+    # Dense XML that compresses only modestly (random tag names) passes the sizes and the
+    # ratio; its element count is what would take the memory.
+    dense = io.BytesIO()
+    rng = random.Random(7)
+    with zipfile.ZipFile(dense, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"<d>" + b"".join(
+            b"<%s/>" % "".join(rng.choices(string.ascii_letters, k=4)).encode()
+            for _ in range(600_000)) + b"</d>")
+    with zipfile.ZipFile(dense) as archive:
+        check_zip(archive, "dense.docx", limits)
+        with pytest.raises(ArchiveRefused, match="more than 500,000 elements"):
+            count_xml_elements(archive, "dense.docx", limits)
+    with zipfile.ZipFile(MATRIX) as archive:
+        assert count_xml_elements(archive, "matrix.docx", limits) == 65_138
     for expected, (data, case_limits) in cases.items():
         with zipfile.ZipFile(io.BytesIO(data)) as archive, \
                 pytest.raises(ArchiveRefused, match=re.escape(expected)):

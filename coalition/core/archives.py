@@ -2,9 +2,10 @@
 
 A .docx of 64 KB can hold XML that unpacks to gigabytes (a "zip bomb"): parsing one took the
 server to 1.87 GB of memory. Every place that opens an uploaded zip goes through
-:func:`open_checked_zip`, which reads only the central directory (no decompression) and refuses
-the file if a part, or all of them together, would unpack to more than the configured limits,
-if it has too many parts, or if a large part is compressed suspiciously well.
+:func:`open_checked_zip`, which reads the central directory and refuses the file if a part,
+or all of them together, would unpack to more than the configured limits, if it has too many
+parts, or if a large part is compressed suspiciously well; then it counts the XML elements,
+streaming, since parsed XML costs memory by the element, not by the byte.
 
 The declared sizes are a safe bound: Python's zipfile never returns more bytes than a member's
 declared size (it stops there, and a member that lies then fails its CRC check).
@@ -13,6 +14,7 @@ declared size (it stops there, and a member that lies then fails its CRC check).
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import IO, Any
@@ -20,6 +22,7 @@ from typing import IO, Any
 # A part must be at least this large before its compression ratio counts: small XML parts
 # (styles, settings) compress very well and harmlessly.
 RATIO_APPLIES_FROM = 1024 * 1024
+_START_TAG = re.compile(rb"<[^/!?]")
 
 
 class ArchiveRefused(ValueError):
@@ -42,6 +45,10 @@ class ZipLimits:
     max_total_bytes: int = 40 * 1024 * 1024
     max_members: int = 1000
     max_ratio: int = 100
+    # Elements in all the XML parts together: parsed XML costs about 330 bytes of memory per
+    # element in python-docx, whatever the file's size, so dense XML that compresses only
+    # modestly is bounded here. The China matrix has 65,000.
+    max_xml_elements: int = 500_000
 
     @classmethod
     def from_config(cls, config: Any) -> ZipLimits:
@@ -52,6 +59,7 @@ class ZipLimits:
             max_total_bytes=int(config.get("ZIP_MAX_TOTAL_BYTES", default.max_total_bytes)),
             max_members=int(config.get("ZIP_MAX_MEMBERS", default.max_members)),
             max_ratio=int(config.get("ZIP_MAX_RATIO", default.max_ratio)),
+            max_xml_elements=int(config.get("ZIP_MAX_XML_ELEMENTS", default.max_xml_elements)),
         )
 
 
@@ -87,13 +95,36 @@ def check_zip(archive: zipfile.ZipFile, filename: str, limits: ZipLimits) -> Non
                 f"{_megabytes(limits.max_total_bytes)} allowed.")
 
 
+def count_xml_elements(archive: zipfile.ZipFile, filename: str, limits: ZipLimits) -> int:
+    """Count the start tags of the archive's XML parts, streaming (a chunk at a time, after
+    check_zip() bounded the sizes), and raise ArchiveRefused past limits.max_xml_elements."""
+    count = 0
+    for member in archive.infolist():
+        if not member.filename.endswith((".xml", ".rels")):
+            continue
+        previous = b""
+        with archive.open(member) as part:
+            while chunk := part.read(1024 * 1024):
+                # "<" opening an element: not "</", "<!" (comments) nor "<?".
+                data = previous + chunk
+                count += len(_START_TAG.findall(data, 0, len(data) - 1))
+                previous = data[-1:]
+        if count > limits.max_xml_elements:
+            raise ArchiveRefused(
+                f"{filename} was not opened: its XML has more than "
+                f"{limits.max_xml_elements:,} elements, more than a document has.")
+    return count
+
+
 def open_checked_zip(source: bytes | IO[bytes], filename: str,
                      limits: ZipLimits | None = None) -> IO[bytes]:
     """A seekable stream of the zip `source`, after check_zip(); pass it to the library that
     reads the format (python-docx). Raises ArchiveRefused, or zipfile.BadZipFile for a file
     that is not a zip at all."""
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    limits = limits or ZipLimits()
     with zipfile.ZipFile(stream) as archive:
-        check_zip(archive, filename, limits or ZipLimits())
+        check_zip(archive, filename, limits)
+        count_xml_elements(archive, filename, limits)
     stream.seek(0)
     return stream
