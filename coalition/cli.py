@@ -109,7 +109,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         pass
     if process.poll() is None:
-        process.send_signal(signal.SIGINT)  # Huey's graceful stop: finish the running task
+        # SIGTERM, not SIGINT: a process started in the background by a shell ignores SIGINT
+        # until Huey installs its handlers. A task cut short fails and can be retried.
+        process.terminate()
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:

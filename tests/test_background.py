@@ -243,3 +243,42 @@ def test_the_request_only_enqueues_the_message(app, db_url, make_user, tmp_path)
     task = huey.dequeue()
     assert task.args[0] == "amy@example.org"
     assert "/password/reset/" in task.args[2]
+
+
+def test_the_demo_runs_one_worker_alongside_the_server_and_stops_it(tmp_path):
+    """Kind: work in the web worker. `coalition demo` stays one command: it serves, runs one
+    `coalition worker` process beside it, and stops that worker when it is stopped."""
+    import urllib.request
+
+    port = free_port()
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "TASKS_REDIS_URL",
+                          "TASKS_IMMEDIATE", "FLASK_DEBUG", "COALITION_DEMO")}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}", PYTHONPATH=str(ROOT),
+               TASKS_SQLITE_PATH=str(tmp_path / "tasks.sqlite3"))
+    demo = subprocess.Popen(
+        [sys.executable, "-c", "from coalition.cli import main; main()", "demo", "--port",
+         str(port)], env=env, cwd=str(tmp_path), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 180
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            assert demo.poll() is None, demo.stdout.read().decode()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login",
+                                            timeout=5) as response:
+                    status = response.status
+            except OSError:
+                time.sleep(0.5)
+        assert status == 200
+        children = Path(f"/proc/{demo.pid}/task/{demo.pid}/children").read_text().split()
+        assert len(children) == 1
+        worker_cmdline = Path(f"/proc/{children[0]}/cmdline").read_bytes().split(b"\0")
+        assert b"worker" in worker_cmdline
+    finally:
+        demo.terminate()  # as CI and service managers stop it
+        output = demo.communicate(timeout=60)[0].decode()
+    assert "Started one background worker" in output
+    assert "coordinator@example.org" in output
+    assert not Path(f"/proc/{children[0]}").exists(), "the worker outlived the demo"
