@@ -40,6 +40,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.fixture
+def queued_app(db_url: str, tmp_path: Path) -> Any:
+    """make(**config): a second app on the test database with a real (SQLite) queue, as the
+    web process of a deployment; its connections are closed at the end."""
+    from coalition.extensions import db
+
+    made = []
+
+    def make(**config: Any) -> Any:
+        web = create_app(base_config(db_url, TASKS_IMMEDIATE=False, TASKS_REDIS_URL=None,
+                                     TASKS_SQLITE_PATH=str(tmp_path / "tasks.sqlite3"),
+                                     **config))
+        made.append(web)
+        return web
+
+    yield make
+    for web in made:
+        with web.app_context():
+            db.engine.dispose()
+
+
 def upload(auth: AuthActions, data: bytes, filename: str, review_id: int | None) -> Any:
     return auth.post("/imports/new", data={
         "file": (io.BytesIO(data), filename), "review": str(review_id or "")},
@@ -62,14 +83,13 @@ def test_tests_run_tasks_eagerly_and_production_queues_in_sqlite_or_redis(app, t
         "coalition.tasks.imports.sweep"}
 
 
-def test_a_real_worker_runs_a_real_import(app, db, db_url, world, tmp_path):
+def test_a_real_worker_runs_a_real_import(app, db, db_url, world, tmp_path, queued_app):
     """Kind: work in the web worker. The upload request only enqueues; a separate
     `coalition worker` process previews and, once confirmed, imports OHCHR's matrix."""
     review = create_review(None, "CHN", 3, session=31)
     db.session.commit()
     queue = str(tmp_path / "tasks.sqlite3")
-    web = create_app(base_config(db_url, TASKS_IMMEDIATE=False, TASKS_SQLITE_PATH=queue,
-                                 TASKS_REDIS_URL=None))
+    web = queued_app()
     auth = AuthActions(web.test_client())
     auth.login("steering@example.org")
     response = upload(auth, MATRIX.read_bytes(), MATRIX.name, review.id)
@@ -224,16 +244,14 @@ def test_a_refused_message_is_retried_and_delivered(flaky_relay, make_user, auth
     assert flaky_relay.messages == [["amy@example.org"]]
 
 
-def test_the_request_only_enqueues_the_message(app, db_url, make_user, tmp_path):
+def test_the_request_only_enqueues_the_message(app, make_user, queued_app):
     """Kind: mail inline. With a real queue, the request sends nothing itself: the message
     waits in the queue for the worker."""
     make_user("amy@example.org")
     from coalition.extensions import db
 
     db.session.commit()
-    web = create_app(base_config(db_url, TASKS_IMMEDIATE=False, TASKS_REDIS_URL=None,
-                                 TASKS_SQLITE_PATH=str(tmp_path / "q.sqlite3"),
-                                 MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port()))
+    web = queued_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
     web.extensions["mail"].suppress = False
     auth = AuthActions(web.test_client())
     for email in ("amy@example.org", "nobody@example.org"):
