@@ -299,3 +299,15 @@ def test_stored_files_are_deleted_after_the_import_and_after_a_bad_file(app, db,
     jobs_ = db.session.scalars(select(ImportJob).order_by(ImportJob.id)).all()
     assert [(j.status, j.data) for j in jobs_] == [("done", b""), ("failed", b"")]
     assert all(j.upload_deleted_at is not None for j in jobs_)
+
+
+def test_a_job_reporting_through_the_queue_is_not_taken_for_stopped(app, db, client, auth,
+                                                                    world):
+    """Kind: jobs stuck forever. On SQLite the import's own transaction holds the write lock,
+    so its heartbeat goes to the task queue's store: a job whose row looks old but whose queue
+    heartbeat is fresh is still running, and its progress comes from there."""
+    job_id = stopped_job(db, world, "importing", minutes=30)
+    app.extensions["huey"].put(f"import-progress:{job_id}", (1200, 5000, utcnow().timestamp()))
+    auth.login("steering@example.org")
+    status = client.get(f"/imports/{job_id}/status").get_json()
+    assert (status["status"], status["done"], status["total"]) == ("importing", 1200, 5000)
