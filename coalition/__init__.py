@@ -64,6 +64,11 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     mail.init_app(app)
     _init_login(app)
+    from coalition import tasks
+    from coalition.core.database import init_sqlite
+
+    init_sqlite(app)
+    tasks.init_app(app)
 
     from coalition.core import web
 

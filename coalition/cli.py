@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
 from typing import Any
 
@@ -45,6 +48,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(imports_sweep_command)
 
 
 @click.command("demo")
@@ -69,11 +74,84 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"  {role:<42} {email}")
     if no_serve:
         return
+    # One worker alongside the server, as its own process (an import's memory is not the web
+    # server's), stopped with it: the demo stays one command.
+    worker = _start_demo_worker()
     click.echo(f"\nServing on http://{host}:{port}  (Ctrl+C to stop)")
     # app.run() refuses to start inside a CLI command; serve with Werkzeug directly.
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _stop(worker)
+
+
+def _exit_on_sigterm(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _start_demo_worker() -> subprocess.Popen[bytes]:
+    """`coalition worker` for the demo, with the same environment (database, queue)."""
+    env = {**os.environ, "COALITION_DEMO": "1"}
+    command = [sys.executable, "-c", "from coalition.cli import main; main()", "worker",
+               "--workers", "1"]
+    click.echo("Started one background worker (imports, e-mail).")
+    return subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and module)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    try:  # after Ctrl+C the worker has had its SIGINT too, and stops by itself
+        process.wait(timeout=2)
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    if process.poll() is None:
+        # SIGTERM, not SIGINT: a process started in the background by a shell ignores SIGINT
+        # until Huey installs its handlers. A task cut short fails and can be retried.
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@click.command("worker")
+@click.option("--workers", default=None, type=int,
+              help="Tasks run at once (default: TASKS_WORKERS, 2).")
+@click.option("--no-periodic", is_flag=True, help="Do not run the scheduled tasks here (when "
+              "another worker does).")
+@with_appcontext
+def worker_command(workers: int | None, no_periodic: bool) -> None:
+    """Run the background worker: imports, e-mail and scheduled tasks, until Ctrl+C."""
+    import logging
+
+    from coalition.tasks import huey_of
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    huey = huey_of(app)
+    if huey.immediate:
+        raise click.ClickException("TASKS_IMMEDIATE is on: tasks run in the web process, and "
+                                   "there is nothing for a worker to do.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    count = workers or app.config.get("TASKS_WORKERS") or 2
+    click.echo(f"Worker: {count} thread(s) on queue {huey.name!r} "
+               f"({type(huey.storage).__name__}).")
+    huey.create_consumer(workers=count, periodic=not no_periodic,
+                         worker_type="thread").run()
+
+
+@click.command("imports-sweep")
+@with_appcontext
+def imports_sweep_command() -> None:
+    """Fail import jobs that stopped reporting and delete stored files past their age (cron)."""
+    from coalition.recommendations.jobs import sweep
+
+    stale, deleted = sweep()
+    click.echo(f"{stale} stopped import job(s) marked failed; {deleted} stored file(s) deleted.")
 
 
 @click.command("create-user")

@@ -59,6 +59,32 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "zh_Hant"],
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # SQLite only: how long a write waits for another writer before "database is locked".
+        "SQLITE_BUSY_TIMEOUT_SECONDS": float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "30")),
+        # Background tasks (coalition.tasks, Huey): Redis when REDIS_URL is set, else a SQLite
+        # queue in the instance folder; TASKS_IMMEDIATE runs each task inside the request
+        # (tests; on whenever TESTING is, unless set).
+        "TASKS_IMMEDIATE": _bool("TASKS_IMMEDIATE") if "TASKS_IMMEDIATE" in os.environ
+        else None,
+        "TASKS_REDIS_URL": os.environ.get("TASKS_REDIS_URL") or redis_url,
+        "TASKS_SQLITE_PATH": os.environ.get("TASKS_SQLITE_PATH"),
+        "TASKS_QUEUE_NAME": os.environ.get("TASKS_QUEUE_NAME", "coalition"),
+        "TASKS_WORKERS": int(os.environ.get("TASKS_WORKERS", "2")),
+        # Import jobs: a job whose heartbeat (progress) is older than this is marked failed and
+        # can be retried; uploaded files are deleted after confirm, after a failure that a
+        # retry cannot mend, and in any case once this old.
+        "IMPORT_STALE_MINUTES": int(os.environ.get("IMPORT_STALE_MINUTES", "10")),
+        "IMPORT_UPLOAD_MAX_AGE_HOURS": int(os.environ.get("IMPORT_UPLOAD_MAX_AGE_HOURS", "24")),
+        # Limits on a .docx (a zip) checked before it is parsed: each part's and the total
+        # uncompressed size, the number of parts, a part's compression ratio, and the XML
+        # elements of all parts (coalition.core.archives).
+        "ZIP_MAX_MEMBER_BYTES": int(os.environ.get("ZIP_MAX_MEMBER_BYTES",
+                                                   str(20 * 1024 * 1024))),
+        "ZIP_MAX_TOTAL_BYTES": int(os.environ.get("ZIP_MAX_TOTAL_BYTES",
+                                                  str(40 * 1024 * 1024))),
+        "ZIP_MAX_MEMBERS": int(os.environ.get("ZIP_MAX_MEMBERS", "1000")),
+        "ZIP_MAX_RATIO": int(os.environ.get("ZIP_MAX_RATIO", "100")),
+        "ZIP_MAX_XML_ELEMENTS": int(os.environ.get("ZIP_MAX_XML_ELEMENTS", "500000")),
     }
     return config
 
@@ -71,6 +97,8 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(key) is None:
             config[key] = not relaxed
+    if config.get("TASKS_IMMEDIATE") is None:
+        config["TASKS_IMMEDIATE"] = bool(config.get("TESTING"))
     if not config.get("SECRET_KEY") and config.get("COALITION_DEMO"):
         config["SECRET_KEY"] = demo_secret_key(instance_path)
 

@@ -195,7 +195,8 @@ class Json(dict):
 
 
 # Allowed POSTs that write no audited change: a draft autosave, presence, a preview.
-NOT_AUDITED = {"autosave a draft", "editor heartbeat", "preview Markdown"}
+# "retry an import" here finds the job done (the row before confirmed it): refused, no change.
+NOT_AUDITED = {"autosave a draft", "editor heartbeat", "preview Markdown", "retry an import"}
 
 # Allowed POSTs answer 302 (back to a page), or 200 where they show a link to pass on (no mail
 # server is configured). Rows run in this order, as one person: later rows do not depend on
@@ -249,6 +250,9 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         NEW_IMPORT,       STEERING,       302,          {}),
     ("confirm an import", "/imports/{job_id}/confirm",
         NOTHING,          STEERING,       302,          {}),
+    # The job is done, not failed: its owner passes the door and is told it cannot retry.
+    ("retry an import", "/imports/{job_id}/retry",
+        NOTHING,          STEERING,       400,          {}),
     # Joint statements. {draft} has revisions 1 and 2, a kept conflict copy and a comment by
     # the steering member; {open} is open for sign-on, world.org signed revision 1 (of 2).
     ("create a statement led by own", "/statements/new",

@@ -11,7 +11,6 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
-from flask_mail import Message
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -20,7 +19,7 @@ from coalition.accounts.models import COALITION_ROLES, LOCALES, Invitation, User
 from coalition.audit import diff, record
 from coalition.core.errors import ServiceError
 from coalition.core.time import utcnow
-from coalition.extensions import db, mail
+from coalition.extensions import db
 from coalition.organisations.models import MEMBER_ROLES, Organisation
 from coalition.organisations.services import add_member
 
@@ -230,8 +229,12 @@ def mail_configured() -> bool:
 
 
 def send_mail(to: str, subject: str, template: str, **context: Any) -> None:
-    body = render_template(template, **context)
-    mail.send(Message(subject=subject, recipients=[to], body=body))
+    """Render the message now (the template needs this request's values) and leave the
+    sending to the background worker: the request neither waits for the relay nor fails with
+    it (coalition.accounts.mail retries and logs)."""
+    from coalition.accounts.mail import deliver
+
+    deliver.delay(to, subject, render_template(template, **context))
 
 
 # --- invitations ------------------------------------------------------------------------------

@@ -1,107 +1,288 @@
-"""Running an import job outside the request that started it.
+"""Running an import job in the background worker (coalition.tasks, Huey).
 
-A large file takes longer than a request may live, so the upload request stores the file in an
-ImportJob row and a background thread previews or imports it. Progress goes to the job row
-through its own connection (on PostgreSQL, so any worker can report it) and to this process's
-memory (SQLite allows one writer at a time, and the import holds the write lock).
+The upload request stores the file in an ImportJob row and enqueues a preview (a dry run);
+the confirmation enqueues the import. The worker process parses the file, outside any write
+transaction, and reports progress and a heartbeat:
+
+- to the job row, in short transactions of their own (on PostgreSQL always; on SQLite except
+  while the import itself holds the write lock);
+- to the task queue's key-value store (SQLite file or Redis), which any process can read and
+  which no database lock holds up.
+
+A job whose heartbeat is older than IMPORT_STALE_MINUTES has stopped (its worker died) and is
+marked failed; the job's page offers "Retry" while the file is kept. The file is deleted once
+the import is done, when the file itself is at fault (a retry cannot mend it), and in any case
+after IMPORT_UPLOAD_MAX_AGE_HOURS (the periodic sweep, or `coalition imports-sweep` from cron).
 """
 
 from __future__ import annotations
 
-import threading
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import update
+from sqlalchemy import or_, select, update
 
 from coalition.accounts.models import User
 from coalition.audit import record
 from coalition.core.errors import ServiceError
-from coalition.core.time import utcnow
+from coalition.core.time import as_utc, utcnow
 from coalition.extensions import db
 from coalition.recommendations.models import ImportJob
-from coalition.recommendations.services import import_file
+from coalition.recommendations.services import import_parsed, parse_file
+from coalition.tasks import background, periodic
 
-_progress: dict[int, tuple[int, int]] = {}
-_lock = threading.Lock()
+logger = logging.getLogger(__name__)
+
+RUNNING = ("previewing", "importing")
+# Huey retries a run that failed unexpectedly (a lost database connection, say) this many
+# more times, this many seconds apart; a file that cannot be read is not retried.
+RUN_RETRIES = 2
+RUN_RETRY_DELAY = 30
+# Progress reaches the row at most this often (seconds): enough for the page and the
+# heartbeat, few enough writes not to compete with the users'.
+HEARTBEAT_EVERY = 2.0
+
+
+class _Retry(Exception):
+    """An attempt failed for a reason a later attempt may not meet; Huey runs it again."""
+
+
+def _huey() -> Any:
+    return current_app.extensions["huey"]
+
+
+def _progress_key(job_id: int) -> str:
+    return f"import-progress:{job_id}"
+
+
+def _kv_progress(job_id: int) -> tuple[int, int, float] | None:
+    try:
+        value = _huey().get(_progress_key(job_id), peek=True)
+    except Exception:  # the queue being unreachable must not break the job's page
+        logger.warning("Cannot read import %s progress from the task queue", job_id)
+        return None
+    return tuple(value) if value else None  # type: ignore[return-value]
 
 
 def progress_of(job: ImportJob) -> tuple[int, int]:
-    with _lock:
-        return _progress.get(job.id, (job.progress_done, job.progress_total))
+    """(done, total) recommendations of a running job, from the freshest report."""
+    shared = _kv_progress(job.id)
+    if shared is not None and job.status in RUNNING:
+        return shared[0], shared[1]
+    return job.progress_done, job.progress_total
+
+
+def last_heartbeat(job: ImportJob) -> datetime | None:
+    """When the job last reported (the row's heartbeat, or the queue's if fresher)."""
+    beat = as_utc(job.heartbeat_at)
+    shared = _kv_progress(job.id)
+    if shared is not None:
+        kv_beat = datetime.fromtimestamp(shared[2], tz=UTC)
+        beat = max(beat, kv_beat) if beat else kv_beat
+    return beat
+
+
+def can_retry(job: ImportJob) -> bool:
+    """A failed job whose file is still stored."""
+    return job.status == "failed" and job.upload_deleted_at is None
 
 
 def create_job(actor: Any, filename: str, data: bytes, review_id: int | None) -> ImportJob:
     if not data:
         raise ServiceError("The file is empty.", "file")
     job = ImportJob(created_by_id=getattr(actor, "id", None), filename=filename[:255],
-                    size=len(data), data=data, review_id=review_id, status="previewing")
+                    size=len(data), data=data, review_id=review_id, status="previewing",
+                    heartbeat_at=utcnow())
     db.session.add(job)
     record(actor, "import.upload", job, {"file": [None, job.filename], "size": [None, job.size]})
     return job
 
 
 def start(job_id: int, dry_run: bool) -> None:
-    """Run the job in a thread (or inline when IMPORT_INLINE is set, as in tests)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("IMPORT_INLINE"):
-        run(app, job_id, dry_run)
-        return
-    thread = threading.Thread(target=run, args=(app, job_id, dry_run), daemon=True,
-                              name=f"import-{job_id}")
-    thread.start()
+    """Enqueue the preview (dry run) or the import of a committed job."""
+    run_job.delay(job_id, dry_run)
 
 
-def _set_status(job_id: int, **values: Any) -> None:
+def run(app: Flask, job_id: int, dry_run: bool) -> None:
+    """Run a job now, in this process, and wait for it (tests; a command that waits)."""
+    with app.app_context():
+        try:
+            run_job(job_id, dry_run)
+        finally:
+            db.session.remove()
+
+
+def confirm(actor: Any, job: ImportJob) -> bool:
+    """Start the import of a previewed job; False if it is not waiting for confirmation.
+
+    Compare-and-set: of two confirmations racing, exactly one starts the import.
+    """
+    started = db.session.execute(
+        update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "previewed")
+        .values(status="importing", heartbeat_at=utcnow(), error=None, attempts=0)).rowcount
+    if started != 1:
+        db.session.rollback()
+        return False
+    # Not audited itself: the import records what it changed, review by review.
+    db.session.commit()
+    start(job.id, dry_run=False)
+    return True
+
+
+def retry(actor: Any, job: ImportJob) -> bool:
+    """Run a failed job again from its preview (the user then confirms again); False if it is
+    not failed or its file is gone. Compare-and-set, like confirm()."""
+    restarted = db.session.execute(
+        update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "failed",
+                                ImportJob.upload_deleted_at.is_(None))
+        .values(status="previewing", error=None, report=None, finished_at=None,
+                progress_done=0, progress_total=0, heartbeat_at=utcnow())).rowcount
+    if restarted != 1:
+        db.session.rollback()
+        return False
+    record(actor, "import.retry", job, {"status": ["failed", "previewing"]})
+    db.session.commit()
+    start(job.id, dry_run=True)
+    return True
+
+
+def _set(job_id: int, **values: Any) -> None:
+    """Write to the job row in a transaction of its own (short, whatever the session does)."""
     with db.engine.begin() as conn:
         conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
 
 
-def run(app: Flask, job_id: int, dry_run: bool) -> None:
-    with app.app_context():
-        job = db.session.get(ImportJob, job_id)
-        if job is None:
-            return
-        actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
-        share = db.engine.dialect.name != "sqlite"
+def _delete_upload(**values: Any) -> dict[str, Any]:
+    return {**values, "data": b"", "upload_deleted_at": utcnow()}
 
-        def progress(done: int, total: int) -> None:
-            with _lock:
-                _progress[job_id] = (done, total)
-            if share:
-                _set_status(job_id, progress_done=done, progress_total=total)
 
+@background("imports.run", retries=RUN_RETRIES, retry_delay=RUN_RETRY_DELAY, context=True)
+def run_job(job_id: int, dry_run: bool, task: Any = None) -> None:
+    """Preview (dry run) or import one job, in the worker.
+
+    A file that cannot be imported (ServiceError: unreadable, a zip bomb, no review) fails the
+    job at once and deletes the file. Anything else fails this attempt: Huey retries it
+    (RUN_RETRIES), and the last attempt fails the job, keeping the file for a retry by hand.
+    """
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.status not in RUNNING:
+        return  # deleted, or finished by an earlier attempt
+    expected = "previewing" if dry_run else "importing"
+    if job.status != expected:
+        return
+    attempts = job.attempts + 1
+    filename, review_id, created_by_id = job.filename, job.review_id, job.created_by_id
+    data = job.data
+    # End the read transaction: the parse below holds no lock, and on SQLite the heartbeat
+    # must be able to write.
+    db.session.rollback()
+    _set(job_id, attempts=attempts, heartbeat_at=utcnow(), error=None)
+    huey = _huey()
+    share_row = dry_run or db.engine.dialect.name != "sqlite"
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = utcnow()
+        huey.put(_progress_key(job_id), (done, total, now.timestamp()))
+        if share_row and (now.timestamp() - last[0] >= HEARTBEAT_EVERY or done >= total):
+            last[0] = now.timestamp()
+            _set(job_id, progress_done=done, progress_total=total, heartbeat_at=now)
+
+    try:
         try:
-            report = import_file(actor, job.filename, job.data, job.review, dry_run=dry_run,
-                                 progress=progress)
-        except ServiceError as error:
-            db.session.rollback()
-            _set_status(job_id, status="failed", error=error.message, finished_at=utcnow())
-        except Exception as error:
-            db.session.rollback()
-            app.logger.exception("Import job %s failed", job_id)
-            _set_status(job_id, status="failed", finished_at=utcnow(),
-                        error=f"The import failed and nothing was saved ({type(error).__name__}).")
-        else:
+            result = parse_file(filename, data)
+            del data
+            progress(0, len(result.records))
+            actor = db.session.get(User, created_by_id) if created_by_id else None
+            review = job.review if review_id else None
+            report = import_parsed(actor, filename, result, review, dry_run=dry_run,
+                                   progress=progress)
             if dry_run:
                 db.session.rollback()
-                _set_status(job_id, status="previewed", report=report.to_dict())
+                _set(job_id, status="previewed", report=report.to_dict(), heartbeat_at=utcnow())
             else:
                 job = db.session.get(ImportJob, job_id)
                 job.status = "done"
                 job.report = report.to_dict()
                 job.finished_at = utcnow()
-                job.data = b""  # the recommendations are in the database now
-                try:
-                    db.session.commit()
-                except Exception:
-                    # The commit itself failed: nothing was saved, and the page must say so
-                    # rather than poll an "importing" job forever.
-                    db.session.rollback()
-                    app.logger.exception("Import job %s could not be committed", job_id)
-                    _set_status(job_id, status="failed", finished_at=utcnow(),
-                                error="The import could not be saved; nothing was changed.")
-        finally:
-            with _lock:
-                _progress.pop(job_id, None)
-            db.session.remove()
+                job.heartbeat_at = utcnow()
+                # The recommendations are in the database now.
+                job.data = b""
+                job.upload_deleted_at = utcnow()
+                db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            _set(job_id, **_delete_upload(status="failed", error=error.message,
+                                          finished_at=utcnow()))
+        except Exception as error:
+            db.session.rollback()
+            left = getattr(task, "retries", 0)
+            logger.exception("Import job %s, attempt %s failed", job_id, attempts)
+            what = f"attempt {attempts} stopped with {type(error).__name__}"
+            if left:
+                _set(job_id, error=f"The import failed ({what}); it will be tried again "
+                     f"in {RUN_RETRY_DELAY} s.",
+                     heartbeat_at=utcnow() + timedelta(seconds=RUN_RETRY_DELAY))
+                raise _Retry(what) from error
+            _set(job_id, status="failed", finished_at=utcnow(),
+                 error=f"The import failed and nothing was saved ({what}, the last). Retry, "
+                 "or try another file.")
+    finally:
+        huey.delete(_progress_key(job_id))
+
+
+# --- stopped jobs and stored files ------------------------------------------------------------
+
+def expire_if_stale(job: ImportJob, now: datetime | None = None) -> bool:
+    """Mark a running job whose heartbeat is too old as failed (its worker died); True if it
+    was. Compare-and-set on the heartbeat seen, so a job that just reported is left alone."""
+    if job.status not in RUNNING:
+        return False
+    now = now or utcnow()
+    beat = last_heartbeat(job) or as_utc(job.created_at)
+    limit = timedelta(minutes=current_app.config["IMPORT_STALE_MINUTES"])
+    if beat is None or now - beat <= limit:
+        return False
+    minutes = int((now - beat).total_seconds() // 60)
+    marked = db.session.execute(
+        update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == job.status,
+                                ImportJob.heartbeat_at.is_(None) if job.heartbeat_at is None
+                                else ImportJob.heartbeat_at == job.heartbeat_at)
+        .values(status="failed", finished_at=now,
+                error=f"The import stopped reporting {minutes} minutes ago (its worker "
+                      "stopped); nothing was saved. Retry, or try another file.")).rowcount
+    db.session.commit()
+    if marked:
+        logger.warning("Import job %s stopped reporting; marked failed", job.id)
+    db.session.refresh(job)
+    return bool(marked)
+
+
+def sweep(now: datetime | None = None) -> tuple[int, int]:
+    """Fail the jobs that stopped reporting and delete stored files past their time.
+
+    Returns (jobs marked failed, files deleted). Files go once IMPORT_UPLOAD_MAX_AGE_HOURS old
+    (any job not running), and at once for a job that is done.
+    """
+    now = now or utcnow()
+    stale = 0
+    for job in db.session.scalars(select(ImportJob).where(ImportJob.status.in_(RUNNING))).all():
+        stale += expire_if_stale(job, now)
+    cutoff = now - timedelta(hours=current_app.config["IMPORT_UPLOAD_MAX_AGE_HOURS"])
+    deleted = db.session.execute(
+        update(ImportJob).where(
+            ImportJob.upload_deleted_at.is_(None), ImportJob.status.not_in(RUNNING),
+            or_(ImportJob.status == "done", ImportJob.created_at < cutoff))
+        .values(data=b"", upload_deleted_at=now)).rowcount
+    db.session.commit()
+    return stale, deleted
+
+
+@periodic("imports.sweep", minute="*/5")
+def sweep_task() -> None:
+    stale, deleted = sweep()
+    if stale or deleted:
+        logger.info("Import sweep: %s stopped jobs failed, %s stored files deleted", stale,
+                    deleted)

@@ -247,6 +247,14 @@ class ImportJob(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Runs started (the first, Huey's automatic retries, and retries asked for on the page).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Updated with the progress: a running job whose heartbeat is older than
+    # IMPORT_STALE_MINUTES has stopped (its worker died) and is marked failed.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the stored file was deleted (after the import, a failure of the file itself, or
+    # IMPORT_UPLOAD_MAX_AGE_HOURS); a job without its file cannot be retried.
+    upload_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     review: Mapped[Review | None] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -14,10 +14,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import contains_eager
 
-from coalition.audit import diff, record
+from coalition.audit import record
+from coalition.core.archives import ZipLimits
 from coalition.core.errors import ServiceError
 from coalition.core.time import utcnow
 from coalition.extensions import db
@@ -88,11 +90,15 @@ class ImportReport:
 
 
 def parse_file(filename: str, data: bytes) -> ParseResult:
-    """Pick the importer from the file's content and parse it; ServiceError if unreadable."""
+    """Pick the importer from the file's content and parse it; ServiceError if unreadable.
+
+    A .docx is checked against the app's ZIP_MAX_* limits before it is unpacked.
+    """
     try:
         fmt = detect_format(filename, data[:8192])
-        parser = ohchr_matrix if fmt == "ohchr_matrix" else upr_info
-        return parser.parse(data)
+        if fmt == "ohchr_matrix":
+            return ohchr_matrix.parse(data, filename, ZipLimits.from_config(current_app.config))
+        return upr_info.parse(data)
     except ImportFormatError as exc:
         raise ServiceError(exc.message, "file") from exc
 
@@ -113,11 +119,41 @@ def paragraph_sort_key(paragraph: str | None) -> int | None:
     return major * 100_000 + minor
 
 
+@dataclass(slots=True)
+class _PlannedState:
+    code: str
+    name: str
+
+
+@dataclass(slots=True)
+class _PlannedReview:
+    """A review a dry run would create: what the report and the comparison need of it, with a
+    negative id, since nothing is written."""
+
+    id: int
+    state: Any  # .code and .name
+    cycle: int
+    session: int | None
+    responses_symbol: str | None = None
+
+    @property
+    def title(self) -> str:
+        return f"{self.state.name} — cycle {self.cycle}"
+
+
 class _Importer:
-    """Writes one parsed file; set-based so that 100,000 rows stay fast."""
+    """Writes one parsed file; set-based so that 100,000 rows stay fast.
+
+    A dry run only reads: it counts what it would create and compares what it would update,
+    writing nothing, so a preview never holds SQLite's write lock (a comment posted while a
+    120,000-row file previews must be saved, not "database is locked").
+    """
 
     def __init__(self, actor: Any, result: ParseResult, report: ImportReport,
-                 review: Review | None, progress: Progress | None) -> None:
+                 review: Review | None, progress: Progress | None,
+                 dry_run: bool = False) -> None:
+        self.dry_run = dry_run
+        self.planned = 0  # negative ids handed out to what a dry run would create
         self.actor = actor
         self.result = result
         self.report = report
@@ -132,8 +168,13 @@ class _Importer:
 
     # --- lookups ------------------------------------------------------------------------------
 
+    def fake_id(self) -> int:
+        self.planned -= 1
+        return self.planned
+
     def load_lookups(self) -> None:
-        ensure_reference_data()
+        if not self.dry_run:
+            ensure_reference_data()
         self.state_ids = {code: id_ for code, id_ in db.session.execute(
             select(State.code, State.id))}
         self.theme_ids = {(kind, code): id_ for kind, code, id_ in db.session.execute(
@@ -151,6 +192,9 @@ class _Importer:
                     missing.setdefault(("upr_info", issue[:120]), issue[:200])
         if not missing:
             return
+        if self.dry_run:
+            self.theme_ids.update({key: self.fake_id() for key in missing})
+            return
         themes = [Theme(kind=kind, code=code, name=name)
                   for (kind, code), name in missing.items()]
         db.session.add_all(themes)
@@ -159,6 +203,8 @@ class _Importer:
 
     def theme_id(self, kind: str, code: str, name: str) -> int:
         key = (kind, code)
+        if key not in self.theme_ids and self.dry_run:
+            self.theme_ids[key] = self.fake_id()
         if key not in self.theme_ids:
             theme = Theme(kind=kind, code=code, name=name)
             db.session.add(theme)
@@ -191,6 +237,12 @@ class _Importer:
                 State.code.in_(codes)).options(contains_eager(Review.state))):
             if (review.state.code, review.cycle) in wanted:
                 self.reviews[(review.state.code, review.cycle)] = review
+        if self.dry_run:
+            for (code, cycle), session in wanted.items():
+                if (code, cycle) not in self.reviews:
+                    self.reviews[(code, cycle)] = self.plan_review(states.get(code), code,
+                                                                   cycle, session)
+            return
         created = [Review(state=states[code], cycle=cycle, session=session)
                    for (code, cycle), session in wanted.items()
                    if (code, cycle) not in self.reviews]
@@ -204,6 +256,17 @@ class _Importer:
             record(self.actor, "review.create", review,
                    {"state": [None, review.state.code], "cycle": [None, review.cycle],
                     "session": [None, review.session]})
+
+    def plan_review(self, state: State | None, code: str, cycle: int,
+                    session: int | None) -> Any:
+        """What a dry run reports for a review it would create (the State may be missing
+        too, on a database that has no reference data yet)."""
+        if state is None:
+            ref = next((r for r in reference.load_states() if r.code == code), None)
+            state = _PlannedState(code=code, name=ref.name if ref else code)
+        planned = _PlannedReview(id=self.fake_id(), state=state, cycle=cycle, session=session)
+        self.new_review_ids.add(planned.id)
+        return planned
 
     def review_for(self, rec: ParsedRecommendation) -> Review:
         """The review a record belongs to; ServiceError for a problem with the whole file."""
@@ -222,6 +285,10 @@ class _Importer:
         key = (rec.state_under_review, cycle)
         if key not in self.reviews:  # load_reviews() made them all; this is a safety net
             review = get_review(*key)
+            if review is None and self.dry_run:
+                review = self.plan_review(db.session.execute(select(State).where(
+                    State.code == rec.state_under_review)).scalar_one_or_none(),
+                    rec.state_under_review, cycle, rec.session)
             if review is None:
                 state = db.session.execute(
                     select(State).where(State.code == rec.state_under_review)).scalar_one()
@@ -272,6 +339,8 @@ class _Importer:
             self.current.pop(review_id, None)
             done += len(by_review[review_id])
             self.report.reviews.append(review.title)
+            if self.dry_run:
+                continue
             record(self.actor, "recommendations.import", review, {
                 "file": [None, self.report.filename],
                 "created": [None, self.report.created - created_before],
@@ -323,6 +392,9 @@ class _Importer:
         }
 
     def insert_batch(self, review: Review, batch: list[tuple[ParsedRecommendation, str]]) -> None:
+        if self.dry_run:
+            self.report.created += len(batch)
+            return
         rows = [{
             "review_id": review.id, "paragraph": rec.paragraph,
             "paragraph_sort": paragraph_sort_key(rec.paragraph), "text": rec.text,
@@ -371,7 +443,6 @@ class _Importer:
                   "position_source": rec.position_source or obj.position_source}
         if rec.action_category is not None:
             values["action_category"] = rec.action_category
-        links = self.link_ids(rec)
         before = {
             "recommending_states": sorted(s.code for s in obj.recommending_states),
             "themes": sorted(t.code for t in obj.themes),
@@ -384,11 +455,39 @@ class _Importer:
             "sdgs": sorted(set(rec.sdgs)),
             "affected_persons": sorted(set(rec.affected_persons)),
         }
-        changes = diff(obj, values)
+        # Compared, not applied (diff() would apply them): a dry run changes nothing.
+        changes: dict[str, Any] = {name: [getattr(obj, name), value]
+                                   for name, value in values.items()
+                                   if getattr(obj, name) != value}
         changes.pop("text_key", None)
         for name in before:
             if before[name] != after[name]:
                 changes[name] = [before[name], after[name]]
+        # A corrected position replaces the imported first response, and moves the current
+        # position only if no later statement has been recorded since.
+        first = db.session.scalars(select(Response).where(
+            Response.recommendation_id == obj.id, Response.kind == "addendum",
+            Response.responded_on.is_(None)).order_by(Response.id).limit(1)).first()
+        if first is not None and (first.position, first.words) != (rec.position,
+                                                                   rec.position_words):
+            changes["position"] = [first.position, rec.position]
+        if changes and not self.dry_run:
+            self.apply_update(obj, rec, values, changes, first)
+        if changes:
+            self.report.updated += 1
+            if len(self.report.changes) < MAX_CHANGES_LISTED:
+                self.report.changes.append({"line": rec.source_line,
+                                            "recommendation": obj.paragraph or obj.text[:80],
+                                            "changes": changes})
+        else:
+            self.report.unchanged += 1
+
+    def apply_update(self, obj: Recommendation, rec: ParsedRecommendation,
+                     values: dict[str, Any], changes: dict[str, Any],
+                     first: Response | None) -> None:
+        for name, value in values.items():
+            setattr(obj, name, value)
+        links = self.link_ids(rec)
         if "recommending_states" in changes:
             obj.recommending_states = list(db.session.scalars(
                 select(State).where(State.id.in_(links["states"]))))
@@ -403,26 +502,11 @@ class _Importer:
             groups = affected_group_ids(set(rec.affected_persons))
             obj.affected_groups = list(db.session.scalars(select(AffectedGroup).where(
                 AffectedGroup.id.in_(groups.values()))))
-        # A corrected position replaces the imported first response, and moves the current
-        # position only if no later statement has been recorded since.
-        first = db.session.scalars(select(Response).where(
-            Response.recommendation_id == obj.id, Response.kind == "addendum",
-            Response.responded_on.is_(None)).order_by(Response.id).limit(1)).first()
-        if first is not None and (first.position, first.words) != (rec.position,
-                                                                   rec.position_words):
-            changes["position"] = [first.position, rec.position]
+        if "position" in changes and first is not None:
             first.position, first.words = rec.position, rec.position_words
             refresh_position(obj)
-        if changes:
-            obj.updated_at = self.now
-            record(self.actor, "recommendation.update", obj, changes)
-            self.report.updated += 1
-            if len(self.report.changes) < MAX_CHANGES_LISTED:
-                self.report.changes.append({"line": rec.source_line,
-                                            "recommendation": obj.paragraph or obj.text[:80],
-                                            "changes": changes})
-        else:
-            self.report.unchanged += 1
+        obj.updated_at = self.now
+        record(self.actor, "recommendation.update", obj, changes)
 
 
 class _CurrentState:
@@ -565,15 +649,21 @@ def import_file(actor: Any, filename: str, data: bytes, review: Review | None = 
     """Import a recommendations file into the current transaction and report what it did.
 
     Raises ServiceError for a file that cannot be imported at all. The caller commits, or rolls
-    back for a dry run or on any error.
+    back on any error; a dry run writes nothing.
     """
-    result = parse_file(filename, data)
+    return import_parsed(actor, filename, parse_file(filename, data), review, dry_run, progress)
+
+
+def import_parsed(actor: Any, filename: str, result: ParseResult, review: Review | None = None,
+                  dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+    """import_file() for a file parse_file() has already read: the parsing, which takes most
+    of the time, then happens before the write transaction begins."""
     report = ImportReport(filename=filename, format=result.format, dry_run=dry_run,
                           rows_total=result.rows_total, rows_merged=result.rows_merged,
                           errors=[(e.source_line, e.reason) for e in result.errors],
                           skipped=list(result.skipped), warnings=list(result.warnings),
                           encoding=result.encoding)
-    _Importer(actor, result, report, review, progress).run()
+    _Importer(actor, result, report, review, progress, dry_run).run()
     report.errors.sort()
     return report
 

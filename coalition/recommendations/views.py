@@ -13,7 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from coalition.access import can, guard
@@ -188,18 +188,22 @@ def show_import(job: ImportJob, job_id: int) -> str:
 
 def import_job(job: ImportJob, job_id: int) -> str:
     db.session.refresh(job)
+    jobs.expire_if_stale(job)
     report = ImportReport.from_dict(job.report) if job.report else None
     done, total = jobs.progress_of(job)
     return render_template("recommendations/import_job.html", job=job, report=report,
-                           done=done, total=total, confirm_form=ActionForm(formdata=None))
+                           done=done, total=total, confirm_form=ActionForm(formdata=None),
+                           can_retry=jobs.can_retry(job))
 
 
 @bp.route("/imports/<int:job_id>/status")
 @guard("import.view", load=_load_job)
 def import_status(job: ImportJob, job_id: int) -> WerkzeugResponse:
     db.session.refresh(job)
+    jobs.expire_if_stale(job)
     done, total = jobs.progress_of(job)
-    return jsonify(status=job.status, done=done, total=total, error=job.error)
+    return jsonify(status=job.status, done=done, total=total, error=job.error,
+                   attempts=job.attempts)
 
 
 @bp.route("/imports/<int:job_id>/confirm", methods=["POST"])
@@ -208,14 +212,21 @@ def confirm_import(job: ImportJob, job_id: int) -> WerkzeugResponse | tuple[str,
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    # Compare-and-set: of two confirmations racing, exactly one starts the import.
-    started = db.session.execute(
-        update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "previewed")
-        .values(status="importing")).rowcount
-    if started != 1:
-        db.session.rollback()
+    if not jobs.confirm(current_user, job):
         flash("This import is not waiting for confirmation.", "error")
         return import_job(job, job_id), 400
-    db.session.commit()
-    jobs.start(job.id, dry_run=False)
+    return redirect(url_for("recommendations.show_import", job_id=job.id))
+
+
+@bp.route("/imports/<int:job_id>/retry", methods=["POST"])
+@guard("import.view", load=_load_job)
+def retry_import(job: ImportJob, job_id: int) -> WerkzeugResponse | tuple[str, int]:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not jobs.retry(current_user, job):
+        flash("This import cannot be retried: it has not failed, or its file is no longer "
+              "kept. Upload the file again.", "error")
+        return import_job(job, job_id), 400
+    flash("The import is running again, from its preview.", "info")
     return redirect(url_for("recommendations.show_import", job_id=job.id))

@@ -9,7 +9,6 @@ paragraph number, the text, the recommending State(s) in parentheses and a
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import unicodedata
@@ -20,6 +19,7 @@ from typing import IO
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 
+from coalition.core.archives import ArchiveRefused, ZipLimits, open_checked_zip
 from coalition.recommendations.importers.records import (
     ImportFormatError,
     ParsedRecommendation,
@@ -114,11 +114,17 @@ def _parse_attribution(body: str) -> _Attribution:
     return _Attribution(text=text, states=ordered, unresolved=unresolved)
 
 
-def _open(source: str | os.PathLike[str] | bytes | IO[bytes]) -> docx.document.Document:
-    if isinstance(source, bytes | bytearray):
-        source = io.BytesIO(source)
+def _open(source: str | os.PathLike[str] | bytes | IO[bytes], filename: str,
+          limits: ZipLimits | None) -> docx.document.Document:
+    """The document, once its parts are known to unpack within `limits` (zip bombs)."""
     try:
-        return docx.Document(source)
+        if isinstance(source, str | os.PathLike):
+            with open(source, "rb") as file:
+                source = file.read()
+        stream = open_checked_zip(source, filename, limits)
+        return docx.Document(stream)
+    except ArchiveRefused as exc:
+        raise ImportFormatError(exc.message) from exc
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ImportFormatError(
             "This is not a Word (.docx) file; expected OHCHR's matrix of recommendations."
@@ -175,13 +181,17 @@ def _parse_themes_cell(text: str, record: ParsedRecommendation) -> list[str]:
     return leftovers
 
 
-def parse(source: str | os.PathLike[str] | bytes | IO[bytes]) -> ParseResult:
+def parse(source: str | os.PathLike[str] | bytes | IO[bytes], filename: str = "The file",
+          limits: ZipLimits | None = None) -> ParseResult:
     """Parse an OHCHR matrix from a path, bytes or a binary file object.
+
+    The zip is checked against `limits` (default ZipLimits()) before anything is unpacked;
+    `filename` names the file in that message.
 
     Raises ImportFormatError if the file is not a .docx or holds no matrix table; problems with
     single rows are returned as RowErrors so the user sees all of them at once.
     """
-    document = _open(source)
+    document = _open(source, filename, limits)
     table = None
     columns: dict[str, int] = {}
     for candidate in document.tables:
