@@ -1,7 +1,7 @@
 """import jobs: attempts, heartbeat, upload deletion
 
 Revision ID: jobs7
-Revises: a24a581ade9b
+Revises: access7
 Create Date: 2026-11-30 08:40:00
 
 """
@@ -13,7 +13,7 @@ import coalition.core.types
 
 # revision identifiers, used by Alembic.
 revision = 'jobs7'
-down_revision = 'a24a581ade9b'
+down_revision = 'access7'
 branch_labels = None
 depends_on = None
 
