@@ -134,6 +134,15 @@ def _signs_for_someone(user: Any, _obj: Any = None) -> bool:
         m.organisation.active and m.role == "org_admin" for m in user.memberships)
 
 
+def _remove_comment(user: Any, comment: Any) -> bool:
+    # Its author, while they may still read the statement, takes a comment back; the
+    # coordinator moderates every thread (DESIGN.md gives moderation to no one else).
+    if is_coordinator(user):
+        return True
+    return (comment is not None and _signed_in(user) and comment.author_id == user.id
+            and _view_statement(user, comment.statement))
+
+
 RULES: dict[str, Rule] = {
     "directory.view": _in_coalition,
     "organisation.view": _view_organisation,
@@ -162,6 +171,7 @@ RULES: dict[str, Rule] = {
     "statement.manage": _manage_tracker,
     "statement.sign": _signs_for_someone,
     "statement.sign_for": _sign_for,
+    "statement.remove_comment": _remove_comment,
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.

@@ -7,9 +7,9 @@ chunks (`_chunks`) and each chunk gets a cost estimate, computed in linear time 
 constructs known to be expensive (`_chunk_cost`). A chunk that costs more than `CHUNK_BUDGET`
 or nests containers deeper than `MAX_NESTING`, then the costliest chunks until the whole text
 fits in `TEXT_BUDGET` (and `MAX_BLOCKS`), are rendered as escaped plain text instead of
-Markdown: nothing the author wrote is dropped, it just loses its formatting. Ordinary text costs far below the budgets and renders
-exactly as before. `bench/markdown.py` measures the worst cases (200,000 characters of each
-construct, under 1 s each).
+Markdown: nothing the author wrote is dropped, it just loses its formatting. Ordinary text
+costs far below the budgets and renders exactly as before. `bench/markdown.py` measures the
+worst cases (200,000 characters of each construct, under 1 s each).
 
 Rendering happens once, when the text is saved (`render_html`, stored next to the source);
 pages output the stored HTML. `render_markdown` is for the few places that render on request

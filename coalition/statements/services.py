@@ -9,15 +9,19 @@ racing cannot both claim the same place in the chain.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from coalition.audit import diff, record
 from coalition.audit.services import snapshot
 from coalition.core.errors import ServiceError
+from coalition.core.markdown import render_html, stored_html
 from coalition.core.time import utcnow
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
@@ -26,6 +30,7 @@ from coalition.statements.models import (
     LANGUAGES,
     MAX_TEXT_CHARS,
     STATEMENT_KINDS,
+    Attribution,
     Comment,
     ConflictCopy,
     Draft,
@@ -429,7 +434,7 @@ def add_comment(actor: Any, statement: Statement, organisation: Organisation | N
         raise ServiceError("That comment belongs to another statement.")
     comment = Comment(statement_id=statement.id, revision_number=statement.head_number,
                       parent_id=parent.id if parent else None, quote=quote, body=body,
-                      author_id=getattr(actor, "id", None),
+                      body_html=render_html(body), author_id=getattr(actor, "id", None),
                       organisation_id=getattr(organisation, "id", None))
     db.session.add(comment)
     record(actor, "statement.comment", statement, {"comment": [None, body[:200]]},
@@ -437,7 +442,25 @@ def add_comment(actor: Any, statement: Statement, organisation: Organisation | N
     return comment
 
 
+def remove_comment(actor: Any, comment: Comment) -> None:
+    """Take a comment out of its thread (its author, or the coordinator moderating: the rule is
+    `statement.remove_comment` in coalition.access). The thread shows "comment removed by ...";
+    the text leaves the comment row and is kept whole in the audit trail. Replies stay.
+    """
+    if comment.removed_at is not None:
+        raise ServiceError("This comment has already been removed.")
+    statement = db.session.get(Statement, comment.statement_id)
+    record(actor, "statement.remove_comment", statement,
+           {"comment": [comment.body, "removed"],
+            **({"quote": [comment.quote, None]} if comment.quote else {})})
+    comment.body, comment.body_html = "", ""
+    comment.removed_at = utcnow()
+    comment.removed_by_id = getattr(actor, "id", None)
+
+
 def resolve_comment(actor: Any, comment: Comment) -> None:
+    if comment.removed_at is not None:
+        raise ServiceError("This comment has been removed.")
     if comment.resolved_at is not None:
         raise ServiceError("This comment is already resolved.")
     comment.resolved_at = utcnow()
@@ -459,3 +482,105 @@ def comment_threads(statement: Statement) -> list[CommentThread]:
         Comment.statement_id == statement.id, Comment.parent_id.is_(None))
         .order_by(Comment.id)).all()
     return [CommentThread(c, not c.quote or c.quote in text) for c in top]
+
+
+# --- rendering and "who wrote what" -----------------------------------------------------------
+
+def revision_html(rev: Revision) -> Markup:
+    """The revision's text as sanitised HTML: rendered the first time it is shown, then kept
+    (a revision never changes), so later page views render nothing."""
+    if rev.html is None:
+        rev.html = render_html(rev.text)
+    return stored_html(rev.html)
+
+
+# A request computes at most this many missing attributions, and stops after this many seconds
+# (one large revision can take a second); the rest waits for the next request. Overridden by
+# the config keys BLAME_STEPS_PER_REQUEST and BLAME_SECONDS_PER_REQUEST.
+BLAME_STEPS = 50
+BLAME_SECONDS = 2.0
+
+
+@dataclass
+class WhoWroteWhat:
+    """Passages of revision `number` with their organisation ids; `number` is the head unless
+    the attributions of the newer revisions are still being prepared (`pending` of them)."""
+
+    passages: list[tuple[str, int | None]]
+    number: int | None
+    head_number: int
+    pending: int
+    computed: int  # attributions computed by this call
+
+
+def who_wrote_what(statement: Statement, max_steps: int = BLAME_STEPS,
+                   max_seconds: float = BLAME_SECONDS) -> WhoWroteWhat:
+    """Who wrote what in the head text, from the attributions kept per revision.
+
+    The missing attributions (new revisions) are computed oldest first, each from its parent's
+    (text.attribute: the same result as text.blame over the whole chain), and stored; at most
+    `max_steps` of them, within about `max_seconds`. If the head's is still missing, the newest
+    revision that has one is shown, with `pending` saying how many remain.
+    """
+    head_number = _current_head_number(statement)
+    ready = dict(db.session.execute(select(Attribution.number, Attribution.runs).where(
+        Attribution.statement_id == statement.id, Attribution.number <= head_number)).all())
+    missing = [n for n in range(1, head_number + 1) if n not in ready]
+    computed = 0
+    if missing:
+        computed = _attribute(statement, missing, ready, max_steps, max_seconds)
+    shown = max(ready, default=None)  # the head's, unless it is still being prepared
+    if shown is None:
+        return WhoWroteWhat([], None, head_number, len(missing) - computed, computed)
+    text = db.session.execute(select(Revision.text).where(
+        Revision.statement_id == statement.id, Revision.number == shown)).scalar_one()
+    return WhoWroteWhat(textlib.passages(text, textlib.decode_runs(ready[shown])), shown,
+                        head_number, len(missing) - computed, computed)
+
+
+def _attribute(statement: Statement, missing: list[int], ready: dict[int, str], max_steps: int,
+               max_seconds: float) -> int:
+    """Compute and store the attributions of `missing` (ascending), adding them to `ready`;
+    the number computed. Stops at the first that cannot be computed yet (its parent's is
+    missing) or when the budget is spent."""
+    started = time.monotonic()
+    parent_text: str | None = None
+    parent_attrs: list[Any] = []
+    done = 0
+    for number in missing[:max(max_steps, 0)]:
+        if done and time.monotonic() - started > max_seconds:
+            break
+        row = db.session.execute(select(Revision.text, Revision.organisation_id).where(
+            Revision.statement_id == statement.id, Revision.number == number)).one()
+        text = textlib.normalize_newlines(row.text)
+        if number > 1 and (parent_text is None or done == 0):
+            if number - 1 not in ready:
+                break
+            parent_text = textlib.normalize_newlines(db.session.execute(
+                select(Revision.text).where(Revision.statement_id == statement.id,
+                                            Revision.number == number - 1)).scalar_one())
+            parent_attrs = textlib.decode_runs(ready[number - 1])
+        digest = textlib.text_digest(text)
+        twin = db.session.execute(select(Attribution.runs).where(
+            Attribution.statement_id == statement.id, Attribution.digest == digest,
+            Attribution.number < number).order_by(Attribution.number.desc()).limit(1)
+        ).scalar_one_or_none()
+        attrs = textlib.attribute(parent_text if number > 1 else None, parent_attrs, text,
+                                  row.organisation_id,
+                                  textlib.decode_runs(twin) if twin is not None else None)
+        runs = textlib.encode_runs(attrs)
+        _store_attribution(statement, number, digest, runs)
+        ready[number] = runs
+        parent_text, parent_attrs = text, attrs
+        done += 1
+    return done
+
+
+def _store_attribution(statement: Statement, number: int, digest: str, runs: str) -> None:
+    """Insert one attribution; if a concurrent request stored it first, keep theirs (it is the
+    same: attributions are a pure function of the revisions)."""
+    values = {"statement_id": statement.id, "number": number, "digest": digest, "runs": runs}
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(Attribution).values(**values).on_conflict_do_nothing(
+        index_elements=["statement_id", "number"]))
