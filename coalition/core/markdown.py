@@ -112,15 +112,24 @@ def _chunk_cost(chunk: str, text: str, offset: int) -> float:
 
 
 def _chunks(text: str) -> list[str]:
-    """The text cut after blank lines into pieces of at least CHUNK_CHARS (the last may be
-    shorter); the pieces join back into the text."""
+    """The text cut after blank lines into pieces of at least CHUNK_CHARS, except that a block
+    (the text between two blank lines) of CHUNK_CHARS or more is a piece of its own, so a costly
+    block does not take its short neighbours into plain text. The pieces join into the text."""
     chunks: list[str] = []
-    pos = 0
-    while pos < len(text):
-        match = _BLOCK_SPLIT.search(text, pos + CHUNK_CHARS)
-        end = match.end() if match else len(text)
-        chunks.append(text[pos:end])
-        pos = end
+    start = block_start = 0
+    for match in _BLOCK_SPLIT.finditer(text):
+        if match.start() - block_start >= CHUNK_CHARS and block_start > start:
+            chunks.append(text[start:block_start])
+            start = block_start
+        if match.end() - start >= CHUNK_CHARS:
+            chunks.append(text[start:match.end()])
+            start = match.end()
+        block_start = match.end()
+    if len(text) - block_start >= CHUNK_CHARS and block_start > start:
+        chunks.append(text[start:block_start])
+        start = block_start
+    if start < len(text):
+        chunks.append(text[start:])
     return chunks
 
 
