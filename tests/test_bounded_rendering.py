@@ -4,8 +4,8 @@ Kinds of fault, each named in its tests:
 - "render per view": every page view rendered every comment (14,000 `[` took 21 s, each time);
   now Markdown is rendered once, when saved, and pages output the stored HTML;
 - "unbounded render": Python-Markdown is quadratic or recursive on some constructs; costly
-  chunks now become escaped plain text (timings in bench/markdown.py, never in tests), ordinary
-  text renders exactly as before, and whatever is typed the output is sanitised;
+  chunks now become escaped plain text (timings in bench/markdown_render.py, never in tests),
+  ordinary text renders exactly as before, and whatever is typed the output is sanitised;
 - "permanent comment": a comment could not be removed; its author or the coordinator removes
   it now, the thread says who did, and the audit trail keeps its text.
 """

@@ -8,8 +8,8 @@ constructs known to be expensive (`_chunk_cost`). A chunk that costs more than `
 or nests containers deeper than `MAX_NESTING`, then the costliest chunks until the whole text
 fits in `TEXT_BUDGET` (and `MAX_BLOCKS`), are rendered as escaped plain text instead of
 Markdown: nothing the author wrote is dropped, it just loses its formatting. Ordinary text
-costs far below the budgets and renders exactly as before. `bench/markdown.py` measures the
-worst cases (200,000 characters of each construct, under 1 s each).
+costs far below the budgets and renders exactly as before. `bench/markdown_render.py` measures
+the worst cases (200,000 characters of each construct, under 1 s each).
 
 Rendering happens once, when the text is saved (`render_html`, stored next to the source);
 pages output the stored HTML. `render_markdown` is for the few places that render on request
@@ -35,8 +35,8 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 EXTENSIONS = ["tables", "sane_lists"]
 
 # Costs are counted in characters of prose: a chunk costs its length, plus the extra work each
-# construct makes Python-Markdown and the sanitiser do, measured by bench/markdown.py (200,000
-# `*a` take about 4 times as long as 200,000 characters of prose; an unclosed `[` makes the
+# construct makes Python-Markdown and the sanitiser do, measured by bench/markdown_render.py
+# (200,000 `*a` take about 4 times as long as 200,000 characters of prose; an unclosed `[` makes the
 # link pattern scan on to the end of its paragraph, about a tenth of a prose character per
 # character scanned; a table cell costs about 120). Only costly chunks become plain text: a
 # chunk over CHUNK_BUDGET, then the costliest ones until the text fits in TEXT_BUDGET (prose of

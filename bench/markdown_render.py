@@ -1,6 +1,9 @@
 """Markdown rendering benchmark: worst-case inputs against a plain-prose baseline.
 
-    python bench/markdown.py [--chars 200000] [--before-chars 20000] [--timeout 30]
+(Not named markdown.py: the scripts of bench/ run with bench/ first on sys.path, where a
+markdown.py would shadow the `markdown` package for all of them.)
+
+    python bench/markdown_render.py [--chars 200000] [--before-chars 20000] [--timeout 30]
                              [--only NAME ...] [--json out.json]
 
 For each construct known to make Python-Markdown slow (runs of `[`, `![`, `*`, `_`, backticks,
@@ -27,8 +30,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# This file is named markdown.py: bench/ on the path would shadow the `markdown` package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
 from coalition.core.markdown import (  # noqa: E402
