@@ -125,6 +125,29 @@ def test_render_per_view_assessment_evidence_is_stored(app: Flask, world: Any, a
     assert len(renders) == 1
 
 
+def test_render_per_view_the_migration_stores_html_of_existing_rows(
+        app: Flask, world: Any, drafted: int, rec: Any) -> None:
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from coalition.recommendations.services import add_assessment
+
+    comment_id = services.add_comment(world.users["viewer"], fresh(drafted), world.org,
+                                      "A *comment* from before.").id
+    add_assessment(world.users["editor"], rec, world.org, "partially", date(2024, 1, 1),
+                   "Evidence **from before**.")
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="a24a581ade9b")  # the schema before issue 7: no stored HTML
+    upgrade()
+    db.engine.dispose()
+    assert db.session.execute(text("SELECT body_html FROM statement_comment WHERE id = :id"),
+                              {"id": comment_id}).scalar_one() == \
+        "<p>A <em>comment</em> from before.</p>"
+    assert db.session.execute(text("SELECT evidence_html FROM assessment")).scalar_one() == \
+        "<p>Evidence <strong>from before</strong>.</p>"
+
+
 # --- unbounded render -----------------------------------------------------------------------
 
 COSTLY: dict[str, Callable[[int], str]] = {
