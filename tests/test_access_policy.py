@@ -92,6 +92,12 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("statement.sign_for",            "org",          COORDINATOR | {"org_admin"}),
     ("statement.sign_for",            "other",        COORDINATOR | {"other_admin"}),
     ("statement.sign_for",            None,           COORDINATOR),
+    # Removing a comment (issue 7): its author while they may read the statement; the
+    # coordinator moderates. "viewer_comment" is the viewer's on a statement in review;
+    # "stranded_comment" other_viewer's on world.org's draft, which other_viewer cannot read.
+    ("statement.remove_comment",      "viewer_comment", COORDINATOR | {"viewer"}),
+    ("statement.remove_comment",      "stranded_comment", COORDINATOR),
+    ("statement.remove_comment",      None,           COORDINATOR),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")
@@ -127,6 +133,12 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "coordinator_job": SimpleNamespace(created_by_id=world.users["coordinator"].id),
         "draft": SimpleNamespace(status="draft", drafting_organisations=[world.org]),
         "in_review": SimpleNamespace(status="in_review", drafting_organisations=[world.org]),
+        "viewer_comment": SimpleNamespace(
+            author_id=world.users["viewer"].id,
+            statement=SimpleNamespace(status="in_review", drafting_organisations=[world.org])),
+        "stranded_comment": SimpleNamespace(
+            author_id=world.users["other_viewer"].id,
+            statement=SimpleNamespace(status="draft", drafting_organisations=[world.org])),
     }[target]
 
 

@@ -290,6 +290,9 @@ def test_permanent_comment_its_author_removes_it_and_the_audit_keeps_the_text(
         AuditEvent.action == "statement.remove_comment")).one()
     assert event.changes["comment"] == ["A mistaken " + BRACKETS, "removed"]
     assert _remove(app, "viewer@example.org", drafted, comment_id) == 400  # twice: refused
+    reply = person(app, "editor@example.org").post(
+        f"/statements/{drafted}/comments", data={"body": "Late reply", "parent_id": comment_id})
+    assert reply.status_code == 400  # no replies to a removed comment
 
 
 @pytest.mark.parametrize("who", ["other_viewer", "editor", "steering"])

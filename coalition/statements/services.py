@@ -432,6 +432,8 @@ def add_comment(actor: Any, statement: Statement, organisation: Organisation | N
         raise ServiceError("The quoted passage is not in the current text.", "quote")
     if parent is not None and parent.statement_id != statement.id:
         raise ServiceError("That comment belongs to another statement.")
+    if parent is not None and parent.removed_at is not None:
+        raise ServiceError("That comment has been removed: start a new comment instead.")
     comment = Comment(statement_id=statement.id, revision_number=statement.head_number,
                       parent_id=parent.id if parent else None, quote=quote, body=body,
                       body_html=render_html(body), author_id=getattr(actor, "id", None),
@@ -498,7 +500,7 @@ def revision_html(rev: Revision) -> Markup:
 # (one large revision can take a second); the rest waits for the next request. Overridden by
 # the config keys BLAME_STEPS_PER_REQUEST and BLAME_SECONDS_PER_REQUEST.
 BLAME_STEPS = 50
-BLAME_SECONDS = 2.0
+BLAME_SECONDS = 1.0
 
 
 @dataclass
