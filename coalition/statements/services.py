@@ -522,67 +522,86 @@ def who_wrote_what(statement: Statement, max_steps: int = BLAME_STEPS,
     The missing attributions (new revisions) are computed oldest first, each from its parent's
     (text.attribute: the same result as text.blame over the whole chain), and stored; at most
     `max_steps` of them, within about `max_seconds`. If the head's is still missing, the newest
-    revision that has one is shown, with `pending` saying how many remain.
+    revision that has one is shown, with `pending` saying how many remain. A view with nothing
+    missing sends three queries and diffs nothing.
     """
     head_number = _current_head_number(statement)
-    ready = dict(db.session.execute(select(Attribution.number, Attribution.runs).where(
+    digests = dict(db.session.execute(select(Attribution.number, Attribution.digest).where(
         Attribution.statement_id == statement.id, Attribution.number <= head_number)).all())
-    missing = [n for n in range(1, head_number + 1) if n not in ready]
-    computed = 0
+    missing = [n for n in range(1, head_number + 1) if n not in digests]
+    computed: dict[int, list[Any]] = {}
     if missing:
-        computed = _attribute(statement, missing, ready, max_steps, max_seconds)
-    shown = max(ready, default=None)  # the head's, unless it is still being prepared
+        computed = _attribute(statement, missing, digests, max_steps, max_seconds)
+    shown = max(digests, default=None)  # the head's, unless it is still being prepared
+    pending = len(missing) - len(computed)
     if shown is None:
-        return WhoWroteWhat([], None, head_number, len(missing) - computed, computed)
+        return WhoWroteWhat([], None, head_number, pending, 0)
     text = db.session.execute(select(Revision.text).where(
         Revision.statement_id == statement.id, Revision.number == shown)).scalar_one()
-    return WhoWroteWhat(textlib.passages(text, textlib.decode_runs(ready[shown])), shown,
-                        head_number, len(missing) - computed, computed)
+    attrs = computed.get(shown)
+    if attrs is None:
+        attrs = textlib.decode_runs(_runs(statement, shown))
+    return WhoWroteWhat(textlib.passages(text, attrs), shown, head_number, pending,
+                        len(computed))
 
 
-def _attribute(statement: Statement, missing: list[int], ready: dict[int, str], max_steps: int,
-               max_seconds: float) -> int:
-    """Compute and store the attributions of `missing` (ascending), adding them to `ready`;
-    the number computed. Stops at the first that cannot be computed yet (its parent's is
-    missing) or when the budget is spent."""
+def _runs(statement: Statement, number: int) -> str:
+    return db.session.execute(select(Attribution.runs).where(
+        Attribution.statement_id == statement.id, Attribution.number == number)).scalar_one()
+
+
+def _attribute(statement: Statement, missing: list[int], digests: dict[int, str],
+               max_steps: int, max_seconds: float) -> dict[int, list[Any]]:
+    """Compute and store the attributions of the first `max_steps` of `missing` (ascending),
+    adding their digests to `digests`; the attributions computed, by number. Stops at one whose
+    parent has none yet, or when `max_seconds` are spent. The texts come in one query and the
+    new rows go in one statement, so the work is the diffs, not round trips."""
+    todo = missing[:max(max_steps, 0)]
+    if not todo or (todo[0] > 1 and todo[0] - 1 not in digests):
+        return {}
     started = time.monotonic()
-    parent_text: str | None = None
-    parent_attrs: list[Any] = []
-    done = 0
-    for number in missing[:max(max_steps, 0)]:
-        if done and time.monotonic() - started > max_seconds:
+    rows = {row.number: row for row in db.session.execute(
+        select(Revision.number, Revision.text, Revision.organisation_id).where(
+            Revision.statement_id == statement.id, Revision.number >= todo[0] - 1,
+            Revision.number <= todo[-1]))}
+    latest_by_digest: dict[str, int] = {}
+    for number, digest in sorted(digests.items()):
+        latest_by_digest[digest] = number
+    computed: dict[int, list[Any]] = {}
+
+    def attrs_of(number: int) -> list[Any]:
+        if number not in computed:
+            computed[number] = textlib.decode_runs(_runs(statement, number))
+        return computed[number]
+
+    stored: list[dict[str, Any]] = []
+    for number in todo:
+        if stored and time.monotonic() - started > max_seconds:
             break
-        row = db.session.execute(select(Revision.text, Revision.organisation_id).where(
-            Revision.statement_id == statement.id, Revision.number == number)).one()
-        text = textlib.normalize_newlines(row.text)
-        if number > 1 and (parent_text is None or done == 0):
-            if number - 1 not in ready:
-                break
-            parent_text = textlib.normalize_newlines(db.session.execute(
-                select(Revision.text).where(Revision.statement_id == statement.id,
-                                            Revision.number == number - 1)).scalar_one())
-            parent_attrs = textlib.decode_runs(ready[number - 1])
+        if number > 1 and number - 1 not in digests:
+            break
+        text = textlib.normalize_newlines(rows[number].text)
         digest = textlib.text_digest(text)
-        twin = db.session.execute(select(Attribution.runs).where(
-            Attribution.statement_id == statement.id, Attribution.digest == digest,
-            Attribution.number < number).order_by(Attribution.number.desc()).limit(1)
-        ).scalar_one_or_none()
-        attrs = textlib.attribute(parent_text if number > 1 else None, parent_attrs, text,
-                                  row.organisation_id,
-                                  textlib.decode_runs(twin) if twin is not None else None)
-        runs = textlib.encode_runs(attrs)
-        _store_attribution(statement, number, digest, runs)
-        ready[number] = runs
-        parent_text, parent_attrs = text, attrs
-        done += 1
-    return done
+        twin = latest_by_digest.get(digest)
+        parent_text = textlib.normalize_newlines(rows[number - 1].text) if number > 1 else None
+        attrs = textlib.attribute(parent_text, attrs_of(number - 1) if number > 1 else [],
+                                  text, rows[number].organisation_id,
+                                  attrs_of(twin) if twin is not None else None)
+        computed[number] = attrs
+        digests[number] = digest
+        latest_by_digest[digest] = number
+        stored.append({"statement_id": statement.id, "number": number, "digest": digest,
+                       "runs": textlib.encode_runs(attrs)})
+    if stored:
+        _store_attributions(stored)
+    # Attributions decoded only to start from are not new.
+    return {row["number"]: computed[row["number"]] for row in stored}
 
 
-def _store_attribution(statement: Statement, number: int, digest: str, runs: str) -> None:
-    """Insert one attribution; if a concurrent request stored it first, keep theirs (it is the
-    same: attributions are a pure function of the revisions)."""
-    values = {"statement_id": statement.id, "number": number, "digest": digest, "runs": runs}
+def _store_attributions(rows: list[dict[str, Any]]) -> None:
+    """Insert attributions; any a concurrent request stored first stays (it is the same:
+    attributions are a pure function of the revisions)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(Attribution).values(**values).on_conflict_do_nothing(
-        index_elements=["statement_id", "number"]))
+    db.session.execute(insert(Attribution).on_conflict_do_nothing(
+        index_elements=["statement_id", "number"]), rows)
