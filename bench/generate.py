@@ -227,6 +227,7 @@ def add_assessments(count: int, seed: int = 2026, organisations: int = 8) -> int
     """
     from sqlalchemy import insert, select, text
 
+    from coalition.core.markdown import render_html
     from coalition.extensions import db
     from coalition.organisations.services import create_organisation
     from coalition.recommendations.models import Assessment, Recommendation
@@ -244,9 +245,10 @@ def add_assessments(count: int, seed: int = 2026, organisations: int = 8) -> int
     rows = []
     for rec_id in targets:
         day = start + timedelta(days=rnd.randint(0, 15 * 365))
+        evidence = rnd.choice(EVIDENCE).format(year=day.year)
         rows.append({"recommendation_id": rec_id, "organisation_id": rnd.choice(orgs).id,
                      "author_id": None, "status": statuses(rnd), "assessed_on": day,
-                     "evidence": rnd.choice(EVIDENCE).format(year=day.year),
+                     "evidence": evidence, "evidence_html": render_html(evidence),
                      "source_links": "https://example.org/report",
                      "created_at": datetime.combine(day, time(12), tzinfo=UTC)})
     for offset in range(0, len(rows), 5000):

@@ -113,9 +113,11 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from coalition.access import can, person_label
-    from coalition.core.markdown import render_markdown
+    from coalition.core.markdown import stored_html
 
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["person_label"] = person_label
-    app.jinja_env.filters["markdown"] = render_markdown
+    # Markdown is rendered once, when it is saved, and its HTML stored: templates output that
+    # (there is deliberately no filter that renders Markdown on every view).
+    app.jinja_env.filters["stored_html"] = stored_html
     app.jinja_env.globals["app_version"] = __version__

@@ -220,6 +220,15 @@ def _view_names(user: Any, _person: Any = None) -> bool:
     return is_coordinator(user) or is_coalition_member(user)
 
 
+def _remove_comment(user: Any, comment: Any) -> bool:
+    # Its author, while they may still read the statement, takes a comment back; the
+    # coordinator moderates every thread (DESIGN.md gives moderation to no one else).
+    if is_coordinator(user):
+        return True
+    return (comment is not None and _signed_in(user) and comment.author_id == user.id
+            and _view_statement(user, comment.statement))
+
+
 RULES: dict[str, Rule] = {
     "directory.view": _in_coalition,
     "organisation.view": _view_organisation,
@@ -253,6 +262,9 @@ RULES: dict[str, Rule] = {
     "statement.sign_for": _sign_for,
     # People
     "person.view_name": _view_names,
+
+
+    "statement.remove_comment": _remove_comment,
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.

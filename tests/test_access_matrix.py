@@ -282,6 +282,9 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
     # organisation's viewer may read and comment but not resolve someone else's comment.
     ("resolve a comment", "/statements/{draft}/comments/{comment_id}/resolve",
         NOTHING,          DRAFTERS,       302,          {}),
+    # Removing it (issue 7): its author (steering) or the coordinator, who moderates.
+    ("remove a comment", "/statements/{draft}/comments/{comment_id}/remove",
+        NOTHING,          STEERING,       302,          {}),
     ("send a draft to review", "/statements/{draft}/status/submit",
         NOTHING,          DRAFTERS,       302,          {}),
     ("withdraw a statement", "/statements/{draft}/status/withdraw",

@@ -124,6 +124,12 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     # People's names are coalition-internal (as organisation.view_members)
     ("person.view_name",              None,           MEMBERS),
     ("person.view_name",              "viewer_user",  MEMBERS),
+    # Removing a comment (issue 7): its author while they may read the statement; the
+    # coordinator moderates. "viewer_comment" is the viewer's on a statement in review;
+    # "stranded_comment" other_viewer's on world.org's draft, which other_viewer cannot read.
+    ("statement.remove_comment",      "viewer_comment", COORDINATOR | {"viewer"}),
+    ("statement.remove_comment",      "stranded_comment", COORDINATOR),
+    ("statement.remove_comment",      None,           COORDINATOR),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")
@@ -172,6 +178,12 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "open": statement_like(world, "open", "members"),
         "published": statement_like(world, "published", "public"),
         "codrafted": statement_like(world, "draft", "drafters", (world.other,)),
+        "viewer_comment": SimpleNamespace(
+            author_id=world.users["viewer"].id,
+            statement=statement_like(world, "in_review", "steering")),
+        "stranded_comment": SimpleNamespace(
+            author_id=world.users["other_viewer"].id,
+            statement=statement_like(world, "draft", "drafters")),
     }[target]
 
 

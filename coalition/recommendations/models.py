@@ -203,6 +203,8 @@ class Assessment(db.Model):
     status: Mapped[str] = mapped_column(String(20))
     assessed_on: Mapped[date] = mapped_column(Date)
     evidence: Mapped[str] = mapped_column(Text, default="")
+    # The evidence as sanitised HTML, rendered once when the assessment is recorded.
+    evidence_html: Mapped[str] = mapped_column(Text, default="")
     source_links: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import contains_eager
 from coalition.audit import record
 from coalition.core.archives import ZipLimits
 from coalition.core.errors import ServiceError
+from coalition.core.markdown import render_html
 from coalition.core.time import utcnow
 from coalition.extensions import db
 from coalition.recommendations.importers import detect_format, ohchr_matrix, upr_info
@@ -715,6 +716,7 @@ def add_assessment(actor: Any, rec: Recommendation, organisation: Any, status: s
     assessment = Assessment(recommendation=rec, organisation=organisation,
                             author_id=getattr(actor, "id", None), status=status,
                             assessed_on=assessed_on, evidence=(evidence or "").strip(),
+                            evidence_html=render_html((evidence or "").strip()),
                             source_links=(source_links or "").strip())
     db.session.add(assessment)
     db.session.flush()

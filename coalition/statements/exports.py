@@ -7,17 +7,18 @@ import re
 from collections.abc import Sequence
 
 from flask import render_template
+from markupsafe import Markup
 
-from coalition.core.markdown import render_markdown
 from coalition.organisations.models import Organisation
 from coalition.statements.models import Statement
 
 
-def to_pdf(statement: Statement, text: str, signatories: Sequence[Organisation]) -> bytes:
+def to_pdf(statement: Statement, text_html: Markup, signatories: Sequence[Organisation]) -> bytes:
+    """The PDF of a statement from its text's stored HTML (services.revision_html)."""
     from weasyprint import HTML  # imported here: it loads Pango, needed only for this
 
     html = render_template("statements/print.html", statement=statement,
-                           html=render_markdown(text), signatories=signatories)
+                           html=text_html, signatories=signatories)
     # No base_url and no fetching: the document is self-contained, nothing is fetched.
     return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
 

@@ -149,9 +149,32 @@ class Revision(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The text as sanitised HTML (coalition.core.markdown.render_html), rendered once, the
+    # first time it is shown (services.revision_html), then kept: a revision never changes.
+    html: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     author: Mapped[User | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+
+
+class Attribution(db.Model):
+    """Who wrote what in one revision, kept so that "who wrote what" is computed once per
+    revision, each from its parent's (services.attributions).
+
+    `runs` is JSON: [[organisation id or null, number of characters], ...] over the revision's
+    text (newlines normalised); `digest` is the SHA-256 of that text, so a revision that brings
+    back an older text (a restore) takes that text's attribution back.
+    """
+
+    __tablename__ = "statement_attribution"
+    __table_args__ = (UniqueConstraint("statement_id", "number",
+                                       name="uq_statement_attribution_statement_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    runs: Mapped[str] = mapped_column(Text)
 
 
 class ConflictCopy(db.Model):
@@ -225,8 +248,16 @@ class Comment(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"))
+    # The body as sanitised HTML, rendered once when the comment is written.
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    # Removed by its author or the coordinator: the thread says so; the text is in the audit
+    # trail (services.remove_comment), no longer here.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
+    statement: Mapped[Statement] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    removed_by: Mapped[User | None] = relationship(foreign_keys=[removed_by_id])
     organisation: Mapped[Organisation | None] = relationship()
     replies: Mapped[list[Comment]] = relationship(order_by="Comment.id")
 

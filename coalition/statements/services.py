@@ -9,15 +9,19 @@ racing cannot both claim the same place in the chain.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from coalition.audit import diff, record
 from coalition.audit.services import snapshot
 from coalition.core.errors import ServiceError
+from coalition.core.markdown import render_html, stored_html
 from coalition.core.time import utcnow
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
@@ -26,6 +30,7 @@ from coalition.statements.models import (
     LANGUAGES,
     MAX_TEXT_CHARS,
     STATEMENT_KINDS,
+    Attribution,
     Comment,
     ConflictCopy,
     Draft,
@@ -463,9 +468,11 @@ def add_comment(actor: Any, statement: Statement, organisation: Organisation | N
         raise ServiceError("The quoted passage is not in the current text.", "quote")
     if parent is not None and parent.statement_id != statement.id:
         raise ServiceError("That comment belongs to another statement.")
+    if parent is not None and parent.removed_at is not None:
+        raise ServiceError("That comment has been removed: start a new comment instead.")
     comment = Comment(statement_id=statement.id, revision_number=statement.head_number,
                       parent_id=parent.id if parent else None, quote=quote, body=body,
-                      author_id=getattr(actor, "id", None),
+                      body_html=render_html(body), author_id=getattr(actor, "id", None),
                       organisation_id=getattr(organisation, "id", None))
     db.session.add(comment)
     record(actor, "statement.comment", statement, {"comment": [None, body[:200]]},
@@ -473,7 +480,25 @@ def add_comment(actor: Any, statement: Statement, organisation: Organisation | N
     return comment
 
 
+def remove_comment(actor: Any, comment: Comment) -> None:
+    """Take a comment out of its thread (its author, or the coordinator moderating: the rule is
+    `statement.remove_comment` in coalition.access). The thread shows "comment removed by ...";
+    the text leaves the comment row and is kept whole in the audit trail. Replies stay.
+    """
+    if comment.removed_at is not None:
+        raise ServiceError("This comment has already been removed.")
+    statement = db.session.get(Statement, comment.statement_id)
+    record(actor, "statement.remove_comment", statement,
+           {"comment": [comment.body, "removed"],
+            **({"quote": [comment.quote, None]} if comment.quote else {})})
+    comment.body, comment.body_html = "", ""
+    comment.removed_at = utcnow()
+    comment.removed_by_id = getattr(actor, "id", None)
+
+
 def resolve_comment(actor: Any, comment: Comment) -> None:
+    if comment.removed_at is not None:
+        raise ServiceError("This comment has been removed.")
     if comment.resolved_at is not None:
         raise ServiceError("This comment is already resolved.")
     comment.resolved_at = utcnow()
@@ -495,3 +520,124 @@ def comment_threads(statement: Statement) -> list[CommentThread]:
         Comment.statement_id == statement.id, Comment.parent_id.is_(None))
         .order_by(Comment.id)).all()
     return [CommentThread(c, not c.quote or c.quote in text) for c in top]
+
+
+# --- rendering and "who wrote what" -----------------------------------------------------------
+
+def revision_html(rev: Revision) -> Markup:
+    """The revision's text as sanitised HTML: rendered the first time it is shown, then kept
+    (a revision never changes), so later page views render nothing."""
+    if rev.html is None:
+        rev.html = render_html(rev.text)
+    return stored_html(rev.html)
+
+
+# A request computes at most this many missing attributions, and stops after this many seconds
+# (one large revision can take a second); the rest waits for the next request. Overridden by
+# the config keys BLAME_STEPS_PER_REQUEST and BLAME_SECONDS_PER_REQUEST.
+BLAME_STEPS = 50
+BLAME_SECONDS = 1.0
+
+
+@dataclass
+class WhoWroteWhat:
+    """Passages of revision `number` with their organisation ids; `number` is the head unless
+    the attributions of the newer revisions are still being prepared (`pending` of them)."""
+
+    passages: list[tuple[str, int | None]]
+    number: int | None
+    head_number: int
+    pending: int
+    computed: int  # attributions computed by this call
+
+
+def who_wrote_what(statement: Statement, max_steps: int = BLAME_STEPS,
+                   max_seconds: float = BLAME_SECONDS) -> WhoWroteWhat:
+    """Who wrote what in the head text, from the attributions kept per revision.
+
+    The missing attributions (new revisions) are computed oldest first, each from its parent's
+    (text.attribute: the same result as text.blame over the whole chain), and stored; at most
+    `max_steps` of them, within about `max_seconds`. If the head's is still missing, the newest
+    revision that has one is shown, with `pending` saying how many remain. A view with nothing
+    missing sends three queries and diffs nothing.
+    """
+    head_number = _current_head_number(statement)
+    digests = dict(db.session.execute(select(Attribution.number, Attribution.digest).where(
+        Attribution.statement_id == statement.id, Attribution.number <= head_number)).all())
+    missing = [n for n in range(1, head_number + 1) if n not in digests]
+    computed: dict[int, list[Any]] = {}
+    if missing:
+        computed = _attribute(statement, missing, digests, max_steps, max_seconds)
+    shown = max(digests, default=None)  # the head's, unless it is still being prepared
+    pending = len(missing) - len(computed)
+    if shown is None:
+        return WhoWroteWhat([], None, head_number, pending, 0)
+    text = db.session.execute(select(Revision.text).where(
+        Revision.statement_id == statement.id, Revision.number == shown)).scalar_one()
+    attrs = computed.get(shown)
+    if attrs is None:
+        attrs = textlib.decode_runs(_runs(statement, shown))
+    return WhoWroteWhat(textlib.passages(text, attrs), shown, head_number, pending,
+                        len(computed))
+
+
+def _runs(statement: Statement, number: int) -> str:
+    return db.session.execute(select(Attribution.runs).where(
+        Attribution.statement_id == statement.id, Attribution.number == number)).scalar_one()
+
+
+def _attribute(statement: Statement, missing: list[int], digests: dict[int, str],
+               max_steps: int, max_seconds: float) -> dict[int, list[Any]]:
+    """Compute and store the attributions of the first `max_steps` of `missing` (ascending),
+    adding their digests to `digests`; the attributions computed, by number. Stops at one whose
+    parent has none yet, or when `max_seconds` are spent. The texts come in one query and the
+    new rows go in one statement, so the work is the diffs, not round trips."""
+    todo = missing[:max(max_steps, 0)]
+    if not todo or (todo[0] > 1 and todo[0] - 1 not in digests):
+        return {}
+    started = time.monotonic()
+    rows = {row.number: row for row in db.session.execute(
+        select(Revision.number, Revision.text, Revision.organisation_id).where(
+            Revision.statement_id == statement.id, Revision.number >= todo[0] - 1,
+            Revision.number <= todo[-1]))}
+    latest_by_digest: dict[str, int] = {}
+    for number, digest in sorted(digests.items()):
+        latest_by_digest[digest] = number
+    computed: dict[int, list[Any]] = {}
+
+    def attrs_of(number: int) -> list[Any]:
+        if number not in computed:
+            computed[number] = textlib.decode_runs(_runs(statement, number))
+        return computed[number]
+
+    stored: list[dict[str, Any]] = []
+    for number in todo:
+        if stored and time.monotonic() - started > max_seconds:
+            break
+        if number > 1 and number - 1 not in digests:
+            break
+        text = textlib.normalize_newlines(rows[number].text)
+        digest = textlib.text_digest(text)
+        twin = latest_by_digest.get(digest)
+        parent_text = textlib.normalize_newlines(rows[number - 1].text) if number > 1 else None
+        attrs = textlib.attribute(parent_text, attrs_of(number - 1) if number > 1 else [],
+                                  text, rows[number].organisation_id,
+                                  attrs_of(twin) if twin is not None else None)
+        computed[number] = attrs
+        digests[number] = digest
+        latest_by_digest[digest] = number
+        stored.append({"statement_id": statement.id, "number": number, "digest": digest,
+                       "runs": textlib.encode_runs(attrs)})
+    if stored:
+        _store_attributions(stored)
+    # Attributions decoded only to start from are not new.
+    return {row["number"]: computed[row["number"]] for row in stored}
+
+
+def _store_attributions(rows: list[dict[str, Any]]) -> None:
+    """Insert attributions; any a concurrent request stored first stays (it is the same:
+    attributions are a pure function of the revisions)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(Attribution).on_conflict_do_nothing(
+        index_elements=["statement_id", "number"]), rows)

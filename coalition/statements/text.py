@@ -16,6 +16,8 @@ exact text, which is what makes the word-level operations lossless.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from bisect import bisect_left
@@ -23,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import groupby
 from typing import Any
 
 from diff_match_patch import diff_match_patch
@@ -32,12 +35,17 @@ from merge3 import Merge3
 __all__ = [
     "Conflict",
     "MergeResult",
+    "attribute",
     "blame",
+    "decode_runs",
     "diff_html",
+    "encode_runs",
     "merge",
     "normalize_newlines",
+    "passages",
     "resolve",
     "side_by_side",
+    "text_digest",
     "with_markers",
     "word_count",
     "word_diff",
@@ -542,36 +550,65 @@ def blame(revisions: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     older one (a restore) takes that revision's attribution back, so restoring a text does not
     make the restorer the author of every passage. Passages never span a line ending, and their
     texts join into the newest text (newlines normalised).
+
+    This computes the whole chain; the statement pages keep each revision's attribution and
+    compute only the new ones, one step at a time (`attribute`), with the same result.
     """
     if not revisions:
         return []
     texts = [normalize_newlines(text) for text, _ in revisions]
-
-    # Restores: revision i repeats the text of an older, non-adjacent revision k.
-    restore_of: dict[int, int] = {}
-    last_seen: dict[str, int] = {}
-    for i, text in enumerate(texts):
-        k = last_seen.get(text)
-        if k is not None and k < i - 1 and texts[i - 1] != text:
-            restore_of[i] = k
-        last_seen[text] = i
-    keep = set(restore_of.values())
-    kept: dict[int, list[Any]] = {}
-
     # One author per character: lists are only ever sliced and concatenated (C speed), never
     # rebuilt element by element, which keeps 500 revisions of 10,000 words fast.
-    attrs: list[Any] = [revisions[0][1]] * len(texts[0])
-    if 0 in keep:
-        kept[0] = attrs
-    for i in range(1, len(texts)):
-        old, new, author = texts[i - 1], texts[i], revisions[i][1]
-        if i in restore_of:
-            attrs = kept[restore_of[i]]
-        elif old != new:
-            attrs = _carry(old, new, attrs, author)
-        if i in keep:
-            kept[i] = attrs  # never mutated in place, so sharing the list is safe
+    by_text: dict[str, list[Any]] = {}
+    attrs: list[Any] = []
+    for i, text in enumerate(texts):
+        attrs = attribute(texts[i - 1] if i else None, attrs, text, revisions[i][1],
+                          by_text.get(text))
+        by_text[text] = attrs  # never mutated in place, so sharing the list is safe
     return _passages(texts[-1], attrs)
+
+
+def attribute(parent_text: str | None, parent_attrs: list[Any], text: str, author: Any,
+              same_text_attrs: list[Any] | None = None) -> list[Any]:
+    """One step of `blame`: the author key of each character of `text` (newlines normalised).
+
+    `parent_text`/`parent_attrs`: the previous revision's text and attribution (None for the
+    first revision, whose every character is its author's). `same_text_attrs`: the attribution
+    of the newest earlier revision with exactly this text, if any: a restore (or an unchanged
+    save) takes it back rather than crediting `author`.
+    """
+    if same_text_attrs is not None:
+        return same_text_attrs
+    if parent_text is None:
+        return [author] * len(text)
+    if parent_text == text:
+        return parent_attrs
+    return _carry(parent_text, text, parent_attrs, author)
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 (hex) of a text with newlines normalised: finds a revision's earlier twin."""
+    return hashlib.sha256(normalize_newlines(text).encode("utf-8")).hexdigest()
+
+
+def encode_runs(attrs: list[Any]) -> str:
+    """An attribution as JSON runs, [[author key, number of characters], ...]."""
+    # len(list(...)) counts at C speed; a run is usually thousands of characters long.
+    runs = [[key, len(list(group))] for key, group in groupby(attrs)]
+    return json.dumps(runs, separators=(",", ":"))
+
+
+def decode_runs(encoded: str) -> list[Any]:
+    """The per-character attribution stored by `encode_runs`."""
+    attrs: list[Any] = []
+    for key, count in json.loads(encoded):
+        attrs += [key] * count
+    return attrs
+
+
+def passages(text: str, attrs: list[Any]) -> list[tuple[str, Any]]:
+    """`text` (newlines normalised) cut into passages of one author each (see `blame`)."""
+    return _passages(normalize_newlines(text), attrs)
 
 
 def _carry(old: str, new: str, attrs: list[Any], author: Any) -> list[Any]:

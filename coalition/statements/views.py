@@ -10,6 +10,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -129,7 +130,7 @@ def show(statement: Statement, statement_id: int) -> str:
                                           if o.id != statement.lead_organisation_id]
     return render_template(
         "statements/show.html", statement=statement, head=head,
-        html=render_markdown(head.text), states=services.sign_on_states(statement),
+        html=services.revision_html(head), states=services.sign_on_states(statement),
         signatories=services.signatories(statement), threads=services.comment_threads(statement),
         conflicts=services.open_conflicts(statement), comment_form=CommentForm(formdata=None),
         sign_form=sign_form, action_form=ActionForm(formdata=None),
@@ -295,13 +296,16 @@ def compare(statement: Statement, statement_id: int) -> str:
 @bp.route("/statements/<int:statement_id>/blame")
 @guard("statement.view", load=_load)
 def blame(statement: Statement, statement_id: int) -> str:
-    revs = services.revisions(statement)
-    names = {r.organisation_id: (r.organisation.name if r.organisation else "unknown")
-             for r in revs}
-    passages = textlib.blame([(r.text, r.organisation_id) for r in revs])
-    return render_template("statements/blame.html", statement=statement,
+    config = current_app.config
+    result = services.who_wrote_what(
+        statement, config.get("BLAME_STEPS_PER_REQUEST", services.BLAME_STEPS),
+        config.get("BLAME_SECONDS_PER_REQUEST", services.BLAME_SECONDS))
+    keys = {key for _, key in result.passages}
+    names = {o.id: o.name for o in db.session.scalars(select(Organisation).where(
+        Organisation.id.in_([k for k in keys if k is not None])))}
+    return render_template("statements/blame.html", statement=statement, result=result,
                            passages=[(text, names.get(key, "unknown"), key)
-                                     for text, key in passages])
+                                     for text, key in result.passages])
 
 
 @bp.route("/statements/<int:statement_id>/restore/<int:number>", methods=["POST"])
@@ -405,6 +409,27 @@ def resolve_comment(statement: Statement, statement_id: int, comment_id: int) ->
     return redirect(url_for("statements.show", statement_id=statement.id) + "#comments")
 
 
+def _load_comment(statement_id: int, comment_id: int, **_: object) -> Comment:
+    item = db.get_or_404(Comment, comment_id)
+    if item.statement_id != statement_id:
+        abort(404)
+    return item
+
+
+@bp.route("/statements/<int:statement_id>/comments/<int:comment_id>/remove",
+          methods=["POST"])
+@guard("statement.remove_comment", load=_load_comment)
+def remove_comment(item: Comment, statement_id: int, comment_id: int) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_comment(current_user, item)
+    except ServiceError as error:
+        abort(400, error.message)
+    flash("The comment is removed.", "success")
+    return redirect(url_for("statements.show", statement_id=statement_id) + "#comments")
+
+
 @bp.route("/statements/<int:statement_id>/status/<action>", methods=["POST"])
 @guard("statement.view", load=_load)
 def change_status(statement: Statement, statement_id: int, action: str) -> Response:
@@ -478,7 +503,7 @@ def withdraw_signature(statement: Statement, statement_id: int) -> Response:
 
 # --- public -----------------------------------------------------------------------------------
 
-def _published(statement_id: int) -> tuple[Statement, str]:
+def _published_revision(statement_id: int) -> tuple[Statement, Revision]:
     statement = db.session.get(Statement, statement_id)
     # While a correction is prepared, the last published text stays public; a withdrawn
     # statement is no longer published.
@@ -487,23 +512,28 @@ def _published(statement_id: int) -> tuple[Statement, str]:
         abort(404)
     rev = services.revision(statement, statement.published_number)
     assert rev is not None
+    return statement, rev
+
+
+def _published(statement_id: int) -> tuple[Statement, str]:
+    statement, rev = _published_revision(statement_id)
     return statement, rev.text
 
 
 @bp.route("/s/<int:statement_id>")
 @public
 def public_page(statement_id: int) -> str:
-    statement, text = _published(statement_id)
+    statement, rev = _published_revision(statement_id)
     return render_template("statements/public.html", statement=statement,
-                           html=render_markdown(text),
+                           html=services.revision_html(rev),
                            signatories=services.signatories(statement))
 
 
 @bp.route("/s/<int:statement_id>.pdf")
 @public
 def public_pdf(statement_id: int) -> Response:
-    statement, text = _published(statement_id)
-    pdf = exports.to_pdf(statement, text, services.signatories(statement))
+    statement, rev = _published_revision(statement_id)
+    pdf = exports.to_pdf(statement, services.revision_html(rev), services.signatories(statement))
     return send_file(io.BytesIO(pdf), mimetype="application/pdf",
                      download_name=f"statement-{statement.id}.pdf")
 
