@@ -200,3 +200,21 @@ def test_users_list_filters(make_user, auth, client):
     assert "Rae Researcher" in page and "Amy" not in page
     page = client.get("/users?q=amy").get_data(as_text=True)
     assert "amy@example.org" in page and "rae@example.org" not in page
+
+
+def test_double_submit_unique_constraint_gives_a_field_message_not_a_500(
+        db, make_user, auth, monkeypatch):
+    """Kind "double submits": when the check-then-insert loses a race (simulated here by the
+    check missing the row another request just committed), the unique index decides and the
+    person sees a message; nothing half-made is kept."""
+    from coalition.accounts import services
+
+    make_user("boss@example.org", coalition_role="coordinator")
+    make_user("amy@example.org")
+    auth.login("boss@example.org")
+    monkeypatch.setattr(services, "get_by_email", lambda email: None)
+    response = auth.post("/users/new", {"email": "amy@example.org", "display_name": "Amy 2",
+                                        "coalition_role": "none", "active": "y"})
+    assert response.status_code == 400
+    assert "An account with this email already exists." in response.get_data(as_text=True)
+    assert count(db, User) == 2

@@ -34,12 +34,24 @@ def is_unique_violation(error: IntegrityError) -> bool:
 
 @contextmanager
 def unique_or_refuse(message: str, field: str | None = None) -> Iterator[None]:
-    """Run the block's inserts/updates in a savepoint and flush them there.
+    """Flush the block's inserts/updates now; a unique constraint that another request
+    satisfied first becomes ServiceError(message, field) instead of a 500 at commit.
 
-    A unique constraint that another request satisfied first rolls back the savepoint only
-    (the rest of the request's transaction stays usable) and raises ServiceError(message, field).
-    Other integrity errors are not a user's mistake and propagate.
+    PostgreSQL: in a savepoint, so only the block is undone and the request's transaction
+    stays usable. SQLite: pysqlite runs a SAVEPOINT outside any transaction and its RELEASE
+    commits, so there the whole transaction is rolled back instead (the request is refused
+    anyway). Other integrity errors are not a person's mistake and propagate.
     """
+    if db.session.get_bind().dialect.name != "postgresql":
+        try:
+            yield
+            db.session.flush()
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+            db.session.rollback()
+            raise ServiceError(message, field) from error
+        return
     try:
         with db.session.begin_nested():
             yield
