@@ -151,3 +151,15 @@ def test_device_descriptions():
                            "AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1"
                            ) == "Safari on iPhone"
     assert describe_device("") == "Unknown browser"
+
+
+def test_last_seen_is_recorded_after_the_request(app, db, make_user, auth, client):
+    make_user("amy@example.org")
+    auth.login("amy@example.org")
+    row = db.session.execute(select(UserSession)).scalar_one()
+    long_ago = utcnow() - timedelta(hours=3)
+    row.last_seen_at = long_ago
+    db.session.commit()
+    assert "kept signed in" not in client.get("/profile").get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(UserSession, row.id).last_seen_at > long_ago + timedelta(hours=2)

@@ -13,12 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_mail import Message
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -265,15 +266,27 @@ def load_user_for_session(user_key: str) -> User | None:
     if user is None or not user.active:
         return None
     if now - row.last_seen_at >= LAST_SEEN_EVERY:
-        # Its own short transaction: the page's transaction may be rolled back (a refused
-        # form) and should not hold a write lock from its first line on.
-        with db.engine.begin() as conn:
-            conn.execute(update(UserSession).where(UserSession.id == row.id)
-                         .values(last_seen_at=now))
-        db.session.expire(row, ["last_seen_at"])
+        # Written after the request (touch_session_after_request), in its own short
+        # transaction: not in the page's transaction, which may be rolled back, and not now,
+        # while the page's own connection may come to hold SQLite's write lock.
+        g.coalition_touch_session = row.id
     user.session_key = user_key
     user.current_session = row
     return user
+
+
+def touch_session_after_request(_exc: BaseException | None = None) -> None:
+    """teardown_request: record "last seen" for the session the request used, if due."""
+    session_id = g.pop("coalition_touch_session", None)
+    if session_id is None:
+        return
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(update(UserSession).where(UserSession.id == session_id)
+                         .values(last_seen_at=utcnow()))
+    except SQLAlchemyError:  # a busy database must not turn a served page into an error
+        current_app.logger.warning("Could not record last seen for session %s", session_id,
+                                   exc_info=True)
 
 
 def revoke_sessions(user: User, keep: UserSession | None = None) -> int:

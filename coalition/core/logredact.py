@@ -19,6 +19,7 @@ import logging
 import re
 
 from flask import Flask, has_request_context, request
+from flask.logging import default_handler
 
 # Paths whose last segment is a secret. Matches inside full URLs and Referer values too.
 SECRET_PATHS = ("invitations", "password/reset")
@@ -65,7 +66,10 @@ _FILTER = RedactTokens()
 
 
 def init_app(app: Flask) -> None:
-    """Attach the filter (once) to the app's logger and the access/error loggers."""
-    for logger in (app.logger, *(logging.getLogger(name) for name in LOGGER_NAMES)):
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(_FILTER)
+    """Attach the filter (once) to the app's logger, the access/error loggers, and Flask's
+    default handler (which also writes what the app's child loggers propagate: a logger's
+    own filters do not see propagated records, a handler's do)."""
+    for holder in (app.logger, default_handler,
+                   *(logging.getLogger(name) for name in LOGGER_NAMES)):
+        if not any(isinstance(f, RedactTokens) for f in holder.filters):
+            holder.addFilter(_FILTER)
