@@ -325,10 +325,10 @@ def end_other_session(user: User, session_id: int) -> None:
 
 
 def end_other_sessions(user: User) -> int:
-    """'Sign out everywhere else': every session of the person but this one ends."""
+    """'Sign out everywhere else': every session of the person but this one ends (audited
+    even when there was none: the person asked, and may want to see that they did)."""
     ended = revoke_sessions(user, keep=getattr(user, "current_session", None))
-    if ended:
-        record(user, "user.end_session", user, {"sessions_ended": [None, ended]})
+    record(user, "user.end_session", user, {"sessions_ended": [None, ended]})
     return ended
 
 
@@ -405,6 +405,8 @@ def _count_failure(keys: list[tuple[str, int]]) -> None:
     cutoff = now - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     with db.engine.begin() as conn:
+        # Forgotten failures go, so the table holds only the window's (index on the time).
+        conn.execute(delete(SignInThrottle).where(SignInThrottle.last_failure_at <= cutoff))
         for key, _free in keys:
             statement = insert(SignInThrottle).values(key=key, failures=1, last_failure_at=now)
             conn.execute(statement.on_conflict_do_update(

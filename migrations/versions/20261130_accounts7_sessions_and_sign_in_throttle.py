@@ -48,6 +48,8 @@ def upgrade():
     sa.Column('last_failure_at', coalition.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_sign_in_throttle'))
     )
+    with op.batch_alter_table('sign_in_throttle', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sign_in_throttle_last_failure_at'), ['last_failure_at'], unique=False)
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('locked_until')
         batch_op.drop_column('failed_logins')
@@ -58,6 +60,8 @@ def downgrade():
         batch_op.add_column(sa.Column('failed_logins', sa.Integer(), nullable=False,
                                       server_default='0'))
         batch_op.add_column(sa.Column('locked_until', coalition.core.types.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('sign_in_throttle', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sign_in_throttle_last_failure_at'))
     op.drop_table('sign_in_throttle')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
