@@ -70,8 +70,9 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     init_sqlite(app)
     tasks.init_app(app)
 
-    from coalition.core import web
+    from coalition.core import logredact, web
 
+    logredact.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
     from coalition import ratelimit
@@ -86,14 +87,17 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from coalition.accounts.services import load_user_for_session
+    from coalition.accounts.services import load_user_for_session, touch_session_after_request
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to see this page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    # The cookies carry "<user id>:<session secret>"; the session lives on the server
+    # (accounts.models.UserSession), so signing out ends every copy of the cookies.
     login_manager.user_loader(load_user_for_session)
+    app.teardown_request(touch_session_after_request)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,20 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": "scrypt",
         # Opens the recommendation tracker (read only) to visitors who are not signed in.
         "PUBLIC_TRACKER": _bool("PUBLIC_TRACKER"),
-        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCK_MINUTES": int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
+        # Sign-in back-off (no hard lock): after this many failures for one email address, or
+        # from one client address, each further attempt waits LOGIN_BACKOFF_SECONDS, doubled
+        # per failure, at most LOGIN_BACKOFF_MAX_SECONDS. Failures older than the window
+        # are forgotten.
+        "LOGIN_FREE_FAILURES": int(os.environ.get("LOGIN_FREE_FAILURES", "5")),
+        "LOGIN_IP_FREE_FAILURES": int(os.environ.get("LOGIN_IP_FREE_FAILURES", "20")),
+        "LOGIN_BACKOFF_SECONDS": int(os.environ.get("LOGIN_BACKOFF_SECONDS", "2")),
+        "LOGIN_BACKOFF_MAX_SECONDS": int(os.environ.get("LOGIN_BACKOFF_MAX_SECONDS", "60")),
+        "LOGIN_FAILURE_WINDOW_MINUTES": int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES",
+                                                           "60")),
+        # Server-side session lifetimes: a remember-me sign-in lasts this many days, any other
+        # this many hours (signing out or a password change ends either at once).
+        "REMEMBER_DAYS": int(os.environ.get("REMEMBER_DAYS", "30")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "24")),
         "INVITATION_MAX_AGE_DAYS": int(os.environ.get("INVITATION_MAX_AGE_DAYS", "14")),
         "PASSWORD_RESET_MAX_AGE_HOURS": int(os.environ.get("PASSWORD_RESET_MAX_AGE_HOURS", "2")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(64 * 1024 * 1024))),
@@ -99,6 +112,8 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
             config[key] = not relaxed
     if config.get("TASKS_IMMEDIATE") is None:
         config["TASKS_IMMEDIATE"] = bool(config.get("TESTING"))
+    # Flask-Login's remember-me cookie lives no longer than its server-side session.
+    config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=config["REMEMBER_DAYS"]))
     if not config.get("SECRET_KEY") and config.get("COALITION_DEMO"):
         config["SECRET_KEY"] = demo_secret_key(instance_path)
 

@@ -196,7 +196,8 @@ class Json(dict):
 
 # Allowed POSTs that write no audited change: a draft autosave, presence, a preview.
 # "retry an import" here finds the job done (the row before confirmed it): refused, no change.
-NOT_AUDITED = {"autosave a draft", "editor heartbeat", "preview Markdown", "retry an import"}
+NOT_AUDITED = {"autosave a draft", "editor heartbeat", "preview Markdown", "retry an import",
+               "sign out an ended session"}
 
 # Allowed POSTs answer 302 (back to a page), or 200 where they show a link to pass on (no mail
 # server is configured). Rows run in this order, as one person: later rows do not depend on
@@ -304,6 +305,12 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         {"note": "A typo in the second paragraph."}, STEERING, 302, {}),
     ("edit own profile", "/profile",
         PROFILE,          SIGNED_IN,      302,          {}),
+    # Signing out one's own other sessions: any signed-in person, for themselves only (the
+    # session named here does not exist: the answer is a message, not 403 or 500).
+    ("sign out an ended session", "/profile/sessions/999999/end",
+        NOTHING,          SIGNED_IN,      400,          {}),
+    ("sign out everywhere else", "/profile/sessions/end-others",
+        NOTHING,          SIGNED_IN,      302,          {}),
     ("change own password", "/profile/password",          # last: it renews the session
         PASSWORD_CHANGE,  SIGNED_IN,      302,          {}),
 ]

@@ -1,14 +1,12 @@
-"""Sign-in, lockout, profile, passwords, and the coordinator's account pages."""
+"""Sign-in, profile, passwords, and the coordinator's account pages (back-off after failed
+sign-ins: test_sign_in_backoff.py; sessions: test_sessions.py)."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from coalition.accounts.models import User
 from coalition.audit.models import AuditEvent
-from coalition.core.time import utcnow
 from tests.conftest import PASSWORD
 
 
@@ -32,32 +30,6 @@ def test_wrong_password_and_unknown_email_get_the_same_message(make_user, auth):
     assert wrong.status_code == unknown.status_code == 400
     assert "Email or password is incorrect." in wrong.get_data(as_text=True)
     assert "Email or password is incorrect." in unknown.get_data(as_text=True)
-
-
-def test_account_locks_after_repeated_failures_and_counts_survive_refusal(
-        app, db, make_user, auth):
-    user = make_user("amy@example.org")
-    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
-        auth.login("amy@example.org", "wrong-password")
-    db.session.expire_all()
-    assert db.session.get(User, user.id).failed_logins == app.config["LOGIN_MAX_FAILURES"] - 1
-    locked = auth.login("amy@example.org", "wrong-password")
-    assert "locked" in locked.get_data(as_text=True)
-    # Even the right password is refused while the lock lasts.
-    again = auth.login("amy@example.org", PASSWORD)
-    assert again.status_code == 400
-    assert "locked" in again.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(User, user.id).locked_until is not None
-    assert db.session.execute(select(AuditEvent).where(
-        AuditEvent.action == "user.lock")).scalar_one()
-
-
-def test_lock_expires(app, db, make_user, auth):
-    user = make_user("amy@example.org")
-    user.locked_until = utcnow() - timedelta(seconds=1)
-    db.session.commit()
-    assert auth.login("amy@example.org").status_code == 302
 
 
 def test_deactivated_account_cannot_sign_in(make_user, auth):
@@ -228,3 +200,21 @@ def test_users_list_filters(make_user, auth, client):
     assert "Rae Researcher" in page and "Amy" not in page
     page = client.get("/users?q=amy").get_data(as_text=True)
     assert "amy@example.org" in page and "rae@example.org" not in page
+
+
+def test_double_submit_unique_constraint_gives_a_field_message_not_a_500(
+        db, make_user, auth, monkeypatch):
+    """Kind "double submits": when the check-then-insert loses a race (simulated here by the
+    check missing the row another request just committed), the unique index decides and the
+    person sees a message; nothing half-made is kept."""
+    from coalition.accounts import services
+
+    make_user("boss@example.org", coalition_role="coordinator")
+    make_user("amy@example.org")
+    auth.login("boss@example.org")
+    monkeypatch.setattr(services, "get_by_email", lambda email: None)
+    response = auth.post("/users/new", {"email": "amy@example.org", "display_name": "Amy 2",
+                                        "coalition_role": "none", "active": "y"})
+    assert response.status_code == 400
+    assert "An account with this email already exists." in response.get_data(as_text=True)
+    assert count(db, User) == 2

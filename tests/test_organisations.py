@@ -181,3 +181,16 @@ def test_directory_query_count_does_not_grow_with_organisations(make_org, world,
     for n in range(30):
         make_org(f"Extra {n:02d}", is_steering=n % 2 == 0)
     assert statements() == few
+
+
+def test_double_submit_of_a_new_organisation_gives_a_message_not_a_500(db, world, auth,
+                                                                       monkeypatch):
+    """Kind "double submits": two creations of one name at once; the unique index decides."""
+    from coalition.organisations import services
+
+    auth.login("coordinator@example.org")
+    monkeypatch.setattr(services, "_check_unique", lambda values, current: None)
+    response = auth.post("/organisations/new", {"name": "Owning Organisation",
+                                                "kind": "member", "slug": "owning-2"})
+    assert response.status_code == 400
+    assert "Another organisation already has this name" in response.get_data(as_text=True)

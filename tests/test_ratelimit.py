@@ -9,7 +9,7 @@ import pytest
 
 from coalition import create_app
 from coalition.extensions import db as _db
-from tests.conftest import AuthActions, FreshContextClient, base_config
+from tests.conftest import AuthActions, FreshContextClient, base_config, clear_tables
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -71,6 +71,7 @@ def test_sign_in_is_throttled(db_url, _schema, storage):
             assert client.get("/login").status_code == 200
         finally:
             _db.session.remove()
+            clear_tables()  # the failed sign-ins counted for back-off
             _db.engine.dispose()
 
 

@@ -35,14 +35,19 @@ def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm(email=request.args.get("email", ""))
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
-        result = services.authenticate(form.email.data, form.password.data)
+        result = services.authenticate(form.email.data, form.password.data,
+                                       request.remote_addr)
         if result.user is not None:
+            services.start_session(result.user, bool(form.remember.data),
+                                   request.user_agent.string, request.remote_addr)
             login_user(result.user, remember=form.remember.data)
             flash(f"Welcome, {result.user.display_name}.", "success")
             return redirect(safe_next_url(request.args.get("next")) or url_for("core.home"))
         form.form_errors.append(result.error)
-    status = 400 if request.method == "POST" else 200
+        if result.wait_seconds:
+            status = 429
     return render_template("accounts/login.html", form=form), status
 
 
@@ -51,6 +56,8 @@ def login() -> str | Response:
 def logout() -> Response:
     form = ActionForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.end_session(current_user)  # the cookies end on the server too
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("core.home"))
@@ -69,8 +76,39 @@ def profile() -> str | Response | tuple[str, int]:
             flash("Your profile is saved.", "success")
             return redirect(url_for("accounts.profile"))
     status = 400 if form.errors or form.form_errors else 200
+    return _profile_page(form, status)
+
+
+def _profile_page(form: ProfileForm, status: int, error: str | None = None) -> tuple[str, int]:
     return render_template("accounts/profile.html", form=form,
-                           password_form=PasswordForm(formdata=None)), status
+                           password_form=PasswordForm(formdata=None),
+                           sessions=services.active_sessions(current_user),
+                           current_session=current_user.current_session,
+                           action_form=ActionForm(formdata=None), error=error), status
+
+
+@bp.route("/profile/sessions/<int:session_id>/end", methods=["POST"])
+@guard("profile.edit")
+def end_session(session_id: int) -> Response | tuple[str, int]:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.end_other_session(current_user, session_id)
+    except ServiceError as error:
+        return _profile_page(ProfileForm(obj=current_user, formdata=None), 400, error.message)
+    flash("That session is signed out.", "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/profile/sessions/end-others", methods=["POST"])
+@guard("profile.edit")
+def end_other_sessions() -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ended = services.end_other_sessions(current_user)
+    flash(f"Signed out everywhere else ({ended} other session{'s' if ended != 1 else ''}).",
+          "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
@@ -84,8 +122,6 @@ def change_password() -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            # The new session version ended this session too; keep the person signed in.
-            login_user(current_user._get_current_object())
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.profile"))
     status = 400 if request.method == "POST" else 200
@@ -98,13 +134,9 @@ def forgot_password() -> str | Response | tuple[str, int]:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         if services.mail_configured():
-            user = services.get_by_email(form.email.data)
-            if user is not None and user.active:
-                token = services.password_reset_token(user)
-                services.send_mail(user.email, "Reset your Coalition password",
-                                   "email/password_reset.txt", user=user,
-                                   link=url_for("accounts.reset_password", token=token,
-                                                _external=True))
+            services.request_password_reset(
+                form.email.data,
+                lambda token: url_for("accounts.reset_password", token=token, _external=True))
             # The same answer whether or not the address has an account.
             flash("If an account uses that address, a link to reset its password is on its "
                   "way.", "info")

@@ -6,10 +6,13 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.orm import aliased
 
 from coalition.audit import diff, record
 from coalition.audit.services import snapshot
+from coalition.core.concurrency import lock_rows, unique_or_refuse
 from coalition.core.errors import ServiceError
 from coalition.extensions import db
 from coalition.organisations.models import MEMBER_ROLES, ORG_KINDS, Membership, Organisation
@@ -43,6 +46,9 @@ def _check_unique(values: dict[str, Any], current: Organisation | None) -> None:
             raise ServiceError(f"Another organisation already has this {field}.", field)
 
 
+_TAKEN = "Another organisation already has this name or web address."
+
+
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     cleaned = {k: v for k, v in values.items() if k in ORG_FIELDS}
     for key in ("name", "short_name", "website", "description", "slug"):
@@ -67,7 +73,8 @@ def create_organisation(actor: Any, **values: Any) -> Organisation:
     _check_unique(cleaned, None)
     org = Organisation(**{"kind": "member", "is_steering": False, "active": True,
                           "description": "", **cleaned})
-    db.session.add(org)
+    with unique_or_refuse(_TAKEN, "name"):  # created twice at once: one wins
+        db.session.add(org)
     record(actor, "organisation.create", org, snapshot(org, ORG_FIELDS))
     return org
 
@@ -75,55 +82,93 @@ def create_organisation(actor: Any, **values: Any) -> Organisation:
 def update_organisation(actor: Any, org: Organisation, **values: Any) -> dict[str, list[Any]]:
     cleaned = _clean(values)
     _check_unique(cleaned, org)
-    changes = diff(org, cleaned)
+    with unique_or_refuse(_TAKEN, "name"):
+        changes = diff(org, cleaned)
     if changes:
         record(actor, "organisation.update", org, changes)
     return changes
 
 
-def _admin_count(org: Organisation) -> int:
-    return db.session.execute(
-        select(func.count(Membership.id)).where(
-            Membership.organisation_id == org.id, Membership.role == "org_admin"
-        )
-    ).scalar_one()
+def _keeps_an_admin(membership: Membership) -> Any:
+    """SQL condition for changing or removing `membership`: it is not an org admin, or another
+    org admin of its organisation remains. Part of the UPDATE/DELETE itself, so the check and
+    the change are one statement (atomic on SQLite)."""
+    other = aliased(Membership)
+    others = select(func.count(other.id)).where(
+        other.organisation_id == membership.organisation_id, other.role == "org_admin",
+        other.id != membership.id).scalar_subquery()
+    return or_(Membership.role != "org_admin", others > 0)
+
+
+def _lock_members_of(org: Organisation) -> None:
+    """Role changes in one organisation happen one at a time (PostgreSQL row lock on the
+    organisation until the transaction ends): two admins demoting each other at once must
+    not leave it with none, and the second must see the first's change."""
+    lock_rows(select(Organisation.id).where(Organisation.id == org.id))
+
+
+def _current(membership: Membership) -> None:
+    """Re-read the membership after the lock: it may have changed or gone meanwhile."""
+    try:
+        db.session.refresh(membership)
+    except InvalidRequestError as exc:  # deleted by a request that held the lock first
+        raise ServiceError("This person is no longer a member of the organisation.") from exc
+
+
+def _last_admin(org: Organisation, field: str | None = None) -> ServiceError:
+    return ServiceError(
+        f"{org.name} needs at least one organisation admin: make someone else admin first.",
+        field)
 
 
 def add_member(actor: Any, org: Organisation, user: Any, role: str) -> Membership:
     if role not in MEMBER_ROLES:
         raise ServiceError("Unknown role.", "role")
+    message = f"{user.email} is already a member of {org.name}."
     if user.membership_in(org) is not None:
-        raise ServiceError(f"{user.email} is already a member of {org.name}.", "email")
-    membership = Membership(user=user, organisation=org, role=role)
-    db.session.add(membership)
+        raise ServiceError(message, "email")
+    # Added twice at once (two invitations, a double submit): the unique (user, organisation)
+    # constraint decides; the second gets the message.
+    with unique_or_refuse(message, "email"):
+        membership = Membership(user=user, organisation=org, role=role)
+        db.session.add(membership)
     record(actor, "membership.create", org,
            {"member": [None, user.email], "role": [None, role]})
     return membership
 
 
 def change_role(actor: Any, membership: Membership, role: str) -> None:
+    """Give a member another role; an organisation always keeps at least one org admin."""
     if role not in MEMBER_ROLES:
         raise ServiceError("Unknown role.", "role")
     org = membership.organisation
-    if membership.role == "org_admin" and role != "org_admin" and _admin_count(org) <= 1:
-        raise ServiceError(
-            f"{org.name} needs at least one organisation admin: make someone else admin first.",
-            "role",
-        )
+    _lock_members_of(org)
+    _current(membership)
     if membership.role == role:
         return
     before = membership.role
+    done = db.session.execute(
+        update(Membership).where(Membership.id == membership.id, _keeps_an_admin(membership))
+        .values(role=role).execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise _last_admin(org, "role")
     membership.role = role
     record(actor, "membership.update", org,
            {"member": [membership.user.email, membership.user.email], "role": [before, role]})
 
 
 def remove_member(actor: Any, membership: Membership) -> None:
+    """Remove a member; never the organisation's last org admin."""
     org = membership.organisation
-    if membership.role == "org_admin" and _admin_count(org) <= 1:
-        raise ServiceError(
-            f"{org.name} needs at least one organisation admin: make someone else admin first."
-        )
+    _lock_members_of(org)
+    _current(membership)
+    # The check as a write (it changes nothing) takes SQLite's write lock with the check; the
+    # ORM then deletes the row, keeping its collections in step.
+    still_allowed = db.session.execute(
+        update(Membership).where(Membership.id == membership.id, _keeps_an_admin(membership))
+        .values(role=Membership.role).execution_options(synchronize_session=False)).rowcount
+    if still_allowed != 1:
+        raise _last_admin(org)
     record(actor, "membership.delete", org,
            {"member": [membership.user.email, None], "role": [membership.role, None]})
     db.session.delete(membership)
