@@ -65,8 +65,9 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     _init_login(app)
 
-    from coalition.core import web
+    from coalition.core import inputs, web
 
+    inputs.init_app(app)  # before the blueprints: their rules take the bounded int converter
     web.init_app(app)
     _register_blueprints(app)
     from coalition import ratelimit

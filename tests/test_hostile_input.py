@@ -24,7 +24,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
-DB_INT_MAX = 2**31 - 1  # noqa: E305
+from coalition.core.inputs import DB_INT_MAX
 from coalition.extensions import db
 from coalition.statements import services as statements
 from coalition.statements.models import Comment, Revision, Statement
@@ -32,9 +32,11 @@ from tests.conftest import PASSWORD, AuthActions
 
 BIG = 10**25
 OVER = 2**31  # the first value past PostgreSQL's `integer`
-NUL_TEXT = "before\x00after\x01\x08\x0b\x1f\x7f end"
-HOSTILE_VALUES = [NUL_TEXT, str(BIG), str(OVER), "-" + str(BIG), "9999-12-31",
-                  "\ufffe\uffff", "x" * 50_000]
+NUL_TEXT = "before\x00after\x01\x08\x0b\x1f\x7f\ufffe\uffff end"
+HOSTILE_VALUES = [NUL_TEXT, str(BIG), str(OVER), "9999-12-31", "x" * 20_000]
+# The other roles reach mostly the same views: the two values that broke most, to keep the
+# walk's time reasonable.
+FEWER_VALUES = [NUL_TEXT, str(BIG)]
 HOSTILE_JSON: list[Any] = [
     [], ["text"], "text", BIG, None, {},
     {"base_number": BIG, "text": NUL_TEXT}, {"base_number": "1", "text": ["a"]},
@@ -78,15 +80,13 @@ def form_fields() -> list[str]:
 def scene(app: Flask, world: Any) -> dict[str, Any]:
     """Something behind every kind of id: a published statement with a comment and a kept
     conflict, a review with its recommendations, an invitation, a membership."""
-    from coalition.organisations.models import Membership
     from coalition.accounts.services import create_invitation
+    from coalition.organisations.models import Membership
     from coalition.recommendations.models import Recommendation
     from coalition.recommendations.services import import_file
     from coalition.reviews.services import create_review
     from tests.test_recommendations import ROWS, matrix_docx
 
-    app.config["WTF_CSRF_ENABLED"] = False
-    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     users = world.users
     text = "We welcome the adoption.\n\nWe urge the Government to act.\n"
     statement = statements.create_statement(users["editor"], world.org, "Joint statement", "",
@@ -183,8 +183,8 @@ class Walker:
             shown = repr(what)[:120] if what is not None else ""
             self.failures.append(f"{self.role}: {method} {path[:120]} {shown} -> "
                                  f"{response.status_code}")
-        if path.startswith("/logout") or self.role != "anonymous" and path.startswith(
-                ("/profile/password", "/login")):
+        if path.startswith("/logout") or (self.role != "anonymous" and path.startswith(
+                ("/profile/password", "/login"))):
             self.client = self.app.test_client()
             self.login()
 
@@ -210,14 +210,16 @@ def walk(app: Flask, scene: dict[str, Any], role: str) -> Walker:
                 for name in rule.arguments - set(int_params(rule)):
                     walker.send(method, build(rule, {**real, name: "a%00b%01"}))
             path = build(rule, real)
-            # 2. Every known query argument hostile at once.
-            for value in HOSTILE_VALUES:
+            values = HOSTILE_VALUES if role == "coordinator" else FEWER_VALUES
+            # 2. Every known query argument hostile at once (POST views read few: once).
+            for value in values if method == "GET" else values[:1]:
                 walker.send(method, path, query_string={k: value for k in QUERY_ARGS})
-            walker.send(method, path, query_string=RAW_QUERY)
+            if method == "GET":
+                walker.send(method, path, query_string=RAW_QUERY)
             if method != "POST":
                 continue
             # 3. Every known form field hostile at once.
-            for value in HOSTILE_VALUES:
+            for value in values:
                 walker.send("POST", path, data={k: value for k in fields})
             # 4. JSON endpoints: arrays, scalars, wrong types, invalid JSON.
             if getattr(view, "json_schema", None) is not None:
@@ -234,6 +236,7 @@ def walk(app: Flask, scene: dict[str, Any], role: str) -> Walker:
 def test_every_route_answers_hostile_input_without_a_5xx(app: Flask, scene: dict[str, Any],
                                                          role: str) -> None:
     """The kind: any value too big, any NUL or control character, any JSON shape, anywhere."""
+    app.config["WTF_CSRF_ENABLED"] = False  # so that the bodies reach the views
     walker = walk(app, scene, role)
     assert walker.requests > 200
     assert not walker.failures, "5xx on:\n" + "\n".join(walker.failures)

@@ -1,4 +1,8 @@
-"""A published statement as PDF (WeasyPrint, from the public page's HTML) and DOCX."""
+"""A published statement as PDF (WeasyPrint, from the public page's HTML) and DOCX.
+
+Both are XML underneath: characters XML 1.0 refuses (NUL and other control characters, which
+text stored before input was filtered, or pasted through an import, may hold) are left out of
+every string that goes in (`xml_text`), so the export never fails on them."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Sequence
 
 from flask import render_template
 
+from coalition.core.inputs import clean_text as xml_text
 from coalition.core.markdown import render_markdown
 from coalition.organisations.models import Organisation
 from coalition.statements.models import Statement
@@ -16,8 +21,9 @@ from coalition.statements.models import Statement
 def to_pdf(statement: Statement, text: str, signatories: Sequence[Organisation]) -> bytes:
     from weasyprint import HTML  # imported here: it loads Pango, needed only for this
 
-    html = render_template("statements/print.html", statement=statement,
-                           html=render_markdown(text), signatories=signatories)
+    html = xml_text(render_template("statements/print.html", statement=statement,
+                                    html=render_markdown(xml_text(text)),
+                                    signatories=signatories))
     # No base_url and no fetching: the document is self-contained, nothing is fetched.
     return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
 
@@ -37,9 +43,11 @@ def _plain(line: str) -> str:
 def to_docx(statement: Statement, text: str, signatories: Sequence[Organisation]) -> bytes:
     from docx import Document
 
+    text = xml_text(text)
     document = Document()
-    document.add_heading(statement.title, level=1)
-    meta = ", ".join(p for p in (statement.occasion, statement.published_at.strftime(
+    document.add_heading(xml_text(statement.title), level=1)
+    meta = ", ".join(p for p in (xml_text(statement.occasion or ""),
+                                 statement.published_at.strftime(
         "%-d %B %Y") if statement.published_at else "") if p)
     if meta:
         document.add_paragraph(meta)
@@ -73,7 +81,7 @@ def to_docx(statement: Statement, text: str, signatories: Sequence[Organisation]
     if signatories:
         document.add_heading("Signatories", level=2)
         for org in signatories:
-            document.add_paragraph(org.name, style="List Bullet")
+            document.add_paragraph(xml_text(org.name), style="List Bullet")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

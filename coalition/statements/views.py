@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -26,6 +27,7 @@ from werkzeug.wrappers import Response
 from coalition.access import can, guard, public
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
+from coalition.core.inputs import DB_INT_MAX, int_arg, json_body, to_db_int
 from coalition.core.markdown import render_markdown
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
@@ -40,7 +42,13 @@ from coalition.statements.forms import (
     SignForm,
     StatementForm,
 )
-from coalition.statements.models import Comment, ConflictCopy, Revision, Statement
+from coalition.statements.models import (
+    MAX_TEXT_CHARS,
+    Comment,
+    ConflictCopy,
+    Revision,
+    Statement,
+)
 
 bp = Blueprint("statements", __name__)
 
@@ -191,21 +199,36 @@ def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str,
                            restored_draft=False), 400
 
 
+AUTOSAVE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "base_number": {"type": "integer", "minimum": 0, "maximum": DB_INT_MAX},
+        "text": {"type": "string", "maxLength": MAX_TEXT_CHARS},
+    },
+    "required": ["base_number", "text"],
+}
+HEARTBEAT_SCHEMA = {"type": "object"}
+PREVIEW_SCHEMA = {"type": "object", "properties": {"text": {"type": "string"}}}
+
+
 @bp.route("/statements/<int:statement_id>/autosave", methods=["POST"])
 @guard("statement.edit", load=_load)
+@json_body(AUTOSAVE_SCHEMA)
 def autosave(statement: Statement, statement_id: int) -> tuple[Response, int] | Response:
-    data = request.get_json(silent=True) or {}
+    """Keep the user's unsaved text as their draft. Refused: 400 JSON {error, message}, and
+    the editor says so (the text stays in the page and in the browser's local copy)."""
+    data = g.json
     try:
-        draft = services.autosave(current_user, statement, int(data.get("base_number", 0)),
-                                  str(data.get("text", "")))
-    except (ServiceError, ValueError, TypeError) as error:
-        return jsonify(error=getattr(error, "message", "bad request")), 400
+        draft = services.autosave(current_user, statement, data["base_number"], data["text"])
+    except ServiceError as error:
+        return jsonify(error="Not kept", message=error.message, status=400), 400
     db.session.flush()  # a first draft gets its updated_at (a column default) on flush
     return jsonify(saved_at=draft.updated_at.astimezone(UTC).strftime("%H:%M:%S UTC"))
 
 
 @bp.route("/statements/<int:statement_id>/heartbeat", methods=["POST"])
 @guard("statement.edit", load=_load)
+@json_body(HEARTBEAT_SCHEMA)
 def heartbeat(statement: Statement, statement_id: int) -> Response:
     others = services.heartbeat(current_user, statement)
     return jsonify(editing=others, head=statement.head_number)
@@ -213,9 +236,9 @@ def heartbeat(statement: Statement, statement_id: int) -> Response:
 
 @bp.route("/statements/preview", methods=["POST"])
 @guard("statement.create")
+@json_body(PREVIEW_SCHEMA)
 def preview() -> Response:
-    data = request.get_json(silent=True) or {}
-    return jsonify(html=str(render_markdown(str(data.get("text", ""))[:200_000])))
+    return jsonify(html=str(render_markdown(g.json.get("text", "")[:200_000])))
 
 
 @bp.route("/statements/<int:statement_id>/history")
@@ -236,8 +259,8 @@ def history(statement: Statement, statement_id: int) -> str:
 @bp.route("/statements/<int:statement_id>/diff")
 @guard("statement.view", load=_load)
 def compare(statement: Statement, statement_id: int) -> str:
-    a = request.args.get("a", type=int)
-    b = request.args.get("b", type=int)
+    a = int_arg("a")
+    b = int_arg("b")
     if a is None or b is None:
         b = statement.head_number
         a = max(1, b - 1)
@@ -331,8 +354,8 @@ def comment(statement: Statement, statement_id: int) -> Response:
         abort(400, "Write a comment.")
     parent = None
     if form.parent_id.data:
-        parent = db.session.get(Comment, int(form.parent_id.data)) if str(
-            form.parent_id.data).isdigit() else None
+        parent_id = to_db_int(form.parent_id.data)
+        parent = db.session.get(Comment, parent_id) if parent_id else None
         if parent is None:
             abort(404)
     try:
@@ -396,7 +419,7 @@ def change_status(statement: Statement, statement_id: int, action: str) -> Respo
 def _sign_org() -> Organisation:
     form = SignForm()
     form.organisation.choices = choices({o.id: o.name for o in _orgs_where("org_admin")})
-    org = db.session.get(Organisation, request.form.get("organisation", type=int) or 0)
+    org = db.session.get(Organisation, to_db_int(request.form.get("organisation")) or 0)
     if org is None:
         abort(400, "Choose an organisation.")
     if not can(current_user, "statement.sign_for", org):
