@@ -29,6 +29,8 @@ from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
 from coalition.core.inputs import DB_INT_MAX, int_arg, json_body, to_db_int
 from coalition.core.markdown import render_markdown
+from coalition.core.time import utcnow
+from coalition.core.web import keeps_text_on_expired_form
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.statements import exports, services
@@ -170,8 +172,9 @@ def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str,
         form.text.data = draft.text if draft else head.text
         form.organisation.data = acting.id if acting else 0
         restored = draft is not None and draft.text != head.text
-        return render_template("statements/edit.html", statement=statement, head=head,
-                               form=form, restored_draft=restored)
+        return _editor(statement, head, form, restored_draft=restored,
+                       server_text_at=max(head.created_at, draft.updated_at) if draft
+                       else head.created_at)
     if form.validate_on_submit():
         org = db.session.get(Organisation, form.organisation.data) if form.organisation.data \
             else None
@@ -195,8 +198,42 @@ def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str,
             else:
                 flash(f"Saved as revision {outcome.revision.number}.", "success")
             return redirect(url_for("statements.show", statement_id=statement.id))
+    return _editor(statement, head, form), 400
+
+
+def _editor(statement: Statement, head: Revision, form: EditForm, *,
+            restored_draft: bool = False, expired_form: bool = False,
+            server_text_at: Any = None) -> str:
+    """The editor page. `server_text_at`: when the server last had this user's text (their
+    draft or the head): app.js offers the browser's local copy only if it is newer."""
     return render_template("statements/edit.html", statement=statement, head=head, form=form,
-                           restored_draft=False), 400
+                           restored_draft=restored_draft, expired_form=expired_form,
+                           server_text_at=_epoch_ms(server_text_at or utcnow()),
+                           server_now=_epoch_ms(utcnow()))
+
+
+def _epoch_ms(moment: Any) -> int:
+    return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
+
+
+@keeps_text_on_expired_form("statements.edit")
+def _edit_after_expired_form() -> tuple[str, int] | None:
+    """A Save refused by the CSRF check (the page was open longer than the token lives): the
+    editor again, with the user's text, base and summary in it and a fresh token, and nothing
+    saved (the request failed its CSRF check). None when the user may not edit it (the
+    generic page then echoes the text)."""
+    statement = db.session.get(Statement, (request.view_args or {}).get("statement_id"))
+    if statement is None or not can(current_user, "statement.edit", statement):
+        return None
+    head = services.head(statement)
+    form = EditForm()  # the submitted values; its csrf field renders a fresh token
+    form.organisation.choices = choices({o.id: o.name for o in _orgs_where("viewer")}) \
+        or choices({0: "—"})
+    form.base_number.errors = []
+    if form.base_number.data is None or services.revision(statement,
+                                                          form.base_number.data) is None:
+        form.base_number.data = head.number
+    return _editor(statement, head, form, expired_form=True), 400
 
 
 AUTOSAVE_SCHEMA = {
