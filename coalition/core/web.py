@@ -15,8 +15,8 @@ from coalition.extensions import db
 
 EXPIRED_FORM = ("This form had expired or did not come from this site, so nothing was saved. "
                 "What you typed is below: copy it, or send it again with a fresh form.")
-EXPIRED_JSON = ("Your page's security token had expired, so this was not saved on the server. "
-                "Your text is still in the page; it is sent again with a fresh token.")
+EXPIRED_JSON = ("The page's security token had expired, so this was not saved on the server. "
+                "Send it again with a fresh token (GET /csrf-token).")
 # Fields never echoed back or resent: secrets, and the refused token itself.
 SECRET_FIELDS = ("password", "csrf_token", "token", "secret")
 

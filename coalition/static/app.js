@@ -174,8 +174,10 @@ document.addEventListener("click", (event) => {
           return;
         }
         keepCopy();
-        show(`Your draft was NOT kept on the server: ${data.message || `error ${code}`} `
-             + "Your text is still here, and a copy is kept in this browser.", true);
+        const why = data.reason === "csrf" ? "the page's security token had expired."
+          : (data.message || `error ${code}.`);
+        show(`Your draft was NOT kept on the server: ${why} Your text is still here, and a copy `
+             + "is kept in this browser; it is tried again in 30 seconds.", true);
         if (data.reason === "csrf") csrf.refresh().catch(() => null);
       })
       .catch(() => {
