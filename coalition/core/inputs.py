@@ -2,7 +2,8 @@
 never a 500, and never loses the text around it).
 
 - Ids in URLs: the `int` converter is replaced app-wide by one bounded to the database's
-  `integer` range, so `/s/<25 digits>` is a 404 without any view knowing.
+  `integer` range, so `/s/<25 digits>` is a 404 without any view knowing; the string and path
+  converters refuse (404) a segment with a NUL or another disallowed character.
 - Text: every form value, query argument and JSON string loses its NUL bytes and the other
   characters no database column or XML document accepts (C0 controls but tab, newline and
   carriage return; DEL; lone surrogates; U+FFFE/U+FFFF). The text around them is kept.
@@ -26,7 +27,7 @@ from flask import Flask, abort, g, jsonify, make_response
 from flask import Request as FlaskRequest
 from jsonschema import Draft202012Validator
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter, ValidationError
 from werkzeug.utils import cached_property
 
 # PostgreSQL's `integer` (every id and number column); SQLite's INTEGER is wider, so the
@@ -95,6 +96,23 @@ class BoundedIntegerConverter(IntegerConverter):
                          min=low if min is None else builtins.max(min, low),
                          max=DB_INT_MAX if max is None else builtins.min(max, DB_INT_MAX),
                          signed=signed)
+
+
+class CleanStringConverter(UnicodeConverter):
+    """`<slug>`, `<token>`: a segment holding a NUL or another disallowed character matches
+    nothing (404) instead of reaching a query (PostgreSQL refuses NUL: 500)."""
+
+    def to_python(self, value: str) -> str:
+        if DISALLOWED.search(value):
+            raise ValidationError()
+        return value
+
+
+class CleanPathConverter(PathConverter):
+    def to_python(self, value: str) -> str:
+        if DISALLOWED.search(value):
+            raise ValidationError()
+        return value
 
 
 def in_db_range(value: int) -> bool:
@@ -230,3 +248,6 @@ def init_app(app: Flask) -> None:
     blueprint is registered: rules take their converter when they are added."""
     app.request_class = Request
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.url_map.converters["default"] = CleanStringConverter
+    app.url_map.converters["string"] = CleanStringConverter
+    app.url_map.converters["path"] = CleanPathConverter

@@ -245,7 +245,8 @@ AUTOSAVE_SCHEMA = {
     "required": ["base_number", "text"],
 }
 HEARTBEAT_SCHEMA = {"type": "object"}
-PREVIEW_SCHEMA = {"type": "object", "properties": {"text": {"type": "string"}}}
+PREVIEW_SCHEMA = {"type": "object",
+                  "properties": {"text": {"type": "string", "maxLength": MAX_TEXT_CHARS}}}
 
 
 @bp.route("/statements/<int:statement_id>/autosave", methods=["POST"])
@@ -275,7 +276,7 @@ def heartbeat(statement: Statement, statement_id: int) -> Response:
 @guard("statement.create")
 @json_body(PREVIEW_SCHEMA)
 def preview() -> Response:
-    return jsonify(html=str(render_markdown(g.json.get("text", "")[:200_000])))
+    return jsonify(html=str(render_markdown(g.json.get("text", ""))))
 
 
 @bp.route("/statements/<int:statement_id>/history")
