@@ -21,6 +21,7 @@ from coalition.extensions import db
 from coalition.statements import services
 from coalition.statements.models import Comment, Draft, Revision
 from tests.conftest import AuthActions, csrf_from
+from tests.test_hostile_input import scene  # noqa: F401  (the fixture)
 
 TEXT = "We welcome the adoption of the outcome.\n\nWe urge the Government to act.\n"
 TYPED = ("We welcome the adoption of the outcome.\n\nWe urge the Government to act <at once> "
@@ -223,3 +224,40 @@ def test_a_too_large_request_says_the_text_is_still_in_the_browser(app: Flask,
     response = viewer.client.post("/profile", data={"display_name": "x" * 5000})
     assert response.status_code == 413
     assert "still in the form" in response.get_data(as_text=True)
+
+
+# --- the kind, on every form of the site -------------------------------------------------------
+
+def test_every_form_refused_by_csrf_keeps_the_typed_text_and_writes_nothing(
+        app: Flask, world: Any, scene: dict[str, Any]) -> None:  # noqa: F811
+    """Every POST route, its form sent without a token (as from a page open too long): a 400
+    showing the words typed (escaped), or a 400 JSON for JSON endpoints; never a 5xx, never a
+    write (the audit trail does not grow)."""
+    from coalition.audit.models import AuditEvent
+    from tests.test_hostile_input import build, form_fields, real_values
+
+    db.session.rollback()
+    events = db.session.scalar(select(func.count(AuditEvent.id)))
+    coordinator = member(app, "coordinator@example.org")
+    typed = "Words <typed> for an hour\x00."
+    fields = {name: typed for name in form_fields()}
+    failures = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "POST" not in rule.methods or rule.endpoint == "accounts.logout":
+            continue
+        path = build(rule, real_values(rule, scene))
+        view = app.view_functions[rule.endpoint]
+        if getattr(view, "json_schema", None) is not None:
+            response = coordinator.client.post(path, json={"text": typed},
+                                               headers={"Accept": "application/json"})
+            if response.status_code != 400 or response.get_json().get("reason") != "csrf":
+                failures.append(f"{path}: {response.status_code}")
+            continue
+        response = coordinator.client.post(path, data=fields,
+                                           headers={"Origin": "http://coalition.test"})
+        html = response.get_data(as_text=True)
+        if response.status_code != 400 or "Words &lt;typed&gt; for an hour." not in html:
+            failures.append(f"{path}: {response.status_code}")
+    assert not failures, failures
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == events
