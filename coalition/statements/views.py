@@ -223,7 +223,8 @@ def _edit_after_expired_form() -> tuple[str, int] | None:
     saved (the request failed its CSRF check). None when the user may not edit it (the
     generic page then echoes the text)."""
     statement = db.session.get(Statement, (request.view_args or {}).get("statement_id"))
-    if statement is None or not can(current_user, "statement.edit", statement):
+    if (statement is None or statement.status not in services.EDITABLE
+            or not can(current_user, "statement.edit", statement)):
         return None
     head = services.head(statement)
     form = EditForm()  # the submitted values; its csrf field renders a fresh token
