@@ -9,7 +9,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from coalition.core.forms import IntegerField, choices
 from coalition.statements.models import LANGUAGES, MAX_TEXT_CHARS, STATEMENT_KINDS
@@ -39,7 +39,7 @@ class DetailsForm(FlaskForm):
 
 
 class EditForm(FlaskForm):
-    base_number = IntegerField("Base revision", validators=[InputRequired(), NumberRange(min=0)])
+    base_number = IntegerField("Base revision", validators=[InputRequired()])
     organisation = SelectField("Saving for", coerce=int)
     text = TextAreaField("Text (Markdown)", validators=[Length(max=MAX_TEXT_CHARS)])
     summary = StringField("What did you change?", validators=[Optional(), Length(max=300)])
