@@ -70,9 +70,10 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     init_sqlite(app)
     tasks.init_app(app)
 
-    from coalition.core import logredact, web
+    from coalition.core import inputs, logredact, web
 
     logredact.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their rules take the bounded int converter
     web.init_app(app)
     _register_blueprints(app)
     from coalition import ratelimit

@@ -110,6 +110,14 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(key) is None:
             config[key] = not relaxed
+    uri = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if uri.startswith("sqlite") and ":memory:" not in uri:
+        # The demo's threaded server takes every connection at once (50 clients, 50 threads);
+        # a SQLite connection is only a file handle, and WAL plus the busy timeout order the
+        # writers, so the pool grows instead of failing a request after 30 s with a 500
+        # ("QueuePool limit reached"; bench/load.py found it).
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "max_overflow": -1}
     if config.get("TASKS_IMMEDIATE") is None:
         config["TASKS_IMMEDIATE"] = bool(config.get("TESTING"))
     # Flask-Login's remember-me cookie lives no longer than its server-side session.

@@ -74,6 +74,7 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/invitations/{invitation_token}",    EVERYONE,       {}),
     ("/profile",                           SIGNED_IN,      {}),
     ("/profile/password",                  SIGNED_IN,      {}),
+    ("/csrf-token",                        SIGNED_IN,      {}),
     ("/users",                             COORDINATOR,    {}),
     ("/users/new",                         COORDINATOR,    {}),
     ("/users/{loner_id}/edit",             COORDINATOR,    {}),

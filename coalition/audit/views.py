@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, render_template, request
 
 from coalition.access import guard
 from coalition.audit import services
+from coalition.core.inputs import date_arg as _date_arg
+from coalition.core.inputs import int_arg
 from coalition.core.pagination import paginate
 from coalition.organisations.services import all_organisations
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-
-
-def _date_arg(name: str) -> tuple[dt.date | None, str | None]:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None, None
-    try:
-        return dt.date.fromisoformat(raw), None
-    except ValueError:
-        return None, f"{name.capitalize()}: use a date like 2026-11-23."
 
 
 @bp.route("")
@@ -33,8 +23,8 @@ def log() -> tuple[str, int]:
     filters = {
         "action": request.args.get("action", ""),
         "object_type": request.args.get("object_type", ""),
-        "organisation_id": request.args.get("organisation_id", type=int),
-        "actor_id": request.args.get("actor_id", type=int),
+        "organisation_id": int_arg("organisation_id"),
+        "actor_id": int_arg("actor_id"),
     }
     page = paginate(services.log_query(since=since, until=until, **filters))
     return render_template(

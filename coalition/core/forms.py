@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
+from wtforms import fields as wtf_fields
 
 from coalition.core.errors import ServiceError
+from coalition.core.inputs import DB_INT_MAX, DB_INT_MIN
+
+
+class IntegerField(wtf_fields.IntegerField):
+    """WTForms' IntegerField, refusing (as a field error) a number the database cannot hold:
+    every integer form field of the site is one of these."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and not DB_INT_MIN <= self.data <= DB_INT_MAX:
+            self.data = None
+            raise ValueError(f"Enter a number between {DB_INT_MIN} and {DB_INT_MAX}.")
 
 
 class ActionForm(FlaskForm):

@@ -1,11 +1,13 @@
-"""Home page and health check."""
+"""Home page, health check, and a fresh CSRF token for pages left open."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
 
-from coalition.access import can, public
+from coalition.access import can, guard, public
 from coalition.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -32,3 +34,15 @@ def healthz() -> tuple[dict[str, str], int]:
     except Exception:  # a health check reports, it does not raise
         return {"status": "database unavailable"}, 503
     return {"status": "ok"}, 200
+
+
+@bp.route("/csrf-token")
+@guard("profile.edit")  # anyone signed in: a page of theirs may be open for hours
+def csrf_token() -> Response:
+    """A fresh CSRF token for the signed-in session: `{"csrf_token": str, "max_age": seconds}`.
+
+    app.js asks for one while a page is open and before submitting a stale form, so text typed
+    after an hour is not refused (issue 7 item 5). Reading it from another site is impossible
+    (same-origin policy, no CORS), and it is only valid with this session's cookie."""
+    return jsonify(csrf_token=generate_csrf(),
+                   max_age=current_app.config.get("WTF_CSRF_TIME_LIMIT") or 3600)

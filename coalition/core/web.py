@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
+from urllib.parse import urlsplit
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from coalition.extensions import db
+
+EXPIRED_FORM = ("This form had expired or did not come from this site, so nothing was saved. "
+                "What you typed is below: copy it, or send it again with a fresh form.")
+EXPIRED_JSON = ("The page's security token had expired, so this was not saved on the server. "
+                "Send it again with a fresh token (GET /csrf-token).")
+# Fields never echoed back or resent: secrets, and the refused token itself.
+SECRET_FIELDS = ("password", "csrf_token", "token", "secret")
+
+# endpoint -> a page that shows the refused form again, with the user's text in it and a fresh
+# token (or None when it cannot: then the generic echo page is shown). Registered by the domains
+# (the statement editor), so core knows none of them.
+KeepTextPage = Callable[[], "tuple[str, int] | None"]
+KEEP_TEXT_PAGES: dict[str, KeepTextPage] = {}
+
+
+def keeps_text_on_expired_form(endpoint: str) -> Callable[[KeepTextPage], KeepTextPage]:
+    """Register the page that shows `endpoint`'s form again after a CSRF refusal. It must only
+    render (never write: the request failed its CSRF check) and check access itself."""
+
+    def register(page: KeepTextPage) -> KeepTextPage:
+        KEEP_TEXT_PAGES[endpoint] = page
+        return page
+
+    return register
 
 ERROR_TEXT = {
     400: ("Bad request", "The request could not be understood. Check what you entered and try "
@@ -17,7 +45,8 @@ ERROR_TEXT = {
                          "should, ask your organisation admin or the coordinator."),
     404: ("Not found", "There is nothing at this address. It may have been moved or removed."),
     405: ("Method not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "What you sent is larger than this site accepts."),
+    413: ("Too large", "What you sent is larger than this site accepts, so nothing was saved. "
+                       "Go back in your browser: what you typed is still in the form there."),
     429: ("Too many attempts", "Too many requests in a short time. Wait a minute and try "
                                "again."),
     500: ("Something went wrong", "The server could not finish this request and nothing was "
@@ -82,8 +111,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str | Response, int]:
-        return render_error(400, "This form had expired or did not come from this site, so "
-                                 "nothing was saved. Go back, reload the page and try again.")
+        return expired_form(error)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str | Response, int] | Response:
@@ -99,3 +127,60 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(500)
+
+
+def _same_origin() -> bool:
+    """The refused request came from a page of this site (its token only expired), judged
+    by the Origin header browsers send with every POST, or else the Referer."""
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    parts = urlsplit(source)
+    return bool(parts.netloc) and parts.netloc == request.host
+
+
+@cache
+def password_field_names() -> frozenset[str]:
+    """The name of every PasswordField of every form of the site (found by walking FlaskForm's
+    subclasses once): never echoed, whatever they are called ("confirm")."""
+    from flask_wtf import FlaskForm
+    from wtforms import PasswordField
+
+    def subclasses(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+
+    return frozenset(name for form in subclasses(FlaskForm) for name, value in vars(form).items()
+                     if getattr(value, "field_class", None) is PasswordField)
+
+
+def submitted_fields() -> list[tuple[str, str]]:
+    """The refused form's values, as (name, value), without secrets or empty values."""
+    secret = password_field_names()
+    return [(name, value) for name, value in request.form.items(multi=True)
+            if value and name not in secret
+            and not any(s in name.lower() for s in SECRET_FIELDS)]
+
+
+def expired_form(error: CSRFError) -> tuple[str | Response, int]:
+    """A form or JSON request refused by the CSRF check (token expired, missing or forged).
+
+    Nothing is written: that would be the CSRF hole the check exists to close. But nothing
+    the user typed is dropped either (issue 7 item 5): JSON callers (autosave) get a 400 JSON
+    saying so, the editor of a registered form (the statement editor) comes back with the
+    user's text in it and a fresh token, and any other form is echoed back, escaped, in
+    read-only boxes with a copy button, with a fresh form to send the same values again when
+    the request came from this site (never for a cross-site one: a "send again" button there
+    would let another site's forged request through with one click)."""
+    if _wants_json():
+        return jsonify(error="Form expired", message=EXPIRED_JSON, reason="csrf",
+                       detail=error.description, status=400), 400
+    keep = KEEP_TEXT_PAGES.get(request.endpoint or "")
+    if keep is not None and request.method == "POST":
+        page = keep()
+        if page is not None:
+            return page
+    fields = submitted_fields() if request.method == "POST" else []
+    resend = (request.method == "POST" and _same_origin() and not request.files
+              and bool(fields))
+    typed = [(name, value) for name, value in fields if not value.strip().isdigit()]
+    return render_template("errors/expired_form.html", message=EXPIRED_FORM, typed=typed,
+                           fields=fields, resend=resend, action=request.full_path.rstrip("?"),
+                           files=bool(request.files)), 400

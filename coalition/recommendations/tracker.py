@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from coalition.core.inputs import to_db_int
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.recommendations.models import (
@@ -86,10 +87,11 @@ class TrackerFilters:
             for raw in args.getlist(name):
                 if raw == "":
                     continue
-                try:
-                    values.append(int(raw))
-                except ValueError as exc:
-                    raise FilterError(f"{name}: {raw!r} is not a number.") from exc
+                value = to_db_int(raw)
+                if value is None:
+                    raise FilterError(f"{name}: {raw[:40]!r} is not a number the tracker "
+                                      "knows (an id up to 2147483647).")
+                values.append(value)
             return values
 
         def choices(name: str, allowed: Any) -> list[str]:

@@ -1,10 +1,10 @@
 """Review forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from coalition.core.forms import choices
+from coalition.core.forms import IntegerField, choices
 from coalition.reviews import reference
 
 

@@ -1,4 +1,8 @@
-"""A published statement as PDF (WeasyPrint, from the public page's HTML) and DOCX."""
+"""A published statement as PDF (WeasyPrint, from the public page's HTML) and DOCX.
+
+Both are XML underneath: characters XML 1.0 refuses (NUL and other control characters, which
+text stored before input was filtered, or pasted through an import, may hold) are left out of
+every string that goes in (`xml_text`), so the export never fails on them."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections.abc import Sequence
 from flask import render_template
 from markupsafe import Markup
 
+from coalition.core.inputs import clean_text as xml_text
 from coalition.organisations.models import Organisation
 from coalition.statements.models import Statement
 
@@ -17,8 +22,10 @@ def to_pdf(statement: Statement, text_html: Markup, signatories: Sequence[Organi
     """The PDF of a statement from its text's stored HTML (services.revision_html)."""
     from weasyprint import HTML  # imported here: it loads Pango, needed only for this
 
-    html = render_template("statements/print.html", statement=statement,
-                           html=text_html, signatories=signatories)
+    # The stored HTML was rendered from text cleaned on input; xml_text also clears anything
+    # older rows may hold that XML refuses.
+    html = xml_text(render_template("statements/print.html", statement=statement,
+                                    html=text_html, signatories=signatories))
     # No base_url and no fetching: the document is self-contained, nothing is fetched.
     return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
 
@@ -38,9 +45,11 @@ def _plain(line: str) -> str:
 def to_docx(statement: Statement, text: str, signatories: Sequence[Organisation]) -> bytes:
     from docx import Document
 
+    text = xml_text(text)
     document = Document()
-    document.add_heading(statement.title, level=1)
-    meta = ", ".join(p for p in (statement.occasion, statement.published_at.strftime(
+    document.add_heading(xml_text(statement.title), level=1)
+    meta = ", ".join(p for p in (xml_text(statement.occasion or ""),
+                                 statement.published_at.strftime(
         "%-d %B %Y") if statement.published_at else "") if p)
     if meta:
         document.add_paragraph(meta)
@@ -74,7 +83,7 @@ def to_docx(statement: Statement, text: str, signatories: Sequence[Organisation]
     if signatories:
         document.add_heading("Signatories", level=2)
         for org in signatories:
-            document.add_paragraph(org.name, style="List Bullet")
+            document.add_paragraph(xml_text(org.name), style="List Bullet")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

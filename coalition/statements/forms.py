@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -12,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from coalition.core.forms import choices
+from coalition.core.forms import IntegerField, choices
 from coalition.statements.models import LANGUAGES, MAX_TEXT_CHARS, STATEMENT_KINDS
 
 
@@ -43,7 +42,7 @@ class DraftersForm(FlaskForm):
 
 
 class EditForm(FlaskForm):
-    base_number = IntegerField(validators=[InputRequired()])
+    base_number = IntegerField("Base revision", validators=[InputRequired()])
     organisation = SelectField("Saving for", coerce=int)
     text = TextAreaField("Text (Markdown)", validators=[Length(max=MAX_TEXT_CHARS)])
     summary = StringField("What did you change?", validators=[Optional(), Length(max=300)])

@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -27,7 +28,10 @@ from werkzeug.wrappers import Response
 from coalition.access import can, credit_organisations, guard, public
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
+from coalition.core.inputs import DB_INT_MAX, int_arg, json_body, to_db_int
 from coalition.core.markdown import render_markdown
+from coalition.core.time import utcnow
+from coalition.core.web import keeps_text_on_expired_form
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.statements import exports, services
@@ -42,7 +46,13 @@ from coalition.statements.forms import (
     SignForm,
     StatementForm,
 )
-from coalition.statements.models import Comment, ConflictCopy, Revision, Statement
+from coalition.statements.models import (
+    MAX_TEXT_CHARS,
+    Comment,
+    ConflictCopy,
+    Revision,
+    Statement,
+)
 
 bp = Blueprint("statements", __name__)
 
@@ -196,8 +206,9 @@ def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str,
         form.text.data = draft.text if draft else head.text
         form.organisation.data = acting.id if acting else 0
         restored = draft is not None and draft.text != head.text
-        return render_template("statements/edit.html", statement=statement, head=head,
-                               form=form, restored_draft=restored)
+        return _editor(statement, head, form, restored_draft=restored,
+                       server_text_at=max(head.created_at, draft.updated_at) if draft
+                       else head.created_at)
     valid = form.validate_on_submit()
     org = db.session.get(Organisation, form.organisation.data or 0)
     if form.organisation.errors or (valid and not can(current_user, "statement.save_for",
@@ -226,8 +237,57 @@ def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str,
             else:
                 flash(f"Saved as revision {outcome.revision.number}.", "success")
             return redirect(url_for("statements.show", statement_id=statement.id))
+    return _editor(statement, head, form), 400
+
+
+def _editor(statement: Statement, head: Revision, form: EditForm, *,
+            restored_draft: bool = False, expired_form: bool = False,
+            server_text_at: Any = None) -> str:
+    """The editor page. `server_text_at`: when the server last had this user's text (their
+    draft or the head): app.js offers the browser's local copy only if it is newer."""
     return render_template("statements/edit.html", statement=statement, head=head, form=form,
-                           restored_draft=False), 400
+                           restored_draft=restored_draft, expired_form=expired_form,
+                           server_text_at=_epoch_ms(server_text_at or utcnow()),
+                           server_now=_epoch_ms(utcnow()))
+
+
+def _epoch_ms(moment: Any) -> int:
+    return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
+
+
+@keeps_text_on_expired_form("statements.edit")
+def _edit_after_expired_form() -> tuple[str, int] | None:
+    """A Save refused by the CSRF check (the page was open longer than the token lives): the
+    editor again, with the user's text, base and summary in it and a fresh token, and nothing
+    saved (the request failed its CSRF check). None when the user may not edit it (the
+    generic page then echoes the text)."""
+    statement = db.session.get(Statement, (request.view_args or {}).get("statement_id"))
+    if (statement is None or statement.status not in services.EDITABLE
+            or not can(current_user, "statement.edit", statement)):
+        return None
+    head = services.head(statement)
+    form = EditForm()  # the submitted values; its csrf field renders a fresh token
+    # The same "Saving for" choices as the editor itself (the policy's credit_organisations).
+    form.organisation.choices = choices({o.id: o.name for o in
+                                         credit_organisations(current_user, statement)})
+    form.base_number.errors = []
+    if form.base_number.data is None or services.revision(statement,
+                                                          form.base_number.data) is None:
+        form.base_number.data = head.number
+    return _editor(statement, head, form, expired_form=True), 400
+
+
+AUTOSAVE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "base_number": {"type": "integer", "minimum": 0, "maximum": DB_INT_MAX},
+        "text": {"type": "string", "maxLength": MAX_TEXT_CHARS},
+    },
+    "required": ["base_number", "text"],
+}
+HEARTBEAT_SCHEMA = {"type": "object"}
+PREVIEW_SCHEMA = {"type": "object",
+                  "properties": {"text": {"type": "string", "maxLength": MAX_TEXT_CHARS}}}
 
 
 _SAVE_FOR_ERROR = ("Choose an organisation you may save for: one drafting this statement in "
@@ -236,19 +296,22 @@ _SAVE_FOR_ERROR = ("Choose an organisation you may save for: one drafting this s
 
 @bp.route("/statements/<int:statement_id>/autosave", methods=["POST"])
 @guard("statement.edit", load=_load)
+@json_body(AUTOSAVE_SCHEMA)
 def autosave(statement: Statement, statement_id: int) -> tuple[Response, int] | Response:
-    data = request.get_json(silent=True) or {}
+    """Keep the user's unsaved text as their draft. Refused: 400 JSON {error, message}, and
+    the editor says so (the text stays in the page and in the browser's local copy)."""
+    data = g.json
     try:
-        draft = services.autosave(current_user, statement, int(data.get("base_number", 0)),
-                                  str(data.get("text", "")))
-    except (ServiceError, ValueError, TypeError) as error:
-        return jsonify(error=getattr(error, "message", "bad request")), 400
+        draft = services.autosave(current_user, statement, data["base_number"], data["text"])
+    except ServiceError as error:
+        return jsonify(error="Not kept", message=error.message, status=400), 400
     db.session.flush()  # a first draft gets its updated_at (a column default) on flush
     return jsonify(saved_at=draft.updated_at.astimezone(UTC).strftime("%H:%M:%S UTC"))
 
 
 @bp.route("/statements/<int:statement_id>/heartbeat", methods=["POST"])
 @guard("statement.edit", load=_load)
+@json_body(HEARTBEAT_SCHEMA)
 def heartbeat(statement: Statement, statement_id: int) -> Response:
     others = services.heartbeat(current_user, statement)
     return jsonify(editing=others, head=statement.head_number)
@@ -256,9 +319,9 @@ def heartbeat(statement: Statement, statement_id: int) -> Response:
 
 @bp.route("/statements/preview", methods=["POST"])
 @guard("statement.create")
+@json_body(PREVIEW_SCHEMA)
 def preview() -> Response:
-    data = request.get_json(silent=True) or {}
-    return jsonify(html=str(render_markdown(str(data.get("text", ""))[:200_000])))
+    return jsonify(html=str(render_markdown(g.json.get("text", ""))))
 
 
 @bp.route("/statements/<int:statement_id>/history")
@@ -279,8 +342,8 @@ def history(statement: Statement, statement_id: int) -> str:
 @bp.route("/statements/<int:statement_id>/diff")
 @guard("statement.view", load=_load)
 def compare(statement: Statement, statement_id: int) -> str:
-    a = request.args.get("a", type=int)
-    b = request.args.get("b", type=int)
+    a = int_arg("a")
+    b = int_arg("b")
     if a is None or b is None:
         b = statement.head_number
         a = max(1, b - 1)
@@ -377,8 +440,8 @@ def comment(statement: Statement, statement_id: int) -> Response:
         abort(400, "Write a comment.")
     parent = None
     if form.parent_id.data:
-        parent = db.session.get(Comment, int(form.parent_id.data)) if str(
-            form.parent_id.data).isdigit() else None
+        parent_id = to_db_int(form.parent_id.data)
+        parent = db.session.get(Comment, parent_id) if parent_id else None
         if parent is None:
             abort(404)
     try:
@@ -465,7 +528,7 @@ def change_status(statement: Statement, statement_id: int, action: str) -> Respo
 def _sign_org() -> Organisation:
     form = SignForm()
     form.organisation.choices = choices({o.id: o.name for o in _orgs_where("org_admin")})
-    org = db.session.get(Organisation, request.form.get("organisation", type=int) or 0)
+    org = db.session.get(Organisation, to_db_int(request.form.get("organisation")) or 0)
     if org is None:
         abort(400, "Choose an organisation.")
     if not can(current_user, "statement.sign_for", org):

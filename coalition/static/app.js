@@ -3,9 +3,59 @@
 document.addEventListener("submit", (event) => {
   const button = event.submitter;
   const message = button && button.dataset.confirm;
-  if (message && !window.confirm(message)) {
+  if (message && !event.target.dataset.resubmitting && !window.confirm(message)) {
     event.preventDefault();
   }
+});
+
+// CSRF token: a token lives WTF_CSRF_TIME_LIMIT seconds (an hour). While a signed-in page is
+// open, a fresh one is fetched when half of that has passed (and when the tab comes back into
+// view), and a form whose token is stale is sent only after fetching a fresh one, so text typed
+// after an hour is not refused.
+const csrf = (() => {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  const url = meta && meta.dataset.refreshUrl;
+  const maxAge = (Number(meta && meta.dataset.maxAge) || 3600) * 1000;
+  let obtained = Date.now();
+  const set = (token) => {
+    meta.content = token;
+    obtained = Date.now();
+    document.querySelectorAll('input[name="csrf_token"]').forEach((input) => { input.value = token; });
+  };
+  const refresh = () => {
+    if (!url) return Promise.reject(new Error("signed out"));
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => { if (!r.ok) throw new Error(`status ${r.status}`); return r.json(); })
+      .then((r) => { set(r.csrf_token); return r.csrf_token; });
+  };
+  const stale = () => Date.now() - obtained > maxAge / 2;
+  const refreshIfStale = () => (url && stale() ? refresh().catch(() => null) : Promise.resolve());
+  if (url) {
+    window.setInterval(refreshIfStale, Math.min(maxAge / 6, 60000));
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") refreshIfStale();
+    });
+    document.addEventListener("submit", (event) => {
+      const form = event.target;
+      if (event.defaultPrevented || form.dataset.resubmitting || !stale() || form.method.toLowerCase() !== "post"
+          || !form.querySelector('input[name="csrf_token"]')) return;
+      event.preventDefault();
+      const submitter = event.submitter;
+      refresh().catch(() => null).then(() => {
+        form.dataset.resubmitting = "1"; // already confirmed, token fresh: send it now
+        form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+        delete form.dataset.resubmitting;
+      });
+    });
+  }
+  return { token: () => meta.content, refresh, url };
+})();
+
+// Sign-out removes the copies of unsaved text this browser kept (a shared computer).
+document.addEventListener("submit", (event) => {
+  if (event.defaultPrevented || !event.target.action.endsWith("/logout")) return;
+  Object.keys(window.localStorage).filter((k) => k.startsWith("coalition:draft:"))
+    .forEach((k) => window.localStorage.removeItem(k));
 });
 document.addEventListener("click", (event) => {
   const target = event.target.closest("[data-copy]");
@@ -44,36 +94,107 @@ document.addEventListener("click", (event) => {
   window.setTimeout(poll, 500);
 })();
 
-// Statement editor: preview, autosave every 30 s, and who else is editing (heartbeat).
+// Statement editor: preview, autosave every 30 s, a local copy in this browser, and who else is
+// editing (heartbeat). A refused or failed autosave is said plainly, the text stays in the
+// editor and in the browser's copy, and the copy is offered back on the next visit if the server
+// never got it.
 (() => {
   const form = document.getElementById("statement-editor");
   if (!form) return;
-  const token = document.querySelector('meta[name="csrf-token"]').content;
   const text = form.querySelector('textarea[name="text"]');
   const base = form.querySelector('input[name="base_number"]');
   const status = document.getElementById("autosave-status");
   const editing = document.getElementById("editing-now");
+  const offer = document.getElementById("local-copy");
+  const key = form.dataset.localKey;
+  // The browser's clock may be off: local copies are stamped in the server's time.
+  const skew = Date.now() - Number(form.dataset.serverNow || Date.now());
+  const serverTime = () => Date.now() - skew;
+
+  const show = (message, failed) => {
+    status.textContent = message;
+    status.classList.toggle("flash", failed);
+    status.classList.toggle("flash-error", failed);
+    status.classList.toggle("muted", !failed);
+    status.setAttribute("role", failed ? "alert" : "status");
+  };
   const post = (url, body) => fetch(url, {
     method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" },
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf.token(), Accept: "application/json" },
     body: JSON.stringify(body),
-  }).then((r) => r.json());
+  }).then((r) => r.json().catch(() => ({})).then((data) => ({ ok: r.ok, status: r.status, data })));
 
-  let lastSaved = text.value;
-  window.setInterval(() => {
+  const readCopy = () => {
+    try { return JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { return null; }
+  };
+  const keepCopy = () => {
+    try {
+      window.localStorage.setItem(key, JSON.stringify({ text: text.value, base: base.value, at: serverTime() }));
+    } catch (e) { /* storage full or disabled: the server's draft is the copy */ }
+  };
+  const dropCopy = () => window.localStorage.removeItem(key);
+
+  let lastSaved = text.value; // what the server has
+  let timer = null;
+  text.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(keepCopy, 800);
+  });
+  form.addEventListener("submit", keepCopy); // until the saved page is shown, the copy stays
+
+  const copy = readCopy();
+  if (copy && copy.text !== text.value && copy.at > Number(form.dataset.serverTextAt)) {
+    offer.querySelector("[data-local-time]").textContent = new Date(copy.at).toLocaleString();
+    offer.hidden = false;
+    offer.addEventListener("click", (event) => {
+      const which = event.target.dataset.local;
+      if (!which) return;
+      if (which === "restore") {
+        text.value = copy.text;
+        base.value = copy.base; // the text was written from this revision: merge from it
+        show("Your text from this browser is back in the editor; it is kept as your draft at the next autosave.", false);
+      } else {
+        dropCopy();
+      }
+      offer.hidden = true;
+    });
+  } else if (copy) {
+    dropCopy(); // the server has this text, or newer
+  }
+
+  const autosave = () => {
     if (text.value === lastSaved) return;
     const value = text.value;
     post(form.dataset.autosaveUrl, { base_number: Number(base.value), text: value })
-      .then((r) => { if (r.saved_at) { lastSaved = value; status.textContent = `Draft kept at ${r.saved_at}`; } })
-      .catch(() => { status.textContent = "Could not keep the draft: check your connection."; });
-  }, 30000);
+      .then(({ ok, status: code, data }) => {
+        if (ok && data.saved_at) {
+          lastSaved = value;
+          if (text.value === value) dropCopy();
+          show(`Draft kept at ${data.saved_at}`, false);
+          return;
+        }
+        keepCopy();
+        const why = data.reason === "csrf" ? "the page's security token had expired."
+          : (data.message || `error ${code}.`);
+        show(`Your draft was NOT kept on the server: ${why} Your text is still here, and a copy `
+             + "is kept in this browser; it is tried again in 30 seconds.", true);
+        if (data.reason === "csrf") csrf.refresh().catch(() => null);
+      })
+      .catch(() => {
+        keepCopy();
+        show("Could not reach the server to keep your draft: check your connection. Your text "
+             + "is still here, and a copy is kept in this browser.", true);
+      });
+  };
+  window.setInterval(autosave, 30000);
 
-  const beat = () => post(form.dataset.heartbeatUrl, {}).then((r) => {
-    const others = r.editing || [];
+  const beat = () => post(form.dataset.heartbeatUrl, {}).then(({ ok, data }) => {
+    if (!ok) { if (data.reason === "csrf") csrf.refresh().catch(() => null); return; }
+    const others = data.editing || [];
     editing.hidden = others.length === 0;
     editing.textContent = others.length ? `Also editing now: ${others.join(", ")}. Your changes will be merged with theirs.` : "";
-    if (Number(r.head) > Number(base.value)) {
-      status.textContent = `Revision ${r.head} has been saved since you started; saving will merge.`;
+    if (Number(data.head) > Number(base.value) && status.getAttribute("role") !== "alert") {
+      show(`Revision ${data.head} has been saved since you started; saving will merge.`, false);
     }
   }).catch(() => {});
   beat();
@@ -88,8 +209,8 @@ document.addEventListener("click", (event) => {
     form.querySelector('[data-panel="write"]').hidden = which !== "write";
     form.querySelector('[data-panel="preview"]').hidden = which !== "preview";
     if (which === "preview") {
-      post(form.dataset.previewUrl, { text: text.value }).then((r) => {
-        document.getElementById("preview").innerHTML = r.html; // sanitised by the server (nh3)
+      post(form.dataset.previewUrl, { text: text.value }).then(({ ok, data }) => {
+        document.getElementById("preview").innerHTML = ok ? data.html : ""; // sanitised by the server (nh3)
       });
     }
   }));
