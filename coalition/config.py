@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 
 class ConfigError(RuntimeError):
     """The configuration cannot run safely."""
@@ -110,8 +112,8 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(key) is None:
             config[key] = not relaxed
-    uri = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
-    if uri.startswith("sqlite") and ":memory:" not in uri:
+    url = make_url(str(config.get("SQLALCHEMY_DATABASE_URI") or "sqlite://"))
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         # The demo's threaded server takes every connection at once (50 clients, 50 threads);
         # a SQLite connection is only a file handle, and WAL plus the busy timeout order the
         # writers, so the pool grows instead of failing a request after 30 s with a 500

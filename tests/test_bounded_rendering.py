@@ -12,7 +12,8 @@ Kinds of fault, each named in its tests:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from datetime import date
 from html.parser import HTMLParser
 from typing import Any
@@ -334,3 +335,38 @@ def test_permanent_comment_a_comment_of_another_statement_is_not_found(
     db.session.commit()
     comment_id = _comment(world, drafted)
     assert _remove(app, "viewer@example.org", other.id, comment_id) == 404
+
+
+@pytest.fixture
+def hang_guard() -> Iterator[None]:
+    """Fails a test that runs for minutes (the quadratic cases did: 7.5 min for one page)
+    instead of hanging the suite. Not a timing assertion: the work measured in bench/ takes
+    well under a second; the guard only turns a hang into a failure."""
+    def stop(_signum: int, _frame: Any) -> None:
+        raise TimeoutError("still running after 60 s: quadratic work on a page view")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(60)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_bounded_work_a_statement_of_brackets_shows_and_exports(
+        app: Flask, world: Any, hang_guard: None) -> None:
+    """Kind: work on every view that grows with the square of a text's length. The word count
+    on the statement page (and the DOCX export's link pattern) rescanned a run of `[` from
+    every bracket: a 199,000-`[` text froze the demo server for 7.5 minutes per view."""
+    text = "[" * 99_000 + "<a" * 50_000
+    statement = services.create_statement(world.users["editor"], world.org, "Brackets",
+                                          text=text)
+    db.session.commit()
+    editor = person(app, "editor@example.org")
+    assert "Brackets" in page(editor, f"/statements/{statement.id}")
+    from coalition.statements import exports
+    from coalition.statements.text import word_count
+
+    assert word_count(text) == 50_000  # each "a" after a `<` is a word; brackets are not
+    assert exports.to_docx(statement, text, [])[:2] == b"PK"

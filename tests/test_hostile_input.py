@@ -122,14 +122,19 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
     comment_id = db.session.scalars(select(Comment.id)).first()
     membership_id = db.session.scalars(select(Membership.id).where(
         Membership.user_id == users["viewer"].id)).first()
+    from coalition.accounts.services import start_session
     from coalition.statements.models import ConflictCopy
+
+    # A signed-in device of the viewer's (the profile's "sign out" per session takes its id).
+    session_id = start_session(users["viewer"], False, "Hostile walk", "127.0.0.1").id
+    db.session.commit()
 
     return {
         "statement_id": statement.id, "published_id": published.id,
         "conflict_id": db.session.scalars(select(ConflictCopy.id)).first(),
         "comment_id": comment_id, "rec_id": rec_id, "job_id": 1,
         "user_id": users["viewer"].id, "membership_id": membership_id,
-        "invitation_id": invitation_id, "number": 1,
+        "invitation_id": invitation_id, "number": 1, "session_id": session_id,
         "slug": world.org.slug, "review_slug": review.slug,
         "token": "not-a-real-token", "action": "submit", "filename": "app.js",
     }
@@ -443,3 +448,17 @@ def test_control_characters_in_a_published_text_still_export(app: Flask, world: 
     texts = [p.text for p in document.paragraphs]
     assert "Paragraph one." in texts and "item two" in texts
     assert client.get(f"/s/{statement.id}.pdf").status_code == 200
+
+
+def test_autosave_with_json_nested_too_deeply_is_a_400_json(app: Flask, world: Any,
+                                                           statement_id: int) -> None:
+    """Kind: a body the JSON parser cannot take is a 400, not a 500 (RecursionError escaped
+    `get_json(silent=True)`; found by trying the issue as an attacker would)."""
+    editor = member(app, "editor@example.org")
+    token = editor.csrf("/profile")
+    response = editor.client.post(f"/statements/{statement_id}/autosave",
+                                  data='{"text": ' + "[" * 100_000,
+                                  content_type="application/json",
+                                  headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.is_json and "nested too deeply" in response.get_json()["message"]

@@ -541,13 +541,7 @@ def accept_invitation(token: str, current: User | None, display_name: str = "",
     elif current is not None and current.is_authenticated:
         raise ServiceError(f"This invitation is for {invitation.email}: sign out first.")
     now = utcnow()
-    claimed = db.session.execute(
-        update(Invitation).where(Invitation.id == invitation.id,
-                                 Invitation.accepted_at.is_(None),
-                                 Invitation.revoked_at.is_(None),
-                                 Invitation.expires_at > now)
-        .values(accepted_at=now).execution_options(synchronize_session=False)).rowcount
-    if claimed != 1:
+    if not _claim_pending(invitation, accepted_at=now):
         raise ServiceError("This invitation has already been used or withdrawn. Sign in "
                            "instead, or ask for a new invitation.")
     invitation.accepted_at = now
@@ -560,17 +554,24 @@ def accept_invitation(token: str, current: User | None, display_name: str = "",
     return membership.user
 
 
-def revoke_invitation(actor: Any, invitation: Invitation) -> None:
-    """Withdraw a pending invitation; conditional, so it cannot undo an acceptance that
-    happened meanwhile."""
+def _claim_pending(invitation: Invitation, **values: Any) -> bool:
+    """End a pending invitation (accepted or revoked) by one conditional UPDATE, so that of
+    concurrent requests exactly one wins; False when it is no longer pending."""
     now = utcnow()
-    done = db.session.execute(
+    claimed = db.session.execute(
         update(Invitation).where(Invitation.id == invitation.id,
                                  Invitation.accepted_at.is_(None),
                                  Invitation.revoked_at.is_(None),
                                  Invitation.expires_at > now)
-        .values(revoked_at=now).execution_options(synchronize_session=False)).rowcount
-    if done != 1:
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    return claimed == 1
+
+
+def revoke_invitation(actor: Any, invitation: Invitation) -> None:
+    """Withdraw a pending invitation; conditional, so it cannot undo an acceptance that
+    happened meanwhile."""
+    now = utcnow()
+    if not _claim_pending(invitation, revoked_at=now):
         raise ServiceError("Only a pending invitation can be withdrawn.")
     invitation.revoked_at = now
     record(actor, "invitation.revoke", invitation.organisation,

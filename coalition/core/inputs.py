@@ -27,6 +27,7 @@ from flask import Flask, abort, g, jsonify, make_response
 from flask import Request as FlaskRequest
 from jsonschema import Draft202012Validator
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter, ValidationError
 from werkzeug.utils import cached_property
 
@@ -82,7 +83,13 @@ class Request(FlaskRequest):
 
     def get_json(self, force: bool = False, silent: bool = False,
                  cache: bool = True) -> Any:
-        return clean_json(super().get_json(force=force, silent=silent, cache=cache))
+        try:
+            data = super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            # {"text": [[[[... 100,000 deep: the parser's recursion limit, not a ValueError,
+            # so `silent` does not catch it. A 400, as for any body that is not JSON.
+            raise BadRequest("The JSON body is nested too deeply.") from None
+        return clean_json(data)
 
 
 class BoundedIntegerConverter(IntegerConverter):

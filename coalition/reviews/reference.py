@@ -147,7 +147,6 @@ _APOSTROPHES = str.maketrans(
         "\u2011": "-",
     }
 )
-_TRAILING_PUNCTUATION = re.compile(r"[\s;:.,]+$")
 _LEADING_THE = re.compile(r"^the\s+")
 
 
@@ -164,7 +163,8 @@ def normalise_state_key(name: str) -> str:
         ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
     )
     text = " ".join(text.split()).casefold()
-    text = _TRAILING_PUNCTUATION.sub("", text).strip()
+    # rstrip, not a `[...]+$` regex: the regex retries from every character of a long run.
+    text = text.rstrip(" ;:.,").strip()
     return _LEADING_THE.sub("", text)
 
 

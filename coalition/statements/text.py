@@ -657,10 +657,12 @@ def _passages(text: str, attrs: list[Any]) -> list[tuple[str, Any]]:
 
 
 # Markdown syntax that is not words: link targets, reference definitions, autolinks, HTML tags.
-_LINK_RE = re.compile(r"(!?)\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])")
+# Each character class stops at the next opening bracket too, so that a run of `[` or `<` is
+# scanned once, not once per bracket (quadratic: 200,000 `[` froze the statement page).
+_LINK_RE = re.compile(r"(!?)\[([^\[\]\n]*)\](?:\([^()\n]*\)|\[[^\[\]\n]*\])")
 _REFERENCE_RE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*$", re.MULTILINE)
-_AUTOLINK_RE = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:|[^@\s>]+@)[^>\s]*>")
-_TAG_RE = re.compile(r"</?[A-Za-z][^>\n]*>")
+_AUTOLINK_RE = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:|[^@\s<>]+@)[^<>\s]*>")
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>\n]*>")
 # Counted as one word each: ideographs and kana (no spaces between words), and runs of letters
 # and digits, joined by an inner apostrophe, hyphen or dot ("State's", "follow-up", "U.N").
 _IDEOGRAPHS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"

@@ -22,11 +22,18 @@ const csrf = (() => {
     obtained = Date.now();
     document.querySelectorAll('input[name="csrf_token"]').forEach((input) => { input.value = token; });
   };
+  // One request at a time: timers that fire together (a laptop waking up, a tab brought back)
+  // share it, instead of a burst of responses racing to rewrite the session cookie (a burst
+  // could overwrite the cookie that carries a just-saved page's message).
+  let pending = null;
   const refresh = () => {
     if (!url) return Promise.reject(new Error("signed out"));
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    if (pending) return pending;
+    pending = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((r) => { if (!r.ok) throw new Error(`status ${r.status}`); return r.json(); })
-      .then((r) => { set(r.csrf_token); return r.csrf_token; });
+      .then((r) => { set(r.csrf_token); return r.csrf_token; })
+      .finally(() => { pending = null; });
+    return pending;
   };
   const stale = () => Date.now() - obtained > maxAge / 2;
   const refreshIfStale = () => (url && stale() ? refresh().catch(() => null) : Promise.resolve());
