@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from coalition.extensions import db
 from coalition.statements import services
@@ -261,3 +262,33 @@ def test_every_form_refused_by_csrf_keeps_the_typed_text_and_writes_nothing(
     assert not failures, failures
     db.session.rollback()
     assert db.session.scalar(select(func.count(AuditEvent.id))) == events
+
+
+# --- a save that fails on the server ------------------------------------------------------------
+
+@pytest.mark.parametrize(("failure", "code"), [
+    (OperationalError("INSERT", {}, Exception("database is locked")), 503),
+    (RuntimeError("unexpected"), 500),
+])
+def test_a_comment_that_fails_on_the_server_comes_back_with_its_text(
+        app: Flask, world: Any, statement_id: int, monkeypatch: pytest.MonkeyPatch,
+        failure: Exception, code: int) -> None:
+    """Kind: a write that fails (SQLite busy behind a long import: 503; any bug: 500) dropped
+    what the user typed. The error page now shows it, to copy or send again; nothing saved."""
+    editor = member(app, "editor@example.org")
+    token = editor.csrf(f"/statements/{statement_id}")
+
+    def fail(*_args: Any, **_kwargs: Any) -> None:
+        raise failure
+
+    monkeypatch.setattr(services, "add_comment", fail)
+    body = "Three paragraphs I wrote while the import was saving."
+    response = editor.client.post(f"/statements/{statement_id}/comments",
+                                  data={"csrf_token": token, "body": body, "quote": ""},
+                                  headers={"Origin": "http://coalition.test"})
+    assert response.status_code == code
+    html = response.get_data(as_text=True)
+    assert body in html and "nothing was saved" in html
+    assert "Send again" in html and "Traceback" not in html
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Comment.id))) == 0

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -17,6 +18,10 @@ EXPIRED_FORM = ("This form had expired or did not come from this site, so nothin
                 "What you typed is below: copy it, or send it again with a fresh form.")
 EXPIRED_JSON = ("The page's security token had expired, so this was not saved on the server. "
                 "Send it again with a fresh token (GET /csrf-token).")
+BUSY_FORM = ("The database was busy (a large import is being saved), so nothing was saved. "
+             "What you typed is below: send it again in a moment, or copy it.")
+FAILED_FORM = ("The server could not finish this request and nothing was saved. What you typed "
+               "is below: copy it, or send it again.")
 # Fields never echoed back or resent: secrets, and the refused token itself.
 SECRET_FIELDS = ("password", "csrf_token", "token", "secret")
 
@@ -49,6 +54,7 @@ ERROR_TEXT = {
                        "Go back in your browser: what you typed is still in the form there."),
     429: ("Too many attempts", "Too many requests in a short time. Wait a minute and try "
                                "again."),
+    503: ("Busy", "The server was busy and nothing was saved. Please try again in a moment."),
     500: ("Something went wrong", "The server could not finish this request and nothing was "
                                   "saved. The error has been logged; please try again."),
 }
@@ -126,7 +132,18 @@ def init_app(app: Flask) -> None:
     def unexpected_error(error: Exception) -> tuple[str | Response, int]:
         db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return render_error(500)
+        # SQLite's one writer: a write that waited out the busy timeout behind a long import.
+        busy = isinstance(error, OperationalError) and "locked" in str(error.orig).lower()
+        code = 503 if busy else 500
+        if request.method == "POST" and not _wants_json():
+            # Whatever failed, the words the user sent are not dropped (issue 7): they come
+            # back on the error page, to copy or to send again.
+            try:
+                if submitted_fields():
+                    return kept_text_page(code, BUSY_FORM if busy else FAILED_FORM)
+            except Exception:  # the form itself could not be read: the plain error page
+                app.logger.exception("Could not echo the form of %s", request.path)
+        return render_error(code)
 
 
 def _same_origin() -> bool:
@@ -177,10 +194,19 @@ def expired_form(error: CSRFError) -> tuple[str | Response, int]:
         page = keep()
         if page is not None:
             return page
+    return kept_text_page(400, EXPIRED_FORM)
+
+
+def kept_text_page(code: int, message: str) -> tuple[str, int]:
+    """The error page of a refused or failed form that shows what the user typed (escaped,
+    read-only, with Copy) and, for a request from this site, a fresh form that sends the same
+    values again. Secrets are never echoed. Shapes: (html, code)."""
     fields = submitted_fields() if request.method == "POST" else []
     resend = (request.method == "POST" and _same_origin() and not request.files
               and bool(fields))
     typed = [(name, value) for name, value in fields if not value.strip().isdigit()]
-    return render_template("errors/expired_form.html", message=EXPIRED_FORM, typed=typed,
+    title = ERROR_TEXT[400][0] if code == 400 else ERROR_TEXT.get(code, ERROR_TEXT[500])[0]
+    return render_template("errors/expired_form.html", message=message, typed=typed,
                            fields=fields, resend=resend, action=request.full_path.rstrip("?"),
-                           files=bool(request.files)), 400
+                           files=bool(request.files), code=code,
+                           title="Form expired" if code == 400 else title), code
