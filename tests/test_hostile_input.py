@@ -462,3 +462,17 @@ def test_autosave_with_json_nested_too_deeply_is_a_400_json(app: Flask, world: A
                                   headers={"X-CSRFToken": token, "Accept": "application/json"})
     assert response.status_code == 400
     assert response.is_json and "nested too deeply" in response.get_json()["message"]
+
+
+def test_an_organisation_id_too_big_in_a_choice_is_a_form_error_and_the_text_stays(
+        app: Flask, world: Any, statement_id: int) -> None:
+    """Kind: ids in select fields (coerce=int) reached the database unbounded (500 for the
+    coordinator's "Saving for"); every id SelectField now coerces with `db_int`."""
+    coordinator = member(app, "coordinator@example.org")
+    token = coordinator.csrf(f"/statements/{statement_id}/edit")
+    head = db.session.get(Statement, statement_id).head_number
+    response = coordinator.client.post(f"/statements/{statement_id}/edit", data={
+        "csrf_token": token, "base_number": head, "organisation": str(10**25),
+        "text": "Words typed by the coordinator.", "summary": ""})
+    assert response.status_code == 400
+    assert "Words typed by the coordinator." in response.get_data(as_text=True)

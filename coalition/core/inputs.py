@@ -126,6 +126,16 @@ def in_db_range(value: int) -> bool:
     return DB_INT_MIN <= value <= DB_INT_MAX
 
 
+def db_int(raw: Any) -> int:
+    """`coerce` for every SelectField of ids: like `int`, but a value the database cannot hold
+    is a ValueError, which WTForms turns into a field error ("Not a valid choice") instead of a
+    query that overflows (500). Raises ValueError."""
+    value = to_db_int(raw)
+    if value is None:
+        raise ValueError("not an id the database can hold")
+    return value
+
+
 def to_db_int(raw: Any) -> int | None:
     """An integer the database can hold, from a form or query value; None if it is not one."""
     if isinstance(raw, bool):

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import URL, InputRequired, Length, Optional, ValidationError
 
 from coalition.core.forms import choices
+from coalition.core.inputs import db_int
 from coalition.recommendations.models import (
     IMPLEMENTATION_STATUSES,
     POSITIONS,
@@ -50,7 +51,7 @@ class ResponseForm(FlaskForm):
 
 
 class AssessmentForm(FlaskForm):
-    organisation = SelectField("On behalf of", coerce=int)
+    organisation = SelectField("On behalf of", coerce=db_int)
     status = SelectField("Implementation status", choices=choices(IMPLEMENTATION_STATUSES))
     assessed_on = DateField("Assessed on", validators=[InputRequired(), not_in_future],
                             default=date.today)

@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from coalition.core.forms import IntegerField, choices
+from coalition.core.inputs import db_int
 from coalition.statements.models import LANGUAGES, MAX_TEXT_CHARS, STATEMENT_KINDS
 
 
@@ -22,8 +23,8 @@ class StatementForm(FlaskForm):
                                        "China's UPR outcome.")
     kind = SelectField("Kind", choices=choices(STATEMENT_KINDS))
     language = SelectField("Language", choices=choices(LANGUAGES))
-    lead = SelectField("Lead organisation", coerce=int)
-    co_drafters = SelectMultipleField("Co-drafting organisations", coerce=int,
+    lead = SelectField("Lead organisation", coerce=db_int)
+    co_drafters = SelectMultipleField("Co-drafting organisations", coerce=db_int,
                                       validators=[Optional()])
     text = TextAreaField("First draft (Markdown)",
                          validators=[Optional(), Length(max=MAX_TEXT_CHARS)])
@@ -37,13 +38,13 @@ class DetailsForm(FlaskForm):
 
 
 class DraftersForm(FlaskForm):
-    co_drafters = SelectMultipleField("Co-drafting organisations", coerce=int,
+    co_drafters = SelectMultipleField("Co-drafting organisations", coerce=db_int,
                                       validators=[Optional()])
 
 
 class EditForm(FlaskForm):
     base_number = IntegerField("Base revision", validators=[InputRequired()])
-    organisation = SelectField("Saving for", coerce=int)
+    organisation = SelectField("Saving for", coerce=db_int)
     text = TextAreaField("Text (Markdown)", validators=[Length(max=MAX_TEXT_CHARS)])
     summary = StringField("What did you change?", validators=[Optional(), Length(max=300)])
 
@@ -56,7 +57,7 @@ class CommentForm(FlaskForm):
 
 
 class SignForm(FlaskForm):
-    organisation = SelectField("Organisation", coerce=int)
+    organisation = SelectField("Organisation", coerce=db_int)
 
 
 class OpenSignOnForm(FlaskForm):
