@@ -592,14 +592,14 @@ def _attribute(statement: Statement, missing: list[int], digests: dict[int, str]
     adding their digests to `digests`; the attributions computed, by number. Stops at one whose
     parent has none yet, or when `max_seconds` are spent. The texts come in one query and the
     new rows go in one statement, so the work is the diffs, not round trips."""
-    todo = missing[:max(max_steps, 0)]
-    if not todo or (todo[0] > 1 and todo[0] - 1 not in digests):
+    batch = missing[:max(max_steps, 0)]
+    if not batch or (batch[0] > 1 and batch[0] - 1 not in digests):
         return {}
     started = time.monotonic()
     rows = {row.number: row for row in db.session.execute(
         select(Revision.number, Revision.text, Revision.organisation_id).where(
-            Revision.statement_id == statement.id, Revision.number >= todo[0] - 1,
-            Revision.number <= todo[-1]))}
+            Revision.statement_id == statement.id, Revision.number >= batch[0] - 1,
+            Revision.number <= batch[-1]))}
     latest_by_digest: dict[str, int] = {}
     for number, digest in sorted(digests.items()):
         latest_by_digest[digest] = number
@@ -611,7 +611,7 @@ def _attribute(statement: Statement, missing: list[int], digests: dict[int, str]
         return computed[number]
 
     stored: list[dict[str, Any]] = []
-    for number in todo:
+    for number in batch:
         if stored and time.monotonic() - started > max_seconds:
             break
         if number > 1 and number - 1 not in digests:
