@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,7 +32,13 @@ if TYPE_CHECKING:
     from coalition.accounts.models import User
     from coalition.organisations.models import Organisation
 
-POSITIONS = {"supported": "Supported", "noted": "Noted", "pending": "Pending"}
+# "Supported in part" is its own position (OHCHR's older matrices print "Supported/Noted", States
+# write "partially supported"): flattening it into "supported" would overstate a commitment.
+POSITIONS = {"supported": "Supported", "supported_in_part": "Supported in part",
+             "noted": "Noted", "pending": "Pending"}
+# A voluntary pledge is made by the State under review itself, not recommended by another State
+# (UPR Info lists them as response "Voluntary Pledge"); it has no recommending State.
+ENTRY_KINDS = {"recommendation": "Recommendation", "pledge": "Voluntary pledge"}
 RESPONSE_KINDS = {
     "addendum": "Addendum to the Working Group report",
     "midterm": "Mid-term report",
@@ -89,6 +97,7 @@ class Recommendation(db.Model):
         CheckConstraint(f"position IN ({_in(POSITIONS)})", name="position"),
         CheckConstraint("action_category BETWEEN 1 AND 5", name="action_category"),
         CheckConstraint(f"latest_status IN ({_in(IMPLEMENTATION_STATUSES)})", name="latest_status"),
+        CheckConstraint(f"kind IN ({_in(ENTRY_KINDS)})", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +107,12 @@ class Recommendation(db.Model):
     # Numeric sort key of the paragraph: 28.9 before 28.10.
     paragraph_sort: Mapped[int | None] = mapped_column(Integer, index=True)
     text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20), default="recommendation",
+                                      server_default="recommendation", index=True)
+    # Each source's own identifier, kept so a re-import matches the row and an export cites it:
+    # the Universal Human Rights Index's annotation id, UPR Info's record id.
+    uhri_annotation_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    upr_info_id: Mapped[str | None] = mapped_column(String(64), index=True)
     # Identity of a recommendation without a paragraph number (UPR Info): normalised text.
     text_key: Mapped[str] = mapped_column(String(64))
     action_category: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -146,6 +161,10 @@ class Recommendation(db.Model):
     @property
     def position_label(self) -> str:
         return POSITIONS[self.position]
+
+    @property
+    def kind_label(self) -> str:
+        return ENTRY_KINDS[self.kind]
 
     @property
     def states_label(self) -> str:
@@ -257,6 +276,13 @@ class ImportJob(db.Model):
     # When the stored file was deleted (after the import, a failure of the file itself, or
     # IMPORT_UPLOAD_MAX_AGE_HOURS); a job without its file cannot be retried.
     upload_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # What the imports page shows of the file after it is deleted: its SHA-256, the format and
+    # encoding detected, and whether the user chose to import the good rows and skip the rest.
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    format: Mapped[str | None] = mapped_column(String(30))
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    skip_errors: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     review: Mapped[Review | None] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -25,8 +25,9 @@ __all__ = [
     "map_position",
 ]
 
-Position = Literal["supported", "noted", "pending"]
-POSITIONS: tuple[Position, ...] = ("supported", "noted", "pending")
+Position = Literal["supported", "supported_in_part", "noted", "pending"]
+POSITIONS: tuple[Position, ...] = ("supported", "supported_in_part", "noted", "pending")
+Kind = Literal["recommendation", "pledge"]
 
 
 class ImportFormatError(ValueError):
@@ -63,6 +64,11 @@ class ParsedRecommendation:
     territories: list[str] = field(default_factory=list)
     session: int | None = None
     state_under_review: str | None = None
+    # "pledge": a voluntary pledge by the State under review (no recommending State).
+    kind: Kind = "recommendation"
+    # Each source's own identifier, when the file carries one (re-imports match on it).
+    uhri_annotation_id: str | None = None
+    upr_info_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
