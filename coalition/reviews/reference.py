@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
+import pycountry
+
 __all__ = [
     "CYCLES",
     "REGIONAL_GROUPS",
@@ -141,59 +143,199 @@ _APOSTROPHES = str.maketrans(
         "\u02bc": "'",
         "\u00b4": "'",
         "`": "'",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2010": "-",
-        "\u2011": "-",
+        "\u2032": "'",
+        # Dashes and hyphens all become spaces: "Guinea-Bissau", "Guinea Bissau" and
+        # "Timor\u2013Leste" are one name.
+        "-": " ",
+        "\u2013": " ",
+        "\u2014": " ",
+        "\u2010": " ",
+        "\u2011": " ",
+        "&": " and ",
     }
 )
 _LEADING_THE = re.compile(r"^the\s+")
+# "St Lucia", "St. Kitts": a whole word "st", with or without its full stop. Never inside a word
+# ("1st", "East").
+_SAINT = re.compile(r"\bst\b\.?\s*")
+# "Korea, Republic of", "Iran (Islamic Republic of)", "Netherlands (Kingdom of the)",
+# "Gambia, The": the ISO 3166 and UN list forms that put the head word first.
+_INVERTED = re.compile(r"^(?P<head>[^,()]+?)\s*(?:,\s*(?P<comma>[^,()]+)|\((?P<paren>[^()]+)\))$")
+_INVERTED_TAIL = re.compile(r"(?:^the|\bof(?: the)?)$")
 
 
-def normalise_state_key(name: str) -> str:
-    """The lookup key for a State name as written in some file.
+def _plain_key(name: str, *, saint: bool = True) -> str:
+    """Everything normalise_state_key() does except putting an inverted name back in order.
 
-    Real files differ in exactly these ways: curly apostrophes (U+2019) in OHCHR's Word
-    files, dropped accents in UPR Info ("Cote d'Ivoire"), non-breaking spaces, a trailing
-    ";" or "." left over from the recommendation text, and an occasional leading "The".
+    ``saint=False`` leaves "St" alone, for the squashed look-up: a PDF break in "St ate" must
+    not become "Saint ate".
     """
-    text = unicodedata.normalize("NFKC", name).translate(_APOSTROPHES)
+    # Translate before NFKC too: NFKC turns an acute accent (U+00B4) used as an apostrophe
+    # into a space and a combining accent.
+    text = unicodedata.normalize("NFKC", name.translate(_APOSTROPHES)).translate(_APOSTROPHES)
     # Fold accents too, so "Turkiye" and "Côte" match whichever spelling the list holds.
     text = "".join(
         ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
     )
-    text = " ".join(text.split()).casefold()
+    text = text.casefold()
+    if saint:
+        text = _SAINT.sub("saint ", text)
+    text = " ".join(text.split())
     # rstrip, not a `[...]+$` regex: the regex retries from every character of a long run.
     text = text.rstrip(" ;:.,").strip()
     return _LEADING_THE.sub("", text)
 
 
+def normalise_state_key(name: str) -> str:
+    """The lookup key for a State name as written in some file.
+
+    Real files differ in exactly these ways, and all of them give the same key: curly or
+    typographic apostrophes (U+2019, U+2018, U+02BC, acute accent, backtick) in OHCHR's Word
+    files; dropped accents in UPR Info ("Cote d'Ivoire", "Turkiye"); case; non-breaking and
+    repeated spaces; hyphens or dashes for spaces ("Guinea Bissau"); "&" for "and" ("Trinidad &
+    Tobago"); "St." or "St" for "Saint"; a trailing ";" or "." left over from the recommendation
+    text; a leading "The"; and the inverted list forms "Korea, Republic of" and "Iran (Islamic
+    Republic of)", which become "republic of korea" and "islamic republic of iran".
+    """
+    text = _plain_key(name)
+    match = _INVERTED.match(text)
+    if match:
+        tail = (match["comma"] or match["paren"]).strip()
+        if _INVERTED_TAIL.search(tail):
+            text = _LEADING_THE.sub("", f"{tail} {match['head']}")
+    return text
+
+
+_NOT_LETTERS = re.compile(r"[\W_]+")
+# Squashed keys this short are never matched: codes and abbreviations ("usa", "dprk"), and
+# four-letter names whose pieces are English words ("To go", "I ran", "O man").
+_MIN_SQUASHED = 5
+
+
+def _squash(key: str) -> str:
+    return _NOT_LETTERS.sub("", key)
+
+
+def _pycountry_names(code: str) -> list[str]:
+    """ISO 3166's names for a State: short name, official name and common name, where present."""
+    country = pycountry.countries.get(alpha_3=code)
+    if country is None:
+        return []
+    names = [country.name]
+    for attribute in ("official_name", "common_name"):
+        value = getattr(country, attribute, None)
+        if value:
+            names.append(value)
+    return names
+
+
 @cache
-def _state_index() -> dict[str, StateRef]:
+def _known_names() -> list[tuple[str, StateRef]]:
+    """Every spelling the resolver knows, as written in its source, with its State.
+
+    Sources, most authoritative first: the UN short and formal names in states.csv, then
+    aliases.csv (older UN names, UPR Info's and other common spellings), then the ISO 3166
+    names from pycountry. Our own files must agree with each other (ValueError otherwise,
+    raised on first use and caught by the tests); a pycountry name whose key our files already
+    give to another State is left out, so a new pycountry release can never re-point a name.
+    ISO alpha-3 codes are looked up apart (see _codes()); ISO alpha-2 codes are deliberately
+    absent: "IN", "IS", "TO", "NO" and "BE" are English words.
+    """
     by_code = {state.code: state for state in load_states()}
-    index: dict[str, StateRef] = {}
-    for state in by_code.values():
-        index[normalise_state_key(state.name)] = state
-        index[normalise_state_key(state.code)] = state
+    owner: dict[str, str] = {}
+    names: list[tuple[str, StateRef]] = []
+
+    def add(name: str, code: str, source: str | None) -> None:
+        key = normalise_state_key(name)
+        existing = owner.get(key)
+        if existing is not None and existing != code:
+            if source is None:
+                return
+            raise ValueError(f"{source}: {name!r} is ambiguous ({existing} and {code})")
+        owner[key] = code
+        names.append((name, by_code[code]))
+
+    for row in _read_csv("states.csv"):
+        code = row["code"].strip()
+        add(row["name"], code, "states.csv")
+        if (row.get("formal_name") or "").strip():
+            add(row["formal_name"], code, "states.csv")
     for row in _read_csv("aliases.csv"):
         code = row["code"].strip()
         if code not in by_code:
             raise ValueError(f"aliases.csv: {row['alias']!r} points to unknown code {code!r}")
-        key = normalise_state_key(row["alias"])
-        existing = index.get(key)
-        if existing is not None and existing.code != code:
-            raise ValueError(f"aliases.csv: {row['alias']!r} is ambiguous")
-        index[key] = by_code[code]
-    return index
+        add(row["alias"], code, "aliases.csv")
+    for code in by_code:
+        for name in _pycountry_names(code):
+            add(name, code, None)
+    return names
+
+
+@cache
+def _codes() -> dict[str, StateRef]:
+    """ISO alpha-3 code -> State. Matched only against a cell that is exactly three letters, so
+    that a "&" or "and" left alone in a cell never becomes Andorra's code."""
+    return {state.code: state for state in load_states()}
+
+
+@cache
+def _state_index() -> dict[str, StateRef]:
+    """normalise_state_key(name) -> State, for every name in _known_names()."""
+    return {normalise_state_key(name): state for name, state in _known_names()}
+
+
+@cache
+def _squashed_index() -> dict[str, StateRef]:
+    """The known names with every space and punctuation mark removed -> State.
+
+    For names broken by PDF-to-Word conversion ("Sierra Le one", "Plurinational S tate of"):
+    the letters must be exactly those of one known name, in order, either as written or put
+    back in order ("Republic of Korea" for "Korea, Republic of"). A squashed key shared by two
+    States is left out, and so are keys shorter than five letters (see _MIN_SQUASHED).
+    """
+    candidates: dict[str, set[str]] = {}
+    for name, state in _known_names():
+        forms = (normalise_state_key(name), _plain_key(name), _plain_key(name, saint=False))
+        for form in forms:
+            squashed = _squash(form)
+            if len(squashed) >= _MIN_SQUASHED:
+                candidates.setdefault(squashed, set()).add(state.code)
+    by_code = {state.code: state for state in load_states()}
+    return {
+        squashed: by_code[next(iter(codes))]
+        for squashed, codes in candidates.items()
+        if len(codes) == 1
+    }
 
 
 # Importers call this once per row; 100,000-row files repeat a few hundred distinct names.
 @lru_cache(maxsize=4096)
 def resolve_state(name: str) -> StateRef | None:
-    """The State a name, alias or ISO alpha-3 code refers to, or None if it is not known."""
+    """The State a name, alias or ISO alpha-3 code refers to, or None if it is not known.
+
+    `name` is one State's name as some file writes it (see normalise_state_key() for the
+    spellings that are read as one). When the exact key is unknown, the name is tried once more
+    with all spaces and punctuation removed, for names broken by PDF-to-Word conversion
+    ("Ne w Zealand"); that second try accepts only a name whose letters are exactly those of
+    one State's known name. Nothing is guessed beyond that: a wrong State would silently
+    misattribute a recommendation, so an unknown name gives None for the caller to report.
+    ISO alpha-2 codes are not accepted.
+    """
     if not name or not name.strip():
         return None
-    return _state_index().get(normalise_state_key(name))
+    key = normalise_state_key(name)
+    state = _state_index().get(key)
+    if state is not None:
+        return state
+    bare = name.strip().rstrip(" ;:.,")
+    if len(bare) == 3 and bare.isascii() and bare.isalpha():
+        return _codes().get(bare.upper())
+    squashed = _squashed_index()
+    for form in (key, _plain_key(name), _plain_key(name, saint=False)):
+        letters = _squash(form)
+        if len(letters) >= _MIN_SQUASHED and letters in squashed:
+            return squashed[letters]
+    return None
 
 
 # --------------------------------------------------------------------------------------------
