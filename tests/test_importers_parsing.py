@@ -226,7 +226,7 @@ def test_matrix_position_words_are_mapped_explicitly() -> None:
     )
     result = ohchr_matrix.parse(data)
     first, second = result.records
-    assert (first.position, first.position_words) == ("supported", "Supported in part")
+    assert (first.position, first.position_words) == ("supported_in_part", "Supported in part")
     assert first.recommending_states == ["NZL", "URY"]
     assert (second.position, second.position_words) == ("pending", "Pending")
     assert result.errors == [RowError(4, "unknown position 'Considered'")]
@@ -444,8 +444,8 @@ def test_upr_info_parses_paths_and_file_objects(tmp_path: Path) -> None:
     [
         ("Supported", "supported"),
         ("Accepted", "supported"),
-        ("Supported in part", "supported"),
-        ("Partially accepted", "supported"),
+        ("Supported in part", "supported_in_part"),
+        ("Partially accepted", "supported_in_part"),
         ("Supported and already implemented", "supported"),
         ("Already implemented", "supported"),
         ("Noted", "noted"),

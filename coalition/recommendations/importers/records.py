@@ -22,6 +22,7 @@ __all__ = [
     "RowError",
     "UnknownPositionError",
     "find_territories",
+    "is_pledge",
     "map_position",
 ]
 
@@ -111,29 +112,40 @@ class ParseResult:
         return len(self.records) + self.rows_merged + len(self.errors) + len(self.skipped)
 
 
-# Keys are normalised by _position_key(). The State's own words are always kept beside the
-# mapped position, so "supported in part" is never flattened into plain "supported" for readers.
+# Keys are normalised by _position_key() (case, punctuation and spacing ignored, so
+# "Supported/Noted" is "supported noted"). The State's own words are always kept beside the
+# mapped position, and each position is mapped explicitly: a partial acceptance is
+# "supported_in_part", never flattened into plain "supported" or "noted".
 _POSITION_WORDS: dict[str, Position] = {
+    # Supported. UPR Info's older database says "Accepted" for what OHCHR calls "Supported".
     "supported": "supported",
     "accepted": "supported",
-    "supported in part": "supported",
-    "partially supported": "supported",
-    "supported partially": "supported",
-    "partially accepted": "supported",
-    "accepted in part": "supported",
     "supported and already implemented": "supported",
     "accepted and already implemented": "supported",
     "supported already implemented": "supported",
     "already implemented": "supported",
+    # Supported in part: one recommendation the State supports only partly. OHCHR's older
+    # matrices write "Supported/Noted" for it (Egypt's second cycle has 23 of them).
+    "supported noted": "supported_in_part",
+    "supported in part": "supported_in_part",
+    "partially supported": "supported_in_part",
+    "supported partially": "supported_in_part",
+    "partially accepted": "supported_in_part",
+    "accepted in part": "supported_in_part",
+    # Noted: the State does not commit to it. UPR Info's Uwazi database says "Not Supported".
     "noted": "noted",
+    "not supported": "noted",
     "rejected": "noted",
     "not accepted": "noted",
-    "not supported": "noted",
+    # No response yet, or one that takes no position on this recommendation.
     "pending": "pending",
     "": "pending",
     "no response": "pending",
     "general response": "pending",
 }
+
+# UPR Info's "Response" for a voluntary pledge: an entry of another kind, not a response.
+_PLEDGE_WORDS = frozenset({"voluntary pledge", "voluntary pledges", "pledge"})
 
 
 def _position_key(words: str) -> str:
@@ -142,16 +154,39 @@ def _position_key(words: str) -> str:
     return " ".join(text.split())
 
 
+def is_pledge(words: str | None) -> bool:
+    """Whether a response cell marks a voluntary pledge rather than a State's response.
+
+    UPR Info's databases put "Voluntary Pledge" in the Response column of the commitments a
+    State under review makes itself, unprompted by any recommending State. Such a row is an
+    entry of kind "pledge" (``ParsedRecommendation.kind``), with no recommending State. Matches
+    "Voluntary Pledge", "Voluntary pledges" and "Pledge" in any case, spacing or punctuation.
+    """
+    return _position_key(words or "") in _PLEDGE_WORDS
+
+
 # Cached: a 100,000-row import repeats the same handful of words.
 @lru_cache(maxsize=256)
 def map_position(words: str | None) -> tuple[Position, str]:
-    """Map a State's response words to supported / noted / pending, keeping the words.
+    """Map a State's response words to (position, the words as written, stripped).
 
-    Raises UnknownPositionError for words not in the table: a wrong guess would misstate a
-    government's commitment, so a human must decide (and extend the table).
+    Positions are "supported", "supported_in_part", "noted" and "pending"; the table above
+    lists every wording read and its mapping (OHCHR matrices, UPR Info old and new, UHRI).
+
+    A voluntary pledge (is_pledge() is true) maps to "supported", with its words kept as
+    written ("Voluntary Pledge"): the State under review made the commitment itself, so it is
+    as committed to it as to a recommendation it supported. The caller must also set the
+    entry's kind to "pledge"; the position alone does not say that it is one.
+
+    Raises UnknownPositionError for words not in the table ("Considered", "Supported in
+    principle", a bare "Partially"): a wrong guess would misstate a government's commitment,
+    so a human must decide (and extend the table).
     """
     original = (words or "").strip()
-    position = _POSITION_WORDS.get(_position_key(original))
+    key = _position_key(original)
+    if key in _PLEDGE_WORDS:
+        return "supported", original
+    position = _POSITION_WORDS.get(key)
     if position is None:
         raise UnknownPositionError(f"unknown position {original!r}")
     return position, original
