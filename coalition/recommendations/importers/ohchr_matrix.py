@@ -15,7 +15,7 @@ name never decides):
   under review | Human rights themes and groups of persons | Relevant SDGs``; ``Theme: ...``
   headings; themes and groups of persons in one column, SDGs in another.
 
-The page header names the review: ``UPR of China (3rd Cycle – 31st session)`` or, in the older
+The page header names the review: ``UPR of China (3rd Cycle \u2013 31st session)`` or, in the older
 layout, ``UPR of Egypt - Second Cycle`` (a cycle, no session). All cell and header text is read
 as Word shows it with tracked changes accepted (see ``word``).
 """
@@ -29,7 +29,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import IO
+from typing import IO, Any
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
@@ -133,7 +133,7 @@ _SDG_IN_COLUMN = re.compile(
     re.IGNORECASE,
 )
 
-# "UPR of China (3rd Cycle – 31st session)" (an en dash in the file).
+# "UPR of China (3rd Cycle - 31st session)"; OHCHR writes an en dash (U+2013) there.
 _HEADER_SESSION = re.compile(
     r"UPR of (?P<state>.+?)\s*\(\s*(?P<cycle>\d)\s*\w*\s+cycle\s*[-\u2013\u2014,]\s*"
     r"(?P<session>\d+)\s*\w*\s+session",
@@ -189,7 +189,7 @@ def _looks_like_state(content: str) -> bool:
     True for names broken by PDF-to-Word conversion ("Sierra Le one": its letters are a State's
     name) and for capitalised names of one to six words without digits or acronyms
     ("Atlantis", "Republic of Narnia"). False for the text's own asides seen in real matrices:
-    "(ICPPED)", "(OP-CAT)", "(2016–2020)", "(the Paris Principles)", "(No. 29)".
+    "(ICPPED)", "(OP-CAT)", "(2016\u20132020)", "(the Paris Principles)", "(No. 29)".
     """
     if _compact(content) in _compact_state_names():
         return True
@@ -247,10 +247,10 @@ def _group_names(content: str) -> list[tuple[str, StateRef | None]]:
     "(2016, 2020)" stays one unresolved name rather than becoming two.
     """
     pieces = split_state_names(content)
-    if len(pieces) > 1 and "," in content and ";" not in content:
-        if any(state is None for _, state in pieces):
-            whole = _clean(content).strip(" ,.")
-            return [(whole, resolve_state(whole))]
+    if (len(pieces) > 1 and "," in content and ";" not in content
+            and any(state is None for _, state in pieces)):
+        whole = _clean(content).strip(" ,.")
+        return [(whole, resolve_state(whole))]
     return pieces
 
 
@@ -375,15 +375,14 @@ def _match_layout(cells: list[str]) -> tuple[Layout, dict[str, int]] | None:
     return None
 
 
-def _find_table(document: docx.document.Document
-                ) -> tuple[Layout, dict[str, int], list[list[str]], int]:
-    """The matrix table's layout, columns, rows (cell texts) and 1-based header row number.
+def _find_table(document: docx.document.Document) -> tuple[dict[str, int], list[list[str]], int]:
+    """The matrix table's columns by role, its rows (cell texts) and its 1-based header row.
 
     The header is looked for in the first three rows of each table (a title row may come
     first). Raises ImportFormatError naming every header row this importer knows.
     """
     for tbl in word.iter_tables(document.element.body):
-        rows: Iterator = word.iter_rows(tbl)
+        rows: Iterator[Any] = word.iter_rows(tbl)
         texts: list[list[str]] = []
         for tr in rows:
             texts.append(word.row_texts(tr))
@@ -393,7 +392,7 @@ def _find_table(document: docx.document.Document
             found = _match_layout(cells)
             if found is not None:
                 texts.extend(word.row_texts(tr) for tr in rows)
-                return found[0], found[1], texts, index + 1
+                return found[1], texts, index + 1
     expected = "; ".join(f"'{layout.shown}' ({layout.name})" for layout in LAYOUTS)
     raise ImportFormatError(
         "No table with a known matrix header row was found; is this OHCHR's matrix of "
@@ -552,7 +551,7 @@ def parse(source: str | os.PathLike[str] | bytes | IO[bytes], filename: str = "T
     import service refuses such rows), never dropped.
     """
     document = _open(source, filename, limits)
-    layout, columns, rows, header_row = _find_table(document)
+    columns, rows, header_row = _find_table(document)
     review = _review(document)
     result = ParseResult(records=[], errors=[], skipped=[], format=FORMAT)
     result.warnings.extend((0, message) for message in review.warnings)
