@@ -88,6 +88,9 @@ def test_the_texts_own_parentheses_stay_in_the_text(names):
     assert names["28.12"].text == ("Implement the National Human Rights Action Plan "
                                    "(2016\u20132020)")
     assert names["28.12"].recommending_states == ["NZL", "URY", "MLI"]
+    assert names["28.13"].text.endswith("against women (Istanbul Convention)")
+    assert names["28.13"].recommending_states == ["AUT", "BEL"]
+    assert names["28.13"].unresolved_states == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,11 +124,19 @@ def test_unknown_state_among_separate_groups_is_reported(names):
     assert (12, "recommending State(s) not recognised: Atlantis") in parse("names.docx").warnings
 
 
+def test_misspelt_state_in_a_run_is_reported_not_left_in_the_text(names):
+    record = names["28.14"]
+    assert record.text == "Adopt a law against torture"
+    assert record.recommending_states == ["MLI"]
+    assert record.unresolved_states == ["Urugay"]
+
+
 def test_unknown_state_makes_the_import_refuse_that_row(app, db):
     report = import_file(None, "names.docx", (LAYOUTS / "names.docx").read_bytes())
     assert (12, "unknown recommending State(s): Atlantis") in report.errors
+    assert (16, "unknown recommending State(s): Urugay") in report.errors
     # Every other row is either imported or reported: none vanishes.
-    assert report.created + len(report.errors) == 12
+    assert report.created + len(report.errors) == 14
     db.session.rollback()
 
 
@@ -345,3 +356,9 @@ def test_fourth_cycle_matrix_creates_its_review(db):
     assert recs["45.3"].position == "supported_in_part"
     assert [s.number for s in recs["45.3"].sdgs] == [10, 16]
     assert {s.code for s in recs["45.2"].recommending_states} == {"BOL", "CHL"}
+
+
+def test_word_97_file_is_refused_with_save_as_docx() -> None:
+    legacy = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    with pytest.raises(ImportFormatError, match=r"\.doc\) file: open it in Word, save it as"):
+        ohchr_matrix.parse(legacy)

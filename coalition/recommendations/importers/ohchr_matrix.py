@@ -123,6 +123,9 @@ LAYOUTS: tuple[Layout, ...] = (
 _HEADING_PREFIXES = ("theme:", "right or area:")
 _PARAGRAPH = re.compile(r"^(?P<number>\d+\.\d+)\.?\s+")
 _SOURCE_PREFIX = "source of position:"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 (.doc) and other OLE files
+# A page header is one short line; longer text (a hostile title) is not searched in full.
+_HEADER_LINE_LIMIT = 500
 _PERSONS_HEADINGS = {"affected persons", "groups of persons", "persons affected",
                      "groups of persons affected"}
 # The older layout's numbered "right or area": "12.4. Death penalty", "25. Right to education".
@@ -183,18 +186,31 @@ _CONNECTORS = frozenset({"of", "the", "and", "da", "de", "del", "des", "di", "du
                          "les", "los", "las", "y", "et", "d'", "l'", "al", "el", "&"})
 
 
+# Words of the instruments and bodies that recommendations name in parentheses, never part of a
+# State's name: "(Istanbul Convention)", "(Beijing Platform for Action)", "(Paris Principles)".
+_NOT_STATE_WORDS = frozenset({
+    "act", "action", "agenda", "agreement", "charter", "code", "commission", "committee",
+    "convention", "conventions", "council", "court", "covenant", "declaration", "goal", "goals",
+    "guidelines", "initiative", "law", "plan", "platform", "principles", "programme", "protocol",
+    "protocols", "rules", "statute", "strategy", "treaty",
+})
+
+
 def _looks_like_state(content: str) -> bool:
     """Whether a parenthesised group is written like a State's name though no State resolves.
 
     True for names broken by PDF-to-Word conversion ("Sierra Le one": its letters are a State's
     name) and for capitalised names of one to six words without digits or acronyms
-    ("Atlantis", "Republic of Narnia"). False for the text's own asides seen in real matrices:
-    "(ICPPED)", "(OP-CAT)", "(2016\u20132020)", "(the Paris Principles)", "(No. 29)".
+    ("Atlantis", "Urugay"). False for the text's own asides seen in real matrices:
+    "(ICPPED)", "(OP-CAT)", "(2016\u20132020)", "(the Paris Principles)", "(No. 29)", and for
+    names of instruments and bodies ("(Istanbul Convention)", ``_NOT_STATE_WORDS``).
     """
     if _compact(content) in _compact_state_names():
         return True
     words = _clean(content.replace("(", " ").replace(")", " ")).split()
     if not 1 <= len(words) <= 6 or not words[0][:1].isupper():
+        return False
+    if any(word_.casefold().strip(",.") in _NOT_STATE_WORDS for word_ in words):
         return False
     for word_ in words:
         if any(ch.isdigit() for ch in word_):
@@ -346,10 +362,20 @@ def _parse_attribution(body: str) -> _Attribution:
 def _open(source: str | os.PathLike[str] | bytes | IO[bytes], filename: str,
           limits: ZipLimits | None) -> docx.document.Document:
     """The document, once its parts are known to unpack within `limits` (zip bombs)."""
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as file:
+            source = file.read()
+    if isinstance(source, bytes | bytearray):
+        head = bytes(source[: len(_OLE)])
+    else:
+        start = source.tell()
+        head = source.read(len(_OLE))
+        source.seek(start)
+    if head == _OLE:
+        raise ImportFormatError(
+            "This is an old Word 97-2003 (.doc) file: open it in Word, save it as a Word "
+            "Document (.docx) and import that.")
     try:
-        if isinstance(source, str | os.PathLike):
-            with open(source, "rb") as file:
-                source = file.read()
         stream = open_checked_zip(source, filename, limits)
         return docx.Document(stream)
     except ArchiveRefused as exc:
@@ -411,8 +437,8 @@ class _Review:
 def _review_from_text(texts: list[str]) -> _Review | None:
     """The review a page header (or title) names, or None if no line names one."""
     for raw in texts:
-        for piece in raw.split("\t"):
-            line = _clean(piece)
+        for piece in raw[: _HEADER_LINE_LIMIT * 4].split("\t"):
+            line = _clean(piece)[:_HEADER_LINE_LIMIT]
             match = _HEADER_SESSION.search(line) or _HEADER_CYCLE.search(line)
             if not match:
                 continue
