@@ -128,13 +128,13 @@ def test_misspelt_state_in_a_run_is_reported_not_left_in_the_text(names):
     record = names["28.14"]
     assert record.text == "Adopt a law against torture"
     assert record.recommending_states == ["MLI"]
-    assert record.unresolved_states == ["Urugay"]
+    assert record.unresolved_states == ["Freedonia"]
 
 
 def test_unknown_state_makes_the_import_refuse_that_row(app, db):
     report = import_file(None, "names.docx", (LAYOUTS / "names.docx").read_bytes())
     assert (12, "unknown recommending State(s): Atlantis") in report.errors
-    assert (16, "unknown recommending State(s): Urugay") in report.errors
+    assert (16, "unknown recommending State(s): Freedonia") in report.errors
     # Every other row is either imported or reported: none vanishes.
     assert report.created + len(report.errors) == 14
     db.session.rollback()

@@ -201,7 +201,7 @@ def _looks_like_state(content: str) -> bool:
 
     True for names broken by PDF-to-Word conversion ("Sierra Le one": its letters are a State's
     name) and for capitalised names of one to six words without digits or acronyms
-    ("Atlantis", "Urugay"). False for the text's own asides seen in real matrices:
+    ("Atlantis", "Freedonia"). False for the text's own asides seen in real matrices:
     "(ICPPED)", "(OP-CAT)", "(2016\u20132020)", "(the Paris Principles)", "(No. 29)", and for
     names of instruments and bodies ("(Istanbul Convention)", ``_NOT_STATE_WORDS``).
     """
