@@ -12,7 +12,8 @@ displays once every change is accepted:
 - a deleted paragraph mark joins the paragraph to the next one; a deleted table row is dropped;
 - a field shows its result, never its instruction: ``w:fldSimple``'s runs, and for complex
   fields the runs between ``w:fldChar`` ``separate`` and ``end`` (``w:instrText`` is skipped);
-- ``w:tab`` reads as a tab, ``w:br``/``w:cr`` as a newline, ``w:noBreakHyphen`` as "-";
+- ``w:tab`` and ``w:ptab`` (headers' aligned tabs) read as a tab, ``w:br``/``w:cr`` as a
+  newline, ``w:noBreakHyphen`` as "-";
 - an ``mc:AlternateContent`` block is read once (its first ``mc:Choice``), not twice.
 """
 
@@ -33,10 +34,10 @@ def _w(name: str) -> str:
     return f"{{{W}}}{name}"
 
 
-_P, _R, _T, _TAB, _BR, _CR = _w("p"), _w("r"), _w("t"), _w("tab"), _w("br"), _w("cr")
+_P, _T, _TAB, _BR, _CR = _w("p"), _w("t"), _w("tab"), _w("br"), _w("cr")
 _TBL, _TR, _TC = _w("tbl"), _w("tr"), _w("tc")
 _SDT, _SDT_CONTENT, _CUSTOM_XML = _w("sdt"), _w("sdtContent"), _w("customXml")
-_FLD_CHAR, _NO_BREAK_HYPHEN = _w("fldChar"), _w("noBreakHyphen")
+_FLD_CHAR, _NO_BREAK_HYPHEN, _PTAB = _w("fldChar"), _w("noBreakHyphen"), _w("ptab")
 _PPR, _RPR, _TRPR, _TCPR = _w("pPr"), _w("rPr"), _w("trPr"), _w("tcPr")
 _DEL, _MOVE_FROM = _w("del"), _w("moveFrom")
 _GRID_SPAN, _GRID_BEFORE, _VAL = _w("gridSpan"), _w("gridBefore"), _w("val")
@@ -107,8 +108,9 @@ def _inline_text(element: etree._Element, fields: _FieldState, out: list[str]) -
         if tag == _T:
             if fields.showing:
                 out.append(child.text or "")
-        elif tag == _TAB:
-            if fields.showing and child.getparent() is not None and child.getparent().tag == _R:
+        elif tag in (_TAB, _PTAB):
+            # (w:tab in a paragraph's properties is a tab stop, skipped with w:pPr above.)
+            if fields.showing:
                 out.append("\t")
         elif tag in (_BR, _CR):
             if fields.showing:
@@ -158,9 +160,10 @@ def paragraph_texts(container: etree._Element, tables: bool = False) -> list[str
     """
     texts: list[str] = []
     pending = ""
+    fields = _FieldState()  # a complex field may span paragraphs
     for paragraph in _iter_paragraphs(container, tables):
         out: list[str] = []
-        _inline_text(paragraph, _FieldState(), out)
+        _inline_text(paragraph, fields, out)
         text = pending + "".join(out)
         if _mark_deleted(paragraph):
             pending = text
