@@ -228,8 +228,8 @@ def split_state_names(content: str) -> list[tuple[str, StateRef | None]]:
 
     Names are separated by ";" and newlines, and by "," only where the comma is not part of a
     name: "Korea, Republic of" and "Bolivia, Plurinational State of" stay whole (the longest
-    run of comma-separated parts that resolves wins). Parts that resolve neither alone nor
-    joined come back with None, so a caller can report them.
+    run of up to three comma-separated parts that resolves wins). Parts that resolve neither
+    alone nor joined come back with None, so a caller can report them.
     """
     names: list[tuple[str, StateRef | None]] = []
     for piece in re.split(r"[;\n\r]", content):
@@ -243,7 +243,9 @@ def split_state_names(content: str) -> list[tuple[str, StateRef | None]]:
         parts = [part.strip() for part in piece.split(",") if part.strip()]
         start = 0
         while start < len(parts):
-            for end in range(len(parts), start, -1):
+            # No UN name holds more than two commas: a window of three parts bounds the work
+            # on a hostile cell of thousands of commas.
+            for end in range(min(len(parts), start + 3), start, -1):
                 joined = ", ".join(parts[start:end])
                 state = resolve_state(joined)
                 if state is not None:
@@ -291,6 +293,11 @@ def _top_level_groups(body: str) -> list[tuple[int, int]]:
             outermost.append((start, stop))
             end = stop
     return outermost
+
+
+def _shorten(name: str, limit: int = 120) -> str:
+    """A name as reported back: a hostile cell's "name" of 100,000 characters is cut."""
+    return name if len(name) <= limit else name[: limit - 1] + "\u2026"
 
 
 @dataclass(slots=True)
@@ -342,7 +349,7 @@ def _parse_attribution(body: str) -> _Attribution:
             if not names or not (resolved or by_position or _looks_like_state(content)):
                 break
             run_states[:0] = [state.code for _, state in names if state]
-            run_unresolved[:0] = [name for name, state in names if state is None]
+            run_unresolved[:0] = [_shorten(name) for name, state in names if state is None]
             if is_final:
                 cut = start
         states.extend(run_states)
@@ -690,7 +697,7 @@ def _states_from_column(row_number: int, cell: str, attribution: _Attribution,
     for _, state in names:
         if state is not None and state.code not in states:
             states.append(state.code)
-    unresolved = [name for name, state in names if state is None]
+    unresolved = [_shorten(name) for name, state in names if state is None]
     in_text = set(attribution.states)
     if in_text and not unresolved and in_text != set(states):
         result.warnings.append((
