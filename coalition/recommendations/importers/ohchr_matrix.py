@@ -1,10 +1,23 @@
 """Read OHCHR's "Matrix of recommendations" (.docx), one file per State per cycle.
 
-The matrix is one Word table: a header row ``Recommendation | Position | Full list of themes |
-Assessment/comments on level of implementation``, section headings whose cells all read
-``Theme: <code> <name>``, and one row per recommendation. A recommendation cell holds the
-paragraph number, the text, the recommending State(s) in parentheses and a
-``Source of position:`` line; the themes cell lists themes, SDGs and affected persons one a line.
+The matrix is one Word table whose header row says which of OHCHR's layouts it is (the file
+name never decides):
+
+- 3rd cycle: ``Recommendation | Position | Full list of themes | Assessment/comments on level of
+  implementation``; ``Theme: <code> <name>`` section headings; the recommendation cell holds the
+  paragraph number, the text, the recommending State(s) in parentheses and a
+  ``Source of position:`` line; the themes cell lists themes, SDGs and affected persons.
+- older layout (2nd cycle, and many States' matrices since): ``Recommendation | Recommending
+  state/s | Position | Full list of rights/affected persons``; ``Right or area: 2.1. ...``
+  headings; the recommending States have a column of their own, which is what is read; the
+  rights cell lists the old numbered "rights or areas" (``12.4. Death penalty``).
+- 4th cycle "Thematic list": ``Recommendation and recommending State | Position of the State
+  under review | Human rights themes and groups of persons | Relevant SDGs``; ``Theme: ...``
+  headings; themes and groups of persons in one column, SDGs in another.
+
+The page header names the review: ``UPR of China (3rd Cycle \u2013 31st session)`` or, in the older
+layout, ``UPR of Egypt - Second Cycle`` (a cycle, no session). All cell and header text is read
+as Word shows it with tracked changes accepted (see ``word``).
 """
 
 from __future__ import annotations
@@ -13,13 +26,16 @@ import os
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
-from typing import IO
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import IO, Any
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 
 from coalition.core.archives import ArchiveRefused, ZipLimits, open_checked_zip
+from coalition.recommendations.importers import word
 from coalition.recommendations.importers.records import (
     ImportFormatError,
     ParsedRecommendation,
@@ -29,23 +45,110 @@ from coalition.recommendations.importers.records import (
     find_territories,
     map_position,
 )
-from coalition.reviews.reference import SdgRef, ThemeRef, parse_theme_line, resolve_state
+from coalition.reviews.reference import (
+    SdgRef,
+    StateRef,
+    ThemeRef,
+    cycle_for_session,
+    load_states,
+    load_themes,
+    parse_theme_line,
+    resolve_state,
+)
 
-__all__ = ["FORMAT", "parse"]
+__all__ = ["FORMAT", "LAYOUTS", "Layout", "parse", "split_state_names"]
 
 FORMAT = "ohchr_matrix"
 
-_REQUIRED_HEADERS = ("recommendation", "position", "full list of themes")
+
+# --------------------------------------------------------------------------------------------
+# Layouts
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """One of OHCHR's matrix layouts, recognised by the header row.
+
+    ``columns`` maps a role ("recommendation", "states", "position", "themes", "sdgs") to the
+    header spellings that name it, normalised by ``_header_key``; ``shown`` is the header row
+    as printed, for messages.
+    """
+
+    name: str
+    columns: dict[str, tuple[str, ...]]
+    shown: str
+
+
+LAYOUTS: tuple[Layout, ...] = (
+    Layout(
+        "4th-cycle thematic list",
+        {
+            "recommendation": ("recommendation and recommending state",
+                               "recommendation and recommending states",
+                               "recommendations and recommending states"),
+            "position": ("position of the state under review", "position"),
+            "themes": ("human rights themes and groups of persons",
+                       "human rights themes and groups of persons affected"),
+            "sdgs": ("relevant sdgs", "relevant sdg", "sdgs"),
+        },
+        "Recommendation and recommending State | Position of the State under review | "
+        "Human rights themes and groups of persons | Relevant SDGs",
+    ),
+    Layout(
+        "older layout with a recommending States column",
+        {
+            "recommendation": ("recommendation", "recommendations"),
+            "states": ("recommending state/s", "recommending states", "recommending state(s)",
+                       "recommending state"),
+            "position": ("position",),
+            "themes": ("full list of rights/affected persons",
+                       "full list of rights / affected persons"),
+        },
+        "Recommendation | Recommending state/s | Position | Full list of rights/affected persons",
+    ),
+    Layout(
+        "3rd-cycle matrix",
+        {
+            "recommendation": ("recommendation", "recommendations"),
+            "position": ("position",),
+            "themes": ("full list of themes",),
+        },
+        "Recommendation | Position | Full list of themes | Assessment/comments on level of "
+        "implementation",
+    ),
+)
+
+# Rows whose non-empty cells all start so are section headings, not recommendations.
+_HEADING_PREFIXES = ("theme:", "right or area:")
 _PARAGRAPH = re.compile(r"^(?P<number>\d+\.\d+)\.?\s+")
 _SOURCE_PREFIX = "source of position:"
-# One parenthesised group without nested parentheses, e.g. "(New Zealand; Uruguay)".
-_GROUP = re.compile(r"\(([^()]*)\)")
-# "UPR of China (3rd Cycle - 31st session)" in the page header (an en dash in the file).
-_PAGE_HEADER = re.compile(
-    r"UPR of (?P<state>.+?)\s*\(\s*\d+\w*\s+cycle\s*[-\u2013\u2014]\s*"
-    r"(?P<session>\d+)\w*\s+session",
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 (.doc) and other OLE files
+# A page header is one short line; longer text (a hostile title) is not searched in full.
+_HEADER_LINE_LIMIT = 500
+_PERSONS_HEADINGS = {"affected persons", "groups of persons", "persons affected",
+                     "groups of persons affected"}
+# The older layout's numbered "right or area": "12.4. Death penalty", "25. Right to education".
+_RIGHT_OR_AREA = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+(?P<name>\D.*)$")
+# The 4th cycle's SDG column: "SDG 16 - peace...", "S16 SDG 16 - ...", "Goal 16: ...", "16 - ...".
+_SDG_IN_COLUMN = re.compile(
+    r"^(?:S\d{1,2}\s+)?(?:SDG|Goal)\s*(?P<a>\d{1,2})\b|^(?P<b>\d{1,2})\s*[-.:\u2013\u2014]\s*\D",
     re.IGNORECASE,
 )
+
+# "UPR of China (3rd Cycle - 31st session)"; OHCHR writes an en dash (U+2013) there.
+_HEADER_SESSION = re.compile(
+    r"UPR of (?P<state>.+?)\s*\(\s*(?P<cycle>\d)\s*\w*\s+cycle\s*[-\u2013\u2014,]\s*"
+    r"(?P<session>\d+)\s*\w*\s+session",
+    re.IGNORECASE,
+)
+# "UPR of Egypt - Second Cycle" (the older layout: a cycle but no session).
+_HEADER_CYCLE = re.compile(
+    r"UPR of (?P<state>.+?)\s*[-\u2013\u2014(]\s*(?P<cycle>first|second|third|fourth|fifth|"
+    r"\d)\s*(?:st|nd|rd|th)?\s+cycle\b",
+    re.IGNORECASE,
+)
+_CYCLE_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 
 
 def _clean(text: str) -> str:
@@ -53,34 +156,174 @@ def _clean(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+def _header_key(text: str) -> str:
+    return _clean(text).casefold().strip(" :*")
+
+
+# --------------------------------------------------------------------------------------------
+# States: names with their own parentheses and commas, broken names, runs of groups
+# --------------------------------------------------------------------------------------------
+
+
+def _compact(name: str) -> str:
+    """Letters only, accents folded: "Sierra Le one" and "Sierra Leone" give one key."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name))
+    return "".join(ch for ch in text if ch.isalpha() and not unicodedata.combining(ch)).casefold()
+
+
+@cache
+def _compact_state_names() -> frozenset[str]:
+    """Compact keys of every State's UN name and of its short form before any parenthesis
+    ("Bolivia" of "Bolivia (Plurinational State of)")."""
+    keys = set()
+    for state in load_states():
+        keys.add(_compact(state.name))
+        keys.add(_compact(state.name.split("(")[0].split(",")[0]))
+    return frozenset(keys)
+
+
+_CONNECTORS = frozenset({"of", "the", "and", "da", "de", "del", "des", "di", "du", "la", "le",
+                         "les", "los", "las", "y", "et", "d'", "l'", "al", "el", "&"})
+
+
+# Words of the instruments and bodies that recommendations name in parentheses, never part of a
+# State's name: "(Istanbul Convention)", "(Beijing Platform for Action)", "(Paris Principles)".
+_NOT_STATE_WORDS = frozenset({
+    "act", "action", "agenda", "agreement", "charter", "code", "commission", "committee",
+    "convention", "conventions", "council", "court", "covenant", "declaration", "goal", "goals",
+    "guidelines", "initiative", "law", "plan", "platform", "principles", "programme", "protocol",
+    "protocols", "rules", "statute", "strategy", "treaty",
+})
+
+
+def _looks_like_state(content: str) -> bool:
+    """Whether a parenthesised group is written like a State's name though no State resolves.
+
+    True for names broken by PDF-to-Word conversion ("Sierra Le one": its letters are a State's
+    name) and for capitalised names of one to six words without digits or acronyms
+    ("Atlantis", "Freedonia"). False for the text's own asides seen in real matrices:
+    "(ICPPED)", "(OP-CAT)", "(2016\u20132020)", "(the Paris Principles)", "(No. 29)", and for
+    names of instruments and bodies ("(Istanbul Convention)", ``_NOT_STATE_WORDS``).
+    """
+    if _compact(content) in _compact_state_names():
+        return True
+    words = _clean(content.replace("(", " ").replace(")", " ")).split()
+    if not 1 <= len(words) <= 6 or not words[0][:1].isupper():
+        return False
+    if any(word_.casefold().strip(",.") in _NOT_STATE_WORDS for word_ in words):
+        return False
+    for word_ in words:
+        if any(ch.isdigit() for ch in word_):
+            return False
+        letters = [ch for ch in word_ if ch.isalpha()]
+        if len(letters) >= 2 and all(ch.isupper() for ch in letters):
+            return False  # an acronym: CEDAW, ICCPR-OP2
+        if not (word_[:1].isupper() or word_.casefold().rstrip(",") in _CONNECTORS):
+            return False
+    return True
+
+
+def split_state_names(content: str) -> list[tuple[str, StateRef | None]]:
+    """Split a list of State names and resolve each: ``[(name as written, State or None)]``.
+
+    Names are separated by ";" and newlines, and by "," only where the comma is not part of a
+    name: "Korea, Republic of" and "Bolivia, Plurinational State of" stay whole (the longest
+    run of up to three comma-separated parts that resolves wins). Parts that resolve neither
+    alone nor joined come back with None, so a caller can report them.
+    """
+    names: list[tuple[str, StateRef | None]] = []
+    for piece in re.split(r"[;\n\r]", content):
+        piece = _clean(piece).strip(" ,.")
+        if not piece:
+            continue
+        state = resolve_state(piece)
+        if state is not None or "," not in piece:
+            names.append((piece, state))
+            continue
+        parts = [part.strip() for part in piece.split(",") if part.strip()]
+        start = 0
+        while start < len(parts):
+            # No UN name holds more than two commas: a window of three parts bounds the work
+            # on a hostile cell of thousands of commas.
+            for end in range(min(len(parts), start + 3), start, -1):
+                joined = ", ".join(parts[start:end])
+                state = resolve_state(joined)
+                if state is not None:
+                    names.append((joined, state))
+                    start = end
+                    break
+            else:
+                names.append((parts[start], None))
+                start += 1
+    return names
+
+
+def _group_names(content: str) -> list[tuple[str, StateRef | None]]:
+    """The States one parenthesised group names ("New Zealand; Uruguay", "Korea, Republic of").
+
+    Commas split the group only if every part then resolves, so an aside such as
+    "(2016, 2020)" stays one unresolved name rather than becoming two.
+    """
+    pieces = split_state_names(content)
+    if (len(pieces) > 1 and "," in content and ";" not in content
+            and any(state is None for _, state in pieces)):
+        whole = _clean(content).strip(" ,.")
+        return [(whole, resolve_state(whole))]
+    return pieces
+
+
+def _top_level_groups(body: str) -> list[tuple[int, int]]:
+    """(start, end) of every outermost balanced "(...)" in `body`, in order.
+
+    Nested parentheses stay inside their group ("(Bolivia (Plurinational State of))" is one
+    group); a parenthesis without a partner is treated as an ordinary character.
+    """
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    for index, char in enumerate(body):
+        if char == "(":
+            stack.append(index)
+        elif char == ")" and stack:
+            pairs.append((stack.pop(), index + 1))
+    pairs.sort()
+    outermost: list[tuple[int, int]] = []
+    end = -1
+    for start, stop in pairs:
+        if start >= end:
+            outermost.append((start, stop))
+            end = stop
+    return outermost
+
+
+def _shorten(name: str, limit: int = 120) -> str:
+    """A name as reported back: a hostile cell's "name" of 100,000 characters is cut."""
+    return name if len(name) <= limit else name[: limit - 1] + "\u2026"
+
+
 @dataclass(slots=True)
 class _Attribution:
     text: str
-    states: list[str]
-    unresolved: list[str]
-
-
-def _split_names(content: str) -> list[str]:
-    # Grouped recommendations use "(New Zealand; Uruguay)"; commas stay, since ISO-style names
-    # such as "Korea, Republic of" contain one.
-    return [part.strip() for part in content.split(";") if part.strip()]
+    states: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
 
 
 def _parse_attribution(body: str) -> _Attribution:
     """Split recommendation text from the States that made it.
 
-    Each recommendation, and each part of a grouped one, ends with a run of parenthesised State
-    names before ";", "." or the end: "... (Uruguay) (Mali);". Other parentheses belong to the
-    text ("(the Paris Principles) (Niger)", "(2016-2020) (Kyrgyzstan)"), so within a run only
-    groups that name States count, read backwards until one does not. The very last group of
-    the cell is always an attribution: if it names no known State it is reported as unresolved
-    rather than silently kept in the text.
+    Each recommendation, and each part of a grouped one, ends with a run of parenthesised
+    groups separated by whitespace or ";" before ";", "." or the end: "... (Uruguay) (Mali);",
+    "... ICC (Chile); (Estonia); (Slovenia);". Groups may nest: "(Bolivia (Plurinational State
+    of))". Other parentheses belong to the text ("(the Paris Principles) (Niger)",
+    "(2016-2020) (Kyrgyzstan)"), so a run is read backwards while its groups name States. So
+    that no State is dropped silently, a group counts as an attribution, resolved or reported
+    as unresolved, when it is the cell's last group, is followed by ";" within the final run
+    (OHCHR's separator between States), or is written like a State's name
+    (``_looks_like_state``). The final run is cut from the text; earlier runs stay in it.
     """
-    groups = list(_GROUP.finditer(body))
-    # Runs of groups separated only by whitespace.
-    runs: list[list[re.Match[str]]] = []
+    groups = _top_level_groups(body)
+    runs: list[list[tuple[int, int]]] = []
     for group in groups:
-        if runs and not body[runs[-1][-1].end() : group.start()].strip():
+        if runs and not body[runs[-1][-1][1] : group[0]].strip(" \t;"):
             runs[-1].append(group)
         else:
             runs.append([group])
@@ -89,22 +332,26 @@ def _parse_attribution(body: str) -> _Attribution:
     unresolved: list[str] = []
     cut = len(body)
     for run in runs:
-        after = body[run[-1].end() :]
+        after = body[run[-1][1] :]
         is_final = not after.strip(" \t;.,")
         if not is_final and not re.match(r"\s*[;.]", after):
             continue
         run_states: list[str] = []
         run_unresolved: list[str] = []
-        for position, group in enumerate(reversed(run)):
-            names = _split_names(group.group(1))
-            resolved = [resolve_state(name) for name in names]
-            # The cell's last group is an attribution by position, whether or not it resolves.
-            if not (any(resolved) or (is_final and position == 0)):
+        for index in range(len(run) - 1, -1, -1):
+            start, stop = run[index]
+            last = index == len(run) - 1
+            following = after if last else body[stop : run[index + 1][0]]
+            content = body[start + 1 : stop - 1]
+            names = _group_names(content)
+            resolved = any(state for _, state in names)
+            by_position = is_final and (last or ";" in following)
+            if not names or not (resolved or by_position or _looks_like_state(content)):
                 break
-            run_states[:0] = [state.code for state in resolved if state]
-            run_unresolved[:0] = [n for n, s in zip(names, resolved, strict=True) if s is None]
+            run_states[:0] = [state.code for _, state in names if state]
+            run_unresolved[:0] = [_shorten(name) for name, state in names if state is None]
             if is_final:
-                cut = group.start()
+                cut = start
         states.extend(run_states)
         unresolved.extend(run_unresolved)
 
@@ -114,13 +361,28 @@ def _parse_attribution(body: str) -> _Attribution:
     return _Attribution(text=text, states=ordered, unresolved=unresolved)
 
 
+# --------------------------------------------------------------------------------------------
+# The document
+# --------------------------------------------------------------------------------------------
+
+
 def _open(source: str | os.PathLike[str] | bytes | IO[bytes], filename: str,
           limits: ZipLimits | None) -> docx.document.Document:
     """The document, once its parts are known to unpack within `limits` (zip bombs)."""
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as file:
+            source = file.read()
+    if isinstance(source, bytes | bytearray):
+        head = bytes(source[: len(_OLE)])
+    else:
+        start = source.tell()
+        head = source.read(len(_OLE))
+        source.seek(start)
+    if head == _OLE:
+        raise ImportFormatError(
+            "This is an old Word 97-2003 (.doc) file: open it in Word, save it as a Word "
+            "Document (.docx) and import that.")
     try:
-        if isinstance(source, str | os.PathLike):
-            with open(source, "rb") as file:
-                source = file.read()
         stream = open_checked_zip(source, filename, limits)
         return docx.Document(stream)
     except ArchiveRefused as exc:
@@ -131,164 +393,315 @@ def _open(source: str | os.PathLike[str] | bytes | IO[bytes], filename: str,
         ) from exc
 
 
-def _header_map(cells: list[str]) -> dict[str, int] | None:
-    names = [_clean(cell).casefold() for cell in cells]
-    if len(names) < len(_REQUIRED_HEADERS):
-        return None
-    columns = {}
-    for wanted in _REQUIRED_HEADERS:
-        if wanted not in names:
-            return None
-        columns[wanted] = names.index(wanted)
-    return columns
+def _match_layout(cells: list[str]) -> tuple[Layout, dict[str, int]] | None:
+    names = [_header_key(cell) for cell in cells]
+    for layout in LAYOUTS:
+        columns: dict[str, int] = {}
+        for role, spellings in layout.columns.items():
+            index = next((i for i, name in enumerate(names) if name in spellings), None)
+            if index is None:
+                break
+            columns[role] = index
+        else:
+            if len(set(columns.values())) == len(columns):
+                return layout, columns
+    return None
 
 
-def _review_from_page_header(document: docx.document.Document) -> tuple[str | None, int | None]:
-    for section in document.sections:
-        for paragraph in section.header.paragraphs:
-            match = _PAGE_HEADER.search(_clean(paragraph.text))
-            if match:
-                state = resolve_state(match["state"])
-                return (state.code if state else None), int(match["session"])
-    return None, None
+def _find_table(document: docx.document.Document) -> tuple[dict[str, int], list[list[str]], int]:
+    """The matrix table's columns by role, its rows (cell texts) and its 1-based header row.
+
+    The header is looked for in the first three rows of each table (a title row may come
+    first). Raises ImportFormatError naming every header row this importer knows.
+    """
+    for tbl in word.iter_tables(document.element.body):
+        rows: Iterator[Any] = word.iter_rows(tbl)
+        texts: list[list[str]] = []
+        for tr in rows:
+            texts.append(word.row_texts(tr))
+            if len(texts) == 3:
+                break
+        for index, cells in enumerate(texts):
+            found = _match_layout(cells)
+            if found is not None:
+                texts.extend(word.row_texts(tr) for tr in rows)
+                return found[1], texts, index + 1
+    expected = "; ".join(f"'{layout.shown}' ({layout.name})" for layout in LAYOUTS)
+    raise ImportFormatError(
+        "No table with a known matrix header row was found; is this OHCHR's matrix of "
+        f"recommendations? Expected one of these header rows: {expected}."
+    )
+
+
+@dataclass(slots=True)
+class _Review:
+    state: str | None = None
+    session: int | None = None
+    cycle: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _review_from_text(texts: list[str]) -> _Review | None:
+    """The review a page header (or title) names, or None if no line names one."""
+    for raw in texts:
+        for piece in raw[: _HEADER_LINE_LIMIT * 4].split("\t"):
+            line = _clean(piece)[:_HEADER_LINE_LIMIT]
+            match = _HEADER_SESSION.search(line) or _HEADER_CYCLE.search(line)
+            if not match:
+                continue
+            review = _Review()
+            name = match["state"].strip(" -\u2013\u2014")
+            state = resolve_state(name)
+            if state is None:
+                review.warnings.append(
+                    f"the page header names {name!r}, which is not a known State")
+            else:
+                review.state = state.code
+            word_ = match["cycle"].casefold()
+            review.cycle = int(word_) if word_.isdigit() else _CYCLE_WORDS[word_]
+            if "session" in match.groupdict():
+                review.session = int(match["session"])
+                try:
+                    by_session = cycle_for_session(review.session)
+                except ValueError:
+                    review.warnings.append(
+                        f"the page header's session {review.session} is in no known UPR cycle")
+                else:
+                    if by_session != review.cycle:
+                        review.warnings.append(
+                            f"the page header says cycle {review.cycle} but session "
+                            f"{review.session} belongs to cycle {by_session}")
+                        review.cycle = by_session
+            else:
+                review.warnings.append(
+                    f"the page header names cycle {review.cycle} but no session")
+            return review
+    return None
+
+
+def _review(document: docx.document.Document) -> _Review:
+    found = _review_from_text(word.header_texts(document))
+    if found is None:
+        found = _review_from_text(word.paragraph_texts(document.element.body))
+    if found is None:
+        return _Review(warnings=["page header names no review; session and State unknown"])
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Themes, rights or areas, SDGs, affected persons
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def _theme_codes_by_name() -> dict[str, str]:
+    return {_clean(theme.name).casefold(): theme.code for theme in load_themes()}
 
 
 def _parse_themes_cell(text: str, record: ParsedRecommendation) -> list[str]:
-    """Fill themes, SDGs and affected persons; return lines that were none of those."""
+    """Fill themes, SDGs, affected persons (and the older layout's rights or areas); return the
+    lines that were none of those.
+
+    A numbered right or area ("12.4. Death penalty") becomes the OHCHR theme of the same name
+    (themes.csv) when there is one, and otherwise an issue under its own name, so no
+    classification is lost.
+    """
     leftovers = []
     in_persons = False
     for raw in text.splitlines():
         line = _clean(raw)
         if not line:
             continue
-        if line.casefold().rstrip(":") == "affected persons":
+        if line.casefold().rstrip(":").strip() in _PERSONS_HEADINGS:
             in_persons = True
-            continue
-        if in_persons and line.startswith("-"):
-            person = line.lstrip("-").strip()
-            if person and person not in record.affected_persons:
-                record.affected_persons.append(person)
             continue
         parsed = parse_theme_line(line)
         if isinstance(parsed, SdgRef):
             if parsed.number not in record.sdgs:
                 record.sdgs.append(parsed.number)
-        elif isinstance(parsed, ThemeRef):
+            continue
+        if isinstance(parsed, ThemeRef):
             if parsed.code not in record.themes:
                 record.themes.append(parsed.code)
+            continue
+        area = _RIGHT_OR_AREA.match(line)
+        if area and not in_persons:
+            name = area["name"].strip()
+            code = _theme_codes_by_name().get(name.casefold())
+            if code is not None:
+                if code not in record.themes:
+                    record.themes.append(code)
+            elif name not in record.issues:
+                record.issues.append(name)
+            continue
+        if in_persons:
+            person = line.lstrip("-\u2013\u2022 ").strip()
+            if person and person not in record.affected_persons:
+                record.affected_persons.append(person)
+            continue
+        leftovers.append(line)
+    return leftovers
+
+
+def _parse_sdgs_cell(text: str, record: ParsedRecommendation) -> list[str]:
+    """Fill SDGs from the 4th cycle's "Relevant SDGs" column; return unread lines."""
+    leftovers = []
+    for raw in text.splitlines():
+        line = _clean(raw)
+        if not line:
+            continue
+        match = _SDG_IN_COLUMN.match(line)
+        number = int(match["a"] or match["b"]) if match else 0
+        if 1 <= number <= 17:
+            if number not in record.sdgs:
+                record.sdgs.append(number)
         else:
             leftovers.append(line)
     return leftovers
 
 
+# --------------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------------
+
+
+def _is_heading(cleaned: list[str]) -> bool:
+    filled = [cell.casefold() for cell in cleaned if cell]
+    return bool(filled) and all(cell.startswith(_HEADING_PREFIXES) for cell in filled)
+
+
 def parse(source: str | os.PathLike[str] | bytes | IO[bytes], filename: str = "The file",
           limits: ZipLimits | None = None) -> ParseResult:
-    """Parse an OHCHR matrix from a path, bytes or a binary file object.
+    """Parse an OHCHR matrix, in any of its ``LAYOUTS``, from a path, bytes or a binary file.
 
     The zip is checked against `limits` (default ZipLimits()) before anything is unpacked;
-    `filename` names the file in that message.
+    `filename` names the file in that message. Row numbers (``source_line``) count the
+    table's rows from 1, the header included, as Word shows them.
 
-    Raises ImportFormatError if the file is not a .docx or holds no matrix table; problems with
-    single rows are returned as RowErrors so the user sees all of them at once.
+    Raises ImportFormatError if the file is not a .docx or holds no table with a known header
+    row; problems with single rows are returned as RowErrors so the user sees all of them at
+    once. A recommending State that does not resolve is kept in ``unresolved_states`` (the
+    import service refuses such rows), never dropped.
     """
     document = _open(source, filename, limits)
-    table = None
-    columns: dict[str, int] = {}
-    for candidate in document.tables:
-        if not candidate.rows:
-            continue
-        found = _header_map([cell.text for cell in candidate.rows[0].cells])
-        if found is not None:
-            table, columns = candidate, found
-            break
-    if table is None:
-        raise ImportFormatError(
-            "No table with the header 'Recommendation | Position | Full list of themes' was "
-            "found; is this OHCHR's matrix of recommendations?"
-        )
-
-    state_code, session = _review_from_page_header(document)
+    columns, rows, header_row = _find_table(document)
+    review = _review(document)
     result = ParseResult(records=[], errors=[], skipped=[], format=FORMAT)
-    if session is None:
-        result.warnings.append((0, "page header names no review; session and State unknown"))
+    result.warnings.extend((0, message) for message in review.warnings)
     seen_paragraphs: dict[str, int] = {}
+    width = max(columns.values()) + 1
 
-    for row_number, row in enumerate(table.rows, start=1):
-        if row_number == 1:
+    for row_number, cells in enumerate(rows, start=1):
+        if row_number <= header_row:
             continue
         result.rows_total += 1
-        cells = [cell.text for cell in row.cells]
         cleaned = [_clean(cell) for cell in cells]
         if not any(cleaned):
             result.skipped.append((row_number, "empty row"))
             continue
-        if all(cell.casefold().startswith("theme:") for cell in cleaned):
+        if _is_heading(cleaned):
             result.skipped.append((row_number, f"section heading: {cleaned[0]}"))
             continue
-        if len(cells) <= max(columns.values()):
+        if len(cells) < width:
             result.errors.append(RowError(row_number, "row has fewer cells than the header"))
             continue
-
-        recommendation_lines = []
-        position_source = None
-        for raw in cells[columns["recommendation"]].splitlines():
-            line = _clean(raw)
-            if line.casefold().startswith(_SOURCE_PREFIX):
-                position_source = line[len(_SOURCE_PREFIX) :].strip() or None
-            elif line:
-                recommendation_lines.append(line)
-        body = " ".join(recommendation_lines)
-        paragraph = None
-        match = _PARAGRAPH.match(body)
-        if match:
-            paragraph = match["number"]
-            body = body[match.end() :]
-
-        if paragraph is not None and paragraph in seen_paragraphs:
-            result.errors.append(
-                RowError(
-                    row_number,
-                    f"paragraph {paragraph} already appears in row {seen_paragraphs[paragraph]}",
-                )
-            )
+        record = _parse_row(row_number, cells, cleaned, columns, review, result)
+        if record is None:
             continue
-
-        try:
-            position, words = map_position(cleaned[columns["position"]])
-        except UnknownPositionError as exc:
-            result.errors.append(RowError(row_number, str(exc)))
-            continue
-
-        attribution = _parse_attribution(body)
-        if not attribution.text:
-            result.errors.append(RowError(row_number, "recommendation text is empty"))
-            continue
-        if not attribution.states and not attribution.unresolved:
-            result.errors.append(
-                RowError(row_number, "no recommending State in parentheses after the text")
-            )
-            continue
-        if paragraph is not None:
-            seen_paragraphs[paragraph] = row_number
-
-        record = ParsedRecommendation(
-            source_line=row_number,
-            paragraph=paragraph,
-            text=attribution.text,
-            recommending_states=attribution.states,
-            unresolved_states=attribution.unresolved,
-            position=position,
-            position_words=words,
-            position_source=position_source,
-            territories=find_territories(body),
-            session=session,
-            state_under_review=state_code,
-        )
-        for line in _parse_themes_cell(cells[columns["full list of themes"]], record):
-            result.warnings.append((row_number, f"unrecognised line in themes cell: {line!r}"))
-        if attribution.unresolved:
-            names = ", ".join(attribution.unresolved)
-            result.warnings.append((row_number, f"recommending State(s) not recognised: {names}"))
+        if record.paragraph is not None:
+            if record.paragraph in seen_paragraphs:
+                result.errors.append(RowError(
+                    row_number, f"paragraph {record.paragraph} already appears in row "
+                                f"{seen_paragraphs[record.paragraph]}"))
+                continue
+            seen_paragraphs[record.paragraph] = row_number
         result.records.append(record)
-
     return result
+
+
+def _parse_row(row_number: int, cells: list[str], cleaned: list[str], columns: dict[str, int],
+               review: _Review, result: ParseResult) -> ParsedRecommendation | None:
+    """One recommendation row, or None after adding its RowError to `result`."""
+    recommendation_lines = []
+    position_source = None
+    for raw in cells[columns["recommendation"]].splitlines():
+        line = _clean(raw)
+        if line.casefold().startswith(_SOURCE_PREFIX):
+            position_source = line[len(_SOURCE_PREFIX) :].strip() or None
+        elif line:
+            recommendation_lines.append(line)
+    body = " ".join(recommendation_lines)
+    paragraph = None
+    match = _PARAGRAPH.match(body)
+    if match:
+        paragraph = match["number"]
+        body = body[match.end() :]
+
+    try:
+        position, words = map_position(cleaned[columns["position"]])
+    except UnknownPositionError as exc:
+        result.errors.append(RowError(row_number, str(exc)))
+        return None
+
+    attribution = _parse_attribution(body)
+    if not attribution.text:
+        result.errors.append(RowError(row_number, "recommendation text is empty"))
+        return None
+    states, unresolved = attribution.states, attribution.unresolved
+    if "states" in columns:
+        states, unresolved = _states_from_column(row_number, cells[columns["states"]],
+                                                 attribution, result)
+    if not states and not unresolved:
+        where = ("in the recommending States column or in parentheses after the text"
+                 if "states" in columns else "in parentheses after the text")
+        result.errors.append(RowError(row_number, f"no recommending State {where}"))
+        return None
+
+    record = ParsedRecommendation(
+        source_line=row_number,
+        paragraph=paragraph,
+        text=attribution.text,
+        recommending_states=states,
+        unresolved_states=unresolved,
+        position=position,
+        position_words=words,
+        position_source=position_source,
+        territories=find_territories(body),
+        session=review.session,
+        cycle=review.cycle,
+        state_under_review=review.state,
+    )
+    for line in _parse_themes_cell(cells[columns["themes"]], record):
+        result.warnings.append((row_number, f"unrecognised line in themes cell: {line!r}"))
+    if "sdgs" in columns:
+        for line in _parse_sdgs_cell(cells[columns["sdgs"]], record):
+            result.warnings.append((row_number, f"unrecognised line in SDGs cell: {line!r}"))
+    if unresolved:
+        names = ", ".join(unresolved)
+        result.warnings.append((row_number, f"recommending State(s) not recognised: {names}"))
+    return record
+
+
+def _states_from_column(row_number: int, cell: str, attribution: _Attribution,
+                        result: ParseResult) -> tuple[list[str], list[str]]:
+    """The older layout's recommending States: the column is the source; the text's own
+    groups are only compared with it (a difference is a warning) or used if it is empty."""
+    names = split_state_names(cell)
+    if not names:
+        if attribution.states or attribution.unresolved:
+            result.warnings.append(
+                (row_number, "the recommending States column is empty; States read from "
+                             "the parentheses after the text"))
+        return attribution.states, attribution.unresolved
+    states: list[str] = []
+    for _, state in names:
+        if state is not None and state.code not in states:
+            states.append(state.code)
+    unresolved = [_shorten(name) for name, state in names if state is None]
+    in_text = set(attribution.states)
+    if in_text and not unresolved and in_text != set(states):
+        result.warnings.append((
+            row_number,
+            f"the States after the text ({', '.join(attribution.states)}) differ from the "
+            f"recommending States column ({', '.join(states)}); the column is used"))
+    return states, unresolved

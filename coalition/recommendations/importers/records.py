@@ -64,6 +64,9 @@ class ParsedRecommendation:
     issues: list[str] = field(default_factory=list)
     territories: list[str] = field(default_factory=list)
     session: int | None = None
+    # The UPR cycle (1-4) when the file names it, with or without a session: the older OHCHR
+    # matrices' page header reads "UPR of Egypt - Second Cycle" and names no session.
+    cycle: int | None = None
     state_under_review: str | None = None
     # "pledge": a voluntary pledge by the State under review (no recommending State).
     kind: Kind = "recommendation"
