@@ -102,18 +102,23 @@ def test_the_texts_own_parentheses_stay_in_the_text(names):
     ("28.8", "Sierra Le one", "SLE", []),
     ("28.9", "Bolivia (Plurinational S tate of)", "BOL", ["CHL"]),
 ])
-def test_names_broken_by_pdf_conversion_are_never_dropped(names, paragraph, broken, code, others):
-    """The resolver (coalition.reviews.reference) may read the broken name; if it cannot, the
-    name is reported and the row refused. Either way the text is cut cleanly and the State is
-    not lost."""
+def test_names_broken_by_pdf_conversion_resolve_to_the_canonical_state(names, paragraph, broken,
+                                                                        code, others):
+    """The resolver (coalition.reviews.reference) reads the name with its letters squashed
+    together; the text is cut cleanly and the State is not lost."""
     record = names[paragraph]
     assert "(" not in record.text
-    if code in record.recommending_states:
-        assert record.unresolved_states == []
-        assert sorted(record.recommending_states) == sorted([code, *others])
-    else:
-        assert record.unresolved_states == [broken]
-        assert record.recommending_states == others
+    assert record.unresolved_states == []
+    assert sorted(record.recommending_states) == sorted([code, *others])
+
+
+def test_a_trailing_group_that_names_no_state_is_reported_not_dropped():
+    from coalition.recommendations.importers.ohchr_matrix import _parse_attribution
+
+    attribution = _parse_attribution("Ratify the Convention (Chile); (Atlantis Republic);")
+    assert attribution.text == "Ratify the Convention"
+    assert attribution.states == ["CHL"]
+    assert attribution.unresolved == ["Atlantis Republic"]
 
 
 def test_unknown_state_among_separate_groups_is_reported(names):
