@@ -45,6 +45,7 @@ __all__ = [
     "read_bytes",
     "read_table",
     "split_lines_list",
+    "split_paragraph",
     "zip_names",
 ]
 
@@ -119,9 +120,9 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORD_INITIAL = frozenset("áàâäãåæçéèêíîóôöõøúûüœß")
 _WORD_FINAL = frozenset("áàâäãåéèêëíìóòôöõúùûüýçñ")
 _STANDALONE = frozenset("àáéèóùò")
-_OPENING = frozenset("‘“„‚")
+_OPENING = frozenset("\u2018\u201c\u201e\u201a")  # opening single/double, low-9 quotes
 _CLOSING_PUNCT = frozenset(".,;:!?)]")
-_DASHES = frozenset("–—")
+_DASHES = frozenset("\u2013\u2014")  # en and em dash
 _CONTRACTION = re.compile(r"[A-Za-z]\u2019(?:s|t|d|m|ll|re|ve)(?![A-Za-z])")
 _SAMPLE_LIMIT = 1 << 16  # bytes of context around high bytes scored per code page
 
@@ -144,14 +145,14 @@ def _char_score(ch: str, prev: str, nxt: str) -> int:
         return 1 if next_letter or prev_letter else -1
     if ch in _OPENING:
         return 2 if not prev_letter and (next_letter or nxt.isdigit()) else -2
-    if ch == "\u2019":  # right quote / apostrophe: "Kong’s", "rights’ ", "‘term’"
+    if ch == "\u2019":  # right quote or apostrophe: "Kong\u2019s", "rights\u2019 "
         return 2 if prev_letter or prev in _CLOSING_PUNCT else -2
     if ch == "\u201d":
         if (prev_letter or prev.isdigit() or prev in _CLOSING_PUNCT) and not next_letter:
             return 2
         return -2
     if ch in _DASHES:
-        if prev == " " and nxt == " " or prev.isdigit() and nxt.isdigit():
+        if (prev == " " and nxt == " ") or (prev.isdigit() and nxt.isdigit()):
             return 2
         return 1 if prev_letter and next_letter else -1
     if ch in "«»":
@@ -162,7 +163,7 @@ def _char_score(ch: str, prev: str, nxt: str) -> int:
         return 1 if prev.isdigit() or nxt.isdigit() or prev == " " else -1
     if ch in "…\u00a0":
         return 1
-    return -2  # symbols in running text: "‡", "∂", "ˆ", "√", "≈", "†"
+    return -2  # symbols in running text: dagger, partial differential, square root, ...
 
 
 def plausibility(text: str) -> int:
@@ -241,8 +242,8 @@ def detect_encoding(data: bytes) -> str:
     2. otherwise both readings of the text around the high bytes are scored for plausibility
        (_char_score: Windows-1252's curly quotes 0x91-0x94 and dashes 0x96/0x97 open and close
        words where Mac Roman would put "ë í ì î ñ ó" at word starts and ends; Mac Roman's
-       accents 0x87-0x9F read as "‡ ˆ Š Ž ..." in Windows-1252, its quotes 0xD2-0xD5 as "Ò Ó Ô
-       Õ" inside words);
+       accents 0x87-0x9F read as symbols and capitals ("HissŽne") in Windows-1252, its
+       quotes 0xD2-0xD5 as capitals inside words);
     3. a tie goes to Mac Roman when lines end in a bare CR (what classic Mac software and
        Excel's "CSV (Macintosh)" write), to Windows-1252 otherwise;
     4. if neither reading looks like text at all (both score below zero: Cyrillic, Greek,
@@ -547,3 +548,15 @@ def split_lines_list(value: str) -> list[str]:
         if item:
             items.setdefault(item, None)
     return list(items)
+
+
+_PARAGRAPH = re.compile(r"^(\d{1,3}\.\d{1,3})\.?\s+(?=\S)")
+
+
+def split_paragraph(text: str) -> tuple[str | None, str]:
+    """("28.343", "Uphold ...") from "28.343 Uphold ...": the paragraph number a UN report
+    gives a recommendation, when the text starts with one; (None, text) otherwise."""
+    match = _PARAGRAPH.match(text)
+    if match is None:
+        return None, text
+    return match.group(1), text[match.end():]
