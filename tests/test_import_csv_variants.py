@@ -123,7 +123,8 @@ def test_windows_1252_curly_quotes_are_not_mac_roman() -> None:
     "Ensure that children \u2014 including \u2018street children\u2019 \u2014 are protected",
     "Garantizar los derechos de los pa\u00edses ind\u00edgenas y la educaci\u00f3n",
     "Renforcer la soci\u00e9t\u00e9 civile \u00e0 l\u2019\u00e9cole et l\u2019\u00eele",
-    "Garantir o direito \u00e0 sa\u00fade e \u00e0 educa\u00e7\u00e3o, n\u00e3o discrimina\u00e7\u00e3o",
+    "Garantir o direito \u00e0 sa\u00fade e \u00e0 educa\u00e7\u00e3o, n\u00e3o "
+    "discrimina\u00e7\u00e3o",
     "St\u00e4rken Sie die Rechte der Frauen in \u00d6sterreich",
     "Consider ratifying ILO Convention No. 189 \u201cDomestic Workers\u201d (2011)",
 ])
