@@ -131,3 +131,31 @@ def test_export_imports_and_creates_its_reviews(db) -> None:
     assert reviews == {("CHN", 4), ("CHL", 4)}
     texts = {r.text for r in db.session.scalars(select(Recommendation))}
     assert "Adopt a national action plan on human rights" in texts
+
+
+def test_export_saved_as_xlsx_reads_the_same() -> None:
+    import csv
+    import io
+
+    import openpyxl
+
+    rows = list(csv.reader(io.StringIO(EXPORT.read_text("utf-8"), newline="")))
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+    assert detect_format("export.xlsx", data) == "upr_info_uwazi"
+    assert uwazi.parse(data).records == uwazi.parse(EXPORT.read_bytes()).records
+
+
+@pytest.mark.parametrize(("session", "expected"), [
+    ("45 - January 2024", 45), ("Session 45", 45), ("45th session", 45), ("45", 45)])
+def test_session_words(session: str, expected: int) -> None:
+    data = "\n".join([
+        "Recommendation,State under Review,Recommending State,Response,Session,Cycle",
+        f"Ratify the OP-CAT,Chile,France,Supported,{session},Cycle 4",
+    ]).encode()
+    (record,) = uwazi.parse(data).records
+    assert record.session == expected

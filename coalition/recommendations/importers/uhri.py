@@ -69,7 +69,8 @@ REQUIRED = ("text", "country")
 SIGNATURE = frozenset({"text", "countries concerned"})
 _SOURCE = "Universal Human Rights Index"
 
-_NUMBER = re.compile(r"\d{1,3}")
+# The first number of up to 3 digits: "31", "31st session", "Session 31"; a year is not one.
+_NUMBER = re.compile(r"(?<!\d)(\d{1,3})(?!\d)")
 _SDG = re.compile(r"^(?:S\d{1,2}\s+)?(?:SDG|Goal)?\s*(\d{1,2})\b", re.IGNORECASE)
 _CODE_DASH = re.compile(r"^([A-Z]\d{1,3})\s*[-\u2013:]\s*")
 _TRAILING_GROUP = re.compile(r"\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*[;.]?\s*$")

@@ -63,7 +63,9 @@ REQUIRED = ("state", "from", "response")
 SIGNATURE = frozenset({"state under review", "recommending state", "response"})
 
 _LEADING_NUMBER = re.compile(r"^\s*(\d{1,3})\b")
-_ANY_NUMBER = re.compile(r"\d{1,3}")
+# The first number of up to 3 digits: "45 - January 2024", "Session 45", "45th" are 45; a
+# year is not one.
+_ANY_NUMBER = re.compile(r"(?<!\d)(\d{1,3})(?!\d)")
 # An identifier, not a sentence: no spaces, a digit somewhere ("rec-2024-45-123", "5f3c9a1b").
 _IDENTIFIER = re.compile(r"^(?=[^\s]*\d)[A-Za-z0-9][A-Za-z0-9_.:/-]{2,63}$")
 
@@ -170,7 +172,7 @@ def parse(
         session: int | None = None
         sessions = _values(cell(cells, "session"))
         if sessions:
-            match = _LEADING_NUMBER.match(sessions[0])
+            match = _ANY_NUMBER.search(sessions[0])
             if match is None:
                 errors.append(RowError(start, f"session is not a number: {sessions[0]!r}"))
                 continue
