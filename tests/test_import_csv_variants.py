@@ -136,6 +136,22 @@ def test_legacy_code_pages_both_directions(text: str, encoding: str, newline: st
     assert data.decode(tabular.detect_encoding(data)) == text + newline + text + newline
 
 
+def test_other_scripts_are_named_by_charset_normalizer() -> None:
+    # "Ratify the Convention against torture and ensure human rights", in Russian.
+    text = " ".join([
+        "\u0420\u0430\u0442\u0438\u0444\u0438\u0446\u0438\u0440\u043e\u0432\u0430\u0442\u044c",
+        "\u041a\u043e\u043d\u0432\u0435\u043d\u0446\u0438\u044e",
+        "\u043f\u0440\u043e\u0442\u0438\u0432 \u043f\u044b\u0442\u043e\u043a \u0438",
+        "\u043e\u0431\u0435\u0441\u043f\u0435\u0447\u0438\u0442\u044c",
+        "\u043f\u0440\u0430\u0432\u0430 \u0447\u0435\u043b\u043e\u0432\u0435\u043a\u0430",
+    ])
+    data = f"{HEADER}\r\nChina,Asia,,{text},France,WEOG,,Accepted,4,Torture,31\r\n".encode(
+        "cp1251")
+    result = upr_info.parse(data)
+    assert result.encoding == "cp1251"
+    assert result.records[0].text == text
+
+
 def test_real_upr_info_excerpt_is_still_mac_roman() -> None:
     data = (FIXTURES / "upr-info-excerpt.csv").read_bytes()
     assert tabular.detect_encoding(data) == "mac_roman"

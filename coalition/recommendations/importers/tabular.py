@@ -29,7 +29,7 @@ import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import IO
+from typing import IO, Any
 
 from coalition.core.archives import ArchiveRefused, ZipLimits, open_checked_zip
 from coalition.recommendations.importers.records import ImportFormatError
@@ -246,8 +246,10 @@ def detect_encoding(data: bytes) -> str:
        quotes 0xD2-0xD5 as capitals inside words);
     3. a tie goes to Mac Roman when lines end in a bare CR (what classic Mac software and
        Excel's "CSV (Macintosh)" write), to Windows-1252 otherwise;
-    4. if neither reading looks like text at all (both score below zero: Cyrillic, Greek,
-       ...), charset-normalizer names the code page.
+    4. but when most letters around the high bytes are non-ASCII, or neither reading looks
+       like text at all, the file is in another script (Cyrillic, Greek, ...) and
+       charset-normalizer names the code page. (It is not asked to choose between
+       Windows-1252 and Mac Roman: on Western text it answers cp1250 for both.)
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -262,15 +264,25 @@ def detect_encoding(data: bytes) -> str:
     if any(byte in data for byte in _CP1252_UNDEFINED):
         return "mac_roman"
     sample = _high_byte_context(data)
-    windows = plausibility(sample.decode("cp1252"))
-    mac = plausibility(sample.decode("mac_roman"))
-    if windows < 0 and mac < 0:
+    as_windows = sample.decode("cp1252")
+    if _mostly_non_ascii_letters(as_windows) or plausibility(as_windows) < 0 > plausibility(
+            sample.decode("mac_roman")):
         other = _charset_normalizer_guess(sample, data)
         if other:
             return other
+    windows = plausibility(as_windows)
+    mac = plausibility(sample.decode("mac_roman"))
     if windows != mac:
         return "cp1252" if windows > mac else "mac_roman"
     return "mac_roman" if detect_newline_bytes(data) == "\r" else "cp1252"
+
+
+def _mostly_non_ascii_letters(text: str) -> bool:
+    """True when most letters around the high bytes are non-ASCII: another script (Cyrillic,
+    Greek, ...) in an 8-bit code page, not Western European text, which accents a letter or
+    two a word."""
+    letters = sum(1 for ch in text if ch.isalpha())
+    return letters > 0 and len(_NON_ASCII.findall(text)) > letters // 2
 
 
 def _charset_normalizer_guess(sample: bytes, data: bytes) -> str | None:
@@ -310,12 +322,10 @@ def detect_newline(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _first_line(text: str) -> tuple[str, str]:
-    """The first line of text and the rest (split on CR, LF or CRLF)."""
-    match = re.search(r"\r\n|\r|\n", text)
-    if match is None:
-        return text, ""
-    return text[: match.start()], text[match.end():]
+def _first_line(text: str) -> str:
+    """The first line of text (ended by CR, LF or CRLF)."""
+    match = re.search(r"\r|\n", text)
+    return text if match is None else text[: match.start()]
 
 
 def _choose_delimiter(header_line: str) -> str:
@@ -352,13 +362,12 @@ def read_csv(data: bytes) -> Table:
         raise ImportFormatError("The file is empty.")
     newline = detect_newline(sample)
     notes = []
-    first, rest = _first_line(sample)
+    first = _first_line(sample)
     sep = _SEP_LINE.match(first)
     if sep:
         delimiter = sep.group(1)
         notes.append(f"Excel's 'sep={delimiter}' first line read; it is not counted in line "
                      "numbers.")
-        first = _first_line(rest)[0]
     else:
         delimiter = _choose_delimiter(first)
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="strict", newline="")
@@ -376,7 +385,8 @@ def read_csv(data: bytes) -> Table:
                  newline=newline, delimiter=delimiter, notes=notes)
 
 
-def _csv_rows(reader: csv.Reader, encoding: str) -> Iterator[Row]:  # type: ignore[name-defined]
+def _csv_rows(reader: Any, encoding: str) -> Iterator[Row]:
+    """Rows of a csv.reader, each with the physical line it starts on."""
     line = reader.line_num + 1
     while True:
         try:
