@@ -293,10 +293,15 @@ def _charset_normalizer_guess(sample: bytes, data: bytes) -> str | None:
         return None
     name = codecs.lookup(best.encoding).name
     try:
+        decoded = sample.decode(name)
         codecs.decode(data, name)
     except (UnicodeDecodeError, LookupError):
         return None
-    return name
+    # Only another script is taken from it: for Latin text its guesses (cp1250, ...) are
+    # worse than the scorer's.
+    letters = [ch for ch in _NON_ASCII.findall(decoded) if ch.isalpha()]
+    latin = sum(1 for ch in letters if unicodedata.name(ch, "").startswith("LATIN"))
+    return name if letters and latin < len(letters) // 2 else None
 
 
 def detect_newline_bytes(data: bytes) -> str:
