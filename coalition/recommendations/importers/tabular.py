@@ -265,13 +265,12 @@ def detect_encoding(data: bytes) -> str:
         return "mac_roman"
     sample = _high_byte_context(data)
     as_windows = sample.decode("cp1252")
-    if _mostly_non_ascii_letters(as_windows) or plausibility(as_windows) < 0 > plausibility(
-            sample.decode("mac_roman")):
+    windows = plausibility(as_windows)
+    mac = plausibility(sample.decode("mac_roman"))
+    if _mostly_non_ascii_letters(as_windows) or (windows < 0 and mac < 0):
         other = _charset_normalizer_guess(sample, data)
         if other:
             return other
-    windows = plausibility(as_windows)
-    mac = plausibility(sample.decode("mac_roman"))
     if windows != mac:
         return "cp1252" if windows > mac else "mac_roman"
     return "mac_roman" if detect_newline_bytes(data) == "\r" else "cp1252"
