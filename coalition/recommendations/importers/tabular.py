@@ -433,6 +433,7 @@ def zip_names(data: bytes) -> list[str]:
 
 
 def is_xlsx(names: Sequence[str]) -> bool:
+    """True for the part names of an Excel workbook (it has xl/workbook.xml)."""
     return "xl/workbook.xml" in names
 
 

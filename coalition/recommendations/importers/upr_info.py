@@ -153,11 +153,14 @@ class Merger:
     @staticmethod
     def key(state: str, session: int | None, text: str, position: str,
             kind: str) -> tuple[object, ...]:
+        """What rows of one recommendation share (State code, session, text_key(text),
+        position, kind)."""
         # The position is part of the key: a State that answered the same words from two
         # States differently made two commitments, and merging would hide one of them.
         return (state, session, text_key(text), position, kind)
 
     def find(self, key: tuple[object, ...]) -> ParsedRecommendation | None:
+        """The record an earlier row with this key created, if any."""
         return self.groups.get(key)
 
     def add(self, key: tuple[object, ...], record: ParsedRecommendation) -> None:
@@ -169,6 +172,9 @@ class Merger:
     def merge(self, existing: ParsedRecommendation, start: int, states: list[str],
               unresolved: list[str], issues: list[str], action: int | None, words: str,
               upr_info_id: str | None = None) -> None:
+        """Fold one more row (starting on line `start`) into `existing`: its States, unknown
+        names and issues are added; a differing action category, response or UPR Info id is
+        a warning, the first row's value kept."""
         result = self.result
         result.rows_merged += 1
         for code in states:
