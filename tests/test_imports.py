@@ -270,7 +270,7 @@ def _docx_without_table() -> bytes:
     ("matrix.docx", _docx_without_table(), "Recommendation | Position"),
     ("notes.txt", b"Minutes of the steering committee\nAll present.\n", "Unrecognised file"),
     ("notes.docx", b"Minutes renamed to .docx\n", "Unrecognised file"),
-    ("sheet.xlsx", b"PK\x03\x04" + b"\x00" * 100, "save the UPR Info sheet as CSV"),
+    ("sheet.xlsx", b"PK\x03\x04" + b"\x00" * 100, "neither a .docx nor an .xlsx"),
 ])
 def test_files_that_are_no_import_format_are_refused(db, china, filename, data, message):
     before = table_counts(db)

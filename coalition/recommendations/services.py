@@ -24,7 +24,13 @@ from coalition.core.errors import ServiceError
 from coalition.core.markdown import render_html
 from coalition.core.time import utcnow
 from coalition.extensions import db
-from coalition.recommendations.importers import detect_format, ohchr_matrix, upr_info
+from coalition.recommendations.importers import (
+    detect_format,
+    ohchr_matrix,
+    uhri,
+    upr_info,
+    uwazi,
+)
 from coalition.recommendations.importers.records import (
     ImportFormatError,
     ParsedRecommendation,
@@ -93,13 +99,18 @@ class ImportReport:
 def parse_file(filename: str, data: bytes) -> ParseResult:
     """Pick the importer from the file's content and parse it; ServiceError if unreadable.
 
-    A .docx is checked against the app's ZIP_MAX_* limits before it is unpacked.
+    A .docx or .xlsx is checked against the app's ZIP_MAX_* limits before it is unpacked.
     """
     try:
-        fmt = detect_format(filename, data[:8192])
+        limits = ZipLimits.from_config(current_app.config)
+        fmt = detect_format(filename, data, limits)
         if fmt == "ohchr_matrix":
-            return ohchr_matrix.parse(data, filename, ZipLimits.from_config(current_app.config))
-        return upr_info.parse(data)
+            return ohchr_matrix.parse(data, filename, limits)
+        if fmt == "uhri":
+            return uhri.parse(data, filename=filename, limits=limits)
+        if fmt == "upr_info_uwazi":
+            return uwazi.parse(data, filename=filename, limits=limits)
+        return upr_info.parse(data, filename=filename, limits=limits)
     except ImportFormatError as exc:
         raise ServiceError(exc.message, "file") from exc
 

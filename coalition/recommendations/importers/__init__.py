@@ -1,68 +1,85 @@
 """Parsers for the files coalitions import recommendations from.
 
 - ``ohchr_matrix``: OHCHR's "Matrix of recommendations" (.docx), one row per recommendation;
-- ``upr_info``: UPR Info's CSV export, one row per recommending State (merged here).
+- ``upr_info``: UPR Info's (old) CSV export, one row per recommending State (merged here);
+- ``upr_info_uwazi``: the CSV export of UPR Info's current database (HURIDOCS Uwazi);
+- ``uhri``: an export of OHCHR's Universal Human Rights Index (.xlsx or CSV).
 
-Both return a ``records.ParseResult`` and touch no database; ``detect_format`` picks one.
+Each returns a ``records.ParseResult`` and touches no database; ``detect_format`` picks one
+from the file's content. The tabular ones read CSV in any encoding and dialect Excel writes,
+and .xlsx, through ``tabular``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Literal
 
+from coalition.core.archives import ZipLimits
+from coalition.recommendations.importers import tabular
 from coalition.recommendations.importers.records import ImportFormatError
 
-__all__ = ["ImportFormat", "ImportFormatError", "detect_format"]
+__all__ = ["ACCEPTED", "ImportFormat", "ImportFormatError", "detect_format", "format_for_header"]
 
-ImportFormat = Literal["ohchr_matrix", "upr_info"]
+ImportFormat = Literal["ohchr_matrix", "upr_info", "upr_info_uwazi", "uhri"]
 
-_ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc / .xls
-_UPR_INFO_SIGNATURE = {"to", "text", "from", "response"}
+_UPR_INFO_SIGNATURE = frozenset({"to", "text", "from", "response"})
+_UWAZI_SIGNATURE = frozenset({"state under review", "recommending state", "response"})
+_UHRI_SIGNATURE = frozenset({"text", "countries concerned"})
+ACCEPTED = (
+    "OHCHR's matrix of recommendations (.docx); a UPR Info CSV export (header To, Text, From, "
+    "Response, ...); an export of UPR Info's current database (Title, Recommendation, State "
+    "under Review, Recommending State, Response, ...); or a Universal Human Rights Index "
+    "export (.xlsx or CSV with Text, Countries Concerned, ...)"
+)
 
 
-def detect_format(filename: str, head_bytes: bytes) -> ImportFormat:
-    """Which importer reads a file, from its name and first bytes (a few KB are plenty).
+def format_for_header(header: list[str]) -> ImportFormat | None:
+    """Which tabular importer reads a file with this header row (labels normalised), if any."""
+    labels = {tabular.normalise_label(cell) for cell in header}
+    if labels >= _UHRI_SIGNATURE:
+        return "uhri"
+    if labels >= _UWAZI_SIGNATURE:
+        return "upr_info_uwazi"
+    if labels >= _UPR_INFO_SIGNATURE:
+        return "upr_info"
+    return None
 
-    Raises ImportFormatError, with a message a user can act on, for anything else. The content
-    decides, not the extension alone: browsers and users rename files freely.
+
+def detect_format(filename: str, data: bytes, limits: ZipLimits | None = None) -> ImportFormat:
+    """Which importer reads a file, from its content (the name only words messages).
+
+    ``data`` is the whole file, or at least its first few KB for a CSV; a spreadsheet needs
+    the whole file, since its header row is inside the zip (checked against `limits` before
+    it is unpacked). A zip with ``word/document.xml`` is a matrix; with ``xl/workbook.xml`` a
+    workbook whose first row decides, as a CSV's header does.
+
+    Raises ImportFormatError, listing what is accepted, for anything else.
     """
-    name = (filename or "").casefold()
-    if head_bytes.startswith(_ZIP):
-        if name.endswith(".docx"):
+    name = filename or "The file"
+    if data.startswith(tabular.ZIP_MAGIC):
+        parts = tabular.zip_names(data)
+        if "word/document.xml" in parts:
             return "ohchr_matrix"
-        if name.endswith((".xlsx", ".xls")):
-            raise ImportFormatError(
-                "Spreadsheets are not read directly: save the UPR Info sheet as CSV."
-            )
+        if tabular.is_xlsx(parts):
+            header = tabular.read_xlsx(data, name, limits).header
+            found = format_for_header(header)
+            if found is None:
+                raise ImportFormatError(
+                    "The spreadsheet's first row is not a header this platform reads. "
+                    f"Accepted: {ACCEPTED}.")
+            return found
+        raise ImportFormatError(f"This zip archive is neither a .docx nor an .xlsx. "
+                                f"Accepted: {ACCEPTED}.")
+    if data.startswith(_OLE):
         raise ImportFormatError(
-            "This is a zip archive; expected OHCHR's matrix (.docx) or a UPR Info CSV export."
+            "This is an old Word/Excel file (.doc/.xls): save it as .docx, .xlsx or .csv first."
         )
-    if head_bytes.startswith(_OLE):
-        raise ImportFormatError(
-            "This is an old Word/Excel file (.doc/.xls): save it as .docx or .csv first."
-        )
-    if b"\x00" not in head_bytes:
-        first_line = _first_line(head_bytes)
-        try:
-            header = next(csv.reader(io.StringIO(first_line)), [])
-        except csv.Error:
-            header = []
-        names = {cell.strip().casefold() for cell in header}
-        if names >= _UPR_INFO_SIGNATURE:
-            return "upr_info"
-    raise ImportFormatError(
-        "Unrecognised file: expected OHCHR's matrix of recommendations (.docx) or a UPR Info "
-        "CSV export (header To,To-Rgrp,To-Org,Text,From,...)."
-    )
-
-
-def _first_line(head: bytes) -> str:
-    # The header is ASCII in every known export, so a lenient decode is enough here; the
-    # importer does the real encoding detection on the whole file.
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    for separator in ("\r", "\n"):
-        text = text.split(separator, 1)[0]
-    return text
+    try:
+        header = tabular.read_csv(data[:65536]).header
+    except ImportFormatError:
+        header = []
+    found = format_for_header(header)
+    if found is None:
+        raise ImportFormatError(f"Unrecognised file. Accepted: {ACCEPTED}.")
+    return found

@@ -1,42 +1,54 @@
-"""Read CSV exports of UPR Info's database of recommendations.
+"""Read CSV exports of UPR Info's (old) database of recommendations.
 
 UPR Info has one row per recommending State: a recommendation made jointly (or in the same
 words) by five States is five rows. Rows with the same State under review, session, text and
 position are merged into one recommendation naming all five States, so counts match OHCHR's.
 
-Exports come as downloaded from old tooling: legacy Mac encoding with bare CR line endings is
-normal, and parentheses may arrive as HTML entities ("&#40;Unknown&#41;").
+A row whose Response is "Voluntary Pledge" is not a recommendation but a pledge the State under
+review made itself: it becomes a ``kind="pledge"`` entry with no recommending State (its From
+column, empty, "(Unknown)" or the State itself, is not one), position "supported", and the
+words "Voluntary Pledge" kept.
+
+Exports come as downloaded from old tooling (legacy Mac encoding with bare CR line endings,
+parentheses as HTML entities "&#40;Unknown&#41;") or as a spreadsheet saved them again
+(";"-separated, UTF-16 "Unicode Text", Windows-1252, .xlsx): :mod:`.tabular` reads them all.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 from typing import IO
 
+from coalition.core.archives import ZipLimits
+from coalition.recommendations.importers import tabular
 from coalition.recommendations.importers.records import (
-    ImportFormatError,
     ParsedRecommendation,
     ParseResult,
+    Position,
     RowError,
     UnknownPositionError,
     find_territories,
     map_position,
 )
+from coalition.recommendations.importers.tabular import detect_encoding
 from coalition.reviews.reference import resolve_state
 
 __all__ = [
     "COLUMNS",
     "FORMAT",
     "REQUIRED_COLUMNS",
+    "Merger",
     "detect_encoding",
     "detect_newline",
+    "is_pledge",
     "parse",
+    "position_of",
     "text_key",
+    "unescape",
 ]
 
 FORMAT = "upr_info"
@@ -56,86 +68,45 @@ COLUMNS = (
 # The columns the importer reads; the regional-group and organisation columns are derivable
 # from the State and are not required.
 REQUIRED_COLUMNS = ("To", "Text", "From", "Response", "Action", "Issue", "Session")
+_WANTED = {column: (column,) for column in REQUIRED_COLUMNS}
 
 _NUMERIC_ENTITY = re.compile(r"&#(?:(\d{1,7})|[xX]([0-9a-fA-F]{1,6}));")
 _NON_WORD = re.compile(r"[\W_]+")
 _ASCII_NON_WORD = bytes(c for c in range(128) if not chr(c).isalnum())
 _UNKNOWN_STATE = "(unknown)"
+PROGRESS_EVERY = 1000
 
-# Scoring for the cp1252 / mac_roman decision (see detect_encoding). Both decode any byte
-# string, so the question is which reading looks like text.
-_LETTER_NEIGHBOURS = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f]|[^\x00-\x7f](?=[a-z])")
-_CONTRACTION = re.compile(r"(?<=[A-Za-z])[\u2019](?=(?:s|t|d|ll|re|ve|m)\b)")
-_GOOD_PUNCTUATION = re.compile(r"(?:^|(?<=[\s(]))[\u2018\u201c]|[\u2019\u201d](?=[\s.,;:)]|$)")
-_DASH_BETWEEN_SPACES = re.compile(r"(?<= )[\u2013\u2014](?= )")
+# UPR Info's words for a pledge (its Response column, or the new database's template).
+# records.is_pledge (helper "states") will be the one shared rule; until then, this one.
+_PLEDGE_KEYS = frozenset({"voluntary pledge", "voluntary pledges", "pledge",
+                          "voluntary commitment"})
 
 
 def detect_newline(data: bytes) -> str:
-    """The dominant line ending: ``"\\r\\n"``, ``"\\r"`` (classic Mac) or ``"\\n"``."""
-    crlf = data.count(b"\r\n")
-    cr = data.count(b"\r") - crlf
-    lf = data.count(b"\n") - crlf
-    best = max((crlf, "\r\n"), (cr, "\r"), (lf, "\n"))
-    return best[1] if best[0] else "\n"
+    """The dominant line ending of 8-bit/UTF-8 bytes: ``"\\r\\n"``, ``"\\r"`` or ``"\\n"``."""
+    return tabular.detect_newline_bytes(data)
 
 
-def _plausibility(text: str) -> int:
-    """How much a decoding's non-ASCII characters look like real Western European text."""
-    score = 0
-    score += 2 * len(_CONTRACTION.findall(text))
-    score += len(_GOOD_PUNCTUATION.findall(text))
-    score += len(_DASH_BETWEEN_SPACES.findall(text))
-    for match in _LETTER_NEIGHBOURS.finditer(text):
-        ch = match.group()
-        # An accented lower-case letter inside a word ("Hissène", "Côte") is what we expect;
-        # capitals, symbols and quotes inside lower-case words ("HissŽne", "CÙte") are the
-        # mark of the wrong code page.
-        score += 1 if ch.islower() else -1
-    return score
+def _words_key(words: str) -> str:
+    return " ".join(_NON_WORD.sub(" ", unicodedata.normalize("NFKC", words).casefold()).split())
 
 
-def _lines_with_high_bytes(data: bytes, limit: int = 1 << 16) -> bytes:
-    """Lines holding non-ASCII bytes, the only ones that tell code pages apart (up to limit)."""
-    lines = []
-    size = 0
-    for line in data.splitlines():
-        if not line.isascii():
-            lines.append(line)
-            size += len(line)
-            # A few dozen accented lines settle the question; scoring a whole file would not
-            # change the answer but would cost seconds on 100,000 rows.
-            if size >= limit:
-                break
-    return b"\n".join(lines)
+def is_pledge(words: str | None) -> bool:
+    """True for UPR Info's "Voluntary Pledge" (any case or spacing): a pledge, not a response."""
+    return _words_key(words or "") in _PLEDGE_KEYS
 
 
-def detect_encoding(data: bytes) -> str:
-    """Name the encoding of a UPR Info export.
+@lru_cache(maxsize=256)
+def position_of(words: str) -> tuple[Position, str, bool]:
+    """(position, the words as written, is a pledge) for a Response cell.
 
-    UTF-8 (with or without BOM) is unambiguous when it decodes. Otherwise the file is one of
-    the two legacy 8-bit code pages such exports come in: Windows-1252 or Mac Roman. Python's
-    cp1252 rejects five bytes (0x81, 0x8D, 0x8F, 0x90, 0x9D) that Mac Roman uses for letters;
-    failing that, both readings are scored for plausibility. A heuristic rather than a
-    dependency such as charset-normalizer, because the choice is between exactly two.
+    A voluntary pledge is the State's own commitment: position "supported". Raises
+    UnknownPositionError for words map_position() does not know.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if data.isascii():
-        return "ascii"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return "utf-8"
-    # Only lines with high bytes matter, and scoring them alone keeps this fast on big files.
-    sample = _lines_with_high_bytes(data)
-    try:
-        windows = sample.decode("cp1252")
-    except UnicodeDecodeError:
-        return "mac_roman"
-    mac = sample.decode("mac_roman")
-    return "mac_roman" if _plausibility(mac) > _plausibility(windows) else "cp1252"
+    if is_pledge(words):
+        return "supported", words.strip(), True
+    position, kept = map_position(words)
+    return position, kept, False
 
 
 def text_key(text: str) -> str:
@@ -159,191 +130,196 @@ def _entity(match: re.Match[str]) -> str:
     return chr(code) if 0 < code <= 0x10FFFF else match.group()
 
 
-def _unescape(value: str) -> str:
+def unescape(value: str) -> str:
     """Decode numeric character references: UPR Info writes "(" as "&#40;"."""
     if "&#" not in value:
         return value
     return _NUMERIC_ENTITY.sub(_entity, value)
 
 
-def _read_bytes(source: str | os.PathLike[str] | bytes | IO[bytes]) -> bytes:
-    if isinstance(source, bytes | bytearray):
-        return bytes(source)
-    if isinstance(source, str | os.PathLike):
-        with open(source, "rb") as handle:
-            return handle.read()
-    data = source.read()
-    if isinstance(data, str):
-        raise TypeError("upr_info.parse() needs bytes or a binary file, not text")
-    return data
+class Merger:
+    """Folds rows of one recommendation (same review, session, text, position and kind) into
+    the record the first of them created, and tells the reviewer where they disagree.
 
+    Per row: ``existing = merger.find(...)``; then ``merger.merge(existing, ...)`` or
+    ``merger.add(key, record)``; building a record only for new recommendations keeps
+    100,000-row files cheap.
+    """
 
-def _header_index(header: list[str]) -> dict[str, int]:
-    names = [_unescape(name).strip().lstrip("\ufeff").strip() for name in header]
-    folded = {name.casefold(): index for index, name in enumerate(names)}
-    missing = [column for column in REQUIRED_COLUMNS if column.casefold() not in folded]
-    if missing:
-        raise ImportFormatError(
-            "Not a UPR Info export: missing column(s) " + ", ".join(missing) + "."
-        )
-    return {column: folded[column.casefold()] for column in REQUIRED_COLUMNS}
+    def __init__(self, result: ParseResult) -> None:
+        self.result = result
+        self.groups: dict[tuple[object, ...], ParsedRecommendation] = {}
 
+    @staticmethod
+    def key(state: str, session: int | None, text: str, position: str,
+            kind: str) -> tuple[object, ...]:
+        """What rows of one recommendation share (State code, session, text_key(text),
+        position, kind)."""
+        # The position is part of the key: a State that answered the same words from two
+        # States differently made two commitments, and merging would hide one of them.
+        return (state, session, text_key(text), position, kind)
 
-PROGRESS_EVERY = 1000
+    def find(self, key: tuple[object, ...]) -> ParsedRecommendation | None:
+        """The record an earlier row with this key created, if any."""
+        return self.groups.get(key)
+
+    def add(self, key: tuple[object, ...], record: ParsedRecommendation) -> None:
+        """A new recommendation; its territories are looked for here, once."""
+        record.territories = find_territories(record.text)
+        self.groups[key] = record
+        self.result.records.append(record)
+
+    def merge(self, existing: ParsedRecommendation, start: int, states: list[str],
+              unresolved: list[str], issues: list[str], action: int | None, words: str,
+              upr_info_id: str | None = None) -> None:
+        """Fold one more row (starting on line `start`) into `existing`: its States, unknown
+        names and issues are added; a differing action category, response or UPR Info id is
+        a warning, the first row's value kept."""
+        result = self.result
+        result.rows_merged += 1
+        for code in states:
+            if code not in existing.recommending_states:
+                existing.recommending_states.append(code)
+        for name in unresolved:
+            if name not in existing.unresolved_states:
+                existing.unresolved_states.append(name)
+        for issue in issues:
+            if issue not in existing.issues:
+                existing.issues.append(issue)
+        if action != existing.action_category:
+            result.warnings.append((start, (
+                f"action category {action} differs from {existing.action_category} on line "
+                f"{existing.source_line}; kept {existing.action_category}")))
+        if words != existing.position_words:
+            result.warnings.append((start, (
+                f"response {words!r} differs from {existing.position_words!r} on line "
+                f"{existing.source_line}; kept the first")))
+        if upr_info_id and upr_info_id != existing.upr_info_id:
+            result.warnings.append((start, (
+                f"UPR Info id {upr_info_id!r} has the same text as {existing.upr_info_id!r} "
+                f"on line {existing.source_line}; merged, kept the first id")))
 
 
 def parse(
     source: str | os.PathLike[str] | bytes | IO[bytes],
     progress: Callable[[int], None] | None = None,
+    filename: str = "The file",
+    limits: ZipLimits | None = None,
 ) -> ParseResult:
-    """Parse a UPR Info CSV export from bytes, a binary file object or a path.
+    """Parse a UPR Info export (CSV in any encoding/dialect, or .xlsx) from bytes, a binary
+    file object or a path.
 
     ``progress``, if given, is called with the number of data rows read every PROGRESS_EVERY
-    rows and once at the end, so a long import can report how far it has got.
+    rows and once at the end, so a long import can report how far it has got. ``limits``
+    bound an .xlsx archive (zip bombs).
 
-    Raises ImportFormatError when the header lacks required columns. Every data row is then
-    accounted for in the result: it creates a recommendation, is merged into one, is skipped
-    (blank lines only) or is reported as a RowError with its line number.
+    Raises ImportFormatError when the file is unreadable or the header lacks required columns.
+    Every data row is then accounted for in the result: it creates a recommendation or pledge,
+    is merged into one, is skipped (blank lines only) or is reported as a RowError with its
+    line number.
     """
-    data = _read_bytes(source)
-    encoding = detect_encoding(data)
-    newline = detect_newline(data)
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:  # only possible for a mislabelled BOM
-        raise ImportFormatError(f"Cannot decode the file as {encoding}.") from exc
-    if "\x00" in text:
-        raise ImportFormatError("This is a binary file, not a UPR Info CSV export.")
-
-    # newline="" hands csv the raw line endings; it splits on CR, LF and CRLF alike and keeps
-    # line breaks inside quoted cells.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFormatError("The file is empty.") from None
-    except csv.Error as exc:
-        raise ImportFormatError(f"Not a readable CSV file: {exc}.") from exc
-    columns = _header_index(header)
+    table = tabular.read_table(tabular.read_bytes(source), filename, limits)
+    header = [unescape(name) for name in table.header]
+    columns = tabular.match_columns(header, _WANTED, REQUIRED_COLUMNS, "a UPR Info export")
     width = max(columns.values()) + 1
 
-    result = ParseResult(
-        records=[], errors=[], skipped=[], format=FORMAT, encoding=encoding, newline=newline
-    )
-    groups: dict[tuple[str, int, str, str], ParsedRecommendation] = {}
+    result = ParseResult(records=[], errors=[], skipped=[], format=FORMAT,
+                         encoding=table.encoding, newline=table.newline)
+    result.warnings.extend((0, note) for note in table.notes)
+    merger = Merger(result)
     col_to, col_text, col_from = columns["To"], columns["Text"], columns["From"]
     col_response, col_action = columns["Response"], columns["Action"]
     col_issue, col_session = columns["Issue"], columns["Session"]
+    errors = result.errors
 
-    line = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            result.rows_total += 1
-            result.errors.append(RowError(line, f"unreadable CSV: {exc}"))
-            line = reader.line_num + 1
-            continue
-        # A quoted cell may span lines; the record is reported at the line it starts on.
-        start, line = line, reader.line_num + 1
+    for row in table.rows:
+        start = row.line
         result.rows_total += 1
         if progress is not None and result.rows_total % PROGRESS_EVERY == 0:
             progress(result.rows_total)
-        if not any(cell.strip() for cell in row):
+        if row.error is not None:
+            errors.append(RowError(start, row.error))
+            continue
+        cells = row.cells
+        if not any(cell.strip() for cell in cells):
             result.skipped.append((start, "blank line"))
             continue
-        if len(row) < width:
-            result.errors.append(
-                RowError(start, f"expected {len(header)} fields, found {len(row)}")
-            )
+        if len(cells) < width:
+            errors.append(RowError(start, f"expected {len(header)} fields, found {len(cells)}"))
             continue
 
-        to_name = _unescape(row[col_to]).strip()
+        to_name = unescape(cells[col_to]).strip()
         to_state = resolve_state(to_name)
         if to_state is None:
-            result.errors.append(RowError(start, f"unknown State under review {to_name!r}"))
-            continue
-        from_name = _unescape(row[col_from]).strip()
-        from_state = resolve_state(from_name)
-        if from_state is None:
-            if not from_name or from_name.casefold() == _UNKNOWN_STATE:
-                reason = f"no recommending State given ({from_name!r})"
-            else:
-                reason = f"unknown recommending State {from_name!r}"
-            result.errors.append(RowError(start, reason))
-            continue
-        session_text = row[col_session].strip()
-        if not session_text.isdigit():
-            result.errors.append(RowError(start, f"session is not a number: {session_text!r}"))
-            continue
-        session = int(session_text)
-        recommendation = " ".join(_unescape(row[col_text]).split())
-        if not recommendation:
-            result.errors.append(RowError(start, "recommendation text is empty"))
+            errors.append(RowError(start, f"unknown State under review {to_name!r}"))
             continue
         try:
-            position, words = map_position(_unescape(row[col_response]))
+            position, words, pledge = position_of(unescape(cells[col_response]))
         except UnknownPositionError as exc:
-            result.errors.append(RowError(start, str(exc)))
+            position, words, pledge = "pending", "", False
+            position_error = str(exc)
+        else:
+            position_error = None
+        from_name = unescape(cells[col_from]).strip()
+        from_codes: list[str] = []
+        if pledge:
+            from_state = resolve_state(from_name)
+            if from_state is not None and from_state.code != to_state.code:
+                result.warnings.append((start, (
+                    f"a voluntary pledge is {to_state.name}'s own; the From column's "
+                    f"{from_name!r} was not recorded as a recommending State")))
+        else:
+            from_state = resolve_state(from_name)
+            if from_state is None:
+                if not from_name or from_name.casefold() == _UNKNOWN_STATE:
+                    reason = f"no recommending State given ({from_name!r})"
+                else:
+                    reason = f"unknown recommending State {from_name!r}"
+                errors.append(RowError(start, reason))
+                continue
+            from_codes.append(from_state.code)
+        session_text = cells[col_session].strip()
+        if not session_text.isdigit():
+            errors.append(RowError(start, f"session is not a number: {session_text!r}"))
             continue
-        action_text = row[col_action].strip()
+        recommendation = " ".join(unescape(cells[col_text]).split())
+        if not recommendation:
+            errors.append(RowError(start, "recommendation text is empty"))
+            continue
+        if position_error is not None:
+            errors.append(RowError(start, position_error))
+            continue
+        action_text = cells[col_action].strip()
         action: int | None = None
         if action_text:
             if action_text not in {"1", "2", "3", "4", "5"}:
-                result.errors.append(
-                    RowError(start, f"action category must be 1 to 5, not {action_text!r}")
-                )
+                errors.append(
+                    RowError(start, f"action category must be 1 to 5, not {action_text!r}"))
                 continue
             action = int(action_text)
-        issues = [issue.strip() for issue in _unescape(row[col_issue]).split(",") if issue.strip()]
-
-        # The position is part of the key: a State that answered the same words from two
-        # States differently made two commitments, and merging would hide one of them.
-        key = (to_state.code, session, text_key(recommendation), position)
-        existing = groups.get(key)
+        issues = [issue.strip() for issue in unescape(cells[col_issue]).split(",")
+                  if issue.strip()]
+        session = int(session_text)
+        kind = "pledge" if pledge else "recommendation"
+        key = Merger.key(to_state.code, session, recommendation, position, kind)
+        existing = merger.find(key)
         if existing is not None:
-            result.rows_merged += 1
-            if from_state.code not in existing.recommending_states:
-                existing.recommending_states.append(from_state.code)
-            for issue in issues:
-                if issue not in existing.issues:
-                    existing.issues.append(issue)
-            if action != existing.action_category:
-                result.warnings.append(
-                    (
-                        start,
-                        f"action category {action} differs from {existing.action_category} "
-                        f"on line {existing.source_line}; kept {existing.action_category}",
-                    )
-                )
-            if words != existing.position_words:
-                result.warnings.append(
-                    (
-                        start,
-                        f"response {words!r} differs from {existing.position_words!r} "
-                        f"on line {existing.source_line}; kept the first",
-                    )
-                )
+            merger.merge(existing, start, from_codes, [], issues, action, words)
             continue
-
-        record = ParsedRecommendation(
+        merger.add(key, ParsedRecommendation(
             source_line=start,
             paragraph=None,
             text=recommendation,
-            recommending_states=[from_state.code],
+            recommending_states=from_codes,
             position=position,
             position_words=words,
             position_source="UPR Info",
             action_category=action,
             issues=issues,
-            territories=find_territories(recommendation),
             session=session,
             state_under_review=to_state.code,
-        )
-        groups[key] = record
-        result.records.append(record)
+            kind=kind,
+        ))
 
     if progress is not None:
         progress(result.rows_total)
