@@ -100,6 +100,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "ZIP_MAX_MEMBERS": int(os.environ.get("ZIP_MAX_MEMBERS", "1000")),
         "ZIP_MAX_RATIO": int(os.environ.get("ZIP_MAX_RATIO", "100")),
         "ZIP_MAX_XML_ELEMENTS": int(os.environ.get("ZIP_MAX_XML_ELEMENTS", "500000")),
+        "XLSX_MAX_SHEET_BYTES": int(os.environ.get("XLSX_MAX_SHEET_BYTES",
+                                                   str(512 * 1024 * 1024))),
     }
     return config
 

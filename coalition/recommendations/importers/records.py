@@ -148,7 +148,8 @@ _POSITION_WORDS: dict[str, Position] = {
 }
 
 # UPR Info's "Response" for a voluntary pledge: an entry of another kind, not a response.
-_PLEDGE_WORDS = frozenset({"voluntary pledge", "voluntary pledges", "pledge"})
+_PLEDGE_WORDS = frozenset({"voluntary pledge", "voluntary pledges", "pledge",
+                           "voluntary commitment"})
 
 
 def _position_key(words: str) -> str:

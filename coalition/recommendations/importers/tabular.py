@@ -463,7 +463,8 @@ def read_xlsx(data: bytes, filename: str = "The file", limits: ZipLimits | None 
     import openpyxl
 
     try:
-        stream = open_checked_zip(data, filename, limits)
+        # Read row by row, so sizes are bounded but not the element count (ZipLimits.streamed).
+        stream = open_checked_zip(data, filename, (limits or ZipLimits()).streamed())
     except ArchiveRefused as exc:
         raise ImportFormatError(exc.message) from exc
     except zipfile.BadZipFile as exc:

@@ -32,6 +32,7 @@ from coalition.recommendations.importers.records import (
     RowError,
     UnknownPositionError,
     find_territories,
+    is_pledge,
     map_position,
 )
 from coalition.recommendations.importers.tabular import detect_encoding
@@ -76,24 +77,11 @@ _ASCII_NON_WORD = bytes(c for c in range(128) if not chr(c).isalnum())
 _UNKNOWN_STATE = "(unknown)"
 PROGRESS_EVERY = 1000
 
-# UPR Info's words for a pledge (its Response column, or the new database's template).
-# records.is_pledge (helper "states") will be the one shared rule; until then, this one.
-_PLEDGE_KEYS = frozenset({"voluntary pledge", "voluntary pledges", "pledge",
-                          "voluntary commitment"})
 
 
 def detect_newline(data: bytes) -> str:
     """The dominant line ending of 8-bit/UTF-8 bytes: ``"\\r\\n"``, ``"\\r"`` or ``"\\n"``."""
     return tabular.detect_newline_bytes(data)
-
-
-def _words_key(words: str) -> str:
-    return " ".join(_NON_WORD.sub(" ", unicodedata.normalize("NFKC", words).casefold()).split())
-
-
-def is_pledge(words: str | None) -> bool:
-    """True for UPR Info's "Voluntary Pledge" (any case or spacing): a pledge, not a response."""
-    return _words_key(words or "") in _PLEDGE_KEYS
 
 
 @lru_cache(maxsize=256)
