@@ -56,9 +56,10 @@ CURRENT_CHUNK = 25  # existing reviews whose current state is read at once
 MAX_CHANGES_LISTED = 500
 # The rows a preview lists by outcome (created / updated / unchanged), per outcome. Each row is
 # stored compactly as [line, paragraph, first 100 characters of the text, recommending States],
-# about 150 bytes of JSON: the cap keeps a 100,000-row file's report near 2 MB (measured:
-# 100,000 rows listed in full made 15 MB, read again on every page of the preview), and the
-# page says "and N more" beyond it. Problem rows are never capped: each one is listed.
+# about 137 bytes of JSON. Measured: 100,000 rows listed in full make 13.7 MB of report, read
+# again on every page of the preview; 5,000 make 0.67 MB, so the three lists stay under 2 MB
+# whatever the file, and the page says "and N more" beyond the cap. Problem rows are never
+# capped: each one is listed.
 ROWS_LISTED = 5000
 # Skipped rows named in the audit event of an import that skipped them (the import's own page
 # lists them all).
@@ -70,7 +71,8 @@ OUTCOMES = ("created", "updated", "unchanged")
 class ImportRefused(ServiceError):
     """The file has problem rows and the user did not choose to skip them: nothing is imported.
 
-    `report` lists every problem row (line, reason) and what the good rows would have done.
+    `report` lists every problem row (line, reason); its counts are those reached when the
+    problems were found (none, when they are found before any recommendation is compared).
     The caller rolls back (the import may have created reviews before it found a problem).
     """
 
@@ -341,8 +343,8 @@ class _Importer:
         record(self.actor, "review.create", review,
                {"state": [None, review.state.code], "cycle": [None, review.cycle],
                 "session": [None, review.session]})
-        self.report.notices.append(f"Review {review.state.code} cycle {review.cycle} "
-                                   f"({review.state.name}) was created.")
+        self.report.notices.append(f"Review {review.state.code} cycle {review.cycle} was "
+                                   f"created ({review.state.name}).")
 
     def resolve_target(self, records: list[ParsedRecommendation]) -> None:
         """The review named by the user that does not exist yet (NewReview): planned in a dry
@@ -383,8 +385,8 @@ class _Importer:
             state = _PlannedState(code=code, name=ref.name if ref else code)
         planned = _PlannedReview(id=self.fake_id(), state=state, cycle=cycle, session=session)
         self.new_review_ids.add(planned.id)
-        self.report.notices.append(f"Review {code} cycle {cycle} ({state.name}) will be "
-                                   "created.")
+        self.report.notices.append(f"Review {code} cycle {cycle} will be created "
+                                   f"({state.name}).")
         return planned
 
     def review_for(self, rec: ParsedRecommendation) -> Review:
