@@ -35,14 +35,15 @@ from coalition.reviews.models import Review
 from coalition.reviews.services import create_review, review_from_slug
 
 CSV_HEADER = "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session"
+EGYPT = "Egypt,African Group,,"
 GOOD = [
-    "Egypt,African Group,,Ratify the OP-CAT,Norway,WEOG,,Supported,5,Torture,20",
-    "Egypt,African Group,,Abolish the death penalty,Italy,WEOG,,Noted,5,Death penalty,20",
-    "Egypt,African Group,,Release detained journalists,Canada,WEOG,,Noted,4,Freedom of expression,20",
-    "Egypt,African Group,,Protect human rights defenders,Ireland,WEOG,,Supported,4,Human rights defenders,20",
-    "Egypt,African Group,,Guarantee free assembly,Chile,GRULAC,,Supported,3,Freedom of assembly,20",
+    EGYPT + "Ratify the OP-CAT,Norway,WEOG,,Supported,5,Torture,20",
+    EGYPT + "Abolish the death penalty,Italy,WEOG,,Noted,5,Death penalty,20",
+    EGYPT + "Release detained journalists,Canada,WEOG,,Noted,4,Freedom of expression,20",
+    EGYPT + "Protect human rights defenders,Ireland,WEOG,,Supported,4,Defenders,20",
+    EGYPT + "Guarantee free assembly,Chile,GRULAC,,Supported,3,Freedom of assembly,20",
 ]
-BAD_STATE = "Egypt,African Group,,Ratify the CED,Atlantis,WEOG,,Supported,5,Enforced disappearances,20"
+BAD_STATE = EGYPT + "Ratify the CED,Atlantis,WEOG,,Supported,5,Enforced disappearances,20"
 BAD_POSITION = "Egypt,African Group,,End torture in custody,France,WEOG,,Maybe later,5,Torture,20"
 # Lines 1 (header), 2-3 good, 4 bad, 5-6 good, 7 bad, 8 good.
 PROBLEM_LINES = [4, 7]

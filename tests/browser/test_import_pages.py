@@ -35,6 +35,10 @@ pytestmark = pytest.mark.browser
 CSV_HEADER = "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session"
 STATES = ["Norway", "Italy", "Canada", "Ireland", "Chile", "France", "Brazil"]
 WIDTHS = (375, 1280)
+# What sticks out past the viewport's right edge, to name it when a page is too wide.
+WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 10)
+  .map(e => e.tagName + '#' + e.id + ' ' + (e.textContent || '').trim().slice(0, 40))"""
 
 
 def file_with_problems(tmp_path: Path) -> Path:
@@ -55,7 +59,7 @@ def fits(page: Any) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
         scroll = page.evaluate("document.documentElement.scrollWidth")
-        wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 15).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + (e.textContent||'').trim().slice(0,40))""")
+        wide = page.evaluate(WIDE_ELEMENTS)
         assert scroll <= width, f"{page.url} is {scroll} px wide at {width} px: {wide}"
     page.set_viewport_size({"width": 1280, "height": 800})
 
