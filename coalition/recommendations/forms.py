@@ -38,7 +38,7 @@ class ImportForm(FlaskForm):
                          description="Required for an OHCHR matrix that does not name its "
                                      "review; a UPR Info export names its own.")
     new_review = StringField(
-        "Or a review not yet in the tracker", validators=[Optional(), Length(max=20)],
+        "Not in the list: State code and cycle", validators=[Optional(), Length(max=20)],
         description="The State's three-letter code and the cycle, e.g. egy-2: the import "
                     "creates this review.")
 
