@@ -35,6 +35,7 @@ pytestmark = pytest.mark.browser
 CSV_HEADER = "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session"
 STATES = ["Norway", "Italy", "Canada", "Ireland", "Chile", "France", "Brazil"]
 WIDTHS = (375, 1280)
+IMPORT_TIMEOUT = 60_000  # ms: the first import seeds the reference data, slow on a busy machine
 # What sticks out past the viewport's right edge, to name it when a page is too wide.
 WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 10)
@@ -83,7 +84,8 @@ def test_preview_shows_problems_and_rows_then_the_member_skips_them(
     page.get_by_label("File").set_input_files(str(path))
     page.get_by_role("button", name="Upload and preview").click()
 
-    expect(page.get_by_role("heading", name="Preview: nothing is saved yet")).to_be_visible()
+    expect(page.get_by_role("heading", name="Preview: nothing is saved yet")).to_be_visible(
+        timeout=IMPORT_TIMEOUT)
     expect(page.locator("#import-notices")).to_contain_text(
         "Review EGY cycle 2 will be created (Egypt).")
     expect(page.locator("#count-created")).to_have_text("7")
@@ -121,7 +123,8 @@ def test_preview_shows_problems_and_rows_then_the_member_skips_them(
 
     page.once("dialog", accept)
     page.get_by_role("button", name="Import the 7 good rows and skip 2").click()
-    expect(page.get_by_role("heading", name="Imported", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Imported", exact=True)).to_be_visible(
+        timeout=IMPORT_TIMEOUT)
     assert dialogs == ["Import the 7 good rows and skip the 2 problem rows? The skipped rows "
                        "will not be in the tracker."]
     expect(page.locator("#import-choice")).to_contain_text(
