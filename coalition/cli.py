@@ -212,6 +212,7 @@ def import_command(file: str, review_slug: str | None, dry_run: bool, skip_error
     """
     from pathlib import Path
 
+    from coalition.core.time import utcnow
     from coalition.recommendations.jobs import counts_of, start_cli_job
     from coalition.recommendations.services import (
         ImportRefused,
@@ -243,7 +244,7 @@ def import_command(file: str, review_slug: str | None, dry_run: bool, skip_error
             _list_problems(refused.report.errors)
             # The refusal is listed on the imports page too (nothing else is kept).
             job = start_cli_job(None, name, data, result.format, result.encoding, False)
-            job.status, job.error, job.finished_at = "failed", refused.message, job.created_at
+            job.status, job.error, job.finished_at = "failed", refused.message, utcnow()
             for key, value in counts_of(refused.report).items():
                 setattr(job, key, value)
             db.session.commit()
@@ -257,8 +258,6 @@ def import_command(file: str, review_slug: str | None, dry_run: bool, skip_error
     if dry_run:
         db.session.rollback()
     else:
-        from coalition.core.time import utcnow
-
         job.status, job.finished_at = "done", utcnow()
         for key, value in counts_of(report).items():
             setattr(job, key, value)

@@ -314,6 +314,7 @@ def test_cli_refuses_a_file_with_problems_and_exits_non_zero(app, db, tmp_path):
     (job,) = db.session.scalars(select(ImportJob)).all()  # listed on the imports page
     assert (job.status, job.error_count, job.created_count, job.skip_errors) == (
         "failed", 2, 0, False)
+    assert job.finished_at is not None and job.error.startswith("2 rows of the file")
 
 
 def test_cli_skip_errors_imports_the_good_rows_and_audits_the_skipped(app, db, tmp_path):

@@ -108,7 +108,10 @@ def create_job(actor: Any, filename: str, data: bytes, review_id: int | None,
     if not data:
         raise ServiceError("The file is empty.", "file")
     if new_review:
-        review_target(new_review)  # refuses a malformed slug or an unknown State now
+        try:  # a malformed name or an unknown State is refused now, on the form's field
+            review_target(new_review)
+        except ServiceError as error:
+            raise ServiceError(error.message, "new_review") from error
     job = ImportJob(created_by_id=getattr(actor, "id", None), filename=filename[:255],
                     size=len(data), data=data, review_id=review_id, status="previewing",
                     heartbeat_at=utcnow(), sha256=hashlib.sha256(data).hexdigest(),
