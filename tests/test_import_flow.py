@@ -220,6 +220,7 @@ def test_review_named_as_state_cycle_is_created_with_a_notice(db):
     ("egypt", "not a review"),
     ("atl-2", "No review 'atl-2': ATL is not a State's code"),
     ("egy-12", "A UPR cycle is a number from 1 to 9"),
+    ("egy-99999999999999999999", "A UPR cycle is a number from 1 to 9"),
 ])
 def test_a_wrong_review_name_is_refused_plainly(db, slug, message):
     with pytest.raises(services.ServiceError, match=re.escape(message)):

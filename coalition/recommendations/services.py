@@ -103,11 +103,11 @@ def review_target(slug: str) -> Review | NewReview:
     if len(code) != 3 or not code.isalpha() or not cycle.isdigit():
         raise ServiceError(f"{slug!r} is not a review: write the State's three-letter code and "
                            "the cycle, e.g. chn-3.", "review")
+    if not 1 <= int(cycle) <= 9:  # checked first: a huge number must not reach the database
+        raise ServiceError("A UPR cycle is a number from 1 to 9.", "review")
     existing = get_review(code.upper(), int(cycle))
     if existing is not None:
         return existing
-    if not 1 <= int(cycle) <= 9:
-        raise ServiceError("A UPR cycle is a number from 1 to 9.", "review")
     if not any(ref.code == code.upper() for ref in reference.load_states()):
         raise ServiceError(f"No review {slug!r}: {code.upper()} is not a State's code.",
                            "review")
