@@ -196,31 +196,59 @@ def create_user_command(email: str, display_name: str | None, org_slug: str | No
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--review", "review_slug", default=None,
-              help="The review, as STATE-CYCLE (e.g. chn-3), for a matrix that does not name it.")
+              help="The review, as STATE-CYCLE (e.g. chn-3), for a file that does not name it; "
+                   "created if it does not exist yet.")
 @click.option("--dry-run", is_flag=True, help="Show what would change, and save nothing.")
+@click.option("--skip-errors", is_flag=True,
+              help="Import the good rows and skip the rows with problems (without it, a file "
+                   "with problem rows imports nothing).")
 @with_appcontext
-def import_command(file: str, review_slug: str | None, dry_run: bool) -> None:
-    """Import recommendations from OHCHR's matrix (.docx) or a UPR Info export (.csv)."""
+def import_command(file: str, review_slug: str | None, dry_run: bool, skip_errors: bool) -> None:
+    """Import recommendations from an OHCHR matrix, a UPR Info or UHRI export.
+
+    All or nothing: a file with problem rows imports nothing and exits with status 1, listing
+    them, unless --skip-errors is given. Every import (not a dry run) is listed on the web
+    imports page with the file's SHA-256.
+    """
     from pathlib import Path
 
-    from coalition.recommendations.services import import_file
-    from coalition.reviews.services import review_from_slug
+    from coalition.core.time import utcnow
+    from coalition.recommendations.jobs import counts_of, start_cli_job
+    from coalition.recommendations.services import (
+        ImportRefused,
+        import_parsed,
+        parse_file,
+        review_target,
+    )
 
-    review = None
-    if review_slug:
-        review = review_from_slug(review_slug)
-        if review is None:
-            raise click.ClickException(f"No review {review_slug!r}: create it first, or check "
-                                       "the State code and cycle (e.g. chn-3).")
     data = Path(file).read_bytes()
+    name = Path(file).name
+    try:
+        review = review_target(review_slug) if review_slug else None
+        result = parse_file(name, data)
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    job = None if dry_run else start_cli_job(None, name, data, result.format, result.encoding,
+                                             skip_errors)
     with click.progressbar(length=1, label="Importing", show_pos=True) as bar:
         def progress(done: int, total: int) -> None:
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
 
         try:
-            report = import_file(None, Path(file).name, data, review, dry_run=dry_run,
-                                 progress=progress)
+            report = import_parsed(None, name, result, review, dry_run=dry_run,
+                                   progress=progress, skip_errors=skip_errors, job=job)
+        except ImportRefused as refused:
+            db.session.rollback()
+            _list_problems(refused.report.errors)
+            # The refusal is listed on the imports page too (nothing else is kept).
+            job = start_cli_job(None, name, data, result.format, result.encoding, False)
+            job.status, job.error, job.finished_at = "failed", refused.message, utcnow()
+            for key, value in counts_of(refused.report).items():
+                setattr(job, key, value)
+            db.session.commit()
+            raise click.ClickException(refused.message) from refused
         except ServiceError as error:
             db.session.rollback()
             raise click.ClickException(error.message) from error
@@ -230,14 +258,30 @@ def import_command(file: str, review_slug: str | None, dry_run: bool) -> None:
     if dry_run:
         db.session.rollback()
     else:
+        job.status, job.finished_at = "done", utcnow()
+        for key, value in counts_of(report).items():
+            setattr(job, key, value)
         db.session.commit()
+    for notice in report.notices:
+        click.echo(notice)
     verb = "Would create" if dry_run else "Created"
     click.echo(f"{verb} {report.created}, updated {report.updated}, unchanged "
                f"{report.unchanged}; {report.rows_total} rows read, {report.rows_merged} merged, "
                f"{len(report.skipped)} skipped, {len(report.errors)} with errors.")
-    for line, reason in report.errors[:50]:
-        click.echo(f"  line {line}: {reason}", err=True)
-    if len(report.errors) > 50:
-        click.echo(f"  ... and {len(report.errors) - 50} more errors", err=True)
+    _list_problems(report.errors)
+    if report.errors and skip_errors:
+        click.echo(f"Skipped {len(report.errors)} row(s) with problems (--skip-errors).")
     if dry_run:
-        click.echo("Dry run: nothing was saved.")
+        if report.refused:
+            click.echo(f"Dry run: nothing was saved. As it is, the file would import nothing "
+                       f"({len(report.errors)} row(s) with problems); --skip-errors would "
+                       f"import the {report.recommendations} good recommendation(s).")
+        else:
+            click.echo("Dry run: nothing was saved.")
+
+
+def _list_problems(errors: list[tuple[int, str]], limit: int = 50) -> None:
+    for line, reason in errors[:limit]:
+        click.echo(f"  line {line}: {reason}", err=True)
+    if len(errors) > limit:
+        click.echo(f"  ... and {len(errors) - limit} more errors", err=True)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -36,6 +37,21 @@ class ImportForm(FlaskForm):
     review = SelectField("Review", validators=[Optional()],
                          description="Required for an OHCHR matrix that does not name its "
                                      "review; a UPR Info export names its own.")
+    new_review = StringField(
+        "Not in the list: State code and cycle", validators=[Optional(), Length(max=20)],
+        description="The State's three-letter code and the cycle, e.g. egy-2: the import "
+                    "creates this review.")
+
+    def validate_new_review(self, field: StringField) -> None:
+        if field.data and self.review.data:
+            raise ValidationError("Choose a review from the list, or name a new one: not both.")
+
+
+class ConfirmImportForm(FlaskForm):
+    """The preview's confirmation; skip_errors "1" is the user's choice to import the good rows
+    and skip the problem rows."""
+
+    skip_errors = HiddenField(default="")
 
 
 class ResponseForm(FlaskForm):

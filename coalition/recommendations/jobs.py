@@ -17,20 +17,29 @@ after IMPORT_UPLOAD_MAX_AGE_HOURS (the periodic sweep, or `coalition imports-swe
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.orm import defer, selectinload
 
+from coalition.access import is_coordinator
 from coalition.accounts.models import User
 from coalition.audit import record
 from coalition.core.errors import ServiceError
 from coalition.core.time import as_utc, utcnow
 from coalition.extensions import db
 from coalition.recommendations.models import ImportJob
-from coalition.recommendations.services import import_parsed, parse_file
+from coalition.recommendations.services import (
+    ImportRefused,
+    ImportReport,
+    import_parsed,
+    parse_file,
+    review_target,
+)
 from coalition.tasks import background, periodic
 
 logger = logging.getLogger(__name__)
@@ -89,15 +98,61 @@ def can_retry(job: ImportJob) -> bool:
     return job.status == "failed" and job.upload_deleted_at is None
 
 
-def create_job(actor: Any, filename: str, data: bytes, review_id: int | None) -> ImportJob:
+def create_job(actor: Any, filename: str, data: bytes, review_id: int | None,
+               new_review: str | None = None) -> ImportJob:
+    """Store an uploaded file as a job waiting for its preview, with its SHA-256.
+
+    `new_review` ("egy-2") names a review that the import creates if it does not exist yet;
+    ServiceError if it is malformed or names an unknown State. The caller commits.
+    """
     if not data:
         raise ServiceError("The file is empty.", "file")
+    if new_review:
+        try:  # a malformed name or an unknown State is refused now, on the form's field
+            review_target(new_review)
+        except ServiceError as error:
+            raise ServiceError(error.message, "new_review") from error
     job = ImportJob(created_by_id=getattr(actor, "id", None), filename=filename[:255],
                     size=len(data), data=data, review_id=review_id, status="previewing",
-                    heartbeat_at=utcnow())
+                    heartbeat_at=utcnow(), sha256=hashlib.sha256(data).hexdigest(),
+                    new_review=(new_review or "").strip().lower() or None)
     db.session.add(job)
-    record(actor, "import.upload", job, {"file": [None, job.filename], "size": [None, job.size]})
+    record(actor, "import.upload", job, {"file": [None, job.filename], "size": [None, job.size],
+                                         "sha256": [None, job.sha256]})
     return job
+
+
+def start_cli_job(actor: Any, filename: str, data: bytes, report_format: str,
+                  encoding: str | None, skip_errors: bool) -> ImportJob:
+    """The job row of an import run from the command line, so that it is listed on the imports
+    page with its hash, format and counts like a web import; the file itself is not kept."""
+    job = ImportJob(created_by_id=getattr(actor, "id", None), filename=filename[:255],
+                    size=len(data), data=b"", status="importing", heartbeat_at=utcnow(),
+                    sha256=hashlib.sha256(data).hexdigest(), format=report_format,
+                    encoding=encoding, skip_errors=skip_errors, upload_deleted_at=utcnow())
+    db.session.add(job)
+    record(actor, "import.upload", job, {"file": [None, job.filename], "size": [None, job.size],
+                                         "sha256": [None, job.sha256]})
+    return job
+
+
+def counts_of(report: ImportReport) -> dict[str, Any]:
+    """The job columns that carry a report's counts (see ImportJob.created_count)."""
+    return {"created_count": report.created, "updated_count": report.updated,
+            "unchanged_count": report.unchanged, "error_count": len(report.errors),
+            "report": report.to_dict()}
+
+
+def listed_for(user: Any) -> Select[tuple[ImportJob]]:
+    """The imports `user` may open, newest first, for the imports page: a coordinator's, all;
+    anyone else's, their own (the rule of access.py's "import.view"). Neither the stored
+    file nor the report is loaded: the page shows the job's own columns."""
+    query = (select(ImportJob).options(defer(ImportJob.report), defer(ImportJob.data),
+                                       selectinload(ImportJob.created_by))
+             .order_by(ImportJob.created_at.desc(), ImportJob.id.desc()))
+    if not is_coordinator(user):
+        query = query.where(ImportJob.created_by_id == getattr(user, "id", None))
+    return query
 
 
 def start(job_id: int, dry_run: bool) -> None:
@@ -114,18 +169,23 @@ def run(app: Flask, job_id: int, dry_run: bool) -> None:
             db.session.remove()
 
 
-def confirm(actor: Any, job: ImportJob) -> bool:
+def confirm(actor: Any, job: ImportJob, skip_errors: bool = False) -> bool:
     """Start the import of a previewed job; False if it is not waiting for confirmation.
 
-    Compare-and-set: of two confirmations racing, exactly one starts the import.
+    `skip_errors`: the user chose to import the good rows and skip the problem rows (kept on
+    the job; the import audits the rows it skipped). Without it a file with problem rows
+    imports nothing. Compare-and-set: of two confirmations racing, exactly one starts the
+    import.
     """
     started = db.session.execute(
         update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "previewed")
-        .values(status="importing", heartbeat_at=utcnow(), error=None, attempts=0)).rowcount
+        .values(status="importing", heartbeat_at=utcnow(), error=None, attempts=0,
+                skip_errors=skip_errors)).rowcount
     if started != 1:
         db.session.rollback()
         return False
-    # Not audited itself: the import records what it changed, review by review.
+    # Not audited itself: the import records what it changed, review by review, and the rows
+    # it skipped.
     db.session.commit()
     start(job.id, dry_run=False)
     return True
@@ -138,7 +198,9 @@ def retry(actor: Any, job: ImportJob) -> bool:
         update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "failed",
                                 ImportJob.upload_deleted_at.is_(None))
         .values(status="previewing", error=None, report=None, finished_at=None,
-                progress_done=0, progress_total=0, heartbeat_at=utcnow())).rowcount
+                progress_done=0, progress_total=0, heartbeat_at=utcnow(), skip_errors=False,
+                created_count=None, updated_count=None, unchanged_count=None,
+                error_count=None)).rowcount
     if restarted != 1:
         db.session.rollback()
         return False
@@ -174,6 +236,7 @@ def run_job(job_id: int, dry_run: bool, task: Any = None) -> None:
         return
     attempts = job.attempts + 1
     filename, review_id, created_by_id = job.filename, job.review_id, job.created_by_id
+    skip_errors, new_review = job.skip_errors, job.new_review
     data = job.data
     # End the read transaction: the parse below holds no lock, and on SQLite the heartbeat
     # must be able to write.
@@ -194,24 +257,34 @@ def run_job(job_id: int, dry_run: bool, task: Any = None) -> None:
         try:
             result = parse_file(filename, data)
             del data
+            _set(job_id, format=result.format, encoding=result.encoding)
             progress(0, len(result.records))
             actor = db.session.get(User, created_by_id) if created_by_id else None
-            review = job.review if review_id else None
+            job = db.session.get(ImportJob, job_id)
+            review = job.review if review_id else (
+                review_target(new_review) if new_review else None)
             report = import_parsed(actor, filename, result, review, dry_run=dry_run,
-                                   progress=progress)
+                                   progress=progress, skip_errors=skip_errors, job=job)
             if dry_run:
                 db.session.rollback()
-                _set(job_id, status="previewed", report=report.to_dict(), heartbeat_at=utcnow())
+                _set(job_id, status="previewed", heartbeat_at=utcnow(), **counts_of(report))
             else:
                 job = db.session.get(ImportJob, job_id)
                 job.status = "done"
-                job.report = report.to_dict()
+                for name, value in counts_of(report).items():
+                    setattr(job, name, value)
                 job.finished_at = utcnow()
                 job.heartbeat_at = utcnow()
                 # The recommendations are in the database now.
                 job.data = b""
                 job.upload_deleted_at = utcnow()
                 db.session.commit()
+        except ImportRefused as refused:
+            # All or nothing: the problem rows are on the page; the file is kept, so that
+            # "Retry" previews it again and the user may choose to skip them.
+            db.session.rollback()
+            _set(job_id, status="failed", error=refused.message, finished_at=utcnow(),
+                 **counts_of(refused.report))
         except ServiceError as error:
             db.session.rollback()
             _set(job_id, **_delete_upload(status="failed", error=error.message,

@@ -283,6 +283,15 @@ class ImportJob(db.Model):
     format: Mapped[str | None] = mapped_column(String(30))
     encoding: Mapped[str | None] = mapped_column(String(40))
     skip_errors: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The report's counts, for the imports page (which does not read the reports): those of
+    # the preview until the import is done, then the import's own.
+    created_count: Mapped[int | None] = mapped_column(Integer)
+    updated_count: Mapped[int | None] = mapped_column(Integer)
+    unchanged_count: Mapped[int | None] = mapped_column(Integer)
+    error_count: Mapped[int | None] = mapped_column(Integer)
+    # A review to create, named on the upload form as STATE-CYCLE ("egy-2"), when the file does
+    # not name its review and the review does not exist yet.
+    new_review: Mapped[str | None] = mapped_column(String(20))
 
     review: Mapped[Review | None] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -60,6 +60,64 @@ PROGRESS_EVERY = 2000
 BATCH = 5000  # recommendations per INSERT batch
 CURRENT_CHUNK = 25  # existing reviews whose current state is read at once
 MAX_CHANGES_LISTED = 500
+# The rows a preview lists by outcome (created / updated / unchanged), per outcome. Each row is
+# stored compactly as [line, paragraph, first 100 characters of the text, recommending States],
+# about 137 bytes of JSON. Measured: 100,000 rows listed in full make 13.7 MB of report, read
+# again on every page of the preview; 5,000 make 0.67 MB, so the three lists stay under 2 MB
+# whatever the file, and the page says "and N more" beyond the cap. Problem rows are never
+# capped: each one is listed.
+ROWS_LISTED = 5000
+# Skipped rows named in the audit event of an import that skipped them (the import's own page
+# lists them all).
+AUDITED_ROWS = 1000
+ROW_SNIPPET = 100
+OUTCOMES = ("created", "updated", "unchanged")
+
+
+class ImportRefused(ServiceError):
+    """The file has problem rows and the user did not choose to skip them: nothing is imported.
+
+    `report` lists every problem row (line, reason); its counts are those reached when the
+    problems were found (none, when they are found before any recommendation is compared).
+    The caller rolls back (the import may have created reviews before it found a problem).
+    """
+
+    def __init__(self, report: ImportReport) -> None:
+        count = len(report.errors)
+        super().__init__(
+            f"{count} row{'' if count == 1 else 's'} of the file "
+            f"{'has a problem' if count == 1 else 'have problems'}, so nothing was imported. "
+            "Correct the file, or import the good rows and skip the problem rows "
+            "(--skip-errors on the command line).", "file")
+        self.report = report
+
+
+@dataclass(frozen=True, slots=True)
+class NewReview:
+    """A review named on the command line or the upload form (`egy-2`) that does not exist yet:
+    the import creates it, with a notice, unless it is a dry run."""
+
+    state_code: str
+    cycle: int
+
+
+def review_target(slug: str) -> Review | NewReview:
+    """The review `STATE-CYCLE` names (`chn-3`, `egy-2`): the existing one, or a NewReview to
+    create. ServiceError (field "review") for a malformed slug, an unknown State code, or a
+    cycle outside 1 to 9."""
+    code, _, cycle = (slug or "").strip().partition("-")
+    if len(code) != 3 or not code.isalpha() or not cycle.isdigit():
+        raise ServiceError(f"{slug!r} is not a review: write the State's three-letter code and "
+                           "the cycle, e.g. chn-3.", "review")
+    if not 1 <= int(cycle) <= 9:  # checked first: a huge number must not reach the database
+        raise ServiceError("A UPR cycle is a number from 1 to 9.", "review")
+    existing = get_review(code.upper(), int(cycle))
+    if existing is not None:
+        return existing
+    if not any(ref.code == code.upper() for ref in reference.load_states()):
+        raise ServiceError(f"No review {slug!r}: {code.upper()} is not a State's code.",
+                           "review")
+    return NewReview(code.upper(), int(cycle))
 
 
 @dataclass
@@ -80,10 +138,30 @@ class ImportReport:
     changes: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[str] = field(default_factory=list)
     encoding: str | None = None
+    # Things the user must know before confirming, e.g. "Review EGY cycle 2 will be created".
+    notices: list[str] = field(default_factory=list)
+    # The user chose to import the good rows and skip the problem rows (`errors`).
+    skip_errors: bool = False
+    # Problem rows and no skip_errors: nothing was (or, in a preview, would be) imported.
+    refused: bool = False
+    # Per outcome, up to ROWS_LISTED rows as [line, paragraph, text snippet, States].
+    rows: dict[str, list[list[Any]]] = field(
+        default_factory=lambda: {outcome: [] for outcome in OUTCOMES})
 
     @property
     def recommendations(self) -> int:
         return self.created + self.updated + self.unchanged
+
+    def count_of(self, outcome: str) -> int:
+        """How many recommendations had (or would have) this outcome."""
+        return {"created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged}[outcome]
+
+    def listed(self, outcome: str, rec: ParsedRecommendation) -> None:
+        rows = self.rows.setdefault(outcome, [])
+        if len(rows) < ROWS_LISTED:
+            rows.append([rec.source_line, rec.paragraph, rec.text[:ROW_SNIPPET],
+                         ", ".join(rec.recommending_states)])
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,7 +171,8 @@ class ImportReport:
         data = dict(data)
         for key in ("errors", "skipped", "warnings"):
             data[key] = [tuple(item) for item in data.get(key, [])]
-        return cls(**data)
+        known = {f.name for f in fields(cls)}  # reports stored by older versions lack some
+        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 def parse_file(filename: str, data: bytes) -> ParseResult:
@@ -162,14 +241,16 @@ class _Importer:
     """
 
     def __init__(self, actor: Any, result: ParseResult, report: ImportReport,
-                 review: Review | None, progress: Progress | None,
-                 dry_run: bool = False) -> None:
+                 review: Review | NewReview | None, progress: Progress | None,
+                 dry_run: bool = False, skip_errors: bool = False) -> None:
         self.dry_run = dry_run
+        self.skip_errors = skip_errors
+        self.target = review if isinstance(review, NewReview) else None
         self.planned = 0  # negative ids handed out to what a dry run would create
         self.actor = actor
         self.result = result
         self.report = report
-        self.review = review
+        self.review: Any = None if isinstance(review, NewReview) else review
         self.progress = progress or (lambda done, total: None)
         self.now = utcnow()
         self.state_ids: dict[str, int] = {}
@@ -231,15 +312,16 @@ class _Importer:
         """
         if self.review is not None:
             return
-        wanted: dict[tuple[str, int], int] = {}
+        wanted: dict[tuple[str, int], int | None] = {}
         for rec in records:
-            if rec.unresolved_states or not rec.state_under_review or rec.session is None:
+            if rec.unresolved_states or not rec.state_under_review:
                 continue
             try:
-                cycle = reference.cycle_for_session(rec.session)
+                cycle = _cycle_of(rec)
             except ValueError:
                 continue
-            wanted.setdefault((rec.state_under_review, cycle), rec.session)
+            if cycle is not None:
+                wanted.setdefault((rec.state_under_review, cycle), rec.session)
         if not wanted:
             return
         codes = {code for code, _ in wanted}
@@ -265,9 +347,45 @@ class _Importer:
         self.new_review_ids.update(review.id for review in created)
         for review in created:
             self.reviews[(review.state.code, review.cycle)] = review
-            record(self.actor, "review.create", review,
-                   {"state": [None, review.state.code], "cycle": [None, review.cycle],
-                    "session": [None, review.session]})
+            self.review_created(review)
+
+    def review_created(self, review: Review) -> None:
+        """Audit a review this import created, and tell the user."""
+        record(self.actor, "review.create", review,
+               {"state": [None, review.state.code], "cycle": [None, review.cycle],
+                "session": [None, review.session]})
+        self.report.notices.append(f"Review {review.state.code} cycle {review.cycle} was "
+                                   f"created ({review.state.name}).")
+
+    def resolve_target(self, records: list[ParsedRecommendation]) -> None:
+        """The review named by the user that does not exist yet (NewReview): planned in a dry
+        run, created otherwise. Its session is the first the file gives in that cycle."""
+        if self.target is None:
+            return
+        code, cycle = self.target.state_code, self.target.cycle
+        session = None
+        for rec in records:
+            if rec.session is None:
+                continue
+            try:
+                if reference.cycle_for_session(rec.session) == cycle:
+                    session = rec.session
+                    break
+            except ValueError:
+                continue
+        state = db.session.execute(select(State).where(State.code == code)).scalar_one_or_none()
+        existing = get_review(code, cycle)
+        if existing is not None:  # created since the user named it
+            self.review = existing
+        elif self.dry_run or state is None:
+            self.review = self.plan_review(state, code, cycle, session)
+        else:
+            review = Review(state=state, cycle=cycle, session=session)
+            db.session.add(review)
+            db.session.flush()
+            self.new_review_ids.add(review.id)
+            self.review_created(review)
+            self.review = review
 
     def plan_review(self, state: State | None, code: str, cycle: int,
                     session: int | None) -> Any:
@@ -278,6 +396,8 @@ class _Importer:
             state = _PlannedState(code=code, name=ref.name if ref else code)
         planned = _PlannedReview(id=self.fake_id(), state=state, cycle=cycle, session=session)
         self.new_review_ids.add(planned.id)
+        self.report.notices.append(f"Review {code} cycle {cycle} will be created "
+                                   f"({state.name}).")
         return planned
 
     def review_for(self, rec: ParsedRecommendation) -> Review:
@@ -287,13 +407,13 @@ class _Importer:
                 raise _RowProblem(f"the row is for {rec.state_under_review}, not "
                                   f"{self.review.state.name}")
             return self.review
-        if not rec.state_under_review or rec.session is None:
-            raise ServiceError("The file does not say which review it is: choose the review.",
-                               "review")
         try:
-            cycle = reference.cycle_for_session(rec.session)
+            cycle = _cycle_of(rec)
         except ValueError as exc:
             raise _RowProblem(f"session {rec.session} is in no known UPR cycle") from exc
+        if not rec.state_under_review or cycle is None:
+            raise ServiceError("The file does not say which review it is: choose the review.",
+                               "review")
         key = (rec.state_under_review, cycle)
         if key not in self.reviews:  # load_reviews() made them all; this is a safety net
             review = get_review(*key)
@@ -308,18 +428,27 @@ class _Importer:
                 db.session.add(review)
                 db.session.flush()
                 self.new_review_ids.add(review.id)
-                record(self.actor, "review.create", review,
-                       {"state": [None, state.code], "cycle": [None, cycle],
-                        "session": [None, rec.session]})
+                self.review_created(review)
             self.reviews[key] = review
         return self.reviews[key]
 
     # --- the import ---------------------------------------------------------------------------
 
+    def refuse_if_errors(self) -> None:
+        """All or nothing: with problem rows and no skip_errors, a preview is marked refused
+        and an import raises ImportRefused (the caller rolls back what it wrote)."""
+        if not self.report.errors or self.skip_errors:
+            return
+        self.report.refused = True
+        if not self.dry_run:
+            self.report.errors.sort()
+            raise ImportRefused(self.report)
+
     def run(self) -> None:
         self.load_lookups()
         records = self.result.records
         total = len(records)
+        self.resolve_target(records)
         self.load_reviews(records)
         self.create_themes(records)
         by_review: dict[int, list[tuple[ParsedRecommendation, str]]] = defaultdict(list)
@@ -338,6 +467,8 @@ class _Importer:
             by_review[review.id].append((rec, text_key(rec.text)))
             if index % PROGRESS_EVERY == 0:
                 self.progress(index // 4, total)  # sorting is about a quarter of the work
+        # Every problem known so far is found before a recommendation is written.
+        self.refuse_if_errors()
         done = 0
         order = list(by_review)
         for position, review_id in enumerate(order):
@@ -357,6 +488,7 @@ class _Importer:
                 "file": [None, self.report.filename],
                 "created": [None, self.report.created - created_before],
                 "updated": [None, self.report.updated - updated_before]})
+        self.refuse_if_errors()  # rows the comparison found twice in the file
         self.progress(total, total)
 
     def load_current(self, review_ids: list[int]) -> None:
@@ -370,16 +502,14 @@ class _Importer:
     def import_review(self, review: Review, items: list[tuple[ParsedRecommendation, str]],
                       progress: Callable[[int], None]) -> None:
         current = self.current.get(review.id) or _CurrentState.for_reviews([review.id])[review.id]
-        by_paragraph = {row.paragraph: rec_id for rec_id, row in current.rows.items()
-                        if row.paragraph}
-        by_key = {row.text_key: rec_id for rec_id, row in current.rows.items()
-                  if not row.paragraph}
         new: list[tuple[ParsedRecommendation, str]] = []
         seen: set[int] = set()
+        match = current.matcher()
         for rec, key in items:
-            rec_id = by_paragraph.get(rec.paragraph) if rec.paragraph else by_key.get(key)
+            rec_id = match(rec, key)
             if rec_id is None:
                 new.append((rec, key))
+                self.report.listed("created", rec)
             elif rec_id in seen:
                 self.report.errors.append((rec.source_line, "the same recommendation appears "
                                            "twice in the file"))
@@ -389,6 +519,7 @@ class _Importer:
                     self.update_existing(rec_id, rec, key)
                 else:
                     self.report.unchanged += 1
+                    self.report.listed("unchanged", rec)
         for start in range(0, len(new), BATCH):
             self.insert_batch(review, new[start:start + BATCH])
             progress(start + len(new[start:start + BATCH]))
@@ -413,6 +544,8 @@ class _Importer:
             "text_key": key, "action_category": rec.action_category,
             "position": rec.position, "position_words": rec.position_words[:200],
             "position_source": (rec.position_source or None) and rec.position_source[:200],
+            "kind": rec.kind, "uhri_annotation_id": rec.uhri_annotation_id,
+            "upr_info_id": rec.upr_info_id,
             "created_at": self.now, "updated_at": self.now,
         } for rec, key in batch]
         ids = _insert_rows(Recommendation.__table__, rows, returning="id")
@@ -451,10 +584,13 @@ class _Importer:
         assert obj is not None
         # position_words follows the latest response (refresh_position); the file speaks for
         # the first one, compared below.
-        values = {"text": rec.text, "text_key": key,
+        values = {"text": rec.text, "text_key": key, "kind": rec.kind,
                   "position_source": rec.position_source or obj.position_source}
         if rec.action_category is not None:
             values["action_category"] = rec.action_category
+        for name in ("uhri_annotation_id", "upr_info_id"):  # kept when a file lacks them
+            if getattr(rec, name):
+                values[name] = getattr(rec, name)
         before = {
             "recommending_states": sorted(s.code for s in obj.recommending_states),
             "themes": sorted(t.code for t in obj.themes),
@@ -487,12 +623,14 @@ class _Importer:
             self.apply_update(obj, rec, values, changes, first)
         if changes:
             self.report.updated += 1
+            self.report.listed("updated", rec)
             if len(self.report.changes) < MAX_CHANGES_LISTED:
                 self.report.changes.append({"line": rec.source_line,
                                             "recommendation": obj.paragraph or obj.text[:80],
                                             "changes": changes})
         else:
             self.report.unchanged += 1
+            self.report.listed("unchanged", rec)
 
     def apply_update(self, obj: Recommendation, rec: ParsedRecommendation,
                      values: dict[str, Any], changes: dict[str, Any],
@@ -547,7 +685,8 @@ class _CurrentState:
                 select(Recommendation.id, Recommendation.review_id, Recommendation.paragraph,
                        Recommendation.text_key, Recommendation.text,
                        Recommendation.action_category, Recommendation.position_words,
-                       Recommendation.position_source)
+                       Recommendation.position_source, Recommendation.kind,
+                       Recommendation.uhri_annotation_id, Recommendation.upr_info_id)
                 .where(Recommendation.review_id.in_(review_ids))):
             state = states[row.review_id]
             state.rows[row.id] = row
@@ -576,10 +715,45 @@ class _CurrentState:
             of_rec[rec_id].first_response[rec_id] = (position, words)  # ends on the earliest
         return states
 
+    def matcher(self) -> Callable[[ParsedRecommendation, str], int | None]:
+        """How a file's record finds the recommendation it is: by the source's own identifier
+        first (the same UHRI annotation or UPR Info id is the same recommendation, even if its
+        text was corrected since), then by paragraph number, then by kind and normalised text.
+        A row that carries a different identifier of the same source is another
+        recommendation, whatever its text."""
+        ids = {name: {getattr(row, name): rec_id for rec_id, row in self.rows.items()
+                      if getattr(row, name)}
+               for name in ("uhri_annotation_id", "upr_info_id")}
+        by_paragraph = {row.paragraph: rec_id for rec_id, row in self.rows.items()
+                        if row.paragraph}
+        by_key = {(row.kind, row.text_key): rec_id for rec_id, row in self.rows.items()
+                  if not row.paragraph}
+
+        def match(rec: ParsedRecommendation, key: str) -> int | None:
+            for name, known in ids.items():
+                value = getattr(rec, name)
+                if value and value in known:
+                    return known[value]
+            rec_id = (by_paragraph.get(rec.paragraph) if rec.paragraph
+                      else by_key.get((rec.kind, key)))
+            if rec_id is None:
+                return None
+            row = self.rows[rec_id]
+            for name in ids:
+                value, theirs = getattr(rec, name), getattr(row, name)
+                if value and theirs and value != theirs:
+                    return None
+            return rec_id
+
+        return match
+
     def differs(self, rec_id: int, rec: ParsedRecommendation, key: str) -> bool:
         row = self.rows[rec_id]
-        if (row.text, row.text_key) != (rec.text, key):
+        if (row.text, row.text_key, row.kind) != (rec.text, key, rec.kind):
             return True
+        for name in ("uhri_annotation_id", "upr_info_id"):
+            if getattr(rec, name) and getattr(rec, name) != getattr(row, name):
+                return True
         if rec.position_source and rec.position_source != row.position_source:
             return True
         if rec.action_category is not None and rec.action_category != row.action_category:
@@ -656,27 +830,57 @@ class _RowProblem(Exception):
     """A record that cannot be imported; reported with its line, the rest goes on."""
 
 
-def import_file(actor: Any, filename: str, data: bytes, review: Review | None = None,
-                dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+def _cycle_of(rec: ParsedRecommendation) -> int | None:
+    """The UPR cycle a record names: its own `cycle` (an importer may read one) or the cycle of
+    its session; None if it names neither. ValueError for a session in no known cycle."""
+    cycle = getattr(rec, "cycle", None)
+    if cycle is not None:
+        return int(cycle)
+    if rec.session is None:
+        return None
+    return reference.cycle_for_session(rec.session)
+
+
+def import_file(actor: Any, filename: str, data: bytes, review: Review | NewReview | None = None,
+                dry_run: bool = False, progress: Progress | None = None,
+                skip_errors: bool = False, job: Any = None) -> ImportReport:
     """Import a recommendations file into the current transaction and report what it did.
 
+    All or nothing: a file with problem rows (unreadable rows, unknown recommending States, a
+    row for another review, a recommendation twice) imports nothing and raises ImportRefused,
+    whose report lists every problem row, unless `skip_errors` is set: then the good rows are
+    imported and the problem rows are reported as skipped (and audited on `job`, if given).
+    A dry run never raises ImportRefused: its report is marked `refused` instead.
+
     Raises ServiceError for a file that cannot be imported at all. The caller commits, or rolls
-    back on any error; a dry run writes nothing.
+    back on any error (ImportRefused included); a dry run writes nothing.
     """
-    return import_parsed(actor, filename, parse_file(filename, data), review, dry_run, progress)
+    return import_parsed(actor, filename, parse_file(filename, data), review, dry_run, progress,
+                         skip_errors=skip_errors, job=job)
 
 
-def import_parsed(actor: Any, filename: str, result: ParseResult, review: Review | None = None,
-                  dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+def import_parsed(actor: Any, filename: str, result: ParseResult,
+                  review: Review | NewReview | None = None, dry_run: bool = False,
+                  progress: Progress | None = None, skip_errors: bool = False,
+                  job: Any = None) -> ImportReport:
     """import_file() for a file parse_file() has already read: the parsing, which takes most
     of the time, then happens before the write transaction begins."""
     report = ImportReport(filename=filename, format=result.format, dry_run=dry_run,
                           rows_total=result.rows_total, rows_merged=result.rows_merged,
                           errors=[(e.source_line, e.reason) for e in result.errors],
                           skipped=list(result.skipped), warnings=list(result.warnings),
-                          encoding=result.encoding)
-    _Importer(actor, result, report, review, progress, dry_run).run()
+                          encoding=result.encoding, skip_errors=skip_errors)
+    _Importer(actor, result, report, review, progress, dry_run, skip_errors).run()
     report.errors.sort()
+    if not dry_run and skip_errors and report.errors and job is not None:
+        record(actor, "import.skip_errors", job, {
+            "skip_errors": [False, True],
+            "imported": [None, report.recommendations],
+            "skipped_rows": [None, [f"line {line}: {reason}"
+                                    for line, reason in report.errors[:AUDITED_ROWS]]
+                             + ([f"and {len(report.errors) - AUDITED_ROWS} more (listed on "
+                                 "the import's page)"]
+                                if len(report.errors) > AUDITED_ROWS else [])]})
     return report
 
 

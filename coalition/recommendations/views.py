@@ -26,12 +26,13 @@ from coalition.organisations.models import Organisation
 from coalition.recommendations import jobs, services, tracker
 from coalition.recommendations.forms import (
     AssessmentForm,
+    ConfirmImportForm,
     ImportForm,
     ResponseForm,
     TerritoryForm,
 )
 from coalition.recommendations.models import ImportJob, Recommendation
-from coalition.recommendations.services import ImportReport
+from coalition.recommendations.services import OUTCOMES, ImportReport
 from coalition.reviews.models import Review, State
 
 bp = Blueprint("recommendations", __name__)
@@ -169,7 +170,7 @@ def new_import() -> str | WerkzeugResponse | tuple[str, int]:
         review_id = int(form.review.data) if form.review.data else None
         try:
             job = jobs.create_job(current_user, upload.filename or "upload", upload.read(),
-                                  review_id)
+                                  review_id, form.new_review.data)
         except ServiceError as error:
             attach_error(form, error)
         else:
@@ -186,14 +187,46 @@ def show_import(job: ImportJob, job_id: int) -> str:
     return import_job(job, job_id)
 
 
+IMPORT_ROWS_PER_PAGE = 50
+IMPORTS_PER_PAGE = 25
+
+
+class _ListPage:
+    """One page of a report's row list, shaped like the shared pager's Pagination."""
+
+    def __init__(self, items: list, page: int, per_page: int) -> None:
+        self.total = len(items)
+        self.pages = max(1, -(-self.total // per_page))
+        self.page = min(max(page, 1), self.pages)
+        self.items = items[(self.page - 1) * per_page:self.page * per_page]
+        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
+        self.prev_num, self.next_num = self.page - 1, self.page + 1
+
+
 def import_job(job: ImportJob, job_id: int) -> str:
     db.session.refresh(job)
     jobs.expire_if_stale(job)
     report = ImportReport.from_dict(job.report) if job.report else None
     done, total = jobs.progress_of(job)
+    outcome = request.args.get("outcome", "")
+    if report is not None and outcome not in ("errors", *OUTCOMES):
+        outcome = "errors" if report.errors else "created"
+    rows = page = None
+    if report is not None:
+        rows = report.errors if outcome == "errors" else report.rows.get(outcome, [])
+        page = _ListPage(rows, request.args.get("page", 1, type=int) or 1,
+                         IMPORT_ROWS_PER_PAGE)
     return render_template("recommendations/import_job.html", job=job, report=report,
-                           done=done, total=total, confirm_form=ActionForm(formdata=None),
-                           can_retry=jobs.can_retry(job))
+                           done=done, total=total, confirm_form=ConfirmImportForm(formdata=None),
+                           retry_form=ActionForm(formdata=None), can_retry=jobs.can_retry(job),
+                           outcome=outcome, page=page, outcomes=OUTCOMES)
+
+
+@bp.route("/imports/")
+@guard("tracker.import")
+def imports_index() -> str:
+    page = paginate(jobs.listed_for(current_user), per_page=IMPORTS_PER_PAGE)
+    return render_template("recommendations/imports.html", page=page)
 
 
 @bp.route("/imports/<int:job_id>/status")
@@ -209,10 +242,10 @@ def import_status(job: ImportJob, job_id: int) -> WerkzeugResponse:
 @bp.route("/imports/<int:job_id>/confirm", methods=["POST"])
 @guard("import.view", load=_load_job)
 def confirm_import(job: ImportJob, job_id: int) -> WerkzeugResponse | tuple[str, int]:
-    form = ActionForm()
+    form = ConfirmImportForm()
     if not form.validate_on_submit():
         abort(400)
-    if not jobs.confirm(current_user, job):
+    if not jobs.confirm(current_user, job, skip_errors=form.skip_errors.data == "1"):
         flash("This import is not waiting for confirmation.", "error")
         return import_job(job, job_id), 400
     return redirect(url_for("recommendations.show_import", job_id=job.id))

@@ -120,15 +120,17 @@ def update_review(actor: Any, review: Review, **values: Any) -> dict[str, list[A
     return changes
 
 
-def list_reviews() -> list[tuple[Review, int, int, int]]:
-    """Every review with its counts of supported, noted and pending recommendations."""
+def list_reviews() -> list[tuple[Review, int, int, int, int]]:
+    """Every review with its counts of supported, supported-in-part, noted and pending
+    recommendations (in that order)."""
     from coalition.recommendations.models import Recommendation
 
     def count_of(position: str) -> Any:
         return func.count(case((Recommendation.position == position, 1)))
 
     rows = db.session.execute(
-        select(Review, count_of("supported"), count_of("noted"), count_of("pending"))
+        select(Review, count_of("supported"), count_of("supported_in_part"), count_of("noted"),
+               count_of("pending"))
         .join(State)
         .outerjoin(Recommendation, Recommendation.review_id == Review.id)
         .group_by(Review.id, State.name)
