@@ -216,3 +216,6 @@ def test_a_file_of_many_pledges_imports(db) -> None:
     recs = list(db.session.scalars(select(Recommendation)))
     assert len(recs) == 947
     assert all(r.recommending_states == [] and r.position == "supported" for r in recs)
+    # Stored as pledges by the State under review, which the tracker can filter on.
+    assert {r.kind for r in recs} == {"pledge"}
+    assert {r.review.state.code for r in recs} == {"CHL"}

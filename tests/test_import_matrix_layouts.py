@@ -21,7 +21,7 @@ from coalition.recommendations.importers.records import (
     map_position,
 )
 from coalition.recommendations.models import Recommendation, recommending_state
-from coalition.recommendations.services import import_file
+from coalition.recommendations.services import ImportRefused, import_file
 from coalition.reviews.models import Review
 from coalition.reviews.services import create_review, review_from_slug
 
@@ -137,7 +137,12 @@ def test_misspelt_state_in_a_run_is_reported_not_left_in_the_text(names):
 
 
 def test_unknown_state_makes_the_import_refuse_that_row(app, db):
-    report = import_file(None, "names.docx", (LAYOUTS / "names.docx").read_bytes())
+    with pytest.raises(ImportRefused) as refused:
+        import_file(None, "names.docx", (LAYOUTS / "names.docx").read_bytes())
+    db.session.rollback()
+    assert (12, "unknown recommending State(s): Atlantis") in refused.value.report.errors
+    report = import_file(None, "names.docx", (LAYOUTS / "names.docx").read_bytes(),
+                         skip_errors=True)
     assert (12, "unknown recommending State(s): Atlantis") in report.errors
     assert (16, "unknown recommending State(s): Freedonia") in report.errors
     # Every other row is either imported or reported: none vanishes.

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from coalition.core.archives import ZipLimits
 from coalition.core.errors import ServiceError
 from coalition.recommendations.importers import detect_format, uhri
 from coalition.recommendations.importers.records import ImportFormatError, RowError
 from coalition.recommendations.models import Recommendation
-from coalition.recommendations.services import import_file
+from coalition.recommendations.services import ImportRefused, import_file
 from coalition.reviews.models import Review
 
 TABULAR = Path(__file__).parent / "fixtures" / "tabular"
@@ -175,7 +175,13 @@ def test_spreadsheet_of_another_kind_is_refused() -> None:
 
 
 def test_uhri_export_imports_and_creates_its_review(db) -> None:
-    report = import_file(None, "uhri.xlsx", XLSX.read_bytes())
+    # The fixture has one row naming an unknown State: all-or-nothing refuses the file unless
+    # the user chooses to skip it.
+    with pytest.raises(ImportRefused):
+        import_file(None, "uhri.xlsx", XLSX.read_bytes())
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Recommendation)) == 0
+    report = import_file(None, "uhri.xlsx", XLSX.read_bytes(), skip_errors=True)
     db.session.commit()
     assert report.format == "uhri"
     assert report.encoding == "xlsx"

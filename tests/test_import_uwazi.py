@@ -10,12 +10,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from coalition.recommendations.importers import detect_format, uwazi
 from coalition.recommendations.importers.records import ImportFormatError, RowError
 from coalition.recommendations.models import Recommendation
-from coalition.recommendations.services import import_file
+from coalition.recommendations.services import ImportRefused, import_file
 from coalition.reviews.models import Review
 
 TABULAR = Path(__file__).parent / "fixtures" / "tabular"
@@ -121,10 +121,15 @@ def test_missing_columns_are_named() -> None:
 
 
 def test_export_imports_and_creates_its_reviews(db) -> None:
-    report = import_file(None, "uwazi.csv", REORDERED.read_bytes())
+    with pytest.raises(ImportRefused) as refused:
+        import_file(None, "uwazi.csv", REORDERED.read_bytes())
+    db.session.rollback()
+    assert refused.value.report.errors == [(4, "unknown recommending State(s): Atlantis")]
+    assert db.session.scalar(select(func.count()).select_from(Recommendation)) == 0
+    report = import_file(None, "uwazi.csv", REORDERED.read_bytes(), skip_errors=True)
     db.session.commit()
     assert report.format == "upr_info_uwazi"
-    # The row naming "Atlantis" is refused by the service, by line; the others are written.
+    # With the choice to skip, the row naming "Atlantis" is reported by line; the others written.
     assert report.errors == [(4, "unknown recommending State(s): Atlantis")]
     assert report.created == 4
     reviews = {(r.state.code, r.cycle) for r in db.session.scalars(select(Review))}
