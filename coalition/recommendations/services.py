@@ -45,6 +45,7 @@ from coalition.recommendations.models import (
     recommendation_theme,
     recommending_state,
 )
+from coalition.recommendations.repeats import link_repeated
 from coalition.reviews import reference
 from coalition.reviews.models import AffectedGroup, Review, State, Theme
 from coalition.reviews.services import affected_group_ids, ensure_reference_data, get_review
@@ -346,6 +347,7 @@ class _Importer:
                 "file": [None, self.report.filename],
                 "created": [None, self.report.created - created_before],
                 "updated": [None, self.report.updated - updated_before]})
+        link_repeated([] if self.dry_run else list(reviews))
         self.progress(total, total)
 
     def load_current(self, review_ids: list[int]) -> None:
