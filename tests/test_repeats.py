@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 import pytest
+from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from coalition.recommendations import repeats
@@ -112,7 +113,9 @@ EXPECTED = {
 
 @pytest.mark.parametrize(("earlier", "later", "same"), PAIRS)
 def test_threshold_separates_the_pairs(earlier, later, same):
-    score = repeats.SCORER(repeats.content_words(earlier), repeats.content_words(later))
+    score = repeats.similarity(earlier, later)
+    assert score == fuzz.token_sort_ratio(repeats.content_words(earlier),
+                                          repeats.content_words(later))
     assert (score >= repeats.THRESHOLD) is same, score
 
 

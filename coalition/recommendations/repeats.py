@@ -35,12 +35,12 @@ only "Resume the dialogue in Tibet" / "Resume the two-way dialogue on Tibet" (Ne
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
 from sqlalchemy import select, update
 
 from coalition.extensions import db
@@ -48,10 +48,8 @@ from coalition.recommendations.models import Recommendation, recommending_state
 from coalition.reviews.models import Review
 
 THRESHOLD = 70.0
-SCORER = fuzz.token_sort_ratio
 REVIEWS_PER_STEP = 20  # reviews whose recommendations are held in memory at once
 
-_WORD = re.compile(r"\w+")
 # English function words and the boilerplate of UPR recommendations: they make two different
 # recommendations look alike ("Continue its efforts to promote the rights of women/children").
 _STOP_WORDS = """
@@ -67,22 +65,35 @@ STOP_WORDS = frozenset(_STOP_WORDS.split())
 def content_words(text: str) -> str:
     """The words of a recommendation that say what it is about, for comparison.
 
-    Case-folded `\\w+` words in their order, without STOP_WORDS. "Continue its efforts to
+    The words in their order, lower-cased and split at anything but letters and digits
+    (rapidfuzz's `utils.default_process`), without STOP_WORDS. "Continue its efforts to
     promote the rights of women" -> "promote rights women".
     """
-    return " ".join(w for w in _WORD.findall(text.casefold()) if w not in STOP_WORDS)
+    return " ".join([w for w in default_process(text).split() if w not in STOP_WORDS])
+
+
+def sorted_words(text: str) -> str:
+    """content_words() in alphabetical order: what token_sort_ratio compares, computed once
+    per text rather than once per comparison."""
+    return " ".join(sorted(content_words(text).split()))
+
+
+def similarity(earlier: str, later: str) -> float:
+    """0 to 100: rapidfuzz's token_sort_ratio of the two texts' content words (the score
+    compared with THRESHOLD)."""
+    return fuzz.ratio(sorted_words(earlier), sorted_words(later))
 
 
 @dataclass(slots=True)
 class _Rows:
     """One review's recommendations as the comparison needs them."""
 
-    texts: dict[int, str] = field(default_factory=dict)  # id -> content words
+    texts: dict[int, str] = field(default_factory=dict)  # id -> sorted_words(text)
     states: dict[int, list[int]] = field(default_factory=dict)  # id -> recommending State ids
     linked: dict[int, int | None] = field(default_factory=dict)  # id -> repeated_from_id
 
     def by_state(self) -> dict[int, dict[int, str]]:
-        """State id -> {recommendation id: content words} of the recommendations it made."""
+        """State id -> {recommendation id: sorted words} of the recommendations it made."""
         out: dict[int, dict[int, str]] = defaultdict(dict)
         for rec_id, states in self.states.items():
             for state_id in states:
@@ -131,8 +142,8 @@ def _load(review_ids: set[int]) -> dict[int, _Rows]:
     for rec_id, review_id, text, linked in db.session.execute(
             select(Recommendation.id, Recommendation.review_id, Recommendation.text,
                    Recommendation.repeated_from_id)
-            .where(Recommendation.review_id.in_(review_ids))):
-        rows[review_id].texts[rec_id] = content_words(text)
+            .where(Recommendation.review_id.in_(review_ids)).order_by(Recommendation.id)):
+        rows[review_id].texts[rec_id] = sorted_words(text)
         rows[review_id].states[rec_id] = []
         rows[review_id].linked[rec_id] = linked
         review_of[rec_id] = review_id
@@ -145,16 +156,17 @@ def _load(review_ids: set[int]) -> dict[int, _Rows]:
     return rows
 
 
-def _best(later: _Rows, earlier: dict[int, dict[int, str]] | None) -> dict[int, int | None]:
+def _best(later: _Rows, earlier: dict[int, dict[int, str]]) -> dict[int, int | None]:
     """For each recommendation of the later review, the earlier one it repeats, or None."""
     found: dict[int, int | None] = {}
     for rec_id, text in later.texts.items():
         best: tuple[float, int] | None = None
-        for state_id in later.states[rec_id] if earlier else ():
-            choices = earlier.get(state_id)  # type: ignore[union-attr]
+        for state_id in later.states[rec_id]:
+            choices = earlier.get(state_id)
             if not choices:
                 continue
-            hit = process.extractOne(text, choices, scorer=SCORER, processor=None,
+            # ratio() on sorted words is token_sort_ratio without re-sorting each choice.
+            hit = process.extractOne(text, choices, scorer=fuzz.ratio, processor=None,
                                      score_cutoff=THRESHOLD)
             if hit is not None:
                 _, score, earlier_id = hit
@@ -176,13 +188,21 @@ def link_repeated(review_ids: list[int]) -> int:
     Returns the number of recommendations whose link was set to a new earlier recommendation.
     """
     pairs = _pairs(review_ids)
+    # A review with no earlier one links nothing: clear what it held in one statement.
+    alone = [later for later, earlier in pairs if earlier is None]
+    for start in range(0, len(alone), 500):
+        db.session.execute(update(Recommendation).where(
+            Recommendation.review_id.in_(alone[start:start + 500]),
+            Recommendation.repeated_from_id.is_not(None)).values(repeated_from_id=None)
+            .execution_options(synchronize_session=False))
+    pairs = [(later, earlier) for later, earlier in pairs if earlier is not None]
     changed = 0
     for start in range(0, len(pairs), REVIEWS_PER_STEP):
         step = pairs[start:start + REVIEWS_PER_STEP]
         loaded = _load({r for pair in step for r in pair if r is not None})
         updates: list[dict[str, int | None]] = []
         for later_id, earlier_id in step:
-            earlier = loaded[earlier_id].by_state() if earlier_id is not None else None
+            earlier = loaded[earlier_id].by_state()  # type: ignore[index]
             later = loaded[later_id]
             for rec_id, repeated in _best(later, earlier).items():
                 if later.linked[rec_id] != repeated:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from itertools import chain
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import cast, func, select
 from sqlalchemy.orm import contains_eager
 
 from coalition.audit import record
@@ -55,6 +56,12 @@ PROGRESS_EVERY = 2000
 BATCH = 5000  # recommendations per INSERT batch
 CURRENT_CHUNK = 25  # existing reviews whose current state is read at once
 MAX_CHANGES_LISTED = 500
+# The columns insert_batch() writes, in the order of its tuples.
+_RECOMMENDATION_COLUMNS = ("review_id", "paragraph", "paragraph_sort", "text", "text_key", "kind",
+                           "uhri_annotation_id", "upr_info_id", "action_category", "position",
+                           "position_words", "position_source", "created_at", "updated_at")
+_RESPONSE_COLUMNS = ("recommendation_id", "kind", "responded_on", "position", "words", "source",
+                     "url", "created_by_id", "created_at")
 
 
 @dataclass
@@ -395,36 +402,49 @@ class _Importer:
         }
 
     def insert_batch(self, review: Review, batch: list[tuple[ParsedRecommendation, str]]) -> None:
+        """Create a batch of one review's new recommendations with their links and first
+        responses: one multi-row insert (SQLite) or COPY (PostgreSQL) per table."""
         if self.dry_run:
             self.report.created += len(batch)
             return
-        rows = [{
-            "review_id": review.id, "paragraph": rec.paragraph,
-            "paragraph_sort": paragraph_sort_key(rec.paragraph), "text": rec.text,
-            "text_key": key, "action_category": rec.action_category,
-            "position": rec.position, "position_words": rec.position_words[:200],
-            "position_source": (rec.position_source or None) and rec.position_source[:200],
-            "created_at": self.now, "updated_at": self.now,
-        } for rec, key in batch]
-        ids = _insert_rows(Recommendation.__table__, rows, returning="id")
+        now = self.now
+        ids = _insert_rows(Recommendation.__table__, _RECOMMENDATION_COLUMNS, [(
+            review.id, rec.paragraph, paragraph_sort_key(rec.paragraph), rec.text, key,
+            rec.kind, rec.uhri_annotation_id, rec.upr_info_id, rec.action_category,
+            rec.position, rec.position_words[:200],
+            (rec.position_source or None) and rec.position_source[:200], now, now,
+        ) for rec, key in batch], returning="id")
         names = {g for rec, _ in batch for g in rec.affected_persons}
         groups = affected_group_ids(names) if names else {}
-        states, themes, sdgs, affected, territories, responses = [], [], [], [], [], []
+        states: list[tuple[int, int]] = []
+        themes: list[tuple[int, int]] = []
+        sdgs: list[tuple[int, int]] = []
+        affected: list[tuple[int, int]] = []
+        territories: list[tuple[int, str]] = []
+        responses: list[tuple[Any, ...]] = []
+        created_by = getattr(self.actor, "id", None)
+        default_source = review.responses_symbol or (
+            "UPR Info database" if self.result.format == "upr_info" else "")
         for rec_id, (rec, _key) in zip(ids, batch, strict=True):
             links = self.link_ids(rec)
-            states += [{"recommendation_id": rec_id, "state_id": s} for s in links["states"]]
-            themes += [{"recommendation_id": rec_id, "theme_id": t} for t in links["themes"]]
-            sdgs += [{"recommendation_id": rec_id, "sdg_number": n} for n in links["sdgs"]]
-            affected += [{"recommendation_id": rec_id, "affected_group_id": groups[g]}
-                         for g in dict.fromkeys(rec.affected_persons)]
-            territories += [{"recommendation_id": rec_id, "territory": t}
-                            for t in dict.fromkeys(rec.territories) if t in TERRITORIES]
-            responses.append(self.response_row(rec_id, rec, review))
-        for table, rows_ in ((recommending_state, states), (recommendation_theme, themes),
-                             (recommendation_sdg, sdgs), (recommendation_affected, affected),
-                             (RecommendationTerritory.__table__, territories),
-                             (Response.__table__, responses)):
-            _insert_rows(table, rows_)
+            states += [(rec_id, s) for s in links["states"]]
+            themes += [(rec_id, t) for t in links["themes"]]
+            sdgs += [(rec_id, n) for n in links["sdgs"]]
+            affected += [(rec_id, groups[g]) for g in dict.fromkeys(rec.affected_persons)]
+            territories += [(rec_id, t) for t in dict.fromkeys(rec.territories)
+                            if t in TERRITORIES]
+            source = rec.position_source or default_source
+            responses.append((rec_id, "addendum", None, rec.position, rec.position_words,
+                              source[:300], None, created_by, now))
+        for table, columns, rows_ in (
+                (recommending_state, ("recommendation_id", "state_id"), states),
+                (recommendation_theme, ("recommendation_id", "theme_id"), themes),
+                (recommendation_sdg, ("recommendation_id", "sdg_number"), sdgs),
+                (recommendation_affected, ("recommendation_id", "affected_group_id"), affected),
+                (RecommendationTerritory.__table__, ("recommendation_id", "territory"),
+                 territories),
+                (Response.__table__, _RESPONSE_COLUMNS, responses)):
+            _insert_rows(table, columns, rows_)
         self.report.created += len(batch)
 
     def response_row(self, rec_id: int, rec: ParsedRecommendation,
@@ -584,42 +604,94 @@ class _CurrentState:
                 != (rec.position, rec.position_words))
 
 
-def _insert_rows(table: Any, rows: list[dict[str, Any]], returning: str | None = None,
-                 ) -> list[Any]:
-    """Insert many rows into a table, in this transaction; with `returning`, that column of
-    the new rows, in the order of `rows`.
+def _insert_rows(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                 returning: str | None = None) -> list[Any]:
+    """Insert many rows (tuples of values in the order of `columns`) into a table, in this
+    transaction; with `returning` (an integer key column with a sequence), the new rows' keys,
+    in the order of `rows`.
 
-    PostgreSQL takes SQLAlchemy's batched INSERT (... RETURNING, which keeps the order).
-    On SQLite, SQLAlchemy would run one INSERT per row (executemany, and for an ordered
-    RETURNING a statement per row), which fires the full-text trigger as a statement of its
-    own each time, ten times slower than inside one statement, and it would process every
-    parameter in Python. So the rows go to the driver as multi-row INSERTs of up to 1,000
-    rows, with the few typed values (timestamps) converted once per distinct value. SQLite
-    numbers new rows in the order it inserts them (the largest rowid plus one), so sorting
-    the returned ids restores the rows' order.
+    Values are converted by the columns' own SQLAlchemy types (e.g. UTCDateTime), once per
+    distinct value, and always travel as data, never as SQL text: table and column names come
+    from the models. PostgreSQL takes them through COPY (`_copy_rows`), SQLite as multi-row
+    INSERTs (`_insert_sqlite`). Both keep the full-text search current: PostgreSQL's index is
+    on an expression of the column, SQLite's FTS5 table is fed by its insert trigger.
     """
     if not rows:
         return []
     dialect = db.session.get_bind().dialect
-    if dialect.name != "sqlite":
-        if returning is None:
-            db.session.execute(insert(table), rows)
-            return []
-        return list(db.session.scalars(insert(table).returning(
-            table.c[returning], sort_by_parameter_order=True), rows))
-    columns = list(rows[0])
-    convert = {c: p for c in columns
-               if (p := table.c[c].type.dialect_impl(dialect).bind_processor(dialect))}
-    converted: dict[tuple[str, Any], Any] = {}
+    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
+                  for c in columns]
+    if any(processors):
+        converted: dict[tuple[int, Any], Any] = {}
 
-    def value(column: str, raw: Any) -> Any:
-        if raw is None or column not in convert:
-            return raw
-        key = (column, raw)
-        if key not in converted:
-            converted[key] = convert[column](raw)
-        return converted[key]
+        def convert(row: Sequence[Any]) -> tuple[Any, ...]:
+            out = []
+            for index, raw in enumerate(row):
+                process = processors[index]
+                if raw is not None and process is not None:
+                    key = (index, raw)
+                    if key not in converted:
+                        converted[key] = process(raw)
+                    raw = converted[key]
+                out.append(raw)
+            return tuple(out)
 
+        rows = [convert(row) for row in rows]
+    if dialect.name == "postgresql":
+        return _copy_rows(table, columns, rows, returning)
+    return _insert_sqlite(table, columns, rows, returning)
+
+
+def _copy_rows(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               returning: str | None) -> list[Any]:
+    """PostgreSQL: the rows through COPY ... FROM STDIN on the session's own connection (so in
+    its transaction), each value sent by psycopg's `Copy.write_row` in COPY's text format.
+
+    Ten times cheaper than INSERTs, which psycopg and SQLAlchemy process parameter by
+    parameter. New keys come from the column's sequence first (`nextval` once per row, in one
+    statement), so COPY needs no RETURNING and the caller still learns every row's key. A
+    constraint violation raises SQLAlchemy's IntegrityError, as an INSERT would.
+    """
+    from psycopg import sql
+    from psycopg.errors import IntegrityError as PgIntegrityError
+    from sqlalchemy.dialects.postgresql import REGCLASS
+    from sqlalchemy.exc import IntegrityError
+
+    keys: list[Any] = []
+    if returning is not None:
+        sequence = cast(func.pg_get_serial_sequence(table.name, returning), REGCLASS)
+        keys = list(db.session.scalars(select(func.nextval(sequence)).select_from(
+            func.generate_series(1, len(rows)))))
+        columns = [returning, *columns]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+    cursor = db.session.connection().connection.cursor()
+    try:
+        with cursor.copy(statement) as copy:
+            if returning is None:
+                for row in rows:
+                    copy.write_row(row)
+            else:
+                for key, row in zip(keys, rows, strict=True):
+                    copy.write_row((key, *row))
+    except PgIntegrityError as error:
+        raise IntegrityError(statement.as_string(cursor), None, error) from error
+    finally:
+        cursor.close()
+    return keys
+
+
+def _insert_sqlite(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                   returning: str | None) -> list[Any]:
+    """SQLite: multi-row INSERTs of up to 1,000 rows straight to the driver.
+
+    SQLAlchemy would run one INSERT per row (executemany, and for an ordered RETURNING a
+    statement per row), which fires the full-text trigger as a statement of its own each time,
+    ten times slower than inside one statement. SQLite numbers new rows in the order it
+    inserts them (the largest rowid plus one), so sorting the returned keys restores the
+    rows' order.
+    """
+    dialect = db.session.get_bind().dialect
     limit = 32_766 if dialect.dbapi.sqlite_version_info >= (3, 32) else 999
     per_statement = max(1, min(1000, limit // len(columns)))
     placeholders = "(" + ", ".join("?" * len(columns)) + ")"
@@ -629,11 +701,12 @@ def _insert_rows(table: Any, rows: list[dict[str, Any]], returning: str | None =
     tail = f' RETURNING "{returning}"' if returning else ""
     connection = db.session.connection()
     returned: list[Any] = []
+    full = head + ", ".join([placeholders] * per_statement) + tail
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
-        params = tuple(value(c, row[c]) for row in chunk for c in columns)
-        result = connection.exec_driver_sql(
-            head + ", ".join([placeholders] * len(chunk)) + tail, params)
+        statement = full if len(chunk) == per_statement else (
+            head + ", ".join([placeholders] * len(chunk)) + tail)
+        result = connection.exec_driver_sql(statement, tuple(chain.from_iterable(chunk)))
         if returning:
             returned.extend(result.scalars())
     if returning:
