@@ -48,7 +48,7 @@ from coalition.recommendations.models import Recommendation, recommending_state
 from coalition.reviews.models import Review
 
 THRESHOLD = 70.0
-REVIEWS_PER_STEP = 20  # reviews whose recommendations are held in memory at once
+PAIRS_PER_STEP = 5  # (later, earlier) pairs whose recommendations are in memory at once
 
 # English function words and the boilerplate of UPR recommendations: they make two different
 # recommendations look alike ("Continue its efforts to promote the rights of women/children").
@@ -197,8 +197,8 @@ def link_repeated(review_ids: list[int]) -> int:
             .execution_options(synchronize_session=False))
     pairs = [(later, earlier) for later, earlier in pairs if earlier is not None]
     changed = 0
-    for start in range(0, len(pairs), REVIEWS_PER_STEP):
-        step = pairs[start:start + REVIEWS_PER_STEP]
+    for start in range(0, len(pairs), PAIRS_PER_STEP):
+        step = pairs[start:start + PAIRS_PER_STEP]
         loaded = _load({r for pair in step for r in pair if r is not None})
         updates: list[dict[str, int | None]] = []
         for later_id, earlier_id in step:

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import cast, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from coalition.audit import record
@@ -619,22 +620,19 @@ def _insert_rows(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any
     if not rows:
         return []
     dialect = db.session.get_bind().dialect
-    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
-                  for c in columns]
-    if any(processors):
-        converted: dict[tuple[int, Any], Any] = {}
-
-        def convert(row: Sequence[Any]) -> tuple[Any, ...]:
-            out = []
-            for index, raw in enumerate(row):
-                process = processors[index]
-                if raw is not None and process is not None:
-                    key = (index, raw)
-                    if key not in converted:
-                        converted[key] = process(raw)
-                    raw = converted[key]
-                out.append(raw)
-            return tuple(out)
+    typed = [(index, process, {}) for index, c in enumerate(columns)
+             if (process := table.c[c].type.dialect_impl(dialect).bind_processor(dialect))]
+    if typed:
+        def convert(row: Sequence[Any]) -> Sequence[Any]:
+            out = list(row)
+            for index, process, seen in typed:
+                raw = out[index]
+                if raw is not None:
+                    value = seen.get(raw)
+                    if value is None:
+                        value = seen[raw] = process(raw)
+                    out[index] = value
+            return out
 
         rows = [convert(row) for row in rows]
     if dialect.name == "postgresql":
@@ -655,7 +653,6 @@ def _copy_rows(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     from psycopg import sql
     from psycopg.errors import IntegrityError as PgIntegrityError
     from sqlalchemy.dialects.postgresql import REGCLASS
-    from sqlalchemy.exc import IntegrityError
 
     keys: list[Any] = []
     if returning is not None:
@@ -699,16 +696,23 @@ def _insert_sqlite(table: Any, columns: Sequence[str], rows: Sequence[Sequence[A
     head = (f'INSERT INTO "{table.name}" ('  # noqa: S608
             + ", ".join(f'"{c}"' for c in columns) + ") VALUES ")
     tail = f' RETURNING "{returning}"' if returning else ""
-    connection = db.session.connection()
+    # The session's own DB-API connection, so in its transaction; its cursor hands back the
+    # keys without SQLAlchemy's row processing.
+    cursor = db.session.connection().connection.cursor()
     returned: list[Any] = []
     full = head + ", ".join([placeholders] * per_statement) + tail
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start:start + per_statement]
-        statement = full if len(chunk) == per_statement else (
-            head + ", ".join([placeholders] * len(chunk)) + tail)
-        result = connection.exec_driver_sql(statement, tuple(chain.from_iterable(chunk)))
-        if returning:
-            returned.extend(result.scalars())
+    try:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            statement = full if len(chunk) == per_statement else (
+                head + ", ".join([placeholders] * len(chunk)) + tail)
+            cursor.execute(statement, tuple(chain.from_iterable(chunk)))
+            if returning:
+                returned.extend(key for (key,) in cursor.fetchall())
+    except dialect.dbapi.IntegrityError as error:
+        raise IntegrityError(head, None, error) from error
+    finally:
+        cursor.close()
     if returning:
         returned.sort()
         if len(returned) != len(rows):

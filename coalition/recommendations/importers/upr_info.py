@@ -10,12 +10,14 @@ normal, and parentheses may arrive as HTML entities ("&#40;Unknown&#41;").
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
 import re
+import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import IO
 
 from coalition.recommendations.importers.records import (
@@ -191,6 +193,29 @@ def _header_index(header: list[str]) -> dict[str, int]:
 
 PROGRESS_EVERY = 1000
 
+_CHECK_CHUNK = 1 << 20  # bytes decoded at a time by _decoded_lines' first pass
+
+
+def _decoded_lines(data: bytes, encoding: str) -> Iterator[str]:
+    """The decoded lines of `data`, with their endings (CR, LF or CRLF), one at a time.
+
+    Raises ImportFormatError, before yielding anything, if the data does not decode (only
+    possible for a mislabelled BOM) or holds a NUL character (a binary file). Memory (issue 8,
+    "Performance"): the whole file is never held as one str, nor in io.StringIO, which keeps
+    four bytes per character (about 100 MB for a 100,000-row export, and a str of the whole
+    file is two bytes per character as soon as one curly quote is in it); io.BytesIO shares
+    the bytes' buffer.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for start in range(0, len(data), _CHECK_CHUNK):
+            chunk = data[start:start + _CHECK_CHUNK]
+            if "\x00" in decoder.decode(chunk, final=start + _CHECK_CHUNK >= len(data)):
+                raise ImportFormatError("This is a binary file, not a UPR Info CSV export.")
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(f"Cannot decode the file as {encoding}.") from exc
+    return iter(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+
 
 def parse(
     source: str | os.PathLike[str] | bytes | IO[bytes],
@@ -208,16 +233,9 @@ def parse(
     data = _read_bytes(source)
     encoding = detect_encoding(data)
     newline = detect_newline(data)
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:  # only possible for a mislabelled BOM
-        raise ImportFormatError(f"Cannot decode the file as {encoding}.") from exc
-    if "\x00" in text:
-        raise ImportFormatError("This is a binary file, not a UPR Info CSV export.")
-
-    # newline="" hands csv the raw line endings; it splits on CR, LF and CRLF alike and keeps
-    # line breaks inside quoted cells.
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # The raw line endings go to csv; it splits on CR, LF and CRLF alike and keeps line breaks
+    # inside quoted cells. Decoded a line at a time (_decoded_lines).
+    reader = csv.reader(_decoded_lines(data, encoding))
     try:
         header = next(reader)
     except StopIteration:
@@ -297,7 +315,9 @@ def parse(
                 )
                 continue
             action = int(action_text)
-        issues = [issue.strip() for issue in _unescape(row[col_issue]).split(",") if issue.strip()]
+        # Interned: a few hundred issue names repeat over 100,000 rows (memory, issue 8).
+        issues = [sys.intern(issue.strip()) for issue in _unescape(row[col_issue]).split(",")
+                  if issue.strip()]
 
         # The position is part of the key: a State that answered the same words from two
         # States differently made two commitments, and merging would hide one of them.
