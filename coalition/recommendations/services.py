@@ -55,6 +55,7 @@ from coalition.reviews.services import affected_group_ids, ensure_reference_data
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 2000
 BATCH = 5000  # recommendations per INSERT batch
+SQLITE_ROWS_PER_INSERT = 256  # rows per multi-row INSERT on SQLite (see _insert_sqlite)
 CURRENT_CHUNK = 25  # existing reviews whose current state is read at once
 MAX_CHANGES_LISTED = 500
 # The columns insert_batch() writes, in the order of its tuples.
@@ -680,17 +681,23 @@ def _copy_rows(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 
 def _insert_sqlite(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]],
                    returning: str | None) -> list[Any]:
-    """SQLite: multi-row INSERTs of up to 1,000 rows straight to the driver.
+    """SQLite: multi-row INSERTs of up to SQLITE_ROWS_PER_INSERT rows straight to the driver.
 
     SQLAlchemy would run one INSERT per row (executemany, and for an ordered RETURNING a
     statement per row), which fires the full-text trigger as a statement of its own each time,
     ten times slower than inside one statement. SQLite numbers new rows in the order it
     inserts them (the largest rowid plus one), so sorting the returned keys restores the
     rows' order.
+
+    Memory: Python's sqlite3 keeps the last 128 prepared statements per connection, and a
+    prepared multi-row INSERT grows with its rows (about 1 MB for 1,000 rows of 14 columns).
+    With a statement per remainder size, a 100,000-row import kept some 70 MB of them; so the
+    rows go in statements of SQLITE_ROWS_PER_INSERT, then of powers of two for the rest: at
+    most nine shapes per table.
     """
     dialect = db.session.get_bind().dialect
     limit = 32_766 if dialect.dbapi.sqlite_version_info >= (3, 32) else 999
-    per_statement = max(1, min(1000, limit // len(columns)))
+    per_statement = max(1, min(SQLITE_ROWS_PER_INSERT, limit // len(columns)))
     placeholders = "(" + ", ".join("?" * len(columns)) + ")"
     # Table and column names come from the models, values go as parameters.
     head = (f'INSERT INTO "{table.name}" ('  # noqa: S608
@@ -700,12 +707,13 @@ def _insert_sqlite(table: Any, columns: Sequence[str], rows: Sequence[Sequence[A
     # keys without SQLAlchemy's row processing.
     cursor = db.session.connection().connection.cursor()
     returned: list[Any] = []
-    full = head + ", ".join([placeholders] * per_statement) + tail
     try:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start:start + per_statement]
-            statement = full if len(chunk) == per_statement else (
-                head + ", ".join([placeholders] * len(chunk)) + tail)
+        start = 0
+        while start < len(rows):
+            size = min(per_statement, 1 << ((len(rows) - start).bit_length() - 1))
+            chunk = rows[start:start + size]
+            start += size
+            statement = head + ", ".join([placeholders] * size) + tail
             cursor.execute(statement, tuple(chain.from_iterable(chunk)))
             if returning:
                 returned.extend(key for (key,) in cursor.fetchall())
