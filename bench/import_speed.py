@@ -11,8 +11,10 @@ version (this checkout, and --baseline DIR: another checkout's `coalition` packa
   1. an empty database built from the migrations (THE POSTGRESQL DATABASE IS WIPED: its name
      must contain "bench", or pass --wipe-ok);
   2. the file imported through coalition.recommendations.services.import_file (parsing
-     included, as the worker and the CLI do) and committed: rows/s (wall clock), CPU seconds,
-     peak RSS growth (ru_maxrss after minus the RSS before), and the same import's tracemalloc
+     included, as the worker and the CLI do) and committed: rows/s (wall clock), CPU seconds
+     of this process and of its PostgreSQL backend (from /proc: the server must run on this
+     machine), rows per CPU second (steadier than wall clock on a shared machine), peak RSS
+     growth (ru_maxrss after minus the RSS before), and the same import's tracemalloc
      peak in a second child (--tracemalloc; slower, so not timed);
   3. a check that the full-text search finds the imported rows (the word "torture" through
      coalition.search, against a count of the texts that contain it).
@@ -48,6 +50,19 @@ def rss_kib() -> int:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
+def backend_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) of this session's PostgreSQL backend, from /proc (the
+    server runs on this machine); 0 when not on PostgreSQL or not readable."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child(args: argparse.Namespace) -> dict[str, Any]:
     """Measure one import on one database with one code version (this process)."""
     sys.path.insert(0, str(HERE))
@@ -71,6 +86,8 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI"].split(":")[0].split("+")[0]}
     with app.app_context():
         db.session.execute(select(1))  # connect before measuring
+        backend = (db.session.execute(select(func.pg_backend_pid())).scalar()
+                   if out["database"] == "postgresql" else None)
         if args.mode == "tracemalloc":
             import tracemalloc
 
@@ -87,18 +104,23 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
             profiler = cProfile.Profile()
             profiler.enable()
         rss_before = rss_kib()
+        server_cpu = backend_cpu(backend)
         cpu = time.process_time()
         start = time.perf_counter()
         report = import_file(None, "bench.csv", data)
         db.session.commit()
         elapsed = time.perf_counter() - start
         cpu = time.process_time() - cpu
+        server_cpu = backend_cpu(backend) - server_cpu
+        load = os.getloadavg()[0]
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(args.profile)
         out.update({"rows": report.rows_total, "created": report.created,
                     "errors": len(report.errors), "seconds": elapsed, "cpu_seconds": cpu,
+                    "server_cpu_seconds": server_cpu, "load_average": load,
+                    "rows_per_cpu_s": report.rows_total / (cpu + server_cpu),
                     "rows_per_s": report.rows_total / elapsed,
                     "rss_growth_mib": max(0, peak - rss_before) / 1024})
         found = db.session.scalar(select(func.count()).select_from(Recommendation).where(
@@ -192,6 +214,11 @@ def print_report(results: list[dict[str, Any]]) -> None:
         ("import rows/s (wall clock)", [f"{r['rows_per_s']:,.0f}" for r in results]),
         ("import seconds (CPU seconds)",
          [f"{r['seconds']:.1f} ({r['cpu_seconds']:.1f})" for r in results]),
+        ("PostgreSQL backend CPU seconds",
+         [f"{r['server_cpu_seconds']:.1f}" if r["database"] == "postgresql" else "-"
+          for r in results]),
+        ("rows per CPU second (app + backend)", [f"{r['rows_per_cpu_s']:,.0f}" for r in results]),
+        ("load average (1 min) at the end", [f"{r['load_average']:.1f}" for r in results]),
         ("peak RSS growth, MiB", [f"{r['rss_growth_mib']:.0f}" for r in results]),
         ("tracemalloc peak, MiB",
          [f"{r['tracemalloc_peak_mib']:.0f}" if "tracemalloc_peak_mib" in r else "-"

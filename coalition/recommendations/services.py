@@ -427,11 +427,16 @@ class _Importer:
         created_by = getattr(self.actor, "id", None)
         default_source = review.responses_symbol or (
             "UPR Info database" if self.result.format == "upr_info" else "")
+        state_ids, theme_ids = self.state_ids, self.theme_ids
         for rec_id, (rec, _key) in zip(ids, batch, strict=True):
-            links = self.link_ids(rec)
-            states += [(rec_id, s) for s in links["states"]]
-            themes += [(rec_id, t) for t in links["themes"]]
-            sdgs += [(rec_id, n) for n in links["sdgs"]]
+            # As link_ids(), inlined: this runs once per new recommendation.
+            states += [(rec_id, state_ids[c]) for c in dict.fromkeys(rec.recommending_states)]
+            linked = [theme_ids.get(("ohchr", c)) or self.theme_id("ohchr", c, c)
+                      for c in rec.themes]
+            linked += [theme_ids.get(("upr_info", i[:120]))
+                       or self.theme_id("upr_info", i[:120], i[:200]) for i in rec.issues]
+            themes += [(rec_id, t) for t in dict.fromkeys(linked)]
+            sdgs += [(rec_id, n) for n in dict.fromkeys(rec.sdgs)]
             affected += [(rec_id, groups[g]) for g in dict.fromkeys(rec.affected_persons)]
             territories += [(rec_id, t) for t in dict.fromkeys(rec.territories)
                             if t in TERRITORIES]
