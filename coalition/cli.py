@@ -50,6 +50,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(imports_sweep_command)
+    app.cli.add_command(recommendations_group)
 
 
 @click.command("demo")
@@ -285,3 +286,35 @@ def _list_problems(errors: list[tuple[int, str]], limit: int = 50) -> None:
         click.echo(f"  line {line}: {reason}", err=True)
     if len(errors) > limit:
         click.echo(f"  ... and {len(errors) - limit} more errors", err=True)
+
+
+@click.group("recommendations")
+def recommendations_group() -> None:
+    """Maintenance of the recommendations tracker."""
+
+
+@recommendations_group.command("link-repeats")
+@click.option("--review", "review_slugs", multiple=True,
+              help="Only this review (STATE-CYCLE, e.g. chn-3); repeatable. Default: all.")
+@with_appcontext
+def link_repeats_command(review_slugs: tuple[str, ...]) -> None:
+    """Link recommendations repeated from the State's previous review (imports do this too)."""
+    from sqlalchemy import select
+
+    from coalition.recommendations.repeats import link_repeated
+    from coalition.reviews.models import Review
+    from coalition.reviews.services import review_from_slug
+
+    ids: list[int] = []
+    for slug in review_slugs:
+        review = review_from_slug(slug)
+        if review is None:
+            raise click.ClickException(f"No review {slug!r}: check the State code and cycle "
+                                       "(e.g. chn-3).")
+        ids.append(review.id)
+    if not review_slugs:
+        ids = list(db.session.scalars(select(Review.id)))
+    linked = link_repeated(ids)
+    db.session.commit()
+    click.echo(f"Linked {linked} recommendation(s) to the same recommendation in an earlier "
+               "cycle.")

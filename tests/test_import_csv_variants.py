@@ -184,7 +184,7 @@ def test_voluntary_pledges_are_pledges_by_the_state_under_review() -> None:
     assert [(p.state_under_review, p.session) for p in pledges] == [
         ("CHL", 5), ("CHL", 5), ("SEN", 4), ("MEX", 4)]
     for pledge in pledges:
-        assert pledge.recommending_states == [] and pledge.unresolved_states == []
+        assert list(pledge.recommending_states) == [] and list(pledge.unresolved_states) == []
         assert pledge.position == "supported"
         assert pledge.position_words.casefold() == "voluntary pledge"
     assert pledges[2].text == "Cr\u00e9er un m\u00e9canisme national de pr\u00e9vention"

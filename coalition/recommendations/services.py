@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
+from itertools import chain
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import cast, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from coalition.audit import record
@@ -51,6 +53,7 @@ from coalition.recommendations.models import (
     recommendation_theme,
     recommending_state,
 )
+from coalition.recommendations.repeats import link_repeated
 from coalition.reviews import reference
 from coalition.reviews.models import AffectedGroup, Review, State, Theme
 from coalition.reviews.services import affected_group_ids, ensure_reference_data, get_review
@@ -58,6 +61,7 @@ from coalition.reviews.services import affected_group_ids, ensure_reference_data
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 2000
 BATCH = 5000  # recommendations per INSERT batch
+SQLITE_ROWS_PER_INSERT = 256  # rows per multi-row INSERT on SQLite (see _insert_sqlite)
 CURRENT_CHUNK = 25  # existing reviews whose current state is read at once
 MAX_CHANGES_LISTED = 500
 # The rows a preview lists by outcome (created / updated / unchanged), per outcome. Each row is
@@ -118,6 +122,12 @@ def review_target(slug: str) -> Review | NewReview:
         raise ServiceError(f"No review {slug!r}: {code.upper()} is not a State's code.",
                            "review")
     return NewReview(code.upper(), int(cycle))
+# The columns insert_batch() writes, in the order of its tuples.
+_RECOMMENDATION_COLUMNS = ("review_id", "paragraph", "paragraph_sort", "text", "text_key", "kind",
+                           "uhri_annotation_id", "upr_info_id", "action_category", "position",
+                           "position_words", "position_source", "created_at", "updated_at")
+_RESPONSE_COLUMNS = ("recommendation_id", "kind", "responded_on", "position", "words", "source",
+                     "url", "created_by_id", "created_at")
 
 
 @dataclass
@@ -489,6 +499,7 @@ class _Importer:
                 "created": [None, self.report.created - created_before],
                 "updated": [None, self.report.updated - updated_before]})
         self.refuse_if_errors()  # rows the comparison found twice in the file
+        link_repeated([] if self.dry_run else list(reviews))
         self.progress(total, total)
 
     def load_current(self, review_ids: list[int]) -> None:
@@ -535,49 +546,55 @@ class _Importer:
         }
 
     def insert_batch(self, review: Review, batch: list[tuple[ParsedRecommendation, str]]) -> None:
+        """Create a batch of one review's new recommendations with their links and first
+        responses: one multi-row insert (SQLite) or COPY (PostgreSQL) per table."""
         if self.dry_run:
             self.report.created += len(batch)
             return
-        rows = [{
-            "review_id": review.id, "paragraph": rec.paragraph,
-            "paragraph_sort": paragraph_sort_key(rec.paragraph), "text": rec.text,
-            "text_key": key, "action_category": rec.action_category,
-            "position": rec.position, "position_words": rec.position_words[:200],
-            "position_source": (rec.position_source or None) and rec.position_source[:200],
-            "kind": rec.kind, "uhri_annotation_id": rec.uhri_annotation_id,
-            "upr_info_id": rec.upr_info_id,
-            "created_at": self.now, "updated_at": self.now,
-        } for rec, key in batch]
-        ids = _insert_rows(Recommendation.__table__, rows, returning="id")
+        now = self.now
+        ids = _insert_rows(Recommendation.__table__, _RECOMMENDATION_COLUMNS, [(
+            review.id, rec.paragraph, paragraph_sort_key(rec.paragraph), rec.text, key,
+            rec.kind, rec.uhri_annotation_id, rec.upr_info_id, rec.action_category,
+            rec.position, rec.position_words[:200],
+            (rec.position_source or None) and rec.position_source[:200], now, now,
+        ) for rec, key in batch], returning="id")
         names = {g for rec, _ in batch for g in rec.affected_persons}
         groups = affected_group_ids(names) if names else {}
-        states, themes, sdgs, affected, territories, responses = [], [], [], [], [], []
+        states: list[tuple[int, int]] = []
+        themes: list[tuple[int, int]] = []
+        sdgs: list[tuple[int, int]] = []
+        affected: list[tuple[int, int]] = []
+        territories: list[tuple[int, str]] = []
+        responses: list[tuple[Any, ...]] = []
+        created_by = getattr(self.actor, "id", None)
+        default_source = review.responses_symbol or (
+            "UPR Info database" if self.result.format.startswith("upr_info") else "")
+        state_ids, theme_ids = self.state_ids, self.theme_ids
         for rec_id, (rec, _key) in zip(ids, batch, strict=True):
-            links = self.link_ids(rec)
-            states += [{"recommendation_id": rec_id, "state_id": s} for s in links["states"]]
-            themes += [{"recommendation_id": rec_id, "theme_id": t} for t in links["themes"]]
-            sdgs += [{"recommendation_id": rec_id, "sdg_number": n} for n in links["sdgs"]]
-            affected += [{"recommendation_id": rec_id, "affected_group_id": groups[g]}
-                         for g in dict.fromkeys(rec.affected_persons)]
-            territories += [{"recommendation_id": rec_id, "territory": t}
-                            for t in dict.fromkeys(rec.territories) if t in TERRITORIES]
-            responses.append(self.response_row(rec_id, rec, review))
-        for table, rows_ in ((recommending_state, states), (recommendation_theme, themes),
-                             (recommendation_sdg, sdgs), (recommendation_affected, affected),
-                             (RecommendationTerritory.__table__, territories),
-                             (Response.__table__, responses)):
-            _insert_rows(table, rows_)
+            # As link_ids(), inlined: this runs once per new recommendation.
+            states += [(rec_id, state_ids[c]) for c in dict.fromkeys(rec.recommending_states)]
+            linked = [theme_ids.get(("ohchr", c)) or self.theme_id("ohchr", c, c)
+                      for c in rec.themes]
+            linked += [theme_ids.get(("upr_info", i[:120]))
+                       or self.theme_id("upr_info", i[:120], i[:200]) for i in rec.issues]
+            themes += [(rec_id, t) for t in dict.fromkeys(linked)]
+            sdgs += [(rec_id, n) for n in dict.fromkeys(rec.sdgs)]
+            affected += [(rec_id, groups[g]) for g in dict.fromkeys(rec.affected_persons)]
+            territories += [(rec_id, t) for t in dict.fromkeys(rec.territories)
+                            if t in TERRITORIES]
+            source = rec.position_source or default_source
+            responses.append((rec_id, "addendum", None, rec.position, rec.position_words,
+                              source[:300], None, created_by, now))
+        for table, columns, rows_ in (
+                (recommending_state, ("recommendation_id", "state_id"), states),
+                (recommendation_theme, ("recommendation_id", "theme_id"), themes),
+                (recommendation_sdg, ("recommendation_id", "sdg_number"), sdgs),
+                (recommendation_affected, ("recommendation_id", "affected_group_id"), affected),
+                (RecommendationTerritory.__table__, ("recommendation_id", "territory"),
+                 territories),
+                (Response.__table__, _RESPONSE_COLUMNS, responses)):
+            _insert_rows(table, columns, rows_)
         self.report.created += len(batch)
-
-    def response_row(self, rec_id: int, rec: ParsedRecommendation,
-                     review: Review) -> dict[str, Any]:
-        """The State's position as the file gives it becomes the first response."""
-        source = rec.position_source or review.responses_symbol or (
-            "UPR Info database" if self.result.format == "upr_info" else "")
-        return {"recommendation_id": rec_id, "kind": "addendum", "responded_on": None,
-                "position": rec.position, "words": rec.position_words, "source": source[:300],
-                "url": None, "created_by_id": getattr(self.actor, "id", None),
-                "created_at": self.now}
 
     def update_existing(self, rec_id: int, rec: ParsedRecommendation, key: str) -> None:
         obj = db.session.get(Recommendation, rec_id)
@@ -767,58 +784,121 @@ class _CurrentState:
                 != (rec.position, rec.position_words))
 
 
-def _insert_rows(table: Any, rows: list[dict[str, Any]], returning: str | None = None,
-                 ) -> list[Any]:
-    """Insert many rows into a table, in this transaction; with `returning`, that column of
-    the new rows, in the order of `rows`.
+def _insert_rows(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                 returning: str | None = None) -> list[Any]:
+    """Insert many rows (tuples of values in the order of `columns`) into a table, in this
+    transaction; with `returning` (an integer key column with a sequence), the new rows' keys,
+    in the order of `rows`.
 
-    PostgreSQL takes SQLAlchemy's batched INSERT (... RETURNING, which keeps the order).
-    On SQLite, SQLAlchemy would run one INSERT per row (executemany, and for an ordered
-    RETURNING a statement per row), which fires the full-text trigger as a statement of its
-    own each time, ten times slower than inside one statement, and it would process every
-    parameter in Python. So the rows go to the driver as multi-row INSERTs of up to 1,000
-    rows, with the few typed values (timestamps) converted once per distinct value. SQLite
-    numbers new rows in the order it inserts them (the largest rowid plus one), so sorting
-    the returned ids restores the rows' order.
+    Values are converted by the columns' own SQLAlchemy types (e.g. UTCDateTime), once per
+    distinct value, and always travel as data, never as SQL text: table and column names come
+    from the models. PostgreSQL takes them through COPY (`_copy_rows`), SQLite as multi-row
+    INSERTs (`_insert_sqlite`). Both keep the full-text search current: PostgreSQL's index is
+    on an expression of the column, SQLite's FTS5 table is fed by its insert trigger.
     """
     if not rows:
         return []
     dialect = db.session.get_bind().dialect
-    if dialect.name != "sqlite":
-        if returning is None:
-            db.session.execute(insert(table), rows)
-            return []
-        return list(db.session.scalars(insert(table).returning(
-            table.c[returning], sort_by_parameter_order=True), rows))
-    columns = list(rows[0])
-    convert = {c: p for c in columns
-               if (p := table.c[c].type.dialect_impl(dialect).bind_processor(dialect))}
-    converted: dict[tuple[str, Any], Any] = {}
+    typed = [(index, process, {}) for index, c in enumerate(columns)
+             if (process := table.c[c].type.dialect_impl(dialect).bind_processor(dialect))]
+    if typed:
+        def convert(row: Sequence[Any]) -> Sequence[Any]:
+            out = list(row)
+            for index, process, seen in typed:
+                raw = out[index]
+                if raw is not None:
+                    value = seen.get(raw)
+                    if value is None:
+                        value = seen[raw] = process(raw)
+                    out[index] = value
+            return out
 
-    def value(column: str, raw: Any) -> Any:
-        if raw is None or column not in convert:
-            return raw
-        key = (column, raw)
-        if key not in converted:
-            converted[key] = convert[column](raw)
-        return converted[key]
+        rows = [convert(row) for row in rows]
+    if dialect.name == "postgresql":
+        return _copy_rows(table, columns, rows, returning)
+    return _insert_sqlite(table, columns, rows, returning)
 
+
+def _copy_rows(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               returning: str | None) -> list[Any]:
+    """PostgreSQL: the rows through COPY ... FROM STDIN on the session's own connection (so in
+    its transaction), each value sent by psycopg's `Copy.write_row` in COPY's text format.
+
+    Ten times cheaper than INSERTs, which psycopg and SQLAlchemy process parameter by
+    parameter. New keys come from the column's sequence first (`nextval` once per row, in one
+    statement), so COPY needs no RETURNING and the caller still learns every row's key. A
+    constraint violation raises SQLAlchemy's IntegrityError, as an INSERT would.
+    """
+    from psycopg import sql
+    from psycopg.errors import IntegrityError as PgIntegrityError
+    from sqlalchemy.dialects.postgresql import REGCLASS
+
+    keys: list[Any] = []
+    if returning is not None:
+        sequence = cast(func.pg_get_serial_sequence(table.name, returning), REGCLASS)
+        keys = list(db.session.scalars(select(func.nextval(sequence)).select_from(
+            func.generate_series(1, len(rows)))))
+        columns = [returning, *columns]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+    cursor = db.session.connection().connection.cursor()
+    try:
+        with cursor.copy(statement) as copy:
+            if returning is None:
+                for row in rows:
+                    copy.write_row(row)
+            else:
+                for key, row in zip(keys, rows, strict=True):
+                    copy.write_row((key, *row))
+    except PgIntegrityError as error:
+        raise IntegrityError(statement.as_string(cursor), None, error) from error
+    finally:
+        cursor.close()
+    return keys
+
+
+def _insert_sqlite(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                   returning: str | None) -> list[Any]:
+    """SQLite: multi-row INSERTs of up to SQLITE_ROWS_PER_INSERT rows straight to the driver.
+
+    SQLAlchemy would run one INSERT per row (executemany, and for an ordered RETURNING a
+    statement per row), which fires the full-text trigger as a statement of its own each time,
+    ten times slower than inside one statement. SQLite numbers new rows in the order it
+    inserts them (the largest rowid plus one), so sorting the returned keys restores the
+    rows' order.
+
+    Memory: Python's sqlite3 keeps the last 128 prepared statements per connection, and a
+    prepared multi-row INSERT grows with its rows (about 1 MB for 1,000 rows of 14 columns).
+    With a statement per remainder size, a 100,000-row import kept some 70 MB of them; so the
+    rows go in statements of SQLITE_ROWS_PER_INSERT, then of powers of two for the rest: at
+    most nine shapes per table.
+    """
+    dialect = db.session.get_bind().dialect
     limit = 32_766 if dialect.dbapi.sqlite_version_info >= (3, 32) else 999
-    per_statement = max(1, min(1000, limit // len(columns)))
+    per_statement = max(1, min(SQLITE_ROWS_PER_INSERT, limit // len(columns)))
     placeholders = "(" + ", ".join("?" * len(columns)) + ")"
     # Table and column names come from the models, values go as parameters.
     head = (f'INSERT INTO "{table.name}" ('  # noqa: S608
             + ", ".join(f'"{c}"' for c in columns) + ") VALUES ")
     tail = f' RETURNING "{returning}"' if returning else ""
-    connection = db.session.connection()
+    # The session's own DB-API connection, so in its transaction; its cursor hands back the
+    # keys without SQLAlchemy's row processing.
+    cursor = db.session.connection().connection.cursor()
     returned: list[Any] = []
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start:start + per_statement]
-        params = tuple(value(c, row[c]) for row in chunk for c in columns)
-        result = connection.exec_driver_sql(
-            head + ", ".join([placeholders] * len(chunk)) + tail, params)
-        if returning:
-            returned.extend(result.scalars())
+    try:
+        start = 0
+        while start < len(rows):
+            size = min(per_statement, 1 << ((len(rows) - start).bit_length() - 1))
+            chunk = rows[start:start + size]
+            start += size
+            statement = head + ", ".join([placeholders] * size) + tail
+            cursor.execute(statement, tuple(chain.from_iterable(chunk)))
+            if returning:
+                returned.extend(key for (key,) in cursor.fetchall())
+    except dialect.dbapi.IntegrityError as error:
+        raise IntegrityError(head, None, error) from error
+    finally:
+        cursor.close()
     if returning:
         returned.sort()
         if len(returned) != len(rows):

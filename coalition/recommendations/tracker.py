@@ -33,6 +33,7 @@ from coalition.core.inputs import to_db_int
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.recommendations.models import (
+    ENTRY_KINDS,
     IMPLEMENTATION_STATUSES,
     POSITIONS,
     TERRITORIES,
@@ -54,6 +55,9 @@ SORTS = {
     "status": "Implementation status",
 }
 PER_PAGE = 50
+# The "repeated" facet: is the recommendation linked to the same one in an earlier cycle
+# (coalition.recommendations.repeats)?
+REPEATED = {"yes": "Yes", "no": "No"}
 
 
 class FilterError(ValueError):
@@ -75,10 +79,12 @@ class TrackerFilters:
     territory: list[str] = field(default_factory=list)
     status: list[str] = field(default_factory=list)
     assessed_by: list[int] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    repeated: list[str] = field(default_factory=list)
     sort: str = "paragraph"
 
     FACETS = ("review", "cycle", "state", "group", "theme", "sdg", "affected", "position",
-              "category", "territory", "status", "assessed_by")
+              "category", "territory", "status", "assessed_by", "kind", "repeated")
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> TrackerFilters:
@@ -120,7 +126,8 @@ class TrackerFilters:
             position=choices("position", POSITIONS), category=ints("category"),
             territory=choices("territory", TERRITORIES),
             status=choices("status", {**IMPLEMENTATION_STATUSES, "none": "Not assessed"}),
-            assessed_by=ints("assessed_by"), sort=sort,
+            assessed_by=ints("assessed_by"), kind=choices("kind", ENTRY_KINDS),
+            repeated=choices("repeated", REPEATED), sort=sort,
         )
 
     def active(self) -> bool:
@@ -181,6 +188,13 @@ def _facet_condition(f: TrackerFilters, name: str) -> ColumnElement[bool]:
     if name == "assessed_by":
         return exists().where(Assessment.recommendation_id == rec.id,
                               Assessment.organisation_id.in_(f.assessed_by))
+    if name == "kind":
+        return rec.kind.in_(f.kind)
+    if name == "repeated":
+        if set(f.repeated) == {"yes", "no"}:
+            return literal(True)
+        return (rec.repeated_from_id.is_not(None) if "yes" in f.repeated
+                else rec.repeated_from_id.is_(None))
     raise ValueError(name)
 
 
@@ -249,8 +263,9 @@ def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
     active = _active(f)
     flags = {name: case((_facet_condition(f, name), 1), else_=0).label(f"f_{name}")
              for name in active}
+    repeated_key = case((rec.repeated_from_id.is_not(None), "yes"), else_="no")
     base = select(rec.id, rec.review_id, rec.position, rec.action_category,
-                  rec.latest_status, *flags.values())
+                  rec.latest_status, rec.kind, repeated_key.label("repeated"), *flags.values())
     match = recommendation_match(f.q)
     if match is not None:
         base = base.where(match)
@@ -330,6 +345,12 @@ def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
         .join(Assessment, via(Assessment.recommendation_id))
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .where(*passing("assessed_by")).group_by(Organisation.id, Organisation.name),
+        select(*_labelled(literal(12), rows.c.kind, none_text, none_text, none_text,
+               func.count(rows.c.id), literal(0), rows.c.kind, none_number))
+        .where(*passing("kind")).group_by(rows.c.kind),
+        select(*_labelled(literal(13), rows.c.repeated, none_text, none_text, none_text,
+               func.count(rows.c.id), literal(0), rows.c.repeated, none_number))
+        .where(*passing("repeated")).group_by(rows.c.repeated),
     ]
     for index, part in enumerate(parts):
         if index < 7 or index in (9, 11):  # the parts above that start from a join
@@ -361,6 +382,10 @@ def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
             label = labels.get(raw, raw)
         elif name == "territory":
             label = raw
+        elif name == "kind":
+            label = ENTRY_KINDS.get(raw, raw)
+        elif name == "repeated":
+            label = REPEATED.get(raw, raw)
         else:
             label = first
         chosen = {str(v) for v in getattr(f, name)}
@@ -373,5 +398,5 @@ FACET_LABELS = {
     "group": "Regional group", "theme": "Theme / issue", "sdg": "SDG",
     "affected": "Affected persons", "position": "Position", "category": "Action category",
     "territory": "Territory", "status": "Implementation status",
-    "assessed_by": "Assessed by",
+    "assessed_by": "Assessed by", "kind": "Kind", "repeated": "Repeated from an earlier cycle",
 }

@@ -23,7 +23,7 @@ from coalition.core.forms import ActionForm, attach_error, choices
 from coalition.core.pagination import paginate
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
-from coalition.recommendations import jobs, services, tracker
+from coalition.recommendations import jobs, repeats, services, tracker
 from coalition.recommendations.forms import (
     AssessmentForm,
     ConfirmImportForm,
@@ -78,6 +78,7 @@ def _recommendation_page(rec: Recommendation, response_form: ResponseForm | None
                          assessment_form: AssessmentForm | None = None,
                          territory_form: TerritoryForm | None = None) -> str:
     return render_template("recommendations/show.html", rec=rec,
+                           repeated_in=repeats.repeated_in(rec),
                            timeline=services.timeline(rec), response_form=response_form,
                            assessment_form=assessment_form, territory_form=territory_form)
 

@@ -16,8 +16,10 @@ parentheses as HTML entities "&#40;Unknown&#41;") or as a spreadsheet saved them
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
@@ -76,6 +78,7 @@ _NON_WORD = re.compile(r"[\W_]+")
 _ASCII_NON_WORD = bytes(c for c in range(128) if not chr(c).isalnum())
 _UNKNOWN_STATE = "(unknown)"
 PROGRESS_EVERY = 1000
+_NONE: tuple[()] = ()
 
 
 
@@ -144,8 +147,11 @@ class Merger:
         """What rows of one recommendation share (State code, session, text_key(text),
         position, kind)."""
         # The position is part of the key: a State that answered the same words from two
-        # States differently made two commitments, and merging would hide one of them.
-        return (state, session, text_key(text), position, kind)
+        # States differently made two commitments, and merging would hide one of them. The
+        # text as a 128-bit digest of its key: not a second copy of every text while a file
+        # is read (memory, issue 8).
+        digest = hashlib.blake2b(text_key(text).encode(), digest_size=16).digest()
+        return (state, session, digest, position, kind)
 
     def find(self, key: tuple[object, ...]) -> ParsedRecommendation | None:
         """The record an earlier row with this key created, if any."""
@@ -153,7 +159,7 @@ class Merger:
 
     def add(self, key: tuple[object, ...], record: ParsedRecommendation) -> None:
         """A new recommendation; its territories are looked for here, once."""
-        record.territories = find_territories(record.text)
+        record.territories = find_territories(record.text) or _NONE  # type: ignore[assignment]
         self.groups[key] = record
         self.result.records.append(record)
 
@@ -285,7 +291,8 @@ def parse(
                     RowError(start, f"action category must be 1 to 5, not {action_text!r}"))
                 continue
             action = int(action_text)
-        issues = [issue.strip() for issue in unescape(cells[col_issue]).split(",")
+        # Interned: a few hundred issue names repeat over 100,000 rows (memory, issue 8).
+        issues = [sys.intern(issue.strip()) for issue in unescape(cells[col_issue]).split(",")
                   if issue.strip()]
         session = int(session_text)
         kind = "pledge" if pledge else "recommendation"
@@ -307,6 +314,13 @@ def parse(
             session=session,
             state_under_review=to_state.code,
             kind=kind,
+            # UPR Info's old export has no themes, SDGs or affected persons: one shared empty
+            # tuple instead of four empty lists per record (memory, issue 8). A tuple, so code
+            # appending to one fails loudly instead of sharing it.
+            themes=_NONE,  # type: ignore[arg-type]
+            sdgs=_NONE,  # type: ignore[arg-type]
+            affected_persons=_NONE,  # type: ignore[arg-type]
+            unresolved_states=_NONE,  # type: ignore[arg-type]
         ))
 
     if progress is not None:
