@@ -262,3 +262,70 @@ def test_sign_in_search_and_assess_with_the_keyboard_alone(browser, live_server,
     assert latest is not None and latest.status == "fully"
     assert latest.evidence.startswith("The training programme")
     assert latest.assessed_on.isoformat() == "2022-06-15"
+
+
+def test_the_accessibility_check_finds_what_it_should(browser, live_server):
+    """The checker itself: on a page of ours with faults put in, axe-core reports them (a
+    check that silently found nothing would pass every page)."""
+    context = browser.new_context(base_url=live_server, viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.evaluate("""() => {
+            const main = document.querySelector('main');
+            main.insertAdjacentHTML('beforeend',
+              '<p><input type="text"></p><p><a href="/x"></a></p>');
+        }""")
+        found = "\n".join(axe_violations(page))
+        assert "label (critical)" in found
+        assert "link-name (serious)" in found
+    finally:
+        context.close()
+
+
+def test_phone_menu_and_tracker_filters_fold_away_and_open_by_keyboard(browser, live_server,
+                                                                       watch, screenshot):
+    """On a phone the signed-in links fold into "Menu" and the tracker shows its results first,
+    the facets behind "Filters"; both open with the keyboard. On a desktop both are in place."""
+    seeded_pages()
+    context = browser.new_context(base_url=live_server, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        page = watch.attach(context.new_page())
+        sign_in(page)
+        nav = page.get_by_role("navigation", name="Main")
+        tracker_link = nav.get_by_role("link", name="Tracker")
+        expect(tracker_link).to_be_hidden()
+        press_until_focused(page, nav.locator("summary", has_text="Menu"))
+        page.keyboard.press("Enter")
+        expect(tracker_link).to_be_visible()
+        screenshot(page, "phone-menu-open")
+        page.keyboard.press("Tab")
+        expect(tracker_link).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(tracker_link).to_be_hidden()
+        expect(nav.locator("summary", has_text="Menu")).to_be_focused()
+
+        page.goto("/tracker?q=Hong+Kong")
+        first = page.locator("article.recommendation").first
+        expect(first).to_be_in_viewport()
+        noted = page.get_by_role("checkbox", name=re.compile(r"^Noted \("))
+        expect(noted).to_be_hidden()
+        filters = page.locator("summary", has_text=re.compile(r"^Filters$"))
+        expect(filters).to_be_visible()
+        assert filters.bounding_box()["y"] < first.bounding_box()["y"]
+        press_until_focused(page, filters)
+        page.keyboard.press("Enter")
+        expect(noted).to_be_visible()
+        screenshot(page, "phone-tracker-filters-open")
+
+        page.set_viewport_size(DESKTOP)
+        page.goto("/tracker?q=Hong+Kong")
+        expect(nav.locator("summary", has_text="Menu")).to_be_hidden()
+        expect(tracker_link).to_be_visible()
+        expect(filters).to_be_hidden()
+        expect(noted).to_be_visible()
+        assert noted.bounding_box()["x"] < first.bounding_box()["x"]  # the sidebar, on the left
+        assert watch.problems == []
+    finally:
+        context.close()
