@@ -224,8 +224,8 @@ document.addEventListener("click", (event) => {
 })();
 
 // The signed-in menu (base.html, a <details>): Escape closes it and returns to its button. A
-// browser that cannot show a closed <details>' content (no ::details-content) gets the menu and
-// the tracker's filters opened on a wide screen, where app.css shows them in place.
+// browser that cannot show a closed <details>' content (no ::details-content) gets it opened on
+// a wide screen, where app.css shows the links inline.
 (() => {
   const menu = document.querySelector(".nav-menu");
   if (!menu) return;
@@ -238,15 +238,12 @@ document.addEventListener("click", (event) => {
 })();
 (() => {
   if (window.CSS && CSS.supports("selector(::details-content)")) return;
-  [[".nav-menu", "(min-width: 1024px)"], [".facets-panel", "(min-width: 768px)"]]
-    .forEach(([selector, query]) => {
-      const panel = document.querySelector(selector);
-      if (!panel) return;
-      const wide = window.matchMedia(query);
-      const apply = () => { panel.open = wide.matches; };
-      apply();
-      wide.addEventListener("change", apply);
-    });
+  const menu = document.querySelector(".nav-menu");
+  if (!menu) return;
+  const wide = window.matchMedia("(min-width: 1024px)");
+  const apply = () => { menu.open = wide.matches; };
+  apply();
+  wide.addEventListener("change", apply);
 })();
 
 // Tables (app.css): each in a <div class="table-scroll">; one that scrolls sideways becomes a

@@ -18,11 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from coalition.demo.services import DEMO_PASSWORD, seed_demo
+from coalition.accounts.models import User
+from coalition.demo.services import DEMO_PASSWORD, STATEMENT_V1, seed_demo
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.recommendations.models import Assessment, Recommendation
 from coalition.reviews.models import Review
+from coalition.statements import services as statements
 from coalition.statements.models import Statement
 
 try:
@@ -53,6 +55,12 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     published = db.session.scalars(select(Statement).where(
         Statement.status == "published")).one()
     org = db.session.scalars(select(Organisation).where(Organisation.short_name == "JCHK")).one()
+    coordinator = db.session.scalars(select(User).where(User.email == COORDINATOR)).one()
+    # An edit from revision 1 that rewrites the sentence revision 2 rewrote: a conflict.
+    clash = statements.save_text(coordinator, draft, org, 1, STATEMENT_V1.replace(
+        "and to reconsider those it\nnoted.", "and to review those it noted."), "Clash")
+    assert clash.kind == "conflict", clash
+    db.session.commit()
     pages_out = [
         ("sign-in", "/login"),
         ("forgot-password", "/password/forgot"),
@@ -73,10 +81,14 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         ("statement-blame", f"/statements/{draft.id}/blame"),
         ("statement-editor", f"/statements/{draft.id}/edit"),
         ("statement-new", "/statements/new"),
+        ("statement-conflict", f"/statements/{draft.id}/conflicts/{clash.conflict.id}"),
         ("organisations", "/organisations"),
         ("organisation", f"/organisations/{org.slug}"),
         ("invite", f"/organisations/{org.slug}/invite"),
+        ("organisation-edit", f"/organisations/{org.slug}/edit"),
         ("people", "/users"),
+        ("person-edit", f"/users/{coordinator.id}/edit"),
+        ("review-new", "/reviews/new"),
         ("audit-log", "/audit"),
         ("profile", "/profile"),
         ("import-upload", "/imports/new"),
