@@ -1,8 +1,8 @@
-"""Every main page, in Chromium, on a phone (375 x 812) and on a desktop (1280 x 800): the page is
-never wider than the window (no sideways scrolling), a screenshot of each is kept as a test
-artefact, and axe-core (vendored under coalition/static/vendor/axe-core/) finds no serious or
-critical accessibility violation. Then one whole flow with the keyboard alone: sign in, search
-the tracker, record an implementation assessment.
+"""Every main page, in Chromium, on a phone (375 x 812), a small tablet (800 x 1000) and a desktop
+(1280 x 800): the page is never wider than the window (no sideways scrolling), a screenshot of
+each is kept as a test artefact, and axe-core (vendored under coalition/static/vendor/axe-core/)
+finds no serious or critical accessibility violation. Then one whole flow with the keyboard
+alone: sign in, search the tracker, record an implementation assessment.
 
 The pages hold the demo coalition (`coalition demo`): China's 2018 review with its 346
 recommendations, assessments, a statement with three revisions and comments, a published one."""
@@ -39,7 +39,9 @@ pytestmark = pytest.mark.browser
 AXE = (Path(__file__).resolve().parents[2] / "coalition" / "static" / "vendor" / "axe-core"
        / "axe.min.js")
 PHONE = {"width": 375, "height": 812}
+TABLET = {"width": 800, "height": 1000}  # between the phone and desktop layouts
 DESKTOP = {"width": 1280, "height": 800}
+SIZES = {"phone": PHONE, "tablet": TABLET, "desktop": DESKTOP}
 COORDINATOR = "coordinator@example.org"
 
 
@@ -164,11 +166,11 @@ def check_pages(page: Any, pages: list[tuple[str, str]], size: str,
             problems.append(f"{name} ({path}) at {size}: axe {line}")
 
 
-@pytest.mark.parametrize("size", ["phone", "desktop"])
+@pytest.mark.parametrize("size", list(SIZES))
 def test_every_main_page_fits_the_window_and_passes_axe(size, browser, live_server, watch,
                                                         screenshot):
     pages_out, pages_in = seeded_pages()
-    viewport = PHONE if size == "phone" else DESKTOP
+    viewport = SIZES[size]
     # Not `is_mobile`: a mobile browser zooms out to show a too-wide page whole, which would
     # hide the very overflow this test looks for.
     context = browser.new_context(base_url=live_server, viewport=viewport)
