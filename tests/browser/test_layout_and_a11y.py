@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from coalition.demo.services import DEMO_PASSWORD, STATEMENT_V1, seed_demo
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.recommendations.models import Assessment, Recommendation
+from coalition.recommendations.services import add_assessment
 from coalition.reviews.models import Review
 from coalition.statements import services as statements
 from coalition.statements.models import Statement
@@ -43,6 +45,10 @@ TABLET = {"width": 800, "height": 1000}  # between the phone and desktop layouts
 DESKTOP = {"width": 1280, "height": 800}
 SIZES = {"phone": PHONE, "tablet": TABLET, "desktop": DESKTOP}
 COORDINATOR = "coordinator@example.org"
+LONG_URL = ("https://www.legco.gov.hk/research-publications/english/essentials-2021ise01-"
+            "implementation-of-the-universal-periodic-review-recommendations-in-hong-kong"
+            "/_layouts/15/download.aspx?SourceUrl=%2Fsites%2Fdocs%2Freport_final_v3.pdf")
+LONG_ID = "HKUPR-2021-MIDTERM-ASSESSMENT-" + "0123456789ABCDEF" * 4
 
 
 def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -58,6 +64,10 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         Statement.status == "published")).one()
     org = db.session.scalars(select(Organisation).where(Organisation.short_name == "JCHK")).one()
     coordinator = db.session.scalars(select(User).where(User.email == COORDINATOR)).one()
+    # Long unbroken runs, as people paste them: a URL, a document id, in an assessment shown on
+    # the recommendation's page, the tracker and the audit log. They wrap; the page stays put.
+    add_assessment(coordinator, rec, org, "unclear", date(2022, 1, 10),
+                   f"See the report {LONG_ID} and {LONG_URL}", LONG_URL)
     # An edit from revision 1 that rewrites the sentence revision 2 rewrote: a conflict.
     clash = statements.save_text(coordinator, draft, org, 1, STATEMENT_V1.replace(
         "and to reconsider those it\nnoted.", "and to review those it noted."), "Clash")
@@ -252,8 +262,8 @@ def test_sign_in_search_and_assess_with_the_keyboard_alone(browser, live_server,
         press_until_focused(page, status)
         keys.type("Fully")
         expect(status.locator("option:checked")).to_have_text(re.compile(r"^Fully"))
-        date = page.get_by_label("Assessed on")
-        press_until_focused(page, date)
+        assessed_on = page.get_by_label("Assessed on")
+        press_until_focused(page, assessed_on)
         keys.type("06152022")  # the en-US date field: month, day, year
         evidence = page.get_by_label("Evidence (Markdown)")
         press_until_focused(page, evidence)
