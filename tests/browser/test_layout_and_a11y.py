@@ -208,10 +208,11 @@ def press_until_focused(page: Any, locator: Any, key: str = "Tab", limit: int = 
     raise AssertionError(f"{locator} never got the focus after {limit} presses of {key}")
 
 
-def test_sign_in_search_and_assess_with_the_keyboard_alone(browser, live_server, watch,
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_sign_in_search_and_assess_with_the_keyboard_alone(size, browser, live_server, watch,
                                                            screenshot):
     seeded_pages()
-    context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="en-US")
+    context = browser.new_context(base_url=live_server, viewport=SIZES[size], locale="en-US")
     context.set_default_timeout(10_000)
     try:
         page = watch.attach(context.new_page())
@@ -227,9 +228,13 @@ def test_sign_in_search_and_assess_with_the_keyboard_alone(browser, live_server,
         keys.press("Enter")
         expect(page.get_by_role("heading", name="Welcome, Carmen Coordinator")).to_be_visible()
 
-        # Tracker: from the navigation, then type a search and press Enter.
-        tracker = page.get_by_role("navigation", name="Main").get_by_role("link",
-                                                                          name="Tracker")
+        # Tracker: from the navigation (on a phone, inside its menu), then type a search and
+        # press Enter.
+        nav = page.get_by_role("navigation", name="Main")
+        tracker = nav.get_by_role("link", name="Tracker")
+        if size == "phone":
+            press_until_focused(page, nav.locator("summary", has_text="Menu"))
+            keys.press("Enter")
         press_until_focused(page, tracker)
         keys.press("Enter")
         expect(page.get_by_role("heading", name="Recommendation tracker", level=1)
@@ -239,7 +244,7 @@ def test_sign_in_search_and_assess_with_the_keyboard_alone(browser, live_server,
         keys.type("Hong Kong")
         keys.press("Enter")
         expect(page.locator("section.results > p").first).to_have_text("6 recommendations")
-        screenshot(page, "keyboard-01-tracker")
+        screenshot(page, f"keyboard-{size}-01-tracker")
 
         # The recommendation 28.345, by Tab from the search box, opened with Enter.
         press_until_focused(page, page.get_by_role("link", name="28.345", exact=True))
@@ -270,14 +275,14 @@ def test_sign_in_search_and_assess_with_the_keyboard_alone(browser, live_server,
         keys.type("The training programme was evaluated by an independent body.")
         save = page.get_by_role("button", name="Save assessment")
         press_until_focused(page, save)
-        screenshot(page, "keyboard-02-assessment-form")
+        screenshot(page, f"keyboard-{size}-02-assessment-form")
         keys.press("Space")
 
         expect(page.get_by_role("heading", name="Recommendation 28.345", level=1)
                ).to_be_visible()
         expect(page.locator("dl.facts")).to_contain_text(
             "Fully implemented by Justice Centre Hong Kong")
-        screenshot(page, "keyboard-03-recorded")
+        screenshot(page, f"keyboard-{size}-03-recorded")
         assert watch.problems == []
     finally:
         context.close()
@@ -351,5 +356,40 @@ def test_phone_menu_and_tracker_filters_fold_away_and_open_by_keyboard(browser, 
         expect(noted).to_be_visible()
         assert noted.bounding_box()["x"] < first.bounding_box()["x"]  # the sidebar, on the left
         assert watch.problems == []
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_menu_filters_and_tables_still_work(browser, live_server,
+                                                                   screenshot):
+    """The menu and the filters are <details>, the tables' scrolling is CSS: on a phone with
+    JavaScript off they open by keyboard and no page is wider than the window."""
+    _, pages_in = seeded_pages()
+    context = browser.new_context(base_url=live_server, viewport=PHONE,
+                                  java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in(page)
+        nav = page.get_by_role("navigation", name="Main")
+        menu = nav.locator("summary", has_text="Menu")
+        press_until_focused(page, menu)
+        page.keyboard.press("Enter")
+        expect(nav.get_by_role("link", name="Audit log")).to_be_visible()
+        page.keyboard.press("Space")
+        expect(nav.get_by_role("link", name="Audit log")).to_be_hidden()
+
+        page.goto("/tracker?q=Hong+Kong")
+        expect(page.locator("article.recommendation").first).to_be_in_viewport()
+        press_until_focused(page, page.locator("summary", has_text=re.compile(r"^Filters$")))
+        page.keyboard.press("Space")
+        expect(page.get_by_role("checkbox", name=re.compile(r"^Noted \("))).to_be_visible()
+
+        for name, path in pages_in:
+            if name in ("audit-log", "profile", "organisation", "people", "statement",
+                        "statement-diff", "statement-history"):
+                page.goto(path)
+                assert overflow(page) is None, f"{name} without JavaScript: {overflow(page)}"
+                screenshot(page, f"nojs-phone-{name}")
     finally:
         context.close()
