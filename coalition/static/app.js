@@ -222,3 +222,73 @@ document.addEventListener("click", (event) => {
     }
   }));
 })();
+
+// The signed-in menu (base.html, a <details>): Escape closes it and returns to its button. A
+// browser that cannot show a closed <details>' content (no ::details-content) gets it opened on
+// a wide screen, where app.css shows the links inline.
+(() => {
+  const menu = document.querySelector(".nav-menu");
+  if (!menu) return;
+  menu.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && menu.open) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+})();
+(() => {
+  if (window.CSS && CSS.supports("selector(::details-content)")) return;
+  const menu = document.querySelector(".nav-menu");
+  if (!menu) return;
+  const wide = window.matchMedia("(min-width: 1024px)");
+  const apply = () => { menu.open = wide.matches; };
+  apply();
+  wide.addEventListener("change", apply);
+})();
+
+// Tables (app.css): each in a <div class="table-scroll">; one that scrolls sideways becomes a
+// region named after its caption or heading, reachable by Tab, so a keyboard can scroll it
+// (WCAG 2.1.1). Not the table itself: role="region" would hide its rows and columns.
+(() => {
+  const name = (table) => {
+    const caption = table.querySelector("caption");
+    if (caption) return caption.textContent.trim();
+    for (let e = table; e && e !== document.body; e = e.parentElement) {
+      for (let s = e.previousElementSibling; s; s = s.previousElementSibling) {
+        const h = s.matches("h1, h2, h3, h4") ? s : s.querySelector("h1, h2, h3, h4");
+        if (h) return h.textContent.trim();
+      }
+    }
+    return document.title;
+  };
+  const boxes = [...document.querySelectorAll("main table")].map((table) => {
+    if (table.parentElement.classList.contains("table-scroll")) return table.parentElement;
+    const box = document.createElement("div");
+    box.className = "table-scroll";
+    table.replaceWith(box);
+    box.append(table);
+    return box;
+  });
+  const mark = () => boxes.forEach((box) => {
+    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && box.dataset.scrolls !== "1") {
+      box.dataset.scrolls = "1";
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      if (!box.hasAttribute("aria-label")) {
+        box.setAttribute("aria-label", name(box.firstElementChild));
+        box.dataset.named = "1";
+      }
+    } else if (!scrolls && box.dataset.scrolls === "1") {
+      box.dataset.scrolls = "0";
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      if (box.dataset.named) {
+        box.removeAttribute("aria-label");
+        delete box.dataset.named;
+      }
+    }
+  });
+  mark();
+  window.addEventListener("resize", mark);
+})();

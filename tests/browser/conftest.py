@@ -25,7 +25,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# Screenshots are test artefacts (CI keeps them): test-artifacts/screenshots/ at the top of the
+# repository (git-ignored), or the directory named by COALITION_SCREENSHOTS.
+SCREENSHOTS = Path(os.environ.get("COALITION_SCREENSHOTS")
+                   or Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots")
 
 
 def _unavailable(reason: str) -> None:
@@ -77,7 +80,7 @@ def live_server(app: Flask) -> Iterator[str]:
 
 @pytest.fixture
 def screenshot() -> Any:
-    """`screenshot(page, name)` saves a full-page PNG into test-artifacts/screenshots/."""
+    """`screenshot(page, name)` saves a full-page PNG into SCREENSHOTS."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(page: Any, name: str) -> Path:
