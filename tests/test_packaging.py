@@ -1,6 +1,7 @@
 """The wheel carries everything the app needs at run time: templates/ and migrations/ (kept at
 the top of the repository, force-included into the package by hatchling), the vendored static
-files, the reference data and the compiled translations. Built with `pip wheel` (build isolation: about 5 s here)."""
+files, the reference data and the compiled translations. Built with `pip wheel` (build
+isolation: about 5 s here)."""
 
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Chinese text: full-width punctuation is meant)
 """Chinese in statement PDFs (issue 9): the fonts embedded in a Chinese statement's PDF have a
 real glyph (not .notdef, not an empty outline) for every character of its text, and those are
 Traditional Chinese fonts (Noto ... CJK TC). On a machine with only DejaVu fonts every Chinese

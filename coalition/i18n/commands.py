@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -35,12 +37,14 @@ def compile_command() -> None:
 @click.option("--templates", "templates", multiple=True, metavar="PATH",
               help="Check only these templates or folders (relative to templates/); may be "
                    "given several times or as one space-separated list. Default: all.")
+@click.option("--template-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Another templates folder to check (default: the app's).")
 @click.option("--skip-catalogue", is_flag=True,
               help="Check the templates' text only, not the translations.")
 @click.option("--skip-templates", is_flag=True,
               help="Check the translations only, not the templates' text.")
 @with_appcontext
-def check_command(templates: tuple[str, ...], skip_catalogue: bool,
+def check_command(templates: tuple[str, ...], template_dir: Path | None, skip_catalogue: bool,
                   skip_templates: bool) -> None:
     """Fail (exit 1) when a marked string has no zh_Hant translation (or a fuzzy one, or one
     that is not compiled), or a template shows text that is not marked for translation."""
@@ -54,8 +58,8 @@ def check_command(templates: tuple[str, ...], skip_catalogue: bool,
         failures += len(problems)
     if not skip_templates:
         try:
-            found = templatecheck.check_templates(current_app.jinja_env,
-                                                  resource_dir("templates"), only)
+            found = templatecheck.check_templates(
+                current_app.jinja_env, template_dir or resource_dir("templates"), only)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--templates") from error
         for text in found:

@@ -34,7 +34,7 @@ VISIBLE_ATTRIBUTES = frozenset({"title", "alt", "placeholder", "aria-label", "la
 BUTTON_INPUT_TYPES = frozenset({"submit", "button", "reset"})
 TEMPLATE_SUFFIXES = (".html", ".txt")
 # A letter run: Latin words (with inner apostrophes or hyphens) or a run of CJK characters.
-WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+WORD = re.compile("[^\\W\\d_]+(?:['\u2019-][^\\W\\d_]+)*")
 MARKER = "\x00"
 
 
@@ -61,9 +61,14 @@ class _VisibleText(HTMLParser):
         self.found: list[tuple[int, str]] = []
         self._hidden = 0
 
-    def _note(self, text: str) -> None:
-        if unmarked_words(text):
-            self.found.append((self.getpos()[0], " ".join(text.replace(MARKER, " ").split())))
+    def _note(self, text: str, at_tag: bool = False) -> None:
+        words = unmarked_words(text)
+        if not words:
+            return
+        line = self.getpos()[0]
+        if not at_tag:  # data: the line of its first unmarked word, not of the text's start
+            line += text[:text.find(words[0])].count("\n")
+        self.found.append((line, " ".join(text.replace(MARKER, " ").split())))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
@@ -75,7 +80,7 @@ class _VisibleText(HTMLParser):
             is_button_value = (name == "value" and tag == "input"
                                and (values.get("type") or "").lower() in BUTTON_INPUT_TYPES)
             if name in VISIBLE_ATTRIBUTES or is_button_value:
-                self._note(value)
+                self._note(value, at_tag=True)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
