@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coalition import config as settings
@@ -90,7 +91,8 @@ def _init_login(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message = "Please sign in to see this page."  # msgid in core/web.py
+    login_manager.localize_callback = gettext  # flashed in the visitor's language
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     # The cookies carry "<user id>:<session secret>"; the session lives on the server

@@ -274,3 +274,44 @@ def test_the_check_fails_on_a_missing_or_fuzzy_translation(
                      ("(error %(code)s)", "placeholders differ")}
     result = app.test_cli_runner().invoke(args=["translations", "check", "--skip-templates"])
     assert result.exit_code == 1 and "untranslated: 'Tracker'" in result.output
+
+
+def test_the_sign_in_prompt_is_flashed_in_the_visitors_language(client: Any) -> None:
+    response = client.get("/tracker", headers={"Accept-Language": "zh-HK"})
+    assert response.status_code == 302
+    html = page(client, "/login", "zh-HK")
+    assert "請先登入以查看此頁。" in html
+
+
+def test_a_chinese_statements_public_page_and_pdf_use_its_language(app: Flask, db: Any,
+                                                                     world: Any) -> None:
+    """The interface stays in the visitor's language; the statement's own words carry its
+    language (lang="zh-Hant"), and its PDF is in it throughout."""
+    import io
+    from datetime import timedelta
+
+    from pypdf import PdfReader
+
+    from coalition.core.time import utcnow
+    from coalition.statements import services
+
+    statement = services.create_statement(
+        world.users["editor"], world.org, "就普遍定期審議結果的聯合聲明", "人權理事會", "oral",
+        "zh_Hant", [], "我們促請政府落實獲支持的建議。")
+    db.session.commit()
+    services.transition(world.users["steering"], statement, "open_signon",
+                        utcnow() + timedelta(days=7))
+    services.sign(world.users["org_admin"], statement, world.org)
+    services.transition(world.users["steering"], statement, "publish")
+    db.session.commit()
+
+    html = page(app.test_client(), f"/s/{statement.id}", "en-GB")
+    assert '<html lang="en">' in html
+    assert '<h1 lang="zh-Hant">就普遍定期審議結果的聯合聲明</h1>' in html
+    assert ('<div class="statement-text" lang="zh-Hant"><p>我們促請政府落實獲支持的建議。</p>'
+            in html)
+    pdf = app.test_client().get(f"/s/{statement.id}.pdf", headers={"Accept-Language": "en"})
+    assert pdf.status_code == 200
+    words = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "我們促請政府落實獲支持的建議。" in words and "聯署機構" in words
+    assert "Owning Organisation" in words and "Signatories" not in words
