@@ -308,7 +308,7 @@ def test_a_chinese_statements_public_page_and_pdf_use_its_language(app: Flask, d
     html = page(app.test_client(), f"/s/{statement.id}", "en-GB")
     assert '<html lang="en">' in html
     assert '<h1 lang="zh-Hant">就普遍定期審議結果的聯合聲明</h1>' in html
-    assert ('<div class="statement-text" lang="zh-Hant"><p>我們促請政府落實獲支持的建議。</p>'
+    assert ('<div lang="zh-Hant" class="statement-text"><p>我們促請政府落實獲支持的建議。</p>'
             in html)
     pdf = app.test_client().get(f"/s/{statement.id}.pdf", headers={"Accept-Language": "en"})
     assert pdf.status_code == 200
