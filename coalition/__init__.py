@@ -6,8 +6,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
-from flask_login import current_user
+from flask import Flask
+from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coalition import config as settings
@@ -23,13 +23,6 @@ def resource_dir(name: str) -> Path:
     the top of the source tree (editable install)."""
     inside = PACKAGE_DIR / name
     return inside if inside.is_dir() else PACKAGE_DIR.parent / name
-
-
-def _select_locale() -> str:
-    if current_user and current_user.is_authenticated:
-        return current_user.locale
-    best = request.accept_languages.best_match(["en", "zh-Hant", "zh-TW", "zh-HK"])
-    return "zh_Hant" if best and best != "en" else "en"
 
 
 def create_app(config_override: dict[str, Any] | None = None) -> Flask:
@@ -61,7 +54,13 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True,
                      include_object=include_object)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    from coalition import i18n
+
+    # The compiled catalogues live inside the package (coalition/translations), so a wheel
+    # carries them and an editable install finds them in the source tree alike.
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PACKAGE_DIR / "translations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     mail.init_app(app)
     _init_login(app)
     from coalition import tasks
@@ -92,7 +91,8 @@ def _init_login(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message = "Please sign in to see this page."  # msgid in core/web.py
+    login_manager.localize_callback = gettext  # flashed in the visitor's language
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     # The cookies carry "<user id>:<session secret>"; the session lives on the server

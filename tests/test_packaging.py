@@ -1,6 +1,7 @@
 """The wheel carries everything the app needs at run time: templates/ and migrations/ (kept at
 the top of the repository, force-included into the package by hatchling), the vendored static
-files and the reference data. Built with `pip wheel` (build isolation: about 5 s here)."""
+files, the reference data and the compiled translations. Built with `pip wheel` (build
+isolation: about 5 s here)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ REQUIRED = [
     "coalition/static/app.css",
     "coalition/static/app.js",
     "coalition/reviews/data/states.csv",
+    # The compiled zh-Hant catalogue (committed: `pip install` runs no build step), its source.
+    "coalition/translations/zh_Hant/LC_MESSAGES/messages.mo",
+    "coalition/translations/zh_Hant/LC_MESSAGES/messages.po",
 ]
 
 
@@ -103,6 +107,9 @@ def test_unpacked_wheel_runs_its_migrations_and_renders_pages(wheel: Path,
         response = app.test_client().get("/login")
         assert response.status_code == 200, response.status_code
         assert b"Sign in" in response.data
+        # The compiled catalogue travels in the wheel: a Hong Kong browser gets Chinese.
+        chinese = app.test_client().get("/login", headers={{"Accept-Language": "zh-HK"}})
+        assert '<html lang="zh-Hant">' in chinese.text and "登入" in chinese.text, chinese.text
         assert app.test_client().get("/static/vendor/pico/pico.min.css").status_code == 200
         print("wheel ok")
     """)

@@ -20,6 +20,8 @@ PUBLIC_ENDPOINTS = {
     "static",
     "core.home",
     "core.healthz",
+    # The language switch (issue 9): a cookie for anyone, the profile's locale when signed in.
+    "core.set_language",
     "accounts.login",
     "accounts.logout",
     "accounts.forgot_password",

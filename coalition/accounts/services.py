@@ -14,6 +14,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g, render_template
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -460,13 +461,24 @@ def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
-def send_mail(to: str, subject: str, template: str, **context: Any) -> None:
+def send_mail(to: str, subject: Any, template: str, *, locale: str | None = None,
+              **context: Any) -> None:
     """Render the message now (the template needs this request's values) and leave the
     sending to the background worker: the request neither waits for the relay nor fails with
-    it (coalition.accounts.mail retries and logs)."""
-    from coalition.accounts.mail import deliver
+    it (coalition.accounts.mail retries and logs).
 
-    deliver.delay(to, subject, render_template(template, **context))
+    `subject` is a string or a lazy translation; `locale` ('en' | 'zh_Hant') is the
+    recipient's language when known (their profile), else the message is written in this
+    request's language (an invitation: the inviter's)."""
+    from contextlib import nullcontext
+
+    from coalition.accounts.mail import deliver
+    from coalition.i18n import translated
+
+    with translated(locale) if locale else nullcontext():
+        body = render_template(template, **context)
+        subject_text = str(subject)
+    deliver.delay(to, subject_text, body)
 
 
 # --- invitations ------------------------------------------------------------------------------
@@ -640,8 +652,8 @@ def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
         render_template("email/password_reset.txt", user=target, link=link)
         return
     try:
-        send_mail(user.email, "Reset your Coalition password", "email/password_reset.txt",
-                  user=user, link=link)
+        send_mail(user.email, _l("Reset your Coalition password"), "email/password_reset.txt",
+                  locale=user.locale, user=user, link=link)
     except (OSError, smtplib.SMTPException):
         current_app.logger.exception("Could not send the password reset mail for user %s",
                                      user.id)

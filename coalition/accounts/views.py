@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -263,8 +264,8 @@ def user_reset_link(user: User, user_id: int) -> str | Response | tuple[str, int
     token = services.record_reset_link(current_user, user)
     link = url_for("accounts.reset_password", token=token, _external=True)
     if services.mail_configured():
-        services.send_mail(user.email, "Set your Coalition password",
-                           "email/password_reset.txt", user=user, link=link)
+        services.send_mail(user.email, _l("Set your Coalition password"),
+                           "email/password_reset.txt", locale=user.locale, user=user, link=link)
         flash(f"A password link was emailed to {user.email}.", "success")
         return redirect(url_for("accounts.edit_user", user_id=user.id))
     return render_template("accounts/reset_link.html", user=user, link=link)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from coalition.access import can, guard, public
+from coalition.core.forms import ActionForm
+from coalition.core.safety import safe_next_url
 from coalition.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -46,3 +49,26 @@ def csrf_token() -> Response:
     (same-origin policy, no CORS), and it is only valid with this session's cookie."""
     return jsonify(csrf_token=generate_csrf(),
                    max_age=current_app.config.get("WTF_CSRF_TIME_LIMIT") or 3600)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language() -> Response:
+    """The language switch in every page's footer (issue 9): form fields `locale` ('en' |
+    'zh_Hant') and `next` (this site's path to return to). For everyone: the choice is kept in
+    a cookie for a year; a signed-in person's profile is updated too, through the accounts
+    service, so the audit trail records it. An unknown locale or a bad token is a 400."""
+    from coalition import i18n
+    from coalition.accounts.services import update_profile
+
+    form = ActionForm()
+    locale = request.form.get("locale", "")
+    if not form.validate_on_submit() or locale not in i18n.LOCALES:
+        abort(400, _("Choose English or 繁體中文."))
+    if current_user.is_authenticated and current_user.locale != locale:
+        update_profile(current_user, current_user.display_name, locale)
+    response = redirect(safe_next_url(request.form.get("next")) or "/")
+    response.set_cookie(i18n.COOKIE, locale, max_age=i18n.COOKIE_MAX_AGE, httponly=True,
+                        samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response

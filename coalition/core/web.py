@@ -7,6 +7,8 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -14,14 +16,15 @@ from werkzeug.wrappers import Response
 
 from coalition.extensions import db
 
-EXPIRED_FORM = ("This form had expired or did not come from this site, so nothing was saved. "
-                "What you typed is below: copy it, or send it again with a fresh form.")
-EXPIRED_JSON = ("The page's security token had expired, so this was not saved on the server. "
-                "Send it again with a fresh token (GET /csrf-token).")
-BUSY_FORM = ("The database was busy (a large import is being saved), so nothing was saved. "
-             "What you typed is below: send it again in a moment, or copy it.")
-FAILED_FORM = ("The server could not finish this request and nothing was saved. What you typed "
-               "is below: copy it, or send it again.")
+EXPIRED_FORM = _l("This form had expired or did not come from this site, so nothing was "
+                  "saved. What you typed is below: copy it, or send it again with a fresh "
+                  "form.")
+EXPIRED_JSON = _l("The page's security token had expired, so this was not saved on the "
+                  "server. Send it again with a fresh token (GET /csrf-token).")
+BUSY_FORM = _l("The database was busy (a large import is being saved), so nothing was saved. "
+               "What you typed is below: send it again in a moment, or copy it.")
+FAILED_FORM = _l("The server could not finish this request and nothing was saved. What you "
+                 "typed is below: copy it, or send it again.")
 # Fields never echoed back or resent: secrets, and the refused token itself.
 SECRET_FIELDS = ("password", "csrf_token", "token", "secret")
 
@@ -43,20 +46,25 @@ def keeps_text_on_expired_form(endpoint: str) -> Callable[[KeepTextPage], KeepTe
     return register
 
 ERROR_TEXT = {
-    400: ("Bad request", "The request could not be understood. Check what you entered and try "
-                         "again."),
-    401: ("Sign-in required", "Please sign in to see this page."),
-    403: ("Not allowed", "Your account does not have permission to do this. If you think it "
-                         "should, ask your organisation admin or the coordinator."),
-    404: ("Not found", "There is nothing at this address. It may have been moved or removed."),
-    405: ("Method not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "What you sent is larger than this site accepts, so nothing was saved. "
-                       "Go back in your browser: what you typed is still in the form there."),
-    429: ("Too many attempts", "Too many requests in a short time. Wait a minute and try "
-                               "again."),
-    503: ("Busy", "The server was busy and nothing was saved. Please try again in a moment."),
-    500: ("Something went wrong", "The server could not finish this request and nothing was "
-                                  "saved. The error has been logged; please try again."),
+    400: (_l("Bad request"), _l("The request could not be understood. Check what you entered "
+                                "and try again.")),
+    401: (_l("Sign-in required"), _l("Please sign in to see this page.")),
+    403: (_l("Not allowed"), _l("Your account does not have permission to do this. If you "
+                                "think it should, ask your organisation admin or the "
+                                "coordinator.")),
+    404: (_l("Not found"), _l("There is nothing at this address. It may have been moved or "
+                              "removed.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is larger than this site accepts, so nothing was "
+                              "saved. Go back in your browser: what you typed is still in the "
+                              "form there.")),
+    429: (_l("Too many attempts"), _l("Too many requests in a short time. Wait a minute and "
+                                      "try again.")),
+    503: (_l("Busy"), _l("The server was busy and nothing was saved. Please try again in a "
+                         "moment.")),
+    500: (_l("Something went wrong"), _l("The server could not finish this request and "
+                                         "nothing was saved. The error has been logged; "
+                                         "please try again.")),
 }
 
 CSP = "; ".join([
@@ -80,7 +88,7 @@ def _wants_json() -> bool:
 def render_error(code: int, detail: str | None = None) -> tuple[str | Response, int]:
     title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
     if _wants_json():
-        return jsonify(error=title, message=detail or text, status=code), code
+        return jsonify(error=str(title), message=str(detail or text), status=code), code
     return render_template("errors/error.html", code=code, title=title,
                            message=detail or text), code
 
@@ -187,7 +195,7 @@ def expired_form(error: CSRFError) -> tuple[str | Response, int]:
     the request came from this site (never for a cross-site one: a "send again" button there
     would let another site's forged request through with one click)."""
     if _wants_json():
-        return jsonify(error="Form expired", message=EXPIRED_JSON, reason="csrf",
+        return jsonify(error=str(_l("Form expired")), message=str(EXPIRED_JSON), reason="csrf",
                        detail=error.description, status=400), 400
     keep = KEEP_TEXT_PAGES.get(request.endpoint or "")
     if keep is not None and request.method == "POST":
@@ -197,7 +205,7 @@ def expired_form(error: CSRFError) -> tuple[str | Response, int]:
     return kept_text_page(400, EXPIRED_FORM)
 
 
-def kept_text_page(code: int, message: str) -> tuple[str, int]:
+def kept_text_page(code: int, message: str | LazyString) -> tuple[str, int]:
     """The error page of a refused or failed form that shows what the user typed (escaped,
     read-only, with Copy) and, for a request from this site, a fresh form that sends the same
     values again. Secrets are never echoed. Shapes: (html, code)."""
@@ -209,4 +217,4 @@ def kept_text_page(code: int, message: str) -> tuple[str, int]:
     return render_template("errors/expired_form.html", message=message, typed=typed,
                            fields=fields, resend=resend, action=request.full_path.rstrip("?"),
                            files=bool(request.files), code=code,
-                           title="Form expired" if code == 400 else title), code
+                           title=_l("Form expired") if code == 400 else title), code

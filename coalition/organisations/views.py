@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -111,7 +112,9 @@ def invite(org: Organisation, slug: str) -> str | Response | tuple[str, int]:
         else:
             link = url_for("accounts.accept_invitation", token=token, _external=True)
             if accounts.mail_configured():
-                accounts.send_mail(invitation.email, f"Join {org.name} on Coalition",
+                accounts.send_mail(invitation.email,
+                                   _l("Join %(organisation)s on Coalition",
+                                      organisation=org.name),
                                    "email/invitation.txt", invitation=invitation, link=link,
                                    inviter=current_user)
                 flash(f"An invitation was emailed to {invitation.email}.", "success")

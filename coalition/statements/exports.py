@@ -14,6 +14,7 @@ from flask import render_template
 from markupsafe import Markup
 
 from coalition.core.inputs import clean_text as xml_text
+from coalition.i18n import translated
 from coalition.organisations.models import Organisation
 from coalition.statements.models import Statement
 
@@ -24,8 +25,10 @@ def to_pdf(statement: Statement, text_html: Markup, signatories: Sequence[Organi
 
     # The stored HTML was rendered from text cleaned on input; xml_text also clears anything
     # older rows may hold that XML refuses.
-    html = xml_text(render_template("statements/print.html", statement=statement,
-                                    html=text_html, signatories=signatories))
+    # The PDF speaks the statement's language (its headings, its date), whoever downloads it.
+    with translated(statement.language):
+        html = xml_text(render_template("statements/print.html", statement=statement,
+                                        html=text_html, signatories=signatories))
     # No base_url and no fetching: the document is self-contained, nothing is fetched.
     return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
 

@@ -1,0 +1,162 @@
+"""Two languages (issue 9): which one a request is served in, and dates, numbers and relative
+times written the way that language writes them.
+
+The interface speaks English (`en`, the source strings) and Traditional Chinese as written in
+Hong Kong (`zh_Hant`, coalition/translations/zh_Hant). The locale of a request is, in order:
+
+1. the signed-in person's profile (`User.locale`);
+2. the choice an anonymous visitor made with the language switch (cookie `coalition_locale`,
+   set by `core.set_language`);
+3. the browser's Accept-Language, best quality first: any Chinese tag (zh, zh-HK, zh-TW, zh-MO,
+   zh-Hant, and also zh-CN / zh-Hans) gives `zh_Hant`, since this is a Hong Kong coalition with
+   no Simplified catalogue and a Simplified Chinese reader reads Traditional far better than
+   English; an English tag gives `en`; other languages are skipped;
+4. English.
+
+Formatting: English dates are written the British way (`30 Nov 2026`, 24-hour clock) as the
+pages always did; Chinese ones as Hong Kong writes them (`2026年11月30日`). Times are shown in
+BABEL_DEFAULT_TIMEZONE (UTC unless configured); stored naive times are UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from flask import Flask, has_request_context, request
+from flask_babel import get_locale, get_timezone
+from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+
+from coalition.core.time import as_utc, utcnow
+
+# The interface's languages: code -> the name shown in the switch, each in its own language
+# (a reader who cannot read the current one still finds theirs).
+LOCALES: dict[str, str] = {"en": "English", "zh_Hant": "繁體中文"}
+DEFAULT_LOCALE = "en"
+# The anonymous visitor's choice; a year, like any preference cookie.
+COOKIE = "coalition_locale"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+# `<html lang>` / `lang=` values (BCP 47) of each locale.
+HTML_LANG = {"en": "en", "zh_Hant": "zh-Hant"}
+# The Babel locale that formats dates and numbers for each interface locale.
+FORMAT_LOCALE = {"en": "en_GB", "zh_Hant": "zh_Hant_HK"}
+
+
+def locale_from_accept_language(accept: LanguageAccept) -> str | None:
+    """The interface locale for an Accept-Language header (parsed by Werkzeug, best first), or
+    None when it names neither English nor any Chinese. See the module docstring for the rule."""
+    for tag, quality in accept:
+        if quality <= 0:
+            continue
+        primary = tag.lower().replace("_", "-").split("-")[0]
+        if primary == "zh":
+            return "zh_Hant"
+        if primary == "en":
+            return "en"
+    return None
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: 'en' or 'zh_Hant' (order in the module docstring).
+    Outside a request (CLI, background tasks) it is the default, English."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return str(current_user.locale)
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LOCALES:
+        return str(chosen)
+    return locale_from_accept_language(request.accept_languages) or DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    """The locale of this request ('en' | 'zh_Hant'), as Flask-Babel selected it."""
+    locale = get_locale()
+    code = str(locale) if locale is not None else DEFAULT_LOCALE
+    return code if code in LOCALES else DEFAULT_LOCALE
+
+
+def html_lang(locale: str | None = None) -> str:
+    """The BCP 47 tag for `<html lang>` of `locale` (default: this request's): 'en' | 'zh-Hant'.
+    An unknown locale gives 'en'."""
+    return HTML_LANG.get(locale or current_locale(), "en")
+
+
+def _format_locale() -> Locale:
+    return Locale.parse(FORMAT_LOCALE[current_locale()])
+
+
+def _localise(value: datetime) -> datetime:
+    aware = as_utc(value)
+    assert aware is not None
+    return aware.astimezone(get_timezone())
+
+
+def date_local(value: date | datetime | None, format: str = "medium") -> str:
+    """A date as this request's language writes it: '30 Nov 2026' / '2026年11月30日' (medium),
+    '30 November 2026' / '2026年11月30日' (long), or a Babel pattern. A datetime is first moved
+    to the display time zone. None gives ''."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _localise(value).date()
+    return babel_dates.format_date(value, format, locale=_format_locale())
+
+
+def datetime_local(value: datetime | None, format: str = "medium") -> str:
+    """A date and time: '30 Nov 2026, 14:05' / '2026年11月30日 下午2:05' (medium: the medium
+    date and the short time, no seconds), 'full'/'long'/'short' as Babel has them. Naive values
+    are UTC; shown in the display time zone. None gives ''."""
+    if value is None:
+        return ""
+    moment = _localise(value)
+    locale = _format_locale()
+    if format == "medium":
+        pattern = locale.datetime_formats["medium"]
+        return str(pattern).format(
+            babel_dates.format_time(moment, "short", locale=locale),
+            babel_dates.format_date(moment.date(), "medium", locale=locale))
+    return babel_dates.format_datetime(moment, format, locale=locale)
+
+
+def number(value: float | int | None, decimals: int | None = None) -> str:
+    """A number with this language's grouping: '1,234,567' (both languages group by thousands);
+    `decimals` fixes the digits after the point. None gives ''."""
+    if value is None:
+        return ""
+    if decimals is None:
+        return babel_numbers.format_decimal(value, locale=_format_locale())
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return babel_numbers.format_decimal(value, pattern, locale=_format_locale())
+
+
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago (or how soon) `value` is from `now` (default: now): '3 hours ago' /
+    '3 小時前', 'in 2 days' / '2 天後'. Naive values are UTC. None gives ''."""
+    if value is None:
+        return ""
+    moment = as_utc(value)
+    assert moment is not None
+    delta: timedelta = moment - (as_utc(now) or utcnow())
+    return babel_dates.format_timedelta(delta, add_direction=True, locale=_format_locale())
+
+
+def init_app(app: Flask) -> None:
+    """The filters (`date_local`, `datetime_local`, `number`, `ago`) and the template globals
+    `html_lang()`, `current_locale()` and `LOCALES` (the language switch)."""
+    app.jinja_env.filters.update(date_local=date_local, datetime_local=datetime_local,
+                                 number=number, ago=ago)
+    app.jinja_env.globals.update(html_lang=html_lang, current_locale=current_locale,
+                                 LOCALES=LOCALES)
+
+
+def translated(locale: str) -> Any:
+    """`with translated('zh_Hant'):` renders text (an e-mail to someone else) in that locale;
+    an unknown locale gives English."""
+    from flask_babel import force_locale
+
+    return force_locale(locale if locale in LOCALES else DEFAULT_LOCALE)

@@ -1,0 +1,317 @@
+# ruff: noqa: RUF001  (Chinese text: full-width punctuation is meant)
+"""Two languages (issue 9, section 1): which language a page is in, the language switch, dates
+and numbers per locale, the error pages and e-mails in Chinese, and the translations check."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+from flask import Flask, render_template_string
+from sqlalchemy import select
+
+from coalition.accounts.models import User
+from coalition.audit.models import AuditEvent
+from coalition.i18n import catalogue, templatecheck
+from tests.conftest import AuthActions, csrf_from
+
+# Files marked in this issue's first step; the lead marks the rest (the test then widens).
+MARKED = "base.html errors email statements/print.html"
+
+
+def page(client: Any, path: str = "/", language: str | None = None) -> str:
+    headers = {"Accept-Language": language} if language else {}
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+# --- which language ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("header", ["zh-HK", "zh-TW", "zh-Hant", "zh-MO", "zh-Hant-HK",
+                                    "zh-CN", "zh", "fr-FR, zh-HK;q=0.8, en;q=0.5",
+                                    "en;q=0.4, zh-HK"])
+def test_a_chinese_browser_gets_the_chinese_layout(client: Any, header: str) -> None:
+    html = page(client, "/", header)
+    assert '<html lang="zh-Hant">' in html
+    assert ">登入</a>" in html and "跳至主要內容" in html
+    assert "語言：" in html and "Skip to content" not in html
+
+
+@pytest.mark.parametrize("header", [None, "en-GB", "en-US,en;q=0.9", "fr-FR, de;q=0.8",
+                                    "en, zh-HK;q=0.5"])
+def test_other_browsers_get_english(client: Any, header: str | None) -> None:
+    html = page(client, "/", header)
+    assert '<html lang="en">' in html
+    assert ">Sign in</a>" in html and "Skip to content" in html
+
+
+def test_the_profile_language_beats_the_browsers(app: Flask, db: Any, make_user: Any) -> None:
+    make_user("amy@example.org")
+    user = make_user("bo@example.org")
+    user.locale = "zh_Hant"
+    db.session.commit()
+
+    chinese = AuthActions(app.test_client())
+    chinese.login("bo@example.org")
+    html = page(chinese.client, "/", "en-GB")
+    assert '<html lang="zh-Hant">' in html and ">登出</button>" in html
+
+    english = AuthActions(app.test_client())
+    english.login("amy@example.org")
+    html = page(english.client, "/", "zh-HK")
+    assert '<html lang="en">' in html and ">Sign out</button>" in html
+
+
+# --- the language switch ----------------------------------------------------------------------
+
+def switch(client: Any, locale: str, next_path: str = "/login", **headers: str) -> Any:
+    token = csrf_from(page(client, "/login"))
+    return client.post("/language", data={"csrf_token": token, "locale": locale,
+                                          "next": next_path}, headers=headers)
+
+
+def test_an_anonymous_visitors_choice_persists(client: Any) -> None:
+    response = switch(client, "zh_Hant", "/login?next=%2Ftracker")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login?next=%2Ftracker")
+    # Every later page, whatever the browser says, until switched back.
+    assert '<html lang="zh-Hant">' in page(client, "/login", "en-GB")
+    html = page(client, "/")
+    assert '<html lang="zh-Hant">' in html
+    # The current language is shown, the other offered as a button in its own language.
+    assert '<strong aria-current="true" lang="zh-Hant">繁體中文</strong>' in html
+    assert 'value="en" lang="en"' in html
+    assert switch(client, "en").status_code == 302
+    assert '<html lang="en">' in page(client, "/", "zh-HK")
+
+
+def test_the_switch_refuses_unknown_languages_and_foreign_next(client: Any) -> None:
+    response = switch(client, "klingon")
+    assert response.status_code == 400
+    assert "Choose English or 繁體中文." in response.get_data(as_text=True)
+    response = switch(client, "zh_Hant", "https://elsewhere.example/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/")
+    without_token = client.post("/language", data={"locale": "zh_Hant"})
+    assert without_token.status_code == 400
+
+
+def test_a_signed_in_switch_updates_the_profile_with_an_audit_entry(
+        app: Flask, db: Any, make_user: Any) -> None:
+    user = make_user("amy@example.org")
+    auth = AuthActions(app.test_client())
+    auth.login("amy@example.org")
+    response = auth.post("/language", {"locale": "zh_Hant", "next": "/profile"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/profile")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "zh_Hant"
+    event = db.session.execute(select(AuditEvent).where(
+        AuditEvent.action == "user.update_profile")).scalar_one()
+    assert event.changes["locale"] == ["en", "zh_Hant"]
+    # Signed out, the same browser keeps the language (the cookie was set too).
+    auth.logout()
+    assert '<html lang="zh-Hant">' in page(auth.client, "/login")
+
+
+# --- dates, numbers, relative times -----------------------------------------------------------
+
+TEMPLATE = ("{{ day|date_local }}|{{ day|date_local('long') }}|{{ moment|datetime_local }}|"
+            "{{ 1234567|number }}|{{ 0.5|number(2) }}|{{ earlier|ago(moment) }}|"
+            "{{ later|ago(moment) }}")
+VALUES = {"day": date(2026, 11, 30), "moment": datetime(2026, 11, 30, 14, 5, tzinfo=UTC),
+          "earlier": datetime(2026, 11, 30, 11, 5), "later": datetime(2026, 12, 2, 14, 5,
+                                                                       tzinfo=UTC)}
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("en-GB", "30 Nov 2026|30 November 2026|30 Nov 2026, 14:05|1,234,567|0.50|3 hours ago|"
+              "in 2 days"),
+    ("zh-HK", "2026年11月30日|2026年11月30日|2026年11月30日 下午2:05|1,234,567|0.50|3 小時前|"
+              "2 日後"),
+])
+def test_dates_numbers_and_relative_times_per_locale(app: Flask, header: str,
+                                                     expected: str) -> None:
+    with app.test_request_context(headers={"Accept-Language": header}):
+        assert render_template_string(TEMPLATE, **VALUES) == expected
+        assert render_template_string("{{ none|date_local }}{{ none|ago }}", none=None) == ""
+
+
+# --- error pages and e-mails ------------------------------------------------------------------
+
+def test_error_pages_in_chinese(client: Any) -> None:
+    response = client.get("/no-such-page", headers={"Accept-Language": "zh-HK"})
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert '<html lang="zh-Hant">' in html
+    assert "<title>找不到頁面 · Coalition</title>" in html
+    assert "（錯誤 404）" in html and "此網址沒有任何內容，可能已被移走或刪除。" in html
+    assert "前往首頁" in html
+
+    expired = client.post("/login", data={"email": "amy@example.org", "password": "x"},
+                          headers={"Accept-Language": "zh-TW"})
+    assert expired.status_code == 400
+    html = expired.get_data(as_text=True)
+    assert "表格已逾時" in html and "你輸入的內容" in html and ">複製</button>" in html
+
+
+def test_json_errors_stay_plain_strings(client: Any) -> None:
+    response = client.get("/no-such-page", headers={"Accept": "application/json",
+                                                     "Accept-Language": "zh-HK"})
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "找不到頁面"
+
+
+def test_a_password_mail_is_written_in_the_recipients_language(
+        app: Flask, db: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from coalition.accounts import mail, services
+
+    sent: list[tuple[str, str, str]] = []
+
+    class Deliver:
+        @staticmethod
+        def delay(to: str, subject: str, body: str) -> None:
+            sent.append((to, subject, body))
+
+    monkeypatch.setattr(mail, "deliver", Deliver)
+    user = make_user("bo@example.org", name="Bo")
+    user.locale = "zh_Hant"
+    db.session.commit()
+    # Asked for in English (the coordinator's page), written in Bo's language.
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        services.send_mail(user.email, services._l("Reset your Coalition password"),
+                           "email/password_reset.txt", locale=user.locale, user=user,
+                           link="https://coalition.test/password/reset/x")
+    ((to, subject, body),) = sent
+    assert (to, subject) == ("bo@example.org", "重設你的 Coalition 密碼")
+    assert body.startswith("Bo，你好：")
+    assert "（bo@example.org）" in body and "https://coalition.test/password/reset/x" in body
+
+
+def test_an_invitation_mail_uses_the_inviters_language_and_local_dates(app: Flask,
+                                                                          world: Any) -> None:
+    from flask import render_template
+
+    from coalition.accounts.services import create_invitation
+
+    invitation, _token = create_invitation(world.users["org_admin"], world.org,
+                                           "new@example.org", "editor")
+    invitation.expires_at = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    with app.test_request_context(headers={"Accept-Language": "zh-HK"}):
+        body = render_template("email/invitation.txt", invitation=invitation,
+                               inviter=world.users["org_admin"], link="L")
+    assert "以編輯身分" in body and "加入Owning Organisation" in body
+    assert "2026年12月7日" in body
+
+
+# --- the translations check -------------------------------------------------------------------
+
+def test_the_check_passes_on_the_marked_templates_and_the_catalogue(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["translations", "check", "--templates", MARKED])
+    assert result.exit_code == 0, result.output
+    assert "Catalogue: 0 problem(s)." in result.output
+    assert "Templates: 0 unmarked text(s) in 0 file(s)." in result.output
+
+
+def test_the_check_fails_on_an_unmarked_word(app: Flask, tmp_path: Path) -> None:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "good.html").write_text(
+        '{% extends "base.html" %}{% block title %}{{ _("Tracker") }}{% endblock %}\n'
+        '<p>{% trans n=3 %}{{ n }} results{% endtrans %} · PDF · DOCX · 42 · UPR</p>\n'
+        '<input type="submit" value="{{ _(\'Save\') }}"><style>p { content: "x" }</style>\n'
+        '<a href="/x" class="button">{{ _("Next") }} →</a>{# a note #}\n')
+    (tmp_path / "pages" / "bad.html").write_text(
+        '<h1>{{ title }}</h1>\n'
+        '<p>\n  Published {{ day }}</p>\n'
+        '<input placeholder="Search" type="text"><input type="submit" value="Go">\n'
+        '<nav aria-label="Pages"><img alt="{{ _(\'Logo\') }}" src="x.png"></nav>\n')
+    found = templatecheck.check_templates(app.jinja_env, tmp_path)
+    assert [(f.template, f.line, f.text) for f in found] == [
+        ("pages/bad.html", 3, "Published"),
+        ("pages/bad.html", 4, "Search"),
+        ("pages/bad.html", 4, "Go"),
+        ("pages/bad.html", 5, "Pages"),
+    ]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["translations", "check", "--skip-catalogue",
+                                 "--template-dir", str(tmp_path), "--templates", "pages"])
+    assert result.exit_code == 1
+    assert "pages/bad.html:3: unmarked text 'Published'" in result.output
+    assert "Templates: 4 unmarked text(s) in 1 file(s)." in result.output
+    only_good = runner.invoke(args=["translations", "check", "--skip-catalogue",
+                                    "--template-dir", str(tmp_path),
+                                    "--templates", "pages/good.html"])
+    assert only_good.exit_code == 0, only_good.output
+    unknown = runner.invoke(args=["translations", "check", "--templates", "no-such-dir"])
+    assert unknown.exit_code == 2 and "No template or folder 'no-such-dir'" in unknown.output
+
+
+def test_the_check_fails_on_a_missing_or_fuzzy_translation(
+        app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "translations"
+    shutil.copytree(catalogue.TRANSLATIONS_DIR, copy)
+    monkeypatch.setattr(catalogue, "TRANSLATIONS_DIR", copy)
+    path = catalogue.po_path("zh_Hant")
+    with path.open("rb") as handle:
+        po = read_po(handle, locale="zh_Hant")
+    po["Tracker"].string = ""
+    po["Reviews"].flags.add("fuzzy")
+    po["(error %(code)s)"].string = "（錯誤）"
+    with path.open("wb") as handle:
+        write_po(handle, po)
+    problems = {(p.msgid, p.problem) for p in catalogue.check_catalogue()}
+    assert ("Tracker", "untranslated") in problems
+    assert ("Reviews", "fuzzy") in problems
+    assert ("(error %(code)s)", "placeholders differ") in problems
+    # The .mo still holds the old words: it must be compiled again.
+    assert ("(error %(code)s)", "not compiled") in problems
+    catalogue.compile_catalogues()
+    after = {(p.msgid, p.problem) for p in catalogue.check_catalogue()}
+    assert after == {("Tracker", "untranslated"), ("Reviews", "fuzzy"),
+                     ("(error %(code)s)", "placeholders differ")}
+    result = app.test_cli_runner().invoke(args=["translations", "check", "--skip-templates"])
+    assert result.exit_code == 1 and "untranslated: 'Tracker'" in result.output
+
+
+def test_the_sign_in_prompt_is_flashed_in_the_visitors_language(client: Any) -> None:
+    response = client.get("/tracker", headers={"Accept-Language": "zh-HK"})
+    assert response.status_code == 302
+    html = page(client, "/login", "zh-HK")
+    assert "請先登入以查看此頁。" in html
+
+
+def test_a_chinese_statements_public_page_and_pdf_use_its_language(app: Flask, db: Any,
+                                                                     world: Any) -> None:
+    """The interface stays in the visitor's language; the statement's own words carry its
+    language (lang="zh-Hant"), and its PDF is in it throughout."""
+    import io
+    from datetime import timedelta
+
+    from pypdf import PdfReader
+
+    from coalition.core.time import utcnow
+    from coalition.statements import services
+
+    statement = services.create_statement(
+        world.users["editor"], world.org, "就普遍定期審議結果的聯合聲明", "人權理事會", "oral",
+        "zh_Hant", [], "我們促請政府落實獲支持的建議。")
+    db.session.commit()
+    services.transition(world.users["steering"], statement, "open_signon",
+                        utcnow() + timedelta(days=7))
+    services.sign(world.users["org_admin"], statement, world.org)
+    services.transition(world.users["steering"], statement, "publish")
+    db.session.commit()
+
+    html = page(app.test_client(), f"/s/{statement.id}", "en-GB")
+    assert '<html lang="en">' in html
+    assert '<h1 lang="zh-Hant">就普遍定期審議結果的聯合聲明</h1>' in html
+    assert ('<div lang="zh-Hant" class="statement-text"><p>我們促請政府落實獲支持的建議。</p>'
+            in html)
+    pdf = app.test_client().get(f"/s/{statement.id}.pdf", headers={"Accept-Language": "en"})
+    assert pdf.status_code == 200
+    words = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "我們促請政府落實獲支持的建議。" in words and "聯署機構" in words
+    assert "Owning Organisation" in words and "Signatories" not in words
