@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import unicodedata
 from importlib import resources
 
@@ -386,12 +385,13 @@ def test_inverted_forms_share_one_key() -> None:
     assert normalise_state_key("Holy See (Vatican City State)") == "holy see (vatican city state)"
 
 
-def test_resolving_a_large_import_is_fast() -> None:
-    # A 100,000-row UPR Info import resolves two names a row among a few hundred distinct ones.
+def test_a_large_import_resolves_each_distinct_name_once() -> None:
+    # A 100,000-row UPR Info import resolves two names a row among a few hundred distinct ones:
+    # the look-up is cached, so each distinct name is worked out once (no timing asserted).
     names = [row["name"] for row in _rows()] + [f"{row['name']};" for row in _rows()]
     resolve_state.cache_clear()
-    started = time.perf_counter()
     for i in range(200_000):
         resolve_state(names[i % len(names)])
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"{elapsed:.2f} s for 200,000 look-ups"
+    info = resolve_state.cache_info()
+    assert info.misses == len(set(names))
+    assert info.hits == 200_000 - len(set(names))
