@@ -500,3 +500,31 @@ def test_imports_page_access_follows_the_import_policy(db, client, auth, world, 
         assert client.get("/imports/").status_code == 403
         auth.logout()
     assert client.get("/imports/").status_code in (302, 401, 403)
+
+
+# --------------------------------------------------------------------------------------------
+# Found by trying the import as a new user (issue 8)
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_refused_import_does_not_say_it_created_a_review(db):
+    """The report of a refused import (nothing written) said "Review EGY cycle 2 was created",
+    a review that was rolled back with the rest."""
+    with pytest.raises(ImportRefused) as refused:
+        import_file(None, "egypt.csv", csv_with_problems())
+    db.session.rollback()
+    assert review_from_slug("egy-2") is None
+    assert refused.value.report.notices == []
+
+
+def test_a_chosen_review_that_contradicts_the_files_cycle_is_refused(db):
+    """Uploading Egypt's cycle-2 rows (session 20) into a cycle-3 review chosen by hand would
+    duplicate the review under the wrong cycle: every row is a problem, nothing is written."""
+    egypt3 = create_review(None, "EGY", 3, session=34)
+    db.session.commit()
+    with pytest.raises(ImportRefused) as refused:
+        import_file(None, "egypt.csv", clean_csv(), review=egypt3)
+    db.session.rollback()
+    assert refused.value.report.errors == [
+        (line, "the file names cycle 2 of the review, not cycle 3") for line in range(2, 7)]
+    assert count(db) == 0

@@ -372,3 +372,13 @@ def test_word_97_file_is_refused_with_save_as_docx() -> None:
     legacy = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
     with pytest.raises(ImportFormatError, match=r"\.doc\) file: open it in Word, save it as"):
         ohchr_matrix.parse(legacy)
+
+
+def test_egypt_a_comments_line_is_the_positions_source_not_the_text():
+    """Found trying the Egypt matrix: 166.16 kept "(Latvia); Comments: Information sent in a
+    post Add.1 letter" in its text."""
+    result = ohchr_matrix.parse(EGYPT.read_bytes())
+    (record,) = [r for r in result.records if r.paragraph == "166.16"]
+    assert record.text == "Consider the withdrawal of reservations to CEDAW Convention"
+    assert record.recommending_states == ["LVA"]
+    assert record.position_source == "Information sent in a post Add.1 letter"

@@ -267,6 +267,7 @@ class _Importer:
         self.reviews: dict[tuple[str, int], Review] = {}
         self.theme_ids: dict[tuple[str, str], int] = {}
         self.new_review_ids: set[int] = set()  # reviews this import created: nothing to compare
+        self.created_notices: list[str] = []  # "Review ... was created", unsaid if refused
         self.current: dict[int, _CurrentState] = {}
 
     # --- lookups ------------------------------------------------------------------------------
@@ -364,8 +365,10 @@ class _Importer:
         record(self.actor, "review.create", review,
                {"state": [None, review.state.code], "cycle": [None, review.cycle],
                 "session": [None, review.session]})
-        self.report.notices.append(f"Review {review.state.code} cycle {review.cycle} was "
-                                   f"created ({review.state.name}).")
+        notice = (f"Review {review.state.code} cycle {review.cycle} was created "
+                  f"({review.state.name}).")
+        self.created_notices.append(notice)
+        self.report.notices.append(notice)
 
     def resolve_target(self, records: list[ParsedRecommendation]) -> None:
         """The review named by the user that does not exist yet (NewReview): planned in a dry
@@ -416,13 +419,24 @@ class _Importer:
             if rec.state_under_review and rec.state_under_review != self.review.state.code:
                 raise _RowProblem(f"the row is for {rec.state_under_review}, not "
                                   f"{self.review.state.name}")
+            # A review chosen by hand must not contradict the cycle the file names: importing
+            # China's 3rd-cycle matrix into its 1st cycle would duplicate a whole review (and
+            # make false "repeated" links).
+            try:
+                cycle = _cycle_of(rec)
+            except ValueError:
+                cycle = None
+            if cycle is not None and cycle != self.review.cycle:
+                raise _RowProblem(f"the file names cycle {cycle} of the review, not cycle "
+                                  f"{self.review.cycle}")
             return self.review
         try:
             cycle = _cycle_of(rec)
         except ValueError as exc:
             raise _RowProblem(f"session {rec.session} is in no known UPR cycle") from exc
         if not rec.state_under_review or cycle is None:
-            raise ServiceError("The file does not say which review it is: choose the review.",
+            raise ServiceError("The file does not say which review it is: choose the review "
+                               "(on the command line, --review STATE-CYCLE such as chn-3).",
                                "review")
         key = (rec.state_under_review, cycle)
         if key not in self.reviews:  # load_reviews() made them all; this is a safety net
@@ -452,6 +466,9 @@ class _Importer:
         self.report.refused = True
         if not self.dry_run:
             self.report.errors.sort()
+            # The reviews this import created are rolled back with it: say nothing of them.
+            self.report.notices = [n for n in self.report.notices
+                                   if n not in self.created_notices]
             raise ImportRefused(self.report)
 
     def run(self) -> None:
@@ -526,6 +543,12 @@ class _Importer:
                                            "twice in the file"))
             else:
                 seen.add(rec_id)
+                if self.result.states_per_row:
+                    # One row per recommending State (UPR Info's old export): a file that lacks
+                    # a State's row is a filtered excerpt, not a withdrawal, so States are added
+                    # to those the recommendation has, never taken away.
+                    rec.recommending_states = sorted(
+                        {*current.states.get(rec_id, ()), *rec.recommending_states})
                 if current.differs(rec_id, rec, key):
                     self.update_existing(rec_id, rec, key)
                 else:

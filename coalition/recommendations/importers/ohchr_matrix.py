@@ -123,6 +123,7 @@ LAYOUTS: tuple[Layout, ...] = (
 _HEADING_PREFIXES = ("theme:", "right or area:")
 _PARAGRAPH = re.compile(r"^(?P<number>\d+\.\d+)\.?\s+")
 _SOURCE_PREFIX = "source of position:"
+_COMMENTS_PREFIX = "comments:"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 (.doc) and other OLE files
 # A page header is one short line; longer text (a hostile title) is not searched in full.
 _HEADER_LINE_LIMIT = 500
@@ -628,6 +629,11 @@ def _parse_row(row_number: int, cells: list[str], cleaned: list[str], columns: d
         line = _clean(raw)
         if line.casefold().startswith(_SOURCE_PREFIX):
             position_source = line[len(_SOURCE_PREFIX) :].strip() or None
+        elif line.casefold().startswith(_COMMENTS_PREFIX) and recommendation_lines:
+            # OHCHR's note on where the position comes from, in place of a "Source of
+            # position" line (Egypt 2014, 166.16: "Comments: Information sent in a post Add.1
+            # letter"): it is the position's source, not the recommendation's text.
+            position_source = line[len(_COMMENTS_PREFIX) :].strip() or position_source
         elif line:
             recommendation_lines.append(line)
     body = " ".join(recommendation_lines)

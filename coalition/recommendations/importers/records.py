@@ -105,6 +105,9 @@ class ParseResult:
     warnings: list[tuple[int, str]] = field(default_factory=list)
     encoding: str | None = None
     newline: str | None = None
+    # True when the file has one row per recommending State (UPR Info's old export): an
+    # excerpt of it may lack some States' rows, so a re-import adds States and never removes one.
+    states_per_row: bool = False
 
     @property
     def ok(self) -> bool:

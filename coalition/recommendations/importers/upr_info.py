@@ -218,7 +218,8 @@ def parse(
     width = max(columns.values()) + 1
 
     result = ParseResult(records=[], errors=[], skipped=[], format=FORMAT,
-                         encoding=table.encoding, newline=table.newline)
+                         encoding=table.encoding, newline=table.newline,
+                         states_per_row=True)
     result.warnings.extend((0, note) for note in table.notes)
     merger = Merger(result)
     col_to, col_text, col_from = columns["To"], columns["Text"], columns["From"]
@@ -264,14 +265,20 @@ def parse(
                     f"{from_name!r} was not recorded as a recommending State")))
         else:
             from_state = resolve_state(from_name)
-            if from_state is None:
-                if not from_name or from_name.casefold() == _UNKNOWN_STATE:
-                    reason = f"no recommending State given ({from_name!r})"
-                else:
-                    reason = f"unknown recommending State {from_name!r}"
+            if from_state is not None:
+                from_codes.append(from_state.code)
+            elif from_name.casefold() == _UNKNOWN_STATE:
+                # UPR Info's own record says the recommending State is unknown (Indonesia's
+                # first review has nine such rows): the recommendation is real, so it is
+                # imported without a State, and the reviewer is told. Nothing is dropped.
+                result.warnings.append((start, (
+                    "UPR Info gives the recommending State as '(Unknown)': imported without "
+                    "a recommending State")))
+            else:
+                reason = (f"unknown recommending State {from_name!r}" if from_name
+                          else "no recommending State given")
                 errors.append(RowError(start, reason))
                 continue
-            from_codes.append(from_state.code)
         session_text = cells[col_session].strip()
         if not session_text.isdigit():
             errors.append(RowError(start, f"session is not a number: {session_text!r}"))
