@@ -528,3 +528,20 @@ def test_a_chosen_review_that_contradicts_the_files_cycle_is_refused(db):
     assert refused.value.report.errors == [
         (line, "the file names cycle 2 of the review, not cycle 3") for line in range(2, 7)]
     assert count(db) == 0
+
+
+def test_confirming_starts_the_progress_bar_empty(db, monkeypatch):
+    """Found trying it: right after "Import the N good rows", the bar showed the preview's
+    "N of N" (full), then dropped back and climbed again."""
+    from coalition.recommendations import jobs
+
+    job = jobs.create_job(None, "egypt.csv", clean_csv(), None)
+    job.status, job.progress_done, job.progress_total = "previewed", 5, 5
+    db.session.commit()
+    started: list[int] = []
+    monkeypatch.setattr(jobs, "start", lambda job_id, dry_run: started.append(job_id))
+    assert jobs.confirm(None, job)
+    db.session.expire_all()
+    job = db.session.get(ImportJob, job.id)
+    assert started == [job.id]
+    assert (job.status, job.progress_done) == ("importing", 0)

@@ -179,8 +179,9 @@ def confirm(actor: Any, job: ImportJob, skip_errors: bool = False) -> bool:
     """
     started = db.session.execute(
         update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "previewed")
+        # The preview's progress (all done) is not the import's: start the bar empty.
         .values(status="importing", heartbeat_at=utcnow(), error=None, attempts=0,
-                skip_errors=skip_errors)).rowcount
+                skip_errors=skip_errors, progress_done=0)).rowcount
     if started != 1:
         db.session.rollback()
         return False
