@@ -32,7 +32,7 @@ from datetime import date, datetime, time
 from typing import IO, Any
 
 from coalition.core.archives import ArchiveRefused, ZipLimits, open_checked_zip
-from coalition.recommendations.importers.records import ImportFormatError
+from coalition.recommendations.importers.records import ImportFormatError, ParseResult, RowError
 
 __all__ = [
     "Row",
@@ -576,3 +576,38 @@ def split_paragraph(text: str) -> tuple[str | None, str]:
     if match is None:
         return None, text
     return match.group(1), text[match.end():]
+
+
+# --------------------------------------------------------------------------------------------
+# Rows as every tabular importer walks them
+# --------------------------------------------------------------------------------------------
+
+PROGRESS_EVERY = 1000
+
+
+def data_rows(table: Table, result: ParseResult,
+              progress: Any = None) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) for each data row of `table` that holds something, counting every row in
+    ``result.rows_total``: an unreadable row becomes a RowError and a blank one a skipped
+    row, so every row is accounted for. ``progress(rows read)`` is called every
+    PROGRESS_EVERY rows (the caller reports the final count)."""
+    for row in table.rows:
+        result.rows_total += 1
+        if progress is not None and result.rows_total % PROGRESS_EVERY == 0:
+            progress(result.rows_total)
+        if row.error is not None:
+            result.errors.append(RowError(row.line, row.error))
+            continue
+        if not any(cell.strip() for cell in row.cells):
+            result.skipped.append((row.line, "blank line"))
+            continue
+        yield row.line, row.cells
+
+
+def cell_reader(columns: Mapping[str, int]) -> Any:
+    """``cell(cells, key)``: the cell of the column matched as `key`, or "" when the file has
+    no such column or the row is short."""
+    def cell(cells: list[str], key: str) -> str:
+        index = columns.get(key)
+        return cells[index] if index is not None and index < len(cells) else ""
+    return cell

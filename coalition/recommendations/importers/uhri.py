@@ -38,7 +38,7 @@ from coalition.recommendations.importers.records import (
     UnknownPositionError,
     find_territories,
 )
-from coalition.recommendations.importers.upr_info import PROGRESS_EVERY, position_of
+from coalition.recommendations.importers.upr_info import position_of
 from coalition.reviews.reference import (
     SdgRef,
     ThemeRef,
@@ -145,22 +145,9 @@ def parse(
     other_mechanisms: Counter[str] = Counter()
     unknown_themes: set[str] = set()
 
-    def cell(cells: list[str], key: str) -> str:
-        index = columns.get(key)
-        return cells[index] if index is not None and index < len(cells) else ""
+    cell = tabular.cell_reader(columns)
 
-    for row in table.rows:
-        start = row.line
-        result.rows_total += 1
-        if progress is not None and result.rows_total % PROGRESS_EVERY == 0:
-            progress(result.rows_total)
-        if row.error is not None:
-            errors.append(RowError(start, row.error))
-            continue
-        cells = row.cells
-        if not any(c.strip() for c in cells):
-            result.skipped.append((start, "blank line"))
-            continue
+    for start, cells in tabular.data_rows(table, result, progress):
         mechanism = " ".join(tabular.split_lines_list(cell(cells, "type")))
         if "type" in columns:
             upr = _is_upr(mechanism)

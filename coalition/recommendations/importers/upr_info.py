@@ -77,7 +77,7 @@ _NUMERIC_ENTITY = re.compile(r"&#(?:(\d{1,7})|[xX]([0-9a-fA-F]{1,6}));")
 _NON_WORD = re.compile(r"[\W_]+")
 _ASCII_NON_WORD = bytes(c for c in range(128) if not chr(c).isalnum())
 _UNKNOWN_STATE = "(unknown)"
-PROGRESS_EVERY = 1000
+PROGRESS_EVERY = tabular.PROGRESS_EVERY
 _NONE: tuple[()] = ()
 
 
@@ -227,18 +227,7 @@ def parse(
     col_issue, col_session = columns["Issue"], columns["Session"]
     errors = result.errors
 
-    for row in table.rows:
-        start = row.line
-        result.rows_total += 1
-        if progress is not None and result.rows_total % PROGRESS_EVERY == 0:
-            progress(result.rows_total)
-        if row.error is not None:
-            errors.append(RowError(start, row.error))
-            continue
-        cells = row.cells
-        if not any(cell.strip() for cell in cells):
-            result.skipped.append((start, "blank line"))
-            continue
+    for start, cells in tabular.data_rows(table, result, progress):
         if len(cells) < width:
             errors.append(RowError(start, f"expected {len(header)} fields, found {len(cells)}"))
             continue

@@ -34,7 +34,6 @@ from coalition.recommendations.importers.records import (
     UnknownPositionError,
 )
 from coalition.recommendations.importers.upr_info import (
-    PROGRESS_EVERY,
     Merger,
     position_of,
     unescape,
@@ -108,22 +107,9 @@ def parse(
     assert col_text is not None
     get = columns
 
-    def cell(cells: list[str], key: str) -> str:
-        index = get.get(key)
-        return cells[index] if index is not None and index < len(cells) else ""
+    cell = tabular.cell_reader(get)
 
-    for row in table.rows:
-        start = row.line
-        result.rows_total += 1
-        if progress is not None and result.rows_total % PROGRESS_EVERY == 0:
-            progress(result.rows_total)
-        if row.error is not None:
-            errors.append(RowError(start, row.error))
-            continue
-        cells = row.cells
-        if not any(c.strip() for c in cells):
-            result.skipped.append((start, "blank line"))
-            continue
+    for start, cells in tabular.data_rows(table, result, progress):
 
         reviewed = _values(cell(cells, "state"))
         if len(reviewed) != 1:
