@@ -13,9 +13,12 @@ and the flag is still False). Set it to True when the fragment is merged and com
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po, write_po
 from flask import Flask
 from sqlalchemy import select
 
@@ -168,3 +171,22 @@ def test_translated_labels_leave_the_stored_keys_alone() -> None:
     assert list(IMPLEMENTATION_STATUSES) == ["not_implemented", "partially", "fully",
                                              "regressed", "unclear"]
     assert str(POSITIONS["supported_in_part"]) == "Supported in part"
+
+
+def test_a_compiled_plural_translation_passes_the_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check read a plural message back from the .mo as a list and compared it with the
+    .po's tuple, so every plural (this area has six) was 'not compiled' even once compiled."""
+    copy = tmp_path / "translations"
+    shutil.copytree(catalogue.TRANSLATIONS_DIR, copy)
+    monkeypatch.setattr(catalogue, "TRANSLATIONS_DIR", copy)
+    path = catalogue.po_path("zh_Hant")
+    with path.open("rb") as handle:
+        po = read_po(handle, locale="zh_Hant")
+    po.add(("%(count)s warning", "%(count)s warnings"), ("%(count)s 項警告",))
+    with path.open("wb") as handle:
+        write_po(handle, po)
+    catalogue.compile_catalogues()
+    problems = {(p.msgid, p.problem) for p in catalogue.check_catalogue()}
+    assert ("%(count)s warning", "not compiled") not in problems
+    assert ("%(count)s warning", "untranslated") not in problems
