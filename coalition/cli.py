@@ -11,6 +11,8 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from coalition.core.errors import ServiceError
 from coalition.extensions import db
@@ -200,12 +202,12 @@ def create_user_command(email: str, display_name: str | None, org_slug: str | No
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--review", "review_slug", default=None,
-              help="The review, as STATE-CYCLE (e.g. chn-3), for a file that does not name it; "
-                   "created if it does not exist yet.")
-@click.option("--dry-run", is_flag=True, help="Show what would change, and save nothing.")
+              help=_l("The review, as STATE-CYCLE (e.g. chn-3), for a file that does not name "
+                      "it; created if it does not exist yet."))
+@click.option("--dry-run", is_flag=True, help=_l("Show what would change, and save nothing."))
 @click.option("--skip-errors", is_flag=True,
-              help="Import the good rows and skip the rows with problems (without it, a file "
-                   "with problem rows imports nothing).")
+              help=_l("Import the good rows and skip the rows with problems (without it, a "
+                      "file with problem rows imports nothing)."))
 @with_appcontext
 def import_command(file: str, review_slug: str | None, dry_run: bool, skip_errors: bool) -> None:
     """Import recommendations from an OHCHR matrix, a UPR Info or UHRI export.
@@ -235,7 +237,7 @@ def import_command(file: str, review_slug: str | None, dry_run: bool, skip_error
         raise click.ClickException(error.message) from error
     job = None if dry_run else start_cli_job(None, name, data, result.format, result.encoding,
                                              skip_errors)
-    with click.progressbar(length=1, label="Importing", show_pos=True) as bar:
+    with click.progressbar(length=1, label=_("Importing"), show_pos=True) as bar:
         def progress(done: int, total: int) -> None:
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
@@ -268,27 +270,36 @@ def import_command(file: str, review_slug: str | None, dry_run: bool, skip_error
         db.session.commit()
     for notice in report.notices:
         click.echo(notice)
-    verb = "Would create" if dry_run else "Created"
-    click.echo(f"{verb} {report.created}, updated {report.updated}, unchanged "
-               f"{report.unchanged}; {report.rows_total} rows read, {report.rows_merged} merged, "
-               f"{len(report.skipped)} skipped, {len(report.errors)} with errors.")
+    counts = dict(created=report.created, updated=report.updated, unchanged=report.unchanged,
+                  read=report.rows_total, merged=report.rows_merged,
+                  skipped=len(report.skipped), errors=len(report.errors))
+    if dry_run:
+        click.echo(_("Would create %(created)s, updated %(updated)s, unchanged %(unchanged)s; "
+                     "%(read)s rows read, %(merged)s merged, %(skipped)s skipped, %(errors)s "
+                     "with errors.", **counts))
+    else:
+        click.echo(_("Created %(created)s, updated %(updated)s, unchanged %(unchanged)s; "
+                     "%(read)s rows read, %(merged)s merged, %(skipped)s skipped, %(errors)s "
+                     "with errors.", **counts))
     _list_problems(report.errors)
     if report.errors and skip_errors:
-        click.echo(f"Skipped {len(report.errors)} row(s) with problems (--skip-errors).")
+        click.echo(_("Skipped %(n)s row(s) with problems (--skip-errors).",
+                     n=len(report.errors)))
     if dry_run:
         if report.refused:
-            click.echo(f"Dry run: nothing was saved. As it is, the file would import nothing "
-                       f"({len(report.errors)} row(s) with problems); --skip-errors would "
-                       f"import the {report.recommendations} good recommendation(s).")
+            click.echo(_("Dry run: nothing was saved. As it is, the file would import nothing "
+                         "(%(errors)s row(s) with problems); --skip-errors would import the "
+                         "%(good)s good recommendation(s).", errors=len(report.errors),
+                         good=report.recommendations))
         else:
-            click.echo("Dry run: nothing was saved.")
+            click.echo(_("Dry run: nothing was saved."))
 
 
 def _list_problems(errors: list[tuple[int, str]], limit: int = 50) -> None:
     for line, reason in errors[:limit]:
-        click.echo(f"  line {line}: {reason}", err=True)
+        click.echo("  " + _("line %(line)s: %(reason)s", line=line, reason=reason), err=True)
     if len(errors) > limit:
-        click.echo(f"  ... and {len(errors) - limit} more errors", err=True)
+        click.echo("  ... " + _("and %(n)s more errors", n=len(errors) - limit), err=True)
 
 
 @click.group("recommendations")

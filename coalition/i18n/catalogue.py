@@ -142,6 +142,11 @@ class CatalogueProblem:
         return f"{self.where}: [{self.locale}] {self.problem}: {self.msgid!r}"
 
 
+def _forms(string: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """A message's translation as a tuple of its forms (one unless it is a plural)."""
+    return tuple(string) if isinstance(string, tuple | list) else (string,)
+
+
 def _ids(message: Message) -> tuple[str, ...]:
     return tuple(message.id) if isinstance(message.id, tuple | list) else (message.id,)
 
@@ -180,7 +185,8 @@ def check_catalogue(locales: tuple[str, ...] = TARGET_LOCALES) -> list[Catalogue
                                                      "placeholders differ"))
                     break
             in_mo = compiled.get(first, message.context) if compiled is not None else None
-            if in_mo is None or in_mo.string != found.string:
+            # read_mo gives a plural's forms as a list, read_po as a tuple: compare the forms.
+            if in_mo is None or _forms(in_mo.string) != _forms(found.string):
                 problems.append(CatalogueProblem(locale, first, where, "not compiled"))
     return problems
 

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -27,24 +29,24 @@ from coalition.recommendations.models import (
 
 def not_in_future(form: FlaskForm, field: DateField) -> None:
     if field.data and field.data > date.today():
-        raise ValidationError("The date cannot be in the future.")
+        raise ValidationError(_l("The date cannot be in the future."))
 
 
 class ImportForm(FlaskForm):
-    file = FileField("File", validators=[FileRequired("Choose a file to import.")],
-                     description="OHCHR's matrix of recommendations (.docx) or a UPR Info "
-                                 "database export (.csv).")
-    review = SelectField("Review", validators=[Optional()],
-                         description="Required for an OHCHR matrix that does not name its "
-                                     "review; a UPR Info export names its own.")
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to import."))],
+                     description=_l("OHCHR's matrix of recommendations (.docx) or a UPR Info "
+                                    "database export (.csv)."))
+    review = SelectField(_l("Review"), validators=[Optional()],
+                         description=_l("Required for an OHCHR matrix that does not name its "
+                                        "review; a UPR Info export names its own."))
     new_review = StringField(
-        "Not in the list: State code and cycle", validators=[Optional(), Length(max=20)],
-        description="The State's three-letter code and the cycle, e.g. egy-2: the import "
-                    "creates this review.")
+        _l("Not in the list: State code and cycle"), validators=[Optional(), Length(max=20)],
+        description=_l("The State's three-letter code and the cycle, e.g. egy-2: the import "
+                       "creates this review."))
 
     def validate_new_review(self, field: StringField) -> None:
         if field.data and self.review.data:
-            raise ValidationError("Choose a review from the list, or name a new one: not both.")
+            raise ValidationError(_l("Choose a review from the list, or name a new one: not both."))
 
 
 class ConfirmImportForm(FlaskForm):
@@ -55,32 +57,33 @@ class ConfirmImportForm(FlaskForm):
 
 
 class ResponseForm(FlaskForm):
-    kind = SelectField("Kind of statement", choices=choices(RESPONSE_KINDS))
+    kind = SelectField(_l("Kind of statement"), choices=choices(RESPONSE_KINDS))
     # InputRequired, not DataRequired: the latter would replace "Not a valid date value"
     # with "This field is required" for a malformed date.
-    responded_on = DateField("Date", validators=[InputRequired(), not_in_future])
-    position = SelectField("Position", choices=choices(POSITIONS))
-    words = TextAreaField("The State's words", validators=[Optional(), Length(max=5000)])
-    source = StringField("Source document", validators=[Optional(), Length(max=300)],
-                         description="A symbol or title, e.g. A/HRC/40/6/Add.1 or LegCo paper.")
-    url = URLField("Link", validators=[Optional(), URL(), Length(max=500)])
+    responded_on = DateField(_l("Date"), validators=[InputRequired(), not_in_future])
+    position = SelectField(_l("Position"), choices=choices(POSITIONS))
+    words = TextAreaField(_l("The State's words"), validators=[Optional(), Length(max=5000)])
+    source = StringField(_l("Source document"), validators=[Optional(), Length(max=300)],
+                         description=_l("A symbol or title, e.g. A/HRC/40/6/Add.1 or LegCo paper."))
+    url = URLField(_l("Link"), validators=[Optional(), URL(), Length(max=500)])
 
 
 class AssessmentForm(FlaskForm):
-    organisation = SelectField("On behalf of", coerce=db_int)
-    status = SelectField("Implementation status", choices=choices(IMPLEMENTATION_STATUSES))
-    assessed_on = DateField("Assessed on", validators=[InputRequired(), not_in_future],
+    organisation = SelectField(_l("On behalf of"), coerce=db_int)
+    status = SelectField(_l("Implementation status"), choices=choices(IMPLEMENTATION_STATUSES))
+    assessed_on = DateField(_l("Assessed on"), validators=[InputRequired(), not_in_future],
                             default=date.today)
-    evidence = TextAreaField("Evidence (Markdown)", validators=[Optional(), Length(max=50_000)])
-    source_links = TextAreaField("Source links, one per line",
+    evidence = TextAreaField(_l("Evidence (Markdown)"), validators=[Optional(), Length(max=50_000)])
+    source_links = TextAreaField(_l("Source links, one per line"),
                                  validators=[Optional(), Length(max=5000)])
 
     def validate_source_links(self, field: TextAreaField) -> None:
         for line in (field.data or "").splitlines():
             line = line.strip()
             if line and not line.startswith(("http://", "https://")):
-                raise ValidationError(f"Not a web link: {line[:80]}")
+                raise ValidationError(_("Not a web link: %(link)s", link=line[:80]))
 
 
 class TerritoryForm(FlaskForm):
-    territories = SelectMultipleField("Territories", choices=choices({t: t for t in TERRITORIES}))
+    territories = SelectMultipleField(_l("Territories"),
+                                      choices=choices({t: t for t in TERRITORIES}))

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import defer, selectinload
 
@@ -106,7 +107,7 @@ def create_job(actor: Any, filename: str, data: bytes, review_id: int | None,
     ServiceError if it is malformed or names an unknown State. The caller commits.
     """
     if not data:
-        raise ServiceError("The file is empty.", "file")
+        raise ServiceError(_("The file is empty."), "file")
     if new_review:
         try:  # a malformed name or an unknown State is refused now, on the form's field
             review_target(new_review)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -32,27 +33,29 @@ if TYPE_CHECKING:
     from coalition.accounts.models import User
     from coalition.organisations.models import Organisation
 
+# The labels are lazy (translated when shown); code compares and stores the KEYS only (the
+# CHECK constraints below are built from them).
 # "Supported in part" is its own position (OHCHR's older matrices print "Supported/Noted", States
 # write "partially supported"): flattening it into "supported" would overstate a commitment.
-POSITIONS = {"supported": "Supported", "supported_in_part": "Supported in part",
-             "noted": "Noted", "pending": "Pending"}
+POSITIONS = {"supported": _l("Supported"), "supported_in_part": _l("Supported in part"),
+             "noted": _l("Noted"), "pending": _l("Pending")}
 # A voluntary pledge is made by the State under review itself, not recommended by another State
 # (UPR Info lists them as response "Voluntary Pledge"); it has no recommending State.
-ENTRY_KINDS = {"recommendation": "Recommendation", "pledge": "Voluntary pledge"}
+ENTRY_KINDS = {"recommendation": _l("Recommendation"), "pledge": _l("Voluntary pledge")}
 RESPONSE_KINDS = {
-    "addendum": "Addendum to the Working Group report",
-    "midterm": "Mid-term report",
-    "treaty_body": "Treaty-body report",
-    "legco": "Legislative Council answer",
-    "press_release": "Press release",
-    "other": "Other statement",
+    "addendum": _l("Addendum to the Working Group report"),
+    "midterm": _l("Mid-term report"),
+    "treaty_body": _l("Treaty-body report"),
+    "legco": _l("Legislative Council answer"),
+    "press_release": _l("Press release"),
+    "other": _l("Other statement"),
 }
 IMPLEMENTATION_STATUSES = {
-    "not_implemented": "Not implemented",
-    "partially": "Partially implemented",
-    "fully": "Fully implemented",
-    "regressed": "Regressed",
-    "unclear": "Unclear",
+    "not_implemented": _l("Not implemented"),
+    "partially": _l("Partially implemented"),
+    "fully": _l("Fully implemented"),
+    "regressed": _l("Regressed"),
+    "unclear": _l("Unclear"),
 }
 TERRITORIES = ("Hong Kong", "Macao")
 
@@ -160,11 +163,11 @@ class Recommendation(db.Model):
 
     @property
     def position_label(self) -> str:
-        return POSITIONS[self.position]
+        return str(POSITIONS[self.position])
 
     @property
     def kind_label(self) -> str:
-        return ENTRY_KINDS[self.kind]
+        return str(ENTRY_KINDS[self.kind])
 
     @property
     def states_label(self) -> str:
@@ -198,11 +201,11 @@ class Response(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return RESPONSE_KINDS[self.kind]
+        return str(RESPONSE_KINDS[self.kind])
 
     @property
     def position_label(self) -> str:
-        return POSITIONS[self.position]
+        return str(POSITIONS[self.position])
 
 
 class Assessment(db.Model):
@@ -233,7 +236,7 @@ class Assessment(db.Model):
 
     @property
     def status_label(self) -> str:
-        return IMPLEMENTATION_STATUSES[self.status]
+        return str(IMPLEMENTATION_STATUSES[self.status])
 
     @property
     def links(self) -> list[str]:

@@ -16,6 +16,8 @@ from itertools import chain
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
@@ -78,6 +80,13 @@ ROW_SNIPPET = 100
 OUTCOMES = ("created", "updated", "unchanged")
 
 
+def _english(label: Any) -> str:
+    """A (lazy) label as English text: what the audit trail stores, whatever the user's
+    language, so that the trail reads the same for everyone."""
+    with force_locale("en"):
+        return str(label)
+
+
 class ImportRefused(ServiceError):
     """The file has problem rows and the user did not choose to skip them: nothing is imported.
 
@@ -88,11 +97,13 @@ class ImportRefused(ServiceError):
 
     def __init__(self, report: ImportReport) -> None:
         count = len(report.errors)
-        super().__init__(
-            f"{count} row{'' if count == 1 else 's'} of the file "
-            f"{'has a problem' if count == 1 else 'have problems'}, so nothing was imported. "
-            "Correct the file, or import the good rows and skip the problem rows "
-            "(--skip-errors on the command line).", "file")
+        super().__init__(ngettext(
+            "%(num)d row of the file has a problem, so nothing was imported. Correct the "
+            "file, or import the good rows and skip the problem rows (--skip-errors on the "
+            "command line).",
+            "%(num)d rows of the file have problems, so nothing was imported. Correct the "
+            "file, or import the good rows and skip the problem rows (--skip-errors on the "
+            "command line).", count), "file")
         self.report = report
 
 
@@ -109,18 +120,18 @@ def review_target(slug: str) -> Review | NewReview:
     """The review `STATE-CYCLE` names (`chn-3`, `egy-2`): the existing one, or a NewReview to
     create. ServiceError (field "review") for a malformed slug, an unknown State code, or a
     cycle outside 1 to 9."""
-    code, _, cycle = (slug or "").strip().partition("-")
+    code, _dash, cycle = (slug or "").strip().partition("-")
     if len(code) != 3 or not code.isalpha() or not cycle.isdigit():
-        raise ServiceError(f"{slug!r} is not a review: write the State's three-letter code and "
-                           "the cycle, e.g. chn-3.", "review")
+        raise ServiceError(_("%(name)s is not a review: write the State's three-letter code "
+                             "and the cycle, e.g. chn-3.", name=repr(slug)), "review")
     if not 1 <= int(cycle) <= 9:  # checked first: a huge number must not reach the database
-        raise ServiceError("A UPR cycle is a number from 1 to 9.", "review")
+        raise ServiceError(_("A UPR cycle is a number from 1 to 9."), "review")
     existing = get_review(code.upper(), int(cycle))
     if existing is not None:
         return existing
     if not any(ref.code == code.upper() for ref in reference.load_states()):
-        raise ServiceError(f"No review {slug!r}: {code.upper()} is not a State's code.",
-                           "review")
+        raise ServiceError(_("No review %(name)s: %(code)s is not a State's code.",
+                             name=repr(slug), code=code.upper()), "review")
     return NewReview(code.upper(), int(cycle))
 # The columns insert_batch() writes, in the order of its tuples.
 _RECOMMENDATION_COLUMNS = ("review_id", "paragraph", "paragraph_sort", "text", "text_key", "kind",
@@ -365,8 +376,8 @@ class _Importer:
         record(self.actor, "review.create", review,
                {"state": [None, review.state.code], "cycle": [None, review.cycle],
                 "session": [None, review.session]})
-        notice = (f"Review {review.state.code} cycle {review.cycle} was created "
-                  f"({review.state.name}).")
+        notice = _("Review %(code)s cycle %(cycle)s was created (%(state)s).",
+                   code=review.state.code, cycle=review.cycle, state=review.state.name)
         self.created_notices.append(notice)
         self.report.notices.append(notice)
 
@@ -409,8 +420,9 @@ class _Importer:
             state = _PlannedState(code=code, name=ref.name if ref else code)
         planned = _PlannedReview(id=self.fake_id(), state=state, cycle=cycle, session=session)
         self.new_review_ids.add(planned.id)
-        self.report.notices.append(f"Review {code} cycle {cycle} will be created "
-                                   f"({state.name}).")
+        self.report.notices.append(_("Review %(code)s cycle %(cycle)s will be created "
+                                     "(%(state)s).", code=code, cycle=cycle,
+                                     state=state.name))
         return planned
 
     def review_for(self, rec: ParsedRecommendation) -> Review:
@@ -435,8 +447,8 @@ class _Importer:
         except ValueError as exc:
             raise _RowProblem(f"session {rec.session} is in no known UPR cycle") from exc
         if not rec.state_under_review or cycle is None:
-            raise ServiceError("The file does not say which review it is: choose the review "
-                               "(on the command line, --review STATE-CYCLE such as chn-3).",
+            raise ServiceError(_("The file does not say which review it is: choose the review "
+                                 "(on the command line, --review STATE-CYCLE such as chn-3)."),
                                "review")
         key = (rec.state_under_review, cycle)
         if key not in self.reviews:  # load_reviews() made them all; this is a safety net
@@ -1004,11 +1016,11 @@ def add_response(actor: Any, rec: Recommendation, kind: str, position: str,
                  responded_on: date | None, words: str = "", source: str = "",
                  url: str | None = None) -> Response:
     if kind not in RESPONSE_KINDS:
-        raise ServiceError("Choose a kind of statement from the list.", "kind")
+        raise ServiceError(_("Choose a kind of statement from the list."), "kind")
     if position not in POSITIONS:
-        raise ServiceError("Choose supported, noted or pending.", "position")
+        raise ServiceError(_("Choose supported, supported in part, noted or pending."), "position")
     if responded_on is not None and responded_on > date.today():
-        raise ServiceError("The date cannot be in the future.", "responded_on")
+        raise ServiceError(_("The date cannot be in the future."), "responded_on")
     response = Response(recommendation=rec, kind=kind, position=position,
                         responded_on=responded_on, words=(words or "").strip(),
                         source=(source or "").strip()[:300], url=(url or "").strip() or None,
@@ -1017,7 +1029,7 @@ def add_response(actor: Any, rec: Recommendation, kind: str, position: str,
     db.session.flush()
     before = rec.position
     refresh_position(rec)
-    changes: dict[str, Any] = {"response": [None, f"{RESPONSE_KINDS[kind]}: {position}"]}
+    changes: dict[str, Any] = {"response": [None, f"{_english(RESPONSE_KINDS[kind])}: {position}"]}
     if rec.position != before:
         changes["position"] = [before, rec.position]
     rec.updated_at = utcnow()
@@ -1028,9 +1040,9 @@ def add_response(actor: Any, rec: Recommendation, kind: str, position: str,
 def add_assessment(actor: Any, rec: Recommendation, organisation: Any, status: str,
                    assessed_on: date, evidence: str = "", source_links: str = "") -> Assessment:
     if status not in IMPLEMENTATION_STATUSES:
-        raise ServiceError("Choose an implementation status from the list.", "status")
+        raise ServiceError(_("Choose an implementation status from the list."), "status")
     if assessed_on > date.today():
-        raise ServiceError("An assessment cannot be dated in the future.", "assessed_on")
+        raise ServiceError(_("An assessment cannot be dated in the future."), "assessed_on")
     assessment = Assessment(recommendation=rec, organisation=organisation,
                             author_id=getattr(actor, "id", None), status=status,
                             assessed_on=assessed_on, evidence=(evidence or "").strip(),
@@ -1040,7 +1052,7 @@ def add_assessment(actor: Any, rec: Recommendation, organisation: Any, status: s
     db.session.flush()
     refresh_latest_assessment(rec)
     record(actor, "assessment.create", rec, {
-        "assessment": [None, f"{organisation.name}: {IMPLEMENTATION_STATUSES[status]} "
+        "assessment": [None, f"{organisation.name}: {_english(IMPLEMENTATION_STATUSES[status])} "
                              f"({assessed_on.isoformat()})"]}, organisation=organisation)
     return assessment
 
@@ -1057,7 +1069,8 @@ def refresh_latest_assessment(rec: Recommendation) -> None:
 def set_territories(actor: Any, rec: Recommendation, territories: list[str]) -> None:
     unknown = [t for t in territories if t not in TERRITORIES]
     if unknown:
-        raise ServiceError("Unknown territory: " + ", ".join(unknown), "territories")
+        raise ServiceError(_("Unknown territory: %(names)s", names=", ".join(unknown)),
+                           "territories")
     before = rec.territories
     after = sorted(set(territories))
     if before == after:

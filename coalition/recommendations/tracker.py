@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -49,15 +51,17 @@ from coalition.reviews.models import REGIONAL_GROUP_LABELS, AffectedGroup, Revie
 from coalition.search.services import recommendation_match
 
 SORTS = {
-    "paragraph": "Paragraph",
-    "newest": "Recently changed",
-    "position": "Position",
-    "status": "Implementation status",
+    "paragraph": _l("Paragraph"),
+    "newest": _l("Recently changed"),
+    "position": _l("Position"),
+    "status": _l("Implementation status"),
 }
 PER_PAGE = 50
 # The "repeated" facet: is the recommendation linked to the same one in an earlier cycle
 # (coalition.recommendations.repeats)?
-REPEATED = {"yes": "Yes", "no": "No"}
+REPEATED = {"yes": _l("Yes"), "no": _l("No")}
+# The "status" facet's value for a recommendation no organisation has assessed.
+NOT_ASSESSED = _l("Not assessed")
 
 
 class FilterError(ValueError):
@@ -95,8 +99,9 @@ class TrackerFilters:
                     continue
                 value = to_db_int(raw)
                 if value is None:
-                    raise FilterError(f"{name}: {raw[:40]!r} is not a number the tracker "
-                                      "knows (an id up to 2147483647).")
+                    raise FilterError(_("%(name)s: %(value)s is not a number the tracker "
+                                        "knows (an id up to 2147483647).",
+                                        name=name, value=repr(raw[:40])))
                 values.append(value)
             return values
 
@@ -104,19 +109,21 @@ class TrackerFilters:
             values = [v for v in args.getlist(name) if v != ""]
             bad = [v for v in values if v not in allowed]
             if bad:
-                raise FilterError(f"{name}: unknown value {bad[0]!r}.")
+                raise FilterError(_("%(name)s: unknown value %(value)s.", name=name,
+                                    value=repr(bad[0])))
             return values
 
         def state_codes() -> list[str]:
             values = [v.strip().upper() for v in args.getlist("state") if v.strip()][:200]
             bad = [v for v in values if len(v) != 3 or not v.isascii() or not v.isalpha()]
             if bad:
-                raise FilterError(f"state: {bad[0]!r} is not a three-letter State code.")
+                raise FilterError(_("state: %(value)s is not a three-letter State code.",
+                                    value=repr(bad[0])))
             return values
 
         sort = args.get("sort", "paragraph") or "paragraph"
         if sort not in SORTS:
-            raise FilterError(f"sort: unknown order {sort!r}.")
+            raise FilterError(_("sort: unknown order %(value)s.", value=repr(sort)))
         return cls(
             q=(args.get("q") or "").strip()[:200],
             review=ints("review"), cycle=ints("cycle"),
@@ -125,7 +132,7 @@ class TrackerFilters:
             theme=ints("theme"), sdg=ints("sdg"), affected=ints("affected"),
             position=choices("position", POSITIONS), category=ints("category"),
             territory=choices("territory", TERRITORIES),
-            status=choices("status", {**IMPLEMENTATION_STATUSES, "none": "Not assessed"}),
+            status=choices("status", {**IMPLEMENTATION_STATUSES, "none": NOT_ASSESSED}),
             assessed_by=ints("assessed_by"), kind=choices("kind", ENTRY_KINDS),
             repeated=choices("repeated", REPEATED), sort=sort,
         )
@@ -360,16 +367,16 @@ def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
                                      counted.c.by_number)
 
     integer_facets = {"review", "cycle", "theme", "sdg", "affected", "category", "assessed_by"}
-    labels = {**IMPLEMENTATION_STATUSES, "none": "Not assessed"}
+    labels = {**IMPLEMENTATION_STATUSES, "none": NOT_ASSESSED}
     facets: dict[str, list[FacetValue]] = {name: [] for name in f.FACETS}
     for row in db.session.execute(query):
         name = f.FACETS[row[0]]
         raw, first, second, third, n = row[1], row[2], row[3], row[4], row[5]
         val: Any = int(raw) if name in integer_facets else raw
         if name == "review":
-            label = f"{first} — cycle {second}"
+            label = _("%(state)s — cycle %(cycle)s", state=first, cycle=second)
         elif name == "cycle":
-            label = f"Cycle {raw}"
+            label = _("Cycle %(cycle)s", cycle=raw)
         elif name == "group":
             label = REGIONAL_GROUP_LABELS.get(raw, raw)
         elif name == "theme":
@@ -377,7 +384,7 @@ def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
         elif name == "position":
             label = POSITIONS.get(raw, raw)
         elif name == "category":
-            label = f"Category {raw}"
+            label = _("Category %(category)s", category=raw)
         elif name == "status":
             label = labels.get(raw, raw)
         elif name == "territory":
@@ -389,14 +396,15 @@ def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
         else:
             label = first
         chosen = {str(v) for v in getattr(f, name)}
-        facets[name].append(FacetValue(val, label, n, str(val) in chosen))
+        facets[name].append(FacetValue(val, str(label), n, str(val) in chosen))
     return facets
 
 
 FACET_LABELS = {
-    "review": "Review", "cycle": "Cycle", "state": "Recommending State",
-    "group": "Regional group", "theme": "Theme / issue", "sdg": "SDG",
-    "affected": "Affected persons", "position": "Position", "category": "Action category",
-    "territory": "Territory", "status": "Implementation status",
-    "assessed_by": "Assessed by", "kind": "Kind", "repeated": "Repeated from an earlier cycle",
+    "review": _l("Review"), "cycle": _l("Cycle"), "state": _l("Recommending State"),
+    "group": _l("Regional group"), "theme": _l("Theme / issue"), "sdg": _l("SDG"),
+    "affected": _l("Affected persons"), "position": _l("Position"),
+    "category": _l("Action category"), "territory": _l("Territory"),
+    "status": _l("Implementation status"), "assessed_by": _l("Assessed by"), "kind": _l("Kind"),
+    "repeated": _l("Repeated from an earlier cycle"),
 }

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -108,7 +109,7 @@ def add_response(rec: Recommendation, rec_id: int) -> WerkzeugResponse | tuple[s
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash("The government's statement is recorded.", "success")
+            flash(_("The government's statement is recorded."), "success")
             return redirect(url_for("recommendations.show", rec_id=rec.id) + "#timeline")
     return _recommendation_page(rec, response_form=form), 400
 
@@ -128,7 +129,7 @@ def add_assessment(rec: Recommendation, rec_id: int) -> WerkzeugResponse | tuple
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash("Your assessment is recorded.", "success")
+            flash(_("Your assessment is recorded."), "success")
             return redirect(url_for("recommendations.show", rec_id=rec.id) + "#timeline")
     return _recommendation_page(rec, assessment_form=form), 400
 
@@ -140,7 +141,7 @@ def set_territories(rec: Recommendation, rec_id: int) -> WerkzeugResponse:
     if not form.validate_on_submit():
         abort(400)
     services.set_territories(current_user, rec, form.territories.data or [])
-    flash("Territories saved.", "success")
+    flash(_("Territories saved."), "success")
     return redirect(url_for("recommendations.show", rec_id=rec.id))
 
 
@@ -149,7 +150,7 @@ def set_territories(rec: Recommendation, rec_id: int) -> WerkzeugResponse:
 def history(rec: Recommendation, rec_id: int) -> str:
     page = paginate(history_query("recommendation", rec.id))
     return render_template("audit/history.html", page=page,
-                           subject=f"recommendation {rec.paragraph or rec.id}",
+                           subject=_("recommendation %(number)s", number=rec.paragraph or rec.id),
                            back=url_for("recommendations.show", rec_id=rec.id))
 
 
@@ -158,7 +159,7 @@ def history(rec: Recommendation, rec_id: int) -> str:
 def _review_choices() -> list:
     reviews = db.session.scalars(select(Review).join(State).order_by(State.name,
                                                                      Review.cycle)).all()
-    return choices({"": "Named in the file", **{str(r.id): r.title for r in reviews}})
+    return choices({"": _("Named in the file"), **{str(r.id): r.display_title for r in reviews}})
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])
@@ -247,7 +248,7 @@ def confirm_import(job: ImportJob, job_id: int) -> WerkzeugResponse | tuple[str,
     if not form.validate_on_submit():
         abort(400)
     if not jobs.confirm(current_user, job, skip_errors=form.skip_errors.data == "1"):
-        flash("This import is not waiting for confirmation.", "error")
+        flash(_("This import is not waiting for confirmation."), "error")
         return import_job(job, job_id), 400
     return redirect(url_for("recommendations.show_import", job_id=job.id))
 
@@ -259,8 +260,8 @@ def retry_import(job: ImportJob, job_id: int) -> WerkzeugResponse | tuple[str, i
     if not form.validate_on_submit():
         abort(400)
     if not jobs.retry(current_user, job):
-        flash("This import cannot be retried: it has not failed, or its file is no longer "
-              "kept. Upload the file again.", "error")
+        flash(_("This import cannot be retried: it has not failed, or its file is no longer "
+                "kept. Upload the file again."), "error")
         return import_job(job, job_id), 400
-    flash("The import is running again, from its preview.", "info")
+    flash(_("The import is running again, from its preview."), "info")
     return redirect(url_for("recommendations.show_import", job_id=job.id))

@@ -1,5 +1,6 @@
 """Review forms."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -9,17 +10,17 @@ from coalition.reviews import reference
 
 
 class ReviewForm(FlaskForm):
-    state_code = SelectField("State under review", validators=[DataRequired()])
-    cycle = IntegerField("UPR cycle", validators=[DataRequired(), NumberRange(1, 9)])
-    session = IntegerField("Working Group session", validators=[Optional(),
+    state_code = SelectField(_l("State under review"), validators=[DataRequired()])
+    cycle = IntegerField(_l("UPR cycle"), validators=[DataRequired(), NumberRange(1, 9)])
+    session = IntegerField(_l("Working Group session"), validators=[Optional(),
                                                                 NumberRange(1, 200)])
-    review_date = DateField("Date of the review", validators=[Optional()])
-    report_symbol = StringField("Working Group report", validators=[Optional(), Length(max=40)],
-                                description="For example A/HRC/40/6.")
-    responses_symbol = StringField("Addendum with the State's responses",
+    review_date = DateField(_l("Date of the review"), validators=[Optional()])
+    report_symbol = StringField(_l("Working Group report"), validators=[Optional(), Length(max=40)],
+                                description=_l("For example A/HRC/40/6."))
+    responses_symbol = StringField(_l("Addendum with the State's responses"),
                                    validators=[Optional(), Length(max=40)],
-                                   description="For example A/HRC/40/6/Add.1.")
-    midterm_due = DateField("Mid-term report due", validators=[Optional()])
+                                   description=_l("For example A/HRC/40/6/Add.1."))
+    midterm_due = DateField(_l("Mid-term report due"), validators=[Optional()])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,12 +13,13 @@ from coalition.core.time import utcnow
 from coalition.core.types import UTCDateTime
 from coalition.extensions import db
 
+# Keys are stored (State.regional_group) and compared; the labels are lazy, shown translated.
 REGIONAL_GROUP_LABELS = {
-    "African": "African Group",
-    "Asia-Pacific": "Asia-Pacific Group",
-    "Eastern European": "Eastern European Group",
-    "Latin American and Caribbean": "Latin American and Caribbean Group (GRULAC)",
-    "Western European and others": "Western European and others Group (WEOG)",
+    "African": _l("African Group"),
+    "Asia-Pacific": _l("Asia-Pacific Group"),
+    "Eastern European": _l("Eastern European Group"),
+    "Latin American and Caribbean": _l("Latin American and Caribbean Group (GRULAC)"),
+    "Western European and others": _l("Western European and others Group (WEOG)"),
 }
 
 
@@ -97,6 +100,15 @@ class Review(db.Model):
     def title(self) -> str:
         year = f", {self.review_date.year}" if self.review_date else ""
         return f"{self.state.name} — cycle {self.cycle}{year}"
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language ('China — cycle 3, 2018' / '中國 — 第 3 輪, 2018'):
+        for pages and messages; `title` (English) is what the audit trail and reports store."""
+        if self.review_date:
+            return _("%(state)s — cycle %(cycle)s, %(year)s", state=self.state.name,
+                     cycle=self.cycle, year=self.review_date.year)
+        return _("%(state)s — cycle %(cycle)s", state=self.state.name, cycle=self.cycle)
 
     @property
     def slug(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from coalition.audit import diff, record
@@ -56,7 +57,7 @@ def get_review(state_code: str, cycle: int) -> Review | None:
 
 def review_from_slug(slug: str) -> Review | None:
     """`chn-3` (State code and cycle) names a review in URLs and on the command line."""
-    code, _, cycle = slug.partition("-")
+    code, _dash, cycle = slug.partition("-")
     if not cycle.isdigit() or len(code) != 3:
         return None
     return get_review(code, int(cycle))
@@ -75,10 +76,11 @@ def create_review(
     ensure_reference_data()
     state = state_by_code(state_code or "")
     if state is None:
-        raise ServiceError(f"Unknown State code {state_code!r}.", "state_code")
+        raise ServiceError(_("Unknown State code %(code)s.", code=repr(state_code)), "state_code")
     _check_cycle(cycle, session)
     if get_review(state.code, cycle) is not None:
-        raise ServiceError(f"{state.name} already has a review in cycle {cycle}.", "cycle")
+        raise ServiceError(_("%(state)s already has a review in cycle %(cycle)s.",
+                             state=state.name, cycle=cycle), "cycle")
     review = Review(
         state=state,
         cycle=cycle,
@@ -95,15 +97,17 @@ def create_review(
 
 def _check_cycle(cycle: int, session: int | None) -> None:
     if not 1 <= cycle <= 9:
-        raise ServiceError("A UPR cycle is a number from 1.", "cycle")
+        raise ServiceError(_("A UPR cycle is a number from 1."), "cycle")
     if session is not None:
         try:
             expected = reference.cycle_for_session(session)
         except ValueError as exc:
-            raise ServiceError(f"Session {session} is in no known UPR cycle.", "session") from exc
+            raise ServiceError(_("Session %(session)s is in no known UPR cycle.", session=session),
+                               "session") from exc
         if expected != cycle:
             raise ServiceError(
-                f"Session {session} belongs to cycle {expected}, not {cycle}.", "session"
+                _("Session %(session)s belongs to cycle %(expected)s, not %(cycle)s.",
+                  session=session, expected=expected, cycle=cycle), "session"
             )
 
 
@@ -113,7 +117,8 @@ def update_review(actor: Any, review: Review, **values: Any) -> dict[str, list[A
     if values.get("cycle", review.cycle) != review.cycle:
         other = get_review(review.state.code, values["cycle"])
         if other is not None:
-            raise ServiceError(f"{review.state.name} already has a review in that cycle.", "cycle")
+            raise ServiceError(_("%(state)s already has a review in that cycle.",
+                                 state=review.state.name), "cycle")
     changes = diff(review, values)
     if changes:
         record(actor, "review.update", review, changes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -50,7 +51,7 @@ def new() -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash(f"The review {review.title} is created.", "success")
+            flash(_("The review %(title)s is created.", title=review.display_title), "success")
             return redirect(url_for("reviews.show", slug=review.slug))
     status = 400 if request.method == "POST" else 200
     return render_template("reviews/form.html", form=form, review=None), status
@@ -95,7 +96,7 @@ def edit(review: Review, slug: str) -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash("The review is saved.", "success")
+            flash(_("The review is saved."), "success")
             return redirect(url_for("reviews.show", slug=review.slug))
     status = 400 if request.method == "POST" else 200
     return render_template("reviews/form.html", form=form, review=review), status
