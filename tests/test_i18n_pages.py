@@ -2,12 +2,6 @@
 """The tracker, recommendation, reviews, import pages and the home page in two languages
 (issue 9, section 1): every text of their templates is marked, no page shows a placeholder
 (`%(n)s`) that was not filled in, and a Chinese browser gets them in Chinese.
-
-The zh-Hant translations of these pages are written in a fragment that the lead merges into
-coalition/translations/zh_Hant/LC_MESSAGES/messages.po (and compiles). Until then the Chinese
-words cannot be on the pages: ZH_CATALOGUE_MERGED = False marks the tests that need them as
-expected failures (strict, so that they fail, as a reminder, once the catalogue has the words
-and the flag is still False). Set it to True when the fragment is merged and compiled.
 """
 
 from __future__ import annotations
@@ -34,10 +28,6 @@ from coalition.recommendations.models import (
 from coalition.recommendations.services import import_file
 from tests.test_import_flow import clean_csv, csv_with_problems, job_id_of, upload
 
-ZH_CATALOGUE_MERGED = False
-needs_catalogue = pytest.mark.xfail(
-    not ZH_CATALOGUE_MERGED, strict=True,
-    reason="the zh-Hant fragment of these pages (tr/mkrec.po) is not merged into the catalogue yet")
 
 # The templates this file is about, as `coalition translations check --templates` takes them.
 TEMPLATES = "recommendations reviews core _macros"
@@ -124,7 +114,6 @@ def test_chinese_browsers_get_the_pages_in_zh_hant_without_placeholders(
     assert "Ratify the OP-CAT" in tracker  # a recommendation's text stays in its language
 
 
-@needs_catalogue
 def test_chinese_pages_say_it_in_chinese(db: Any, client: Any, world: Any,
                                          pages: dict[str, str]) -> None:
     in_chinese(db, world)
@@ -149,7 +138,6 @@ def test_every_text_of_these_templates_is_marked(app: Flask) -> None:
     assert "Templates: 0 unmarked text(s) in 0 file(s)." in result.output
 
 
-@needs_catalogue
 def test_every_string_of_these_pages_has_a_zh_hant_translation(app: Flask) -> None:
     translated = {m.id if isinstance(m.id, str) else m.id[0]: m.string
                   for m in catalogue.read_catalog("zh_Hant") if m.id}
