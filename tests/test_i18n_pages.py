@@ -28,7 +28,6 @@ from coalition.recommendations.models import (
 from coalition.recommendations.services import import_file
 from tests.test_import_flow import clean_csv, csv_with_problems, job_id_of, upload
 
-
 # The templates this file is about, as `coalition translations check --templates` takes them.
 TEMPLATES = "recommendations reviews core _macros"
 # Where the marked strings of these pages come from (templates and Python).
