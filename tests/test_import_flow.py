@@ -440,7 +440,7 @@ def test_web_skip_choice_imports_the_good_rows_and_records_the_skipped(db, clien
     assert job.sha256 in listing
     row = re.search(rf'href="/imports/{job_id}".*?</tr>', listing, re.S).group(0)
     assert re.findall(r"<td>(\d+[^<]*)</td>", row) == ["5", "0", "0", "2 skipped"]
-    assert "Imported" in row and "UPR Info export" in row
+    assert "Imported" in row and "UPR Info database export" in row
 
 
 def test_a_clean_file_has_one_button_and_a_new_review_field(db, client, auth, world):
@@ -545,3 +545,36 @@ def test_confirming_starts_the_progress_bar_empty(db, monkeypatch):
     job = db.session.get(ImportJob, job.id)
     assert started == [job.id]
     assert (job.status, job.progress_done) == ("importing", 0)
+
+
+def test_pages_name_pledges_formats_and_file_level_notes_as_people_would(db, client, auth,
+                                                                          world):
+    """Found trying it: a pledge read "Recommendation #6268 ... Recommended by —", the imports
+    pages showed the codes `uhri` / `upr_info_uwazi`, and notes on the whole file "Line 0"."""
+    from coalition.recommendations.models import ImportJob
+
+    header = "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session"
+    data = "\r\n".join([header, "Chile,GRULAC,,Create a national preventive mechanism,Chile,"
+                        "GRULAC,,Voluntary Pledge,,Torture,5"]).encode()
+    import_file(None, "pledges.csv", data)
+    db.session.commit()
+    pledge = db.session.scalars(select(Recommendation)).one()
+    assert pledge.kind == "pledge"
+    auth.login("steering@example.org")
+    page = client.get(f"/recommendations/{pledge.id}").get_data(as_text=True)
+    assert f"Voluntary pledge #{pledge.id}" in page and "Pledged by" in page
+    assert "Chile itself, the State under review" in page and "Recommended by" not in page
+    tracker = client.get("/tracker?kind=pledge").get_data(as_text=True)
+    assert "Voluntary pledge by Chile" in tracker
+
+    job = ImportJob(filename="uhri.xlsx", size=1, data=b"", status="previewed", format="uhri",
+                    report={"filename": "uhri.xlsx", "format": "uhri", "dry_run": True,
+                            "warnings": [[0, "3 row(s) of other mechanisms skipped"]]},
+                    created_by_id=world.users["steering"].id)
+    db.session.add(job)
+    db.session.commit()
+    html = client.get(f"/imports/{job.id}").get_data(as_text=True)
+    assert "Universal Human Rights Index export" in html
+    assert "The file: 3 row(s) of other mechanisms skipped" in html and "Line 0" not in html
+    listing = client.get("/imports/").get_data(as_text=True)
+    assert "Universal Human Rights Index export" in listing and ">uhri<" not in listing

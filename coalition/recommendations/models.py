@@ -58,6 +58,13 @@ IMPLEMENTATION_STATUSES = {
     "unclear": _l("Unclear"),
 }
 TERRITORIES = ("Hong Kong", "Macao")
+# The importers' formats (coalition.recommendations.importers.detect_format), as people name them.
+IMPORT_FORMATS = {
+    "ohchr_matrix": _l("OHCHR matrix of recommendations"),
+    "upr_info": _l("UPR Info database export"),
+    "upr_info_uwazi": _l("UPR Info database export (current site)"),
+    "uhri": _l("Universal Human Rights Index export"),
+}
 
 
 def _in(values: object) -> str:

@@ -32,11 +32,17 @@ from coalition.recommendations.forms import (
     ResponseForm,
     TerritoryForm,
 )
-from coalition.recommendations.models import ImportJob, Recommendation
+from coalition.recommendations.models import IMPORT_FORMATS, ImportJob, Recommendation
 from coalition.recommendations.services import OUTCOMES, ImportReport
 from coalition.reviews.models import Review, State
 
 bp = Blueprint("recommendations", __name__)
+
+
+@bp.app_template_filter("import_format")
+def import_format_label(fmt: str) -> str:
+    """A format code (``uhri``) as people name it, in their language."""
+    return str(IMPORT_FORMATS.get(fmt, fmt))
 
 
 def _load_recommendation(rec_id: int, **_: object) -> Recommendation:

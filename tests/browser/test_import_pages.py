@@ -148,7 +148,7 @@ def test_preview_shows_problems_and_rows_then_the_member_skips_them(
     expect(row).to_contain_text("egypt-upr2-export.csv")
     expect(row).to_contain_text(digest)
     expect(row).to_contain_text("Sam Steering")
-    expect(row).to_contain_text("UPR Info export")
+    expect(row).to_contain_text("UPR Info database export")
     expect(row).to_contain_text("2 skipped")
     expect(row).to_contain_text("Imported")
     expect(row.locator("td").nth(3)).to_have_text("7")
