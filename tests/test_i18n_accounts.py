@@ -123,7 +123,7 @@ def test_the_audit_log_writes_dates_the_readers_way(app: Flask, world: Any, auth
     chinese = visible_text(chinese_page)
     assert f"{today.year}年{today.month}月{today.day}日" in chinese
     assert '<html lang="zh-Hant">' in chinese_page
-    with app.test_request_context(headers={"Accept-Language": "zh-HK"}):
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "zh-HK"}):
         label = action_label("user.update_profile")
         language = field_label("locale")
     assert label in chinese and language in chinese
@@ -140,4 +140,9 @@ def test_code_values_of_a_change_are_shown_by_their_labels(app: Flask) -> None:
         assert change_value("password_hash", "(hidden)") == "(hidden)"
         assert change_value("status", "open") == "open"
         assert change_value("email", None) == "—"
+        assert change_value("signon_deadline", "2026-12-07T09:00:00+00:00") == "7 Dec 2026, 09:00"
+        assert change_value("review_date", "2027-01-22") == "22 Jan 2027"
         assert action_label("no.such_action") == "no.such_action"
+    # A fresh app context: Flask-Babel keeps the locale it chose on `g`.
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "zh-HK"}):
+        assert change_value("review_date", "2027-01-22") == "2027年1月22日"

@@ -12,14 +12,16 @@ action the code records has a label.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from coalition.accounts.models import COALITION_ROLES
-from coalition.i18n import LOCALES
+from coalition.i18n import LOCALES, date_local, datetime_local
 from coalition.organisations.models import MEMBER_ROLE_LABELS, ORG_KINDS
 
 # Every action name passed to coalition.audit.record() (and through accounts'
@@ -94,7 +96,7 @@ FIELD_LABELS: dict[str, Any] = {
     "invited": _l("Invited"),
     "member": _l("Member"),
     "role": _l("Role"),
-    "name": _l("Name"),
+    "name": lazy_pgettext("organisation", "Name"),
     "short_name": _l("Short name"),
     "slug": _l("Address name (slug)"),
     "kind": _l("Kind"),
@@ -103,6 +105,18 @@ FIELD_LABELS: dict[str, Any] = {
     "description": _l("Description"),
     # recommendations, imports, statements
     "status": _l("Status"),
+    "title": _l("Title"),
+    "occasion": _l("Occasion"),
+    "language": _l("Language"),
+    "cycle": _l("Cycle"),
+    "session": _l("Session"),
+    "review_date": _l("Review date"),
+    "report_symbol": _l("Report symbol"),
+    "responses_symbol": _l("Responses symbol"),
+    "midterm_due": _l("Mid-term report due"),
+    "themes": _l("Themes"),
+    "sdgs": _l("SDGs"),
+    "affected_persons": _l("Affected persons"),
     "file": _l("File"),
     "size": _l("Size"),
     "position": _l("Position"),
@@ -140,8 +154,23 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
     "active": _yes_no,
     "is_steering": _yes_no,
 }
+# Fields whose values are ISO dates or times (stored by audit.services._jsonable).
+DATE_FIELDS = frozenset({"signon_deadline", "review_date", "midterm_due", "expires_at",
+                         "published_at"})
 # What the secret fields' stored placeholders say.
 PLACEHOLDERS = {"(hidden)": _l("(hidden)"), "(changed)": _l("(changed)")}
+
+
+def _date_value(value: str) -> str:
+    """An ISO date ('2026-12-07') or time ('2026-12-07T09:00:00+00:00') written the reader's
+    way; anything else as stored."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if len(value) <= len("2026-12-07"):
+        return date_local(moment.date())
+    return datetime_local(moment)
 
 
 def action_label(action: str) -> str:
@@ -165,12 +194,15 @@ def field_label(field: str) -> str:
 
 def change_value(field: str, value: Any) -> str:
     """One side of a change as a reader sees it: None is '—', code values get their label
-    ('zh_Hant' -> '繁體中文', 'org_admin' -> 'Organisation admin', True -> 'Yes'), the secret
-    placeholders are translated, anything else is shown as stored."""
+    ('zh_Hant' -> '繁體中文', 'org_admin' -> 'Organisation admin', True -> 'Yes'), dates and
+    times are written the reader's way, the secret placeholders are translated, anything else
+    is shown as stored."""
     if value is None:
         return "—"
     if isinstance(value, str) and value in PLACEHOLDERS:
         return str(PLACEHOLDERS[value])
+    if field in DATE_FIELDS and isinstance(value, str):
+        return _date_value(value)
     show = VALUE_LABELS.get(field)
     if show is not None and isinstance(value, str | bool | int):
         return show(value)
