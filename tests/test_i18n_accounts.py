@@ -146,3 +146,31 @@ def test_code_values_of_a_change_are_shown_by_their_labels(app: Flask) -> None:
     # A fresh app context: Flask-Babel keeps the locale it chose on `g`.
     with app.app_context(), app.test_request_context(headers={"Accept-Language": "zh-HK"}):
         assert change_value("review_date", "2027-01-22") == "2027年1月22日"
+
+
+def test_a_compiled_plural_translation_is_not_reported_as_not_compiled(
+        app: Flask, tmp_path: Path, monkeypatch: Any) -> None:
+    """The sign-in back-off and "signed out everywhere else" messages are plurals (ngettext);
+    once translated and compiled the check must accept them (a .mo reads a plural's strings
+    back as a list, the .po as a tuple)."""
+    import shutil
+
+    from babel.messages.pofile import read_po, write_po
+
+    from coalition.i18n import catalogue
+
+    copy = tmp_path / "translations"
+    shutil.copytree(catalogue.TRANSLATIONS_DIR, copy)
+    monkeypatch.setattr(catalogue, "TRANSLATIONS_DIR", copy)
+    path = catalogue.po_path("zh_Hant")
+    with path.open("rb") as handle:
+        po = read_po(handle, locale="zh_Hant")
+    plural = ("Signed out everywhere else (%(num)d other session).",
+              "Signed out everywhere else (%(num)d other sessions).")
+    po.add(plural, ("已在其他 %(num)d 個登入工作階段登出",))
+    with path.open("wb") as handle:
+        write_po(handle, po)
+    catalogue.compile_catalogues()
+    problems = {(p.msgid, p.problem) for p in catalogue.check_catalogue()}
+    assert (plural[0], "not compiled") not in problems
+    assert not [p for p in problems if p[0] == plural[0]]

@@ -125,6 +125,12 @@ def _translated(message: Message) -> bool:
     return bool(strings) and all(s and s.strip() for s in strings)
 
 
+def _strings(message: Message) -> tuple[str, ...]:
+    """A message's translation(s) as a tuple, whether singular or plural."""
+    string = message.string
+    return tuple(string) if isinstance(string, tuple | list) else (string,)
+
+
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
 
 
@@ -180,7 +186,8 @@ def check_catalogue(locales: tuple[str, ...] = TARGET_LOCALES) -> list[Catalogue
                                                      "placeholders differ"))
                     break
             in_mo = compiled.get(first, message.context) if compiled is not None else None
-            if in_mo is None or in_mo.string != found.string:
+            # A .mo gives a plural's strings back as a list, a .po as a tuple.
+            if in_mo is None or _strings(in_mo) != _strings(found):
                 problems.append(CatalogueProblem(locale, first, where, "not compiled"))
     return problems
 
