@@ -83,8 +83,9 @@ def test_the_audit_log_shows_labels_not_code_names(app: Flask, world: Any, auth:
     assert "Opened for sign-on" in text
     assert "Statement created" in text
     assert "statement.open_signon" not in text and "statement.create" not in text
-    # The object type and changed fields are named too, the status codes stay as stored.
+    # The object type, the changed fields and their coded values are named too.
     assert "Statement: Joint statement" in text
+    assert "Status Draft → Open for sign-on" in text
     assert "Sign-on deadline" in text and "signon_deadline" not in text
     # The filter offers the labels, and still filters by the stored name.
     assert re.search(r'<option value="statement.open_signon"\s*>Opened for sign-on</option>',
@@ -138,7 +139,10 @@ def test_code_values_of_a_change_are_shown_by_their_labels(app: Flask) -> None:
         assert change_value("is_steering", True) == "Yes"
         assert change_value("active", False) == "No"
         assert change_value("password_hash", "(hidden)") == "(hidden)"
-        assert change_value("status", "open") == "open"
+        assert change_value("status", "open") == "Open for sign-on"
+        assert change_value("status", "not_implemented") == "Not implemented"
+        assert change_value("status", "previewing") == "previewing"
+        assert change_value("position", "supported_in_part") == "Supported in part"
         assert change_value("email", None) == "—"
         assert change_value("signon_deadline", "2026-12-07T09:00:00+00:00") == "7 Dec 2026, 09:00"
         assert change_value("review_date", "2027-01-22") == "22 Jan 2027"

@@ -23,6 +23,8 @@ from flask_babel import lazy_pgettext
 from coalition.accounts.models import COALITION_ROLES
 from coalition.i18n import LOCALES, date_local, datetime_local
 from coalition.organisations.models import MEMBER_ROLE_LABELS, ORG_KINDS
+from coalition.recommendations.models import IMPLEMENTATION_STATUSES, POSITIONS
+from coalition.statements.models import AUDIENCES, STATEMENT_STATUSES
 
 # Every action name passed to coalition.audit.record() (and through accounts'
 # set_password(), and statements' transition() as `statement.<transition>`).
@@ -141,8 +143,15 @@ def _yes_no(value: Any) -> str:
     return _("Yes") if value else _("No")
 
 
-def _from(table: Mapping[str, Any]) -> Callable[[Any], str]:
-    return lambda value: str(table.get(value, value))
+def _from(*tables: Mapping[str, Any]) -> Callable[[Any], str]:
+    """The label of a code in the first table that has it (the tables' codes do not overlap:
+    a statement's status is never an assessment's); an unknown code as stored."""
+    def show(value: Any) -> str:
+        for table in tables:
+            if value in table:
+                return str(table[value])
+        return str(value)
+    return show
 
 
 # Fields whose stored values are codes, and how to show a value of each.
@@ -151,6 +160,9 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
     "coalition_role": _from(COALITION_ROLES),
     "role": _from(MEMBER_ROLE_LABELS),
     "kind": _from(ORG_KINDS),
+    "status": _from(STATEMENT_STATUSES, IMPLEMENTATION_STATUSES),
+    "position": _from(POSITIONS),
+    "audience": _from(AUDIENCES),
     "active": _yes_no,
     "is_steering": _yes_no,
 }
