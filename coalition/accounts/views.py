@@ -189,7 +189,8 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash(f"You have joined {invitation.organisation.name}.", "success")
+            flash(_("You have joined %(organisation)s.", organisation=invitation.organisation.name),
+                  "success")
             if existing is not None:
                 return redirect(url_for("organisations.show", slug=invitation.organisation.slug))
             flash(_("Your account is ready: sign in with your new password."), "info")
