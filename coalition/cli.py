@@ -177,11 +177,11 @@ def create_user_command(email: str, display_name: str | None, org_slug: str | No
     from coalition.organisations.services import add_member, get_by_slug
 
     if coordinator and researcher:
-        raise click.UsageError("Choose --coordinator or --researcher, not both.")
+        raise click.UsageError(_("Choose --coordinator or --researcher, not both."))
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     coalition_role = "coordinator" if coordinator else "researcher" if researcher else "none"
     try:
         user = create_user(None, email, display_name or email.split("@")[0], password,
@@ -189,14 +189,19 @@ def create_user_command(email: str, display_name: str | None, org_slug: str | No
         if org_slug:
             org = get_by_slug(org_slug)
             if org is None:
-                raise ServiceError(f"No organisation with slug {org_slug!r}.", "org")
+                raise ServiceError(_("No organisation with slug %(slug)r.", slug=org_slug), "org")
             add_member(None, org, user, role)
     except ServiceError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
     db.session.commit()
-    where = f" in {org_slug} as {role}" if org_slug else ""
-    click.echo(f"Created {user.email} ({coalition_role}){where}.")
+    if org_slug:
+        click.echo(_("Created %(email)s (%(coalition_role)s) in %(organisation)s as %(role)s.",
+                     email=user.email, coalition_role=coalition_role, organisation=org_slug,
+                     role=role))
+    else:
+        click.echo(_("Created %(email)s (%(coalition_role)s).", email=user.email,
+                     coalition_role=coalition_role))
 
 
 @click.command("import")

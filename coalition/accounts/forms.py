@@ -21,25 +21,25 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=choices(LOCALES))
 
 
-def _new_password(label: str = "New password") -> PasswordField:
-    return PasswordField(label, validators=[DataRequired(),
-                                            Length(min=MIN_PASSWORD_LENGTH, max=200)],
-                         description=f"At least {MIN_PASSWORD_LENGTH} characters.")
+def _new_password(label: str | None = None) -> PasswordField:
+    return PasswordField(label or _l("New password"),
+                         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+                         description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
 
 
 def _confirm(target: str) -> PasswordField:
-    return PasswordField("Repeat the password", validators=[
-        DataRequired(), EqualTo(target, message="The two passwords do not match.")])
+    return PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo(target, message=_l("The two passwords do not match."))])
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = _new_password()
     confirm = _confirm("new_password")
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -48,21 +48,21 @@ class ResetPasswordForm(FlaskForm):
 
 
 class AcceptInvitationForm(FlaskForm):
-    display_name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    new_password = _new_password("Choose a password")
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    new_password = _new_password(_l("Choose a password"))
     confirm = _confirm("new_password")
 
 
 class UserForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    coalition_role = SelectField("Coalition role", choices=choices(COALITION_ROLES),
-                                 description="Coordinator: the secretariat, with every right. "
-                                             "Researcher: reads and exports tracker data.")
-    active = BooleanField("Active (may sign in)", default=True)
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    coalition_role = SelectField(_l("Coalition role"), choices=choices(COALITION_ROLES),
+                                 description=_l("Coordinator: the secretariat, with every right. "
+                                                "Researcher: reads and exports tracker data."))
+    active = BooleanField(_l("Active (may sign in)"), default=True)
 
 
 class NewUserForm(UserForm):
     new_password = PasswordField(
         "Initial password", validators=[Length(max=200)],
-        description="Leave empty and send a password link instead.")
+        description=_l("Leave empty and send a password link instead."))

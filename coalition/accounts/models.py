@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,7 +15,8 @@ from coalition.core.types import UTCDateTime
 from coalition.extensions import db
 from coalition.organisations.models import Membership, Organisation
 
-COALITION_ROLES = {"none": "None", "coordinator": "Coordinator", "researcher": "Researcher"}
+COALITION_ROLES = {"none": _l("None"), "coordinator": _l("Coordinator"),
+                   "researcher": _l("Researcher")}
 LOCALES = {"en": "English", "zh_Hant": "繁體中文 (Traditional Chinese)"}
 
 
@@ -70,7 +73,7 @@ class User(UserMixin, db.Model):
 
     @property
     def coalition_role_label(self) -> str:
-        return COALITION_ROLES[self.coalition_role]
+        return str(COALITION_ROLES[self.coalition_role])
 
     def membership_in(self, organisation: Organisation | int | None) -> Membership | None:
         if organisation is None:
@@ -162,8 +165,8 @@ def describe_device(user_agent: str | None) -> str:
     browser = next((name for mark, name in _BROWSERS if mark in agent), None)
     system = next((name for mark, name in _SYSTEMS if mark in agent), None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or (agent[:60] if agent else "Unknown browser")
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or (agent[:60] if agent else _("Unknown browser"))
 
 
 class SignInThrottle(db.Model):

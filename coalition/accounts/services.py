@@ -14,7 +14,9 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g, render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -50,13 +52,13 @@ def normalise_email(email: str) -> str:
     try:
         result = validate_email((email or "").strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ServiceError(f"Not a valid email address: {exc}", "email") from exc
+        raise ServiceError(_("Not a valid email address: %(reason)s", reason=exc), "email") from exc
     return result.normalized.lower()
 
 
 def check_password_strength(password: str, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field)
+        raise ServiceError(_("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field)
 
 
 def hash_password(password: str) -> str:
@@ -90,14 +92,14 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if get_by_email(email) is not None:
-        raise ServiceError("An account with this email already exists.", "email")
+        raise ServiceError(_("An account with this email already exists."), "email")
     if coalition_role not in COALITION_ROLES:
-        raise ServiceError("Unknown coalition role.", "coalition_role")
+        raise ServiceError(_("Unknown coalition role."), "coalition_role")
     if locale not in LOCALES:
-        raise ServiceError("Unknown language.", "locale")
+        raise ServiceError(_("Unknown language."), "locale")
     display_name = (display_name or "").strip()
     if not display_name:
-        raise ServiceError("Enter a name.", "display_name")
+        raise ServiceError(_("Enter a name."), "display_name")
     if password is not None:
         check_password_strength(password)
     user = User(
@@ -111,7 +113,7 @@ def create_user(
     )
     # Two requests creating the same address at once (a double-submitted invitation, two
     # coordinators): the unique index decides, the second gets this message, not a 500.
-    with unique_or_refuse("An account with this email already exists.", "email"):
+    with unique_or_refuse(_l("An account with this email already exists."), "email"):
         db.session.add(user)
     record(actor or user, "user.create", user, {
         "email": [None, email], "display_name": [None, display_name],
@@ -126,19 +128,19 @@ def update_user(actor: Any, user: User, **values: Any) -> dict[str, list[Any]]:
         values["email"] = normalise_email(values["email"])
         other = get_by_email(values["email"])
         if other is not None and other.id != user.id:
-            raise ServiceError("An account with this email already exists.", "email")
+            raise ServiceError(_("An account with this email already exists."), "email")
     if "coalition_role" in values and values["coalition_role"] not in COALITION_ROLES:
-        raise ServiceError("Unknown coalition role.", "coalition_role")
+        raise ServiceError(_("Unknown coalition role."), "coalition_role")
     if "display_name" in values:
         values["display_name"] = (values["display_name"] or "").strip()
         if not values["display_name"]:
-            raise ServiceError("Enter a name.", "display_name")
+            raise ServiceError(_("Enter a name."), "display_name")
     loses_coordination = user.coalition_role == "coordinator" and user.active and (
         values.get("coalition_role", "coordinator") != "coordinator"
         or not values.get("active", True)
     )
-    last = ServiceError("This is the last active coordinator: appoint another coordinator "
-                        "first.", "coalition_role")
+    last = ServiceError(_l("This is the last active coordinator: appoint another coordinator "
+                           "first."), "coalition_role")
     if loses_coordination:
         # Two coordinators demoting each other at once must not leave none. PostgreSQL: lock
         # the active coordinators' rows, so the second request counts after the first commits.
@@ -154,7 +156,7 @@ def update_user(actor: Any, user: User, **values: Any) -> dict[str, list[Any]]:
             .execution_options(synchronize_session=False)).rowcount
         if done != 1:
             raise last
-    with unique_or_refuse("An account with this email already exists.", "email"):
+    with unique_or_refuse(_l("An account with this email already exists."), "email"):
         changes = diff(user, values)
     if changes:
         if "active" in changes and not user.active:
@@ -166,9 +168,9 @@ def update_user(actor: Any, user: User, **values: Any) -> dict[str, list[Any]]:
 def update_profile(user: User, display_name: str, locale: str) -> dict[str, list[Any]]:
     display_name = (display_name or "").strip()
     if not display_name:
-        raise ServiceError("Enter a name.", "display_name")
+        raise ServiceError(_("Enter a name."), "display_name")
     if locale not in LOCALES:
-        raise ServiceError("Unknown language.", "locale")
+        raise ServiceError(_("Unknown language."), "locale")
     changes = diff(user, {"display_name": display_name, "locale": locale})
     if changes:
         record(user, "user.update_profile", user, changes)
@@ -196,7 +198,7 @@ def set_password(actor: Any, user: User, new_password: str, action: str, *,
                      session_version=User.session_version + 1)
         .execution_options(synchronize_session="fetch")).rowcount
     if done != 1:
-        raise ServiceError("This reset link has already been used or is no longer valid.")
+        raise ServiceError(_("This reset link has already been used or is no longer valid."))
     revoke_sessions(user, keep=keep_session)
     record(actor, action, user, {"password_hash": ["(hidden)", "(changed)"]})
 
@@ -204,7 +206,7 @@ def set_password(actor: Any, user: User, new_password: str, action: str, *,
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """The person changes their own password: their other sessions end, this one stays."""
     if not user.password_hash or not check_password_hash(user.password_hash, current_password):
-        raise ServiceError("Your current password is not correct.", "current_password")
+        raise ServiceError(_("Your current password is not correct."), "current_password")
     set_password(user, user, new_password, "user.change_password",
                  keep_session=user.current_session)
 
@@ -314,13 +316,13 @@ def end_other_session(user: User, session_id: int) -> None:
     the person's open sessions (or is the current one: that is the ordinary sign-out)."""
     current = getattr(user, "current_session", None)
     if current is not None and current.id == session_id:
-        raise ServiceError("This is the session you are using: use Sign out instead.")
+        raise ServiceError(_("This is the session you are using: use Sign out instead."))
     done = db.session.execute(update(UserSession).where(
         UserSession.id == session_id, UserSession.user_id == user.id,
         UserSession.revoked_at.is_(None)).values(revoked_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount
     if done != 1:
-        raise ServiceError("That session has already ended.")
+        raise ServiceError(_("That session has already ended."))
     record(user, "user.end_session", user, {"sessions_ended": [None, 1]})
 
 
@@ -342,7 +344,7 @@ def active_sessions(user: User) -> list[UserSession]:
 
 # --- sign-in ----------------------------------------------------------------------------------
 
-GENERIC_SIGN_IN_ERROR = "Email or password is incorrect."
+GENERIC_SIGN_IN_ERROR = _l("Email or password is incorrect.")
 
 
 @dataclass
@@ -428,19 +430,21 @@ def authenticate(email: str, password: str, ip_address: str | None = None) -> Si
     keys = _throttle_keys(email, ip_address)
     wait = _wait_seconds(keys)
     if wait:
-        return SignInResult(None, f"Too many failed sign-ins with this email address or from "
-                                  f"your network. Wait {wait} second{'s' if wait != 1 else ''} "
-                                  f"and try again.", wait)
+        return SignInResult(None, ngettext(
+            "Too many failed sign-ins with this email address or from your network. Wait "
+            "%(num)d second and try again.",
+            "Too many failed sign-ins with this email address or from your network. Wait "
+            "%(num)d seconds and try again.", wait), wait)
     user = get_by_email(email or "")
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password or "")  # the same time as a wrong password
         _count_failure(keys)
-        return SignInResult(None, GENERIC_SIGN_IN_ERROR)
+        return SignInResult(None, str(GENERIC_SIGN_IN_ERROR))
     if not check_password_hash(user.password_hash, password or ""):
         _count_failure(keys)
-        return SignInResult(None, GENERIC_SIGN_IN_ERROR)
+        return SignInResult(None, str(GENERIC_SIGN_IN_ERROR))
     if not user.active:
-        return SignInResult(None, "This account has been deactivated. Ask your coordinator.")
+        return SignInResult(None, _("This account has been deactivated. Ask your coordinator."))
     # The owner got in: the address's failures are forgotten (the network's are not, or a
     # guesser could reset them by signing in to an account of their own).
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.key == keys[0][0]))
@@ -488,10 +492,11 @@ def create_invitation(actor: Any, org: Organisation, email: str, role: str) -> t
     """Invite someone to an organisation; returns the invitation and its secret token."""
     email = normalise_email(email)
     if role not in MEMBER_ROLES:
-        raise ServiceError("Unknown role.", "role")
+        raise ServiceError(_("Unknown role."), "role")
     existing = get_by_email(email)
     if existing is not None and existing.membership_in(org) is not None:
-        raise ServiceError(f"{email} is already a member of {org.name}.", "email")
+        raise ServiceError(_("%(email)s is already a member of %(organisation)s.",
+                             email=email, organisation=org.name), "email")
     now = utcnow()
     # A new invitation replaces any pending one for the same person and organisation.
     for old in db.session.execute(select(Invitation).where(
@@ -517,22 +522,22 @@ def resolve_invitation(token: str) -> Invitation:
     try:
         invitation_id, secret = _serializer("invitation").loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise ServiceError("This invitation link has expired. Ask for a new one.") from exc
+        raise ServiceError(_("This invitation link has expired. Ask for a new one.")) from exc
     except (BadSignature, ValueError, TypeError) as exc:
-        raise ServiceError("This invitation link is not valid. Check that it was copied "
-                           "completely.") from exc
+        raise ServiceError(_("This invitation link is not valid. Check that it was copied "
+                             "completely.")) from exc
     invitation = db.session.get(Invitation, invitation_id) if isinstance(
         invitation_id, int) else None
     if invitation is None or not hmac.compare_digest(invitation.secret_hash,
                                                      _hash_secret(str(secret))):
-        raise ServiceError("This invitation link is not valid.")
+        raise ServiceError(_("This invitation link is not valid."))
     status = invitation.status
     if status == "accepted":
-        raise ServiceError("This invitation has already been used. Sign in instead.")
+        raise ServiceError(_("This invitation has already been used. Sign in instead."))
     if status == "revoked":
-        raise ServiceError("This invitation was withdrawn or replaced by a newer one.")
+        raise ServiceError(_("This invitation was withdrawn or replaced by a newer one."))
     if status == "expired":
-        raise ServiceError("This invitation link has expired. Ask for a new one.")
+        raise ServiceError(_("This invitation link has expired. Ask for a new one."))
     return invitation
 
 
@@ -548,14 +553,15 @@ def accept_invitation(token: str, current: User | None, display_name: str = "",
     existing = get_by_email(invitation.email)
     if existing is not None:
         if current is None or current.id != existing.id:
-            raise ServiceError(f"This invitation is for {invitation.email}: sign in with that "
-                               "account to accept it.")
+            raise ServiceError(_("This invitation is for %(email)s: sign in with that account to "
+                                 "accept it.", email=invitation.email))
     elif current is not None and current.is_authenticated:
-        raise ServiceError(f"This invitation is for {invitation.email}: sign out first.")
+        raise ServiceError(_("This invitation is for %(email)s: sign out first.",
+                             email=invitation.email))
     now = utcnow()
     if not _claim_pending(invitation, accepted_at=now):
-        raise ServiceError("This invitation has already been used or withdrawn. Sign in "
-                           "instead, or ask for a new invitation.")
+        raise ServiceError(_("This invitation has already been used or withdrawn. Sign in "
+                             "instead, or ask for a new invitation."))
     invitation.accepted_at = now
     user = existing if existing is not None else create_user(
         None, invitation.email, display_name, password)
@@ -584,7 +590,7 @@ def revoke_invitation(actor: Any, invitation: Invitation) -> None:
     happened meanwhile."""
     now = utcnow()
     if not _claim_pending(invitation, revoked_at=now):
-        raise ServiceError("Only a pending invitation can be withdrawn.")
+        raise ServiceError(_("Only a pending invitation can be withdrawn."))
     invitation.revoked_at = now
     record(actor, "invitation.revoke", invitation.organisation,
            {"invited": [invitation.email, None]})
@@ -612,12 +618,12 @@ def _reset_link_user(token: str) -> tuple[User, int]:
     try:
         user_id, version = _serializer("password-reset").loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise ServiceError("This reset link has expired. Ask for a new one.") from exc
+        raise ServiceError(_("This reset link has expired. Ask for a new one.")) from exc
     except (BadSignature, ValueError, TypeError) as exc:
-        raise ServiceError("This reset link is not valid.") from exc
+        raise ServiceError(_("This reset link is not valid.")) from exc
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or user.session_version != version or not user.active:
-        raise ServiceError("This reset link has already been used or is no longer valid.")
+        raise ServiceError(_("This reset link has already been used or is no longer valid."))
     return user, version
 
 

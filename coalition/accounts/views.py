@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -44,7 +46,7 @@ def login() -> str | Response:
             services.start_session(result.user, bool(form.remember.data),
                                    request.user_agent.string, request.remote_addr)
             login_user(result.user, remember=form.remember.data)
-            flash(f"Welcome, {result.user.display_name}.", "success")
+            flash(_("Welcome, %(name)s.", name=result.user.display_name), "success")
             return redirect(safe_next_url(request.args.get("next")) or url_for("core.home"))
         form.form_errors.append(result.error)
         if result.wait_seconds:
@@ -60,7 +62,7 @@ def logout() -> Response:
         if current_user.is_authenticated:
             services.end_session(current_user)  # the cookies end on the server too
         logout_user()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("core.home"))
 
 
@@ -74,7 +76,7 @@ def profile() -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash("Your profile is saved.", "success")
+            flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
     status = 400 if form.errors or form.form_errors else 200
     return _profile_page(form, status)
@@ -97,7 +99,7 @@ def end_session(session_id: int) -> Response | tuple[str, int]:
         services.end_other_session(current_user, session_id)
     except ServiceError as error:
         return _profile_page(ProfileForm(obj=current_user, formdata=None), 400, error.message)
-    flash("That session is signed out.", "success")
+    flash(_("That session is signed out."), "success")
     return redirect(url_for("accounts.profile"))
 
 
@@ -107,8 +109,8 @@ def end_other_sessions() -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     ended = services.end_other_sessions(current_user)
-    flash(f"Signed out everywhere else ({ended} other session{'s' if ended != 1 else ''}).",
-          "success")
+    flash(ngettext("Signed out everywhere else (%(num)d other session).",
+                   "Signed out everywhere else (%(num)d other sessions).", ended), "success")
     return redirect(url_for("accounts.profile"))
 
 
@@ -123,7 +125,7 @@ def change_password() -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash("Your password is changed. Other devices have been signed out.", "success")
+            flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.profile"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/password.html", form=form), status
@@ -139,11 +141,11 @@ def forgot_password() -> str | Response | tuple[str, int]:
                 form.email.data,
                 lambda token: url_for("accounts.reset_password", token=token, _external=True))
             # The same answer whether or not the address has an account.
-            flash("If an account uses that address, a link to reset its password is on its "
-                  "way.", "info")
+            flash(_("If an account uses that address, a link to reset its password is on its "
+                  "way."), "info")
         else:
-            flash("This coalition does not send email. Ask your coordinator for a password "
-                  "reset link.", "info")
+            flash(_("This coalition does not send email. Ask your coordinator for a password "
+                  "reset link."), "info")
         return redirect(url_for("accounts.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/forgot.html", form=form), status
@@ -163,7 +165,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash("Your password is set. Sign in with it now.", "success")
+            flash(_("Your password is set. Sign in with it now."), "success")
             return redirect(url_for("accounts.login", email=user.email))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/reset.html", form=form, user=user), status
@@ -187,10 +189,11 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash(f"You have joined {invitation.organisation.name}.", "success")
+            flash(_("You have joined %(organisation)s.", organisation=invitation.organisation.name),
+                  "success")
             if existing is not None:
                 return redirect(url_for("organisations.show", slug=invitation.organisation.slug))
-            flash("Your account is ready: sign in with your new password.", "info")
+            flash(_("Your account is ready: sign in with your new password."), "info")
             return redirect(url_for("accounts.login", email=user.email,
                                     next=url_for("organisations.show",
                                                  slug=invitation.organisation.slug)))
@@ -229,7 +232,7 @@ def new_user() -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash(f"Account created for {user.email}.", "success")
+            flash(_("Account created for %(email)s.", email=user.email), "success")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/user_form.html", form=form, user=None), status
@@ -248,7 +251,7 @@ def edit_user(user: User, user_id: int) -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash("The account is saved.", "success")
+            flash(_("The account is saved."), "success")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/user_form.html", form=form, user=user,
@@ -266,7 +269,7 @@ def user_reset_link(user: User, user_id: int) -> str | Response | tuple[str, int
     if services.mail_configured():
         services.send_mail(user.email, _l("Set your Coalition password"),
                            "email/password_reset.txt", locale=user.locale, user=user, link=link)
-        flash(f"A password link was emailed to {user.email}.", "success")
+        flash(_("A password link was emailed to %(email)s.", email=user.email), "success")
         return redirect(url_for("accounts.edit_user", user_id=user.id))
     return render_template("accounts/reset_link.html", user=user, link=link)
 

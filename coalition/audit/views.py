@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.blueprints import BlueprintSetupState
 
 from coalition.access import guard
-from coalition.audit import services
+from coalition.audit import labels, services
 from coalition.core.inputs import date_arg as _date_arg
 from coalition.core.inputs import int_arg
 from coalition.core.pagination import paginate
 from coalition.organisations.services import all_organisations
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+@bp.record_once
+def _register_labels(state: BlueprintSetupState) -> None:
+    """The label functions of coalition.audit.labels as template globals (not a context
+    processor: the events table is a macro imported without context)."""
+    state.app.jinja_env.globals.update(
+        audit_action=labels.action_label, audit_object_type=labels.object_type_label,
+        audit_field=labels.field_label, audit_value=labels.change_value)
 
 
 @bp.route("")

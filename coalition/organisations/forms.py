@@ -1,5 +1,7 @@
 """Organisation and membership forms."""
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
@@ -11,21 +13,22 @@ ROLE_CHOICES = choices(MEMBER_ROLE_LABELS)
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    short_name = StringField("Short name", validators=[Optional(), Length(max=50)])
-    slug = StringField("Address name (slug)", validators=[Optional(), Length(max=80)],
-                       description="Used in the page address; made from the name if empty.")
-    kind = SelectField("Kind", choices=choices(ORG_KINDS))
-    is_steering = BooleanField("Steering-committee member")
-    website = URLField("Website", validators=[Optional(), URL(), Length(max=300)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    active = BooleanField("Active", default=True)
+    name = StringField(lazy_pgettext("organisation", "Name"),
+                       validators=[DataRequired(), Length(max=200)])
+    short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=50)])
+    slug = StringField(_l("Address name (slug)"), validators=[Optional(), Length(max=80)],
+                       description=_l("Used in the page address; made from the name if empty."))
+    kind = SelectField(_l("Kind"), choices=choices(ORG_KINDS))
+    is_steering = BooleanField(_l("Steering-committee member"))
+    website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    active = BooleanField(_l("Active"), default=True)
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="viewer")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="viewer")
 
 
 class MemberRoleForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)

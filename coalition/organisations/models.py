@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -15,10 +16,11 @@ from coalition.extensions import db
 if TYPE_CHECKING:
     from coalition.accounts.models import User
 
-ORG_KINDS = {"member": "Member NGO", "observer": "Observer"}
+ORG_KINDS = {"member": _l("Member NGO"), "observer": _l("Observer")}
 # Ordered from least to most: the index is the rank used by the access policy.
 MEMBER_ROLES = ("viewer", "editor", "org_admin")
-MEMBER_ROLE_LABELS = {"viewer": "Viewer", "editor": "Editor", "org_admin": "Organisation admin"}
+MEMBER_ROLE_LABELS = {"viewer": _l("Viewer"), "editor": _l("Editor"),
+                      "org_admin": _l("Organisation admin")}
 
 
 class Organisation(db.Model):
@@ -46,7 +48,7 @@ class Organisation(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return ORG_KINDS.get(self.kind, self.kind)
+        return str(ORG_KINDS.get(self.kind, self.kind))
 
     def __repr__(self) -> str:
         return f"<Organisation {self.slug}>"
@@ -72,4 +74,4 @@ class Membership(db.Model):
 
     @property
     def role_label(self) -> str:
-        return MEMBER_ROLE_LABELS[self.role]
+        return str(MEMBER_ROLE_LABELS[self.role])

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import aliased
@@ -43,10 +45,11 @@ def _check_unique(values: dict[str, Any], current: Organisation | None) -> None:
         if current is not None:
             query = query.where(Organisation.id != current.id)
         if db.session.execute(query).first():
-            raise ServiceError(f"Another organisation already has this {field}.", field)
+            raise ServiceError(_("Another organisation already has this name.") if field == "name"
+                               else _("Another organisation already has this slug."), field)
 
 
-_TAKEN = "Another organisation already has this name or web address."
+_TAKEN = _l("Another organisation already has this name or web address.")
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -59,9 +62,9 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     if "website" in cleaned and not cleaned["website"]:
         cleaned["website"] = None
     if "kind" in cleaned and cleaned["kind"] not in ORG_KINDS:
-        raise ServiceError("Choose member NGO or observer.", "kind")
+        raise ServiceError(_("Choose member NGO or observer."), "kind")
     if "slug" in cleaned and not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", cleaned["slug"] or ""):
-        raise ServiceError("Use lower-case letters, digits and hyphens only.", "slug")
+        raise ServiceError(_("Use lower-case letters, digits and hyphens only."), "slug")
     return cleaned
 
 
@@ -112,19 +115,21 @@ def _current(membership: Membership) -> None:
     try:
         db.session.refresh(membership)
     except InvalidRequestError as exc:  # deleted by a request that held the lock first
-        raise ServiceError("This person is no longer a member of the organisation.") from exc
+        raise ServiceError(_("This person is no longer a member of the organisation.")) from exc
 
 
 def _last_admin(org: Organisation, field: str | None = None) -> ServiceError:
     return ServiceError(
-        f"{org.name} needs at least one organisation admin: make someone else admin first.",
+        _l("%(organisation)s needs at least one organisation admin: make someone else admin "
+           "first.", organisation=org.name),
         field)
 
 
 def add_member(actor: Any, org: Organisation, user: Any, role: str) -> Membership:
     if role not in MEMBER_ROLES:
-        raise ServiceError("Unknown role.", "role")
-    message = f"{user.email} is already a member of {org.name}."
+        raise ServiceError(_("Unknown role."), "role")
+    message = _l("%(email)s is already a member of %(organisation)s.", email=user.email,
+                 organisation=org.name)
     if user.membership_in(org) is not None:
         raise ServiceError(message, "email")
     # Added twice at once (two invitations, a double submit): the unique (user, organisation)
@@ -140,7 +145,7 @@ def add_member(actor: Any, org: Organisation, user: Any, role: str) -> Membershi
 def change_role(actor: Any, membership: Membership, role: str) -> None:
     """Give a member another role; an organisation always keeps at least one org admin."""
     if role not in MEMBER_ROLES:
-        raise ServiceError("Unknown role.", "role")
+        raise ServiceError(_("Unknown role."), "role")
     org = membership.organisation
     _lock_members_of(org)
     _current(membership)

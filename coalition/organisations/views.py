@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -60,7 +61,8 @@ def new() -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash(f"{org.name} is added to the coalition.", "success")
+            flash(_("%(organisation)s is added to the coalition.", organisation=org.name),
+                  "success")
             return redirect(url_for("organisations.show", slug=org.slug))
     status = 400 if request.method == "POST" else 200
     return render_template("organisations/form.html", form=form, org=None), status
@@ -93,7 +95,7 @@ def edit(org: Organisation, slug: str) -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash("The organisation is saved.", "success")
+            flash(_("The organisation is saved."), "success")
             return redirect(url_for("organisations.show", slug=org.slug))
     status = 400 if request.method == "POST" else 200
     return render_template("organisations/form.html", form=form, org=org), status
@@ -117,7 +119,8 @@ def invite(org: Organisation, slug: str) -> str | Response | tuple[str, int]:
                                       organisation=org.name),
                                    "email/invitation.txt", invitation=invitation, link=link,
                                    inviter=current_user)
-                flash(f"An invitation was emailed to {invitation.email}.", "success")
+                flash(_("An invitation was emailed to %(email)s.", email=invitation.email),
+                      "success")
                 return redirect(url_for("organisations.show", slug=org.slug))
             return render_template("organisations/invitation_link.html", org=org,
                                    invitation=invitation, link=link)
@@ -135,9 +138,10 @@ def change_role(org: Organisation, slug: str, membership_id: int) -> Response | 
             services.change_role(current_user, membership, form.role.data)
         except ServiceError as error:
             return _refused(org, error.message)
-        flash(f"{membership.user.display_name} is now {membership.role_label}.", "success")
+        flash(_("%(name)s is now %(role)s.", name=membership.user.display_name,
+                role=membership.role_label), "success")
         return redirect(url_for("organisations.show", slug=org.slug))
-    return _refused(org, "Choose one of the listed roles.")
+    return _refused(org, _("Choose one of the listed roles."))
 
 
 @bp.route("/<slug>/members/<int:membership_id>/remove", methods=["POST"])
@@ -152,7 +156,8 @@ def remove_member(org: Organisation, slug: str, membership_id: int) -> Response 
         services.remove_member(current_user, membership)
     except ServiceError as error:
         return _refused(org, error.message)
-    flash(f"{name} is no longer a member of {org.name}.", "success")
+    flash(_("%(name)s is no longer a member of %(organisation)s.", name=name,
+            organisation=org.name), "success")
     return redirect(url_for("organisations.show", slug=org.slug))
 
 
@@ -170,7 +175,7 @@ def revoke_invitation(org: Organisation, slug: str, invitation_id: int) -> Respo
         accounts.revoke_invitation(current_user, invitation)
     except ServiceError as error:
         return _refused(org, error.message)
-    flash(f"The invitation to {invitation.email} is withdrawn.", "success")
+    flash(_("The invitation to %(email)s is withdrawn.", email=invitation.email), "success")
     return redirect(url_for("organisations.show", slug=org.slug))
 
 

@@ -1,0 +1,224 @@
+"""What the audit log shows a person instead of code names (issue 9 §3 item 12).
+
+An audit event stores its action as a code name (`statement.open_signon`), the type of the
+object it concerns (`statement`) and its changes as `{field: [before, after]}` with stored
+values (`{"locale": ["en", "zh_Hant"]}`). The log and the history pages show, in the reader's
+language: the action's label ("Opened for sign-on"), the object type's label ("Statement"), the
+field's label ("Language") and, for fields whose values are codes, the codes' labels
+("English → 繁體中文"). A name missing from a table is shown as it is stored, so an event
+recorded by older code still shows something; tests/test_i18n_accounts.py checks that every
+action the code records has a label.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+
+from coalition.accounts.models import COALITION_ROLES
+from coalition.i18n import LOCALES, date_local, datetime_local
+from coalition.organisations.models import MEMBER_ROLE_LABELS, ORG_KINDS
+from coalition.recommendations.models import IMPLEMENTATION_STATUSES, POSITIONS
+from coalition.statements.models import AUDIENCES, STATEMENT_STATUSES
+
+# Every action name passed to coalition.audit.record() (and through accounts'
+# set_password(), and statements' transition() as `statement.<transition>`).
+ACTION_LABELS: dict[str, Any] = {
+    # accounts
+    "user.create": _l("Account created"),
+    "user.update": _l("Account changed"),
+    "user.update_profile": _l("Profile changed"),
+    "user.change_password": _l("Password changed"),
+    "user.reset_password": _l("Password reset with a link"),
+    "user.reset_link": _l("Password reset link made"),
+    "user.end_session": _l("Signed out of another device"),
+    "invitation.create": _l("Invitation sent"),
+    "invitation.accept": _l("Invitation accepted"),
+    "invitation.revoke": _l("Invitation withdrawn"),
+    # organisations
+    "organisation.create": _l("Organisation added"),
+    "organisation.update": _l("Organisation changed"),
+    "membership.create": _l("Member added"),
+    "membership.update": _l("Member's role changed"),
+    "membership.delete": _l("Member removed"),
+    # reviews, recommendations and imports
+    "review.create": _l("Review added"),
+    "review.update": _l("Review changed"),
+    "recommendation.update": _l("Recommendation changed"),
+    "recommendations.import": _l("Recommendations imported"),
+    "response.create": _l("State's response recorded"),
+    "assessment.create": _l("Assessment recorded"),
+    "import.upload": _l("Import file uploaded"),
+    "import.retry": _l("Import retried"),
+    "import.skip_errors": _l("Import continued without the rows with problems"),
+    # statements
+    "statement.create": _l("Statement created"),
+    "statement.update": _l("Statement settings changed"),
+    "statement.save": _l("Statement text saved"),
+    "statement.conflict": _l("Editing conflict"),
+    "statement.submit": _l("Sent to the steering committee for review"),
+    "statement.back_to_draft": _l("Returned to draft"),
+    "statement.open_signon": _l("Opened for sign-on"),
+    "statement.publish": _l("Published"),
+    "statement.withdraw": _l("Statement withdrawn"),
+    "statement.reopen": _l("Reopened for a correction"),
+    "statement.sign": _l("Signed"),
+    "statement.reconfirm": _l("Signature confirmed for the new revision"),
+    "statement.withdraw_signature": _l("Signature withdrawn"),
+    "statement.comment": _l("Comment added"),
+    "statement.remove_comment": _l("Comment removed"),
+    "statement.resolve_comment": _l("Comment resolved"),
+}
+
+OBJECT_TYPE_LABELS: dict[str, Any] = {
+    "user": _l("Account"),
+    "organisation": _l("Organisation"),
+    "membership": _l("Membership"),
+    "invitation": _l("Invitation"),
+    "review": _l("Review"),
+    "recommendation": _l("Recommendation"),
+    "import_job": _l("Import"),
+    "statement": _l("Statement"),
+}
+
+FIELD_LABELS: dict[str, Any] = {
+    # accounts and organisations
+    "email": _l("Email"),
+    "display_name": _l("Name"),
+    "coalition_role": _l("Coalition role"),
+    "active": _l("Active"),
+    "locale": _l("Language"),
+    "password_hash": _l("Password"),
+    "sessions_ended": _l("Sessions ended"),
+    "invited": _l("Invited"),
+    "member": _l("Member"),
+    "role": _l("Role"),
+    "name": lazy_pgettext("organisation", "Name"),
+    "short_name": _l("Short name"),
+    "slug": _l("Address name (slug)"),
+    "kind": _l("Kind"),
+    "is_steering": _l("Steering-committee member"),
+    "website": _l("Website"),
+    "description": _l("Description"),
+    # recommendations, imports, statements
+    "status": _l("Status"),
+    "title": _l("Title"),
+    "occasion": _l("Occasion"),
+    "language": _l("Language"),
+    "cycle": _l("Cycle"),
+    "session": _l("Session"),
+    "review_date": _l("Review date"),
+    "report_symbol": _l("Report symbol"),
+    "responses_symbol": _l("Responses symbol"),
+    "midterm_due": _l("Mid-term report due"),
+    "themes": _l("Themes"),
+    "sdgs": _l("SDGs"),
+    "affected_persons": _l("Affected persons"),
+    "file": _l("File"),
+    "size": _l("Size"),
+    "position": _l("Position"),
+    "response": _l("Response"),
+    "territories": _l("Territories"),
+    "organisation": _l("Organisation"),
+    "state": _l("State"),
+    "merged_with": _l("Merged with"),
+    "text": _l("Text"),
+    "comment": _l("Comment"),
+    "quote": _l("Quoted passage"),
+    "co_drafters": _l("Co-drafters"),
+    "audience": _l("Shown to"),
+    "signon_deadline": _l("Sign-on deadline"),
+    "published_number": _l("Published revision"),
+    "correction": _l("Correction"),
+    "correction_note": _l("Correction note"),
+}
+
+
+def _yes_no(value: Any) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _from(*tables: Mapping[str, Any]) -> Callable[[Any], str]:
+    """The label of a code in the first table that has it (the tables' codes do not overlap:
+    a statement's status is never an assessment's); an unknown code as stored."""
+    def show(value: Any) -> str:
+        for table in tables:
+            if value in table:
+                return str(table[value])
+        return str(value)
+    return show
+
+
+# Fields whose stored values are codes, and how to show a value of each.
+VALUE_LABELS: dict[str, Callable[[Any], str]] = {
+    "locale": _from(LOCALES),
+    "coalition_role": _from(COALITION_ROLES),
+    "role": _from(MEMBER_ROLE_LABELS),
+    "kind": _from(ORG_KINDS),
+    "status": _from(STATEMENT_STATUSES, IMPLEMENTATION_STATUSES),
+    "position": _from(POSITIONS),
+    "audience": _from(AUDIENCES),
+    "active": _yes_no,
+    "is_steering": _yes_no,
+}
+# Fields whose values are ISO dates or times (stored by audit.services._jsonable).
+DATE_FIELDS = frozenset({"signon_deadline", "review_date", "midterm_due", "expires_at",
+                         "published_at"})
+# What the secret fields' stored placeholders say.
+PLACEHOLDERS = {"(hidden)": _l("(hidden)"), "(changed)": _l("(changed)")}
+
+
+def _date_value(value: str) -> str:
+    """An ISO date ('2026-12-07') or time ('2026-12-07T09:00:00+00:00') written the reader's
+    way; anything else as stored."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if len(value) <= len("2026-12-07"):
+        return date_local(moment.date())
+    return datetime_local(moment)
+
+
+def action_label(action: str) -> str:
+    """The label of an action code name ('statement.open_signon' -> 'Opened for sign-on'),
+    in this request's language; an unknown name is returned unchanged."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def object_type_label(object_type: str) -> str:
+    """The label of an audited object's type ('statement' -> 'Statement'); unknown: as is."""
+    label = OBJECT_TYPE_LABELS.get(object_type)
+    return str(label) if label is not None else object_type
+
+
+def field_label(field: str) -> str:
+    """The label of a changed field ('locale' -> 'Language'); unknown: as is."""
+    label = FIELD_LABELS.get(field)
+    return str(label) if label is not None else field
+
+
+def change_value(field: str, value: Any) -> str:
+    """One side of a change as a reader sees it: None is '—', code values get their label
+    ('zh_Hant' -> '繁體中文', 'org_admin' -> 'Organisation admin', True -> 'Yes'), dates and
+    times are written the reader's way, the secret placeholders are translated, anything else
+    is shown as stored."""
+    if value is None:
+        return "—"
+    if isinstance(value, str) and value in PLACEHOLDERS:
+        return str(PLACEHOLDERS[value])
+    if field in DATE_FIELDS and isinstance(value, str):
+        return _date_value(value)
+    show = VALUE_LABELS.get(field)
+    if show is not None and isinstance(value, str | bool | int):
+        return show(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
