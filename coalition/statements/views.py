@@ -604,8 +604,9 @@ def public_pdf(statement_id: int) -> Response:
 @bp.route("/s/<int:statement_id>.docx")
 @public
 def public_docx(statement_id: int) -> Response:
-    statement, text = _published(statement_id)
-    data = exports.to_docx(statement, text, services.signatories(statement))
+    statement, rev = _published_revision(statement_id)
+    data = exports.to_docx(statement, services.revision_html(rev),
+                           services.signatories(statement))
     return send_file(io.BytesIO(data), download_name=f"statement-{statement.id}.docx",
                      mimetype="application/vnd.openxmlformats-officedocument."
                               "wordprocessingml.document")
