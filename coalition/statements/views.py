@@ -20,6 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload
@@ -130,7 +131,12 @@ def new() -> str | Response | tuple[str, int]:
 def show(statement: Statement, statement_id: int) -> str:
     head = services.head(statement)
     sign_form = SignForm(formdata=None)
-    sign_form.organisation.choices = choices({o.id: o.name for o in _orgs_where("org_admin")})
+    sign_orgs = _orgs_where("org_admin")
+    sign_form.organisation.choices = choices({o.id: o.name for o in sign_orgs})
+    signed = services.signed_revisions(statement)
+    # Per organisation the user signs for: the revision it has signed (None: not signed), so
+    # the page offers only what applies (sign, re-confirm, withdraw).
+    sign_options = [(o, signed.get(o.id)) for o in sign_orgs]
     details = DetailsForm(formdata=None, obj=statement)
     drafters_form = None
     if can(current_user, "statement.manage_drafters", statement):
@@ -143,7 +149,8 @@ def show(statement: Statement, statement_id: int) -> str:
         html=services.revision_html(head), states=services.sign_on_states(statement),
         signatories=services.signatories(statement), threads=services.comment_threads(statement),
         conflicts=services.open_conflicts(statement), comment_form=CommentForm(formdata=None),
-        sign_form=sign_form, action_form=ActionForm(formdata=None),
+        sign_form=sign_form, sign_options=sign_options,
+        unsigned=head.number not in signed.values(), action_form=ActionForm(formdata=None),
         open_form=OpenSignOnForm(formdata=None), reopen_form=ReopenForm(formdata=None),
         details_form=details, drafters_form=drafters_form, word_count=textlib.word_count(head.text))
 
@@ -518,9 +525,13 @@ def change_status(statement: Statement, statement_id: int, action: str) -> Respo
     elif not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.transition(current_user, statement, action, deadline, note)
+        services.transition(current_user, statement, action, deadline, note,
+                            confirm_unsigned=request.form.get("confirm_unsigned") == "y")
     except ServiceError as error:
-        abort(400, error.message)
+        if error.field != "confirm_unsigned":
+            abort(400, error.message)
+        flash(error.message, "error")  # asked again on the statement page, with the box
+        return redirect(url_for("statements.show", statement_id=statement.id) + "#workflow")
     flash(f"The statement is now {statement.status_label.lower()}.", "success")
     return redirect(url_for("statements.show", statement_id=statement.id))
 
@@ -539,29 +550,33 @@ def _sign_org() -> Organisation:
 
 
 def _signature(statement: Statement, act: Any, done: str) -> Response:
-    """Sign or withdraw for the organisation chosen in the form, then back to the sign-on list."""
+    """Sign or withdraw for the organisation chosen in the form, then back to the sign-on list.
+    A refusal of the service (a form from another tab: signed already, never signed, the
+    deadline passed) is said on the statement page, never as an error page."""
     if not can(current_user, "statement.view", statement):
         abort(403)
     org = _sign_org()
     try:
         act(current_user, statement, org)
     except ServiceError as error:
-        abort(400, error.message)
-    flash(done.format(org=org.name, revision=statement.head_number), "success")
+        flash(error.message, "error")
+    else:
+        flash(done % {"org": org.name, "revision": statement.head_number}, "success")
     return redirect(url_for("statements.show", statement_id=statement.id) + "#sign-on")
 
 
 @bp.route("/statements/<int:statement_id>/sign", methods=["POST"])
 @guard("statement.sign", load=_load)
 def sign(statement: Statement, statement_id: int) -> Response:
-    return _signature(statement, services.sign, "{org} has signed revision {revision}.")
+    return _signature(statement, services.sign,
+                      _("%(org)s has signed revision %(revision)s."))
 
 
 @bp.route("/statements/<int:statement_id>/withdraw-signature", methods=["POST"])
 @guard("statement.sign", load=_load)
 def withdraw_signature(statement: Statement, statement_id: int) -> Response:
     return _signature(statement, services.withdraw_signature,
-                      "{org}'s signature is withdrawn (it stays in the history).")
+                      _("%(org)s's signature is withdrawn (it stays in the history)."))
 
 
 # --- public -----------------------------------------------------------------------------------
