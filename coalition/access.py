@@ -180,6 +180,14 @@ def _save_for(user: Any, pair: Any) -> bool:
                                    for o in credit_organisations(user, statement))
 
 
+def _read_public_statement(_user: Any, statement: Any) -> bool:
+    """A statement's published text, its exports and its place in the list of published
+    statements: everyone, anonymous visitors too, once its text has reached the public
+    (Statement.audience) and while a published revision stands (not withdrawn)."""
+    return (statement is not None and getattr(statement, "audience", None) == "public"
+            and statement.published_number is not None and statement.status != "withdrawn")
+
+
 def _manage_statement(user: Any, statement: Any) -> bool:
     """Move a statement through review, sign-on, publication: the steering committee, for a
     statement it may read (one never submitted is not yet theirs, unless they draft it)."""
@@ -251,6 +259,7 @@ RULES: dict[str, Rule] = {
         user),
     # Joint statements
     "statement.view": _view_statement,
+    "statement.read_public": _read_public_statement,
     # Start a statement: as an editor of some organisation; led by an organisation: its editor.
     "statement.create": _assess,
     "statement.edit": _edit_statement,
@@ -269,6 +278,8 @@ RULES: dict[str, Rule] = {
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.
 PUBLIC_WHEN_ENABLED = {"tracker.view": "PUBLIC_TRACKER"}
+# Actions whose rule decides for anonymous visitors too (what is public is the rule's answer).
+OPEN_TO_EVERYONE = {"statement.read_public"}
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
@@ -279,7 +290,7 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     setting = PUBLIC_WHEN_ENABLED.get(action)
     public_now = bool(setting and has_app_context() and current_app.config.get(setting))
     if not _signed_in(user):
-        return public_now
+        return public_now or (action in OPEN_TO_EVERYONE and bool(rule(user, obj)))
     return public_now or bool(rule(user, obj))
 
 

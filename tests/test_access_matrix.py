@@ -106,6 +106,7 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     # Joint statements: {draft} is a draft by world.org, {in_review} in review, {published}
     # published; {conflict_id} a kept conflict copy of the draft.
     ("/statements",                        MEMBERS,        {}),
+    ("/statements/published",              EVERYONE,       {}),
     ("/statements/new",                    STATEMENT_CREATORS, {}),
     ("/statements/{draft}",                DRAFT_READERS,  {}),
     ("/statements/{in_review}",            DRAFT_READERS,  {}),

@@ -97,9 +97,25 @@ def _comment_org(statement: Statement) -> Organisation | None:
 @bp.route("/statements")
 @guard("statement.view")
 def index() -> str:
+    """The statements the user may read (a visitor is sent to sign in, and the sign-in page
+    links to the published ones)."""
     statements = db.session.scalars(select(Statement).order_by(Statement.created_at.desc()))
     visible = [s for s in statements if can(current_user, "statement.view", s)]
     return render_template("statements/index.html", statements=visible)
+
+
+@bp.route("/statements/published")
+@public
+def published() -> str:
+    """Published statements, newest first, for everyone: each one the policy opens to the
+    public (coalition.access, "statement.read_public")."""
+    rows = db.session.scalars(select(Statement).where(
+        Statement.audience == "public", Statement.published_number.is_not(None),
+        Statement.status != "withdrawn").order_by(Statement.published_at.desc(),
+                                                   Statement.id.desc()))
+    return render_template("statements/published.html",
+                           statements=[s for s in rows
+                                       if can(current_user, "statement.read_public", s)])
 
 
 @bp.route("/statements/new", methods=["GET", "POST"])
@@ -584,9 +600,8 @@ def withdraw_signature(statement: Statement, statement_id: int) -> Response:
 def _published_revision(statement_id: int) -> tuple[Statement, Revision]:
     statement = db.session.get(Statement, statement_id)
     # While a correction is prepared, the last published text stays public; a withdrawn
-    # statement is no longer published.
-    if (statement is None or statement.published_number is None
-            or statement.status == "withdrawn"):
+    # statement is no longer published (the policy's "statement.read_public").
+    if not can(current_user, "statement.read_public", statement):
         abort(404)
     rev = services.revision(statement, statement.published_number)
     assert rev is not None
