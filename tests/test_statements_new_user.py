@@ -213,12 +213,13 @@ def test_conflict_page_highlights_differences_and_keep_theirs_says_what_was_save
     theirs = person(app, "oeditor@example.org")
     url = f"/statements/{drafted}/conflicts/{outcome.conflict.id}"
     html = page(theirs, url)
-    assert re.search(r"<del[^>]*>applaud</del>", html), "their word is not highlighted"
-    assert re.search(r"<ins[^>]*>regret</ins>", html), "my word is not highlighted"
+    assert '<mark class="diff-theirs">applaud</mark>' in html, "their word is not highlighted"
+    assert '<mark class="diff-mine">regret</mark>' in html, "my word is not highlighted"
     response = theirs.post(url, data={"choice-0": "theirs"}, follow_redirects=True)
     text = " ".join(flashes(response.get_data(as_text=True)).split())
-    assert "Saved as revision 3" in text
-    assert "passage 1: their wording (revision 2)" in text
+    assert ("Conflict resolved, nothing new to save: revision 2 stays the text (passage 1: "
+            "their wording (revision 2)).") in text
+    assert fresh(drafted).head_number == 2
 
 
 # --- 14. the new-statement form -----------------------------------------------------------------

@@ -85,6 +85,22 @@ def _credited_org(statement: Statement) -> Organisation | None:
     return orgs[0] if orgs else None
 
 
+def _why_not_editable(statement: Statement) -> str | None:
+    """Why the current user, who reads this statement, may not edit its text (None: they may,
+    or the statement is past editing). The rule is coalition.access's `statement.edit`:
+    editors and administrators of the drafting organisations edit."""
+    if statement.status not in services.EDITABLE or can(current_user, "statement.edit",
+                                                          statement):
+        return None
+    drafting = [m for m in current_user.memberships
+                if m.organisation.active and m.organisation in statement.drafting_organisations]
+    if drafting:
+        return _("You are a viewer in %(organisation)s: its editors and administrators edit "
+                 "this statement.", organisation=drafting[0].organisation.name)
+    return _("Only drafting organisations edit this statement; ask %(lead)s (the lead "
+             "organisation) to add yours.", lead=statement.lead_organisation.name)
+
+
 def _comment_org(statement: Statement) -> Organisation | None:
     """The organisation a comment is shown under: one the user really belongs to, a drafting
     one first (the coordinator, in none, comments under no organisation)."""
@@ -166,7 +182,7 @@ def show(statement: Statement, statement_id: int) -> str:
         signatories=services.signatories(statement), threads=services.comment_threads(statement),
         conflicts=services.open_conflicts(statement), comment_form=CommentForm(formdata=None),
         sign_form=sign_form, sign_options=sign_options,
-        unsigned=head.number not in signed.values(), action_form=ActionForm(formdata=None),
+        unsigned=head.number not in signed.values(), why_not_editable=_why_not_editable(statement), action_form=ActionForm(formdata=None),
         open_form=OpenSignOnForm(formdata=None), reopen_form=ReopenForm(formdata=None),
         details_form=details, drafters_form=drafters_form, word_count=textlib.word_count(head.text))
 
@@ -445,14 +461,30 @@ def conflict(statement: Statement, statement_id: int,
                           "info")
                     return redirect(url_for("statements.conflict", statement_id=statement.id,
                                             conflict_id=outcome.conflict.id))
-                flash("Conflict resolved: both texts were considered and the result saved.",
-                      "success")
+                flash(_resolution_summary(outcome, choices_made, copy.head_number), "success")
                 return redirect(url_for("statements.show", statement_id=statement.id))
         elif copy.resolved_at is not None:
             error = "This conflict has already been resolved."
     return render_template("statements/conflict.html", statement=statement, copy=copy,
-                           result=result, error=error,
+                           result=result, error=error, diff_sides=textlib.diff_sides,
                            action_form=ActionForm(formdata=None)), 400 if error else 200
+
+
+def _resolution_summary(outcome: Any, choices_made: list[str], head_number: int) -> str:
+    """What a resolved conflict saved, passage by passage: "Saved as revision 3: passage 1:
+    their wording (revision 2)."."""
+    words = {"theirs": _("their wording (revision %(number)s)", number=head_number),
+             "mine": _("your wording"), "both": _("both wordings (theirs, then yours)")}
+    parts = "; ".join(_("passage %(number)s: %(choice)s", number=i + 1,
+                        choice=words.get(choice, _("your new wording")))
+                      for i, choice in enumerate(choices_made))
+    if outcome.kind == "unchanged" and outcome.revision is not None:
+        return _("Conflict resolved, nothing new to save: revision %(number)s stays the text "
+                 "(%(parts)s).", number=outcome.revision.number, parts=parts)
+    if outcome.revision is None:
+        return _("Conflict resolved (%(parts)s).", parts=parts)
+    return _("Saved as revision %(number)s: %(parts)s.", number=outcome.revision.number,
+             parts=parts)
 
 
 @bp.route("/statements/<int:statement_id>/comments", methods=["POST"])
