@@ -230,7 +230,8 @@ def test_new_statement_form_offers_co_drafters_as_checkboxes_without_the_lead(
     html = page(editor, "/statements/new")
     boxes = re.findall(r'<input[^>]*name="co_drafters"[^>]*>', html)
     assert boxes and all('type="checkbox"' in b for b in boxes)
-    labels = re.findall(r'<label for="co_drafters-\d+">([^<]+)</label>', html)
+    labels = [label.strip() for label in re.findall(
+        r'<label for="co_drafters-\d+"[^>]*><input[^>]*>([^<]+)</label>', html)]
     assert "Other Organisation" in labels and "Owning Organisation" not in labels
     rows = re.search(r'<textarea[^>]*id="text"[^>]*rows="(\d+)"', html)
     assert rows and int(rows.group(1)) >= 15

@@ -480,7 +480,7 @@ def add_comment(actor: Any, statement: Statement, organisation: Organisation | N
     if len(body) > 20_000:
         raise ServiceError("The comment is too long.", "body")
     quote = (quote or "").strip()[:2000]
-    if quote and quote not in head(statement).text:
+    if quote and not _quotes(head(statement).text, quote):
         raise ServiceError("The quoted passage is not in the current text.", "quote")
     if parent is not None and parent.statement_id != statement.id:
         raise ServiceError("That comment belongs to another statement.")
@@ -535,7 +535,13 @@ def comment_threads(statement: Statement) -> list[CommentThread]:
     top = db.session.scalars(select(Comment).where(
         Comment.statement_id == statement.id, Comment.parent_id.is_(None))
         .order_by(Comment.id)).all()
-    return [CommentThread(c, not c.quote or c.quote in text) for c in top]
+    return [CommentThread(c, not c.quote or _quotes(text, c.quote)) for c in top]
+
+
+def _quotes(text: str, quote: str) -> bool:
+    """Is `quote` a passage of `text`? Runs of white space count as one space: a passage
+    selected on the page ("Comment on this") has its line breaks as the browser shows them."""
+    return quote in text or " ".join(quote.split()) in " ".join(text.split())
 
 
 # --- rendering and "who wrote what" -----------------------------------------------------------

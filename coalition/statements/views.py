@@ -138,8 +138,14 @@ def published() -> str:
 @guard("statement.create")
 def new() -> str | Response | tuple[str, int]:
     form = StatementForm()
-    form.lead.choices = choices({o.id: o.name for o in _orgs_where("editor")})
-    form.co_drafters.choices = choices({o.id: o.name for o in _all_orgs()})
+    leads = _orgs_where("editor")
+    form.lead.choices = choices({o.id: o.name for o in leads})
+    # Co-drafters: every other organisation. One who may lead only one organisation never sees
+    # it among them; with several, app.js hides the one chosen as lead (and the service drops
+    # the lead from the co-drafters anyway).
+    only_lead = {leads[0].id} if len(leads) == 1 else set()
+    form.co_drafters.choices = choices({o.id: o.name for o in _all_orgs()
+                                        if o.id not in only_lead})
     if form.validate_on_submit():
         lead = db.session.get(Organisation, form.lead.data)
         co = [db.session.get(Organisation, i) for i in form.co_drafters.data or []]
