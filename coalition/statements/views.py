@@ -411,7 +411,12 @@ def blame(statement: Statement, statement_id: int) -> str:
     keys = {key for _, key in result.passages}
     names = {o.id: o.name for o in db.session.scalars(select(Organisation).where(
         Organisation.id.in_([k for k in keys if k is not None])))}
+    # Colours in order of first appearance: the first six organisations never share one.
+    colours: dict[Any, int] = {}
+    for _text, key in result.passages:
+        colours.setdefault(key, len(colours) % 6)
     return render_template("statements/blame.html", statement=statement, result=result,
+                           colours=colours,
                            passages=[(text, names.get(key, "unknown"), key)
                                      for text, key in result.passages])
 
