@@ -482,8 +482,8 @@ def conflict(statement: Statement, statement_id: int,
 
 
 def _resolution_summary(outcome: Any, choices_made: list[str], head_number: int) -> str:
-    """What a resolved conflict saved, passage by passage: "Saved as revision 3: passage 1:
-    their wording (revision 2)."."""
+    """What a resolved conflict saved, passage by passage: "Conflict resolved: saved as
+    revision 5 (passage 1: both wordings (theirs, then yours))."."""
     words = {"theirs": _("their wording (revision %(number)s)", number=head_number),
              "mine": _("your wording"), "both": _("both wordings (theirs, then yours)")}
     parts = "; ".join(_("passage %(number)s: %(choice)s", number=i + 1,
@@ -494,8 +494,8 @@ def _resolution_summary(outcome: Any, choices_made: list[str], head_number: int)
                  "(%(parts)s).", number=outcome.revision.number, parts=parts)
     if outcome.revision is None:
         return _("Conflict resolved (%(parts)s).", parts=parts)
-    return _("Saved as revision %(number)s: %(parts)s.", number=outcome.revision.number,
-             parts=parts)
+    return _("Conflict resolved: saved as revision %(number)s (%(parts)s).",
+             number=outcome.revision.number, parts=parts)
 
 
 @bp.route("/statements/<int:statement_id>/comments", methods=["POST"])

@@ -175,8 +175,8 @@ def test_two_drafters_merge_clash_sign_on_and_publish(make_org, make_user, live_
     expect(ben.get_by_role("heading", name="Your text and a newer revision changed the same "
                                             "words")).to_be_visible()
     passage = ben.get_by_role("group", name="Passage 1")
-    expect(passage.locator("pre.passage").nth(0)).to_contain_text(A_WORD)
-    expect(passage.locator("pre.passage").nth(1)).to_contain_text(B_WORD)
+    expect(passage.locator(".conflict-passage").nth(0)).to_contain_text(A_WORD)
+    expect(passage.locator(".conflict-passage").nth(1)).to_contain_text(B_WORD)
     expect(passage.get_by_role("heading", name="Revision 4 (theirs)")).to_be_visible()
     expect(ben.get_by_role("group", name="Passage 2")).to_have_count(0)
     screenshot(ben, "statement-03-conflict")
