@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import SelectChoice, widgets
 from wtforms import fields as wtf_fields
-from wtforms import widgets
 
 from coalition.core.errors import ServiceError
 from coalition.core.inputs import DB_INT_MAX, DB_INT_MIN

@@ -179,7 +179,7 @@ class _RawHtmlAsText(md.postprocessors.RawHtmlPostprocessor):
 class _AngleBrackets(md.extensions.Extension):
     """Words in angle brackets stay words (see STRIPPED_TAGS)."""
 
-    def extendMarkdown(self, markdown: md.Markdown) -> None:  # noqa: N802 - the library's name
+    def extendMarkdown(self, markdown: md.Markdown) -> None:
         markdown.postprocessors.register(_RawHtmlAsText(markdown), "raw_html", 30)
 
 

@@ -188,7 +188,8 @@ def show(statement: Statement, statement_id: int) -> str:
         signatories=services.signatories(statement), threads=services.comment_threads(statement),
         conflicts=services.open_conflicts(statement), comment_form=CommentForm(formdata=None),
         sign_form=sign_form, sign_options=sign_options,
-        unsigned=head.number not in signed.values(), why_not_editable=_why_not_editable(statement), action_form=ActionForm(formdata=None),
+        unsigned=head.number not in signed.values(),
+        why_not_editable=_why_not_editable(statement), action_form=ActionForm(formdata=None),
         open_form=OpenSignOnForm(formdata=None), reopen_form=ReopenForm(formdata=None),
         details_form=details, drafters_form=drafters_form, word_count=textlib.word_count(head.text))
 
