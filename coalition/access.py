@@ -185,7 +185,8 @@ def _read_public_statement(_user: Any, statement: Any) -> bool:
     statements: everyone, anonymous visitors too, once its text has reached the public
     (Statement.audience) and while a published revision stands (not withdrawn)."""
     return (statement is not None and getattr(statement, "audience", None) == "public"
-            and statement.published_number is not None and statement.status != "withdrawn")
+            and getattr(statement, "published_number", None) is not None
+            and statement.status != "withdrawn")
 
 
 def _manage_statement(user: Any, statement: Any) -> bool:

@@ -34,7 +34,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "COALITION_DEMO": demo,
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute"),
+        # Credential POSTs (sign-in, password reset requests): per client address, high enough
+        # for a workshop sharing one network; per account (the e-mail address typed), lower.
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "60 per minute"),
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per minute"),
         "PASSWORD_HASH_METHOD": "scrypt",
         # Opens the recommendation tracker (read only) to visitors who are not signed in.
         "PUBLIC_TRACKER": _bool("PUBLIC_TRACKER"),

@@ -1,0 +1,67 @@
+"""Issue 9, section 3, in accounts and organisations, as a new user meets them: a workshop on
+one Wi-Fi network is not locked out of signing in, and a refusal says how long to wait (8);
+inviting: the link again, a replaced invitation said, the roles explained (11); "forgot
+password" says first that no e-mail is sent (13); e-mail addresses of members only for their
+own organisation and coordinators (19)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from coalition import create_app
+from coalition.extensions import db as _db
+from tests.conftest import AuthActions, FreshContextClient, base_config, clear_tables
+
+# --- 8. sign-in throttling per account and per address ------------------------------------------
+
+def _attempt(client: Any, token: str, email: str) -> Any:
+    return client.post("/login", data={"email": email, "password": "wrong",
+                                       "csrf_token": token})
+
+
+def test_sign_in_limits_per_account_and_a_higher_one_per_address(db_url: str,
+                                                                   _schema: None) -> None:
+    app = create_app(base_config(
+        db_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_LOGIN="8 per minute", RATELIMIT_LOGIN_ACCOUNT="3 per minute",
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}"))
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        try:
+            client = app.test_client()
+            token = AuthActions(client).csrf("/login")
+            # One account: three attempts, then refused, in words, with the wait.
+            statuses = [_attempt(client, token, "ana@example.org").status_code
+                        for _ in range(3)]
+            assert statuses == [400, 400, 400]
+            refused = _attempt(client, token, "ana@example.org")
+            assert refused.status_code == 429
+            text = " ".join(refused.get_data(as_text=True).split())
+            match = re.search(r"Too many attempts; try again in (\d+) seconds?\.", text)
+            assert match and 1 <= int(match.group(1)) <= 60, text
+            assert refused.headers["Retry-After"] == match.group(1)
+            # Others at the same workshop (same address) still sign in, more of them than one
+            # account may try...
+            others = [_attempt(client, token, f"person{i}@example.org").status_code
+                      for i in range(8)]
+            assert others[:4] == [400] * 4
+            # ...up to the address's own, higher limit (8 here, counted with ana's).
+            assert 429 in others
+        finally:
+            _db.session.remove()
+            clear_tables()
+            _db.engine.dispose()
+
+
+def test_the_address_limit_is_higher_than_the_account_limit_by_default(app: Any) -> None:
+    from limits import parse
+
+    address = parse(app.config["RATELIMIT_LOGIN"])
+    account = parse(app.config["RATELIMIT_LOGIN_ACCOUNT"])
+    def per_minute(item: Any) -> float:
+        return item.amount * 60 / item.get_expiry()
+
+    assert per_minute(address) >= 60  # a workshop of 30 people, a couple of tries each
+    assert per_minute(account) <= 10
