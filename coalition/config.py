@@ -59,6 +59,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "PASSWORD_RESET_MAX_AGE_HOURS": int(os.environ.get("PASSWORD_RESET_MAX_AGE_HOURS", "2")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(64 * 1024 * 1024))),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        # Whom people ask when the site sends no e-mail (a forgotten password), shown to
+        # anyone: for example "Mei Ling, the coordinator (+852 5555 0000)".
+        "COALITION_CONTACT": os.environ.get("COALITION_CONTACT", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),

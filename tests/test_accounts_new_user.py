@@ -65,3 +65,25 @@ def test_the_address_limit_is_higher_than_the_account_limit_by_default(app: Any)
 
     assert per_minute(address) >= 60  # a workshop of 30 people, a couple of tries each
     assert per_minute(account) <= 10
+
+
+# --- 13. forgot password without e-mail ---------------------------------------------------------
+
+def test_forgot_password_says_first_that_no_email_is_sent_and_whom_to_ask(app: Any,
+                                                                         client: Any) -> None:
+    app.config.update(MAIL_SERVER=None, COALITION_CONTACT="Mei Ling, the coordinator "
+                                                          "(+852 5555 0000)")
+    html = " ".join(client.get("/password/forgot").get_data(as_text=True).split())
+    assert "This coalition sends no e-mail" in html
+    assert "Ask Mei Ling, the coordinator (+852 5555 0000) to give you a link" in html
+    assert 'name="email"' not in html  # no address asked for: nothing would be sent
+
+    app.config["COALITION_CONTACT"] = ""
+    html = " ".join(client.get("/password/forgot").get_data(as_text=True).split())
+    assert "Ask your organisation's administrator or the coalition's coordinator" in html
+
+
+def test_forgot_password_with_email_asks_for_the_address(app: Any, client: Any) -> None:
+    app.config["MAIL_SERVER"] = "smtp.example.org"
+    html = client.get("/password/forgot").get_data(as_text=True)
+    assert 'name="email"' in html and "sends no e-mail" not in html
