@@ -42,7 +42,8 @@ def _seconds_until_reset(limiter: Limiter) -> int:
     current = limiter.current_limit
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    # reset_at is a whole second: never say more than the limit's own window.
+    return max(1, min(math.ceil(current.reset_at - time.time()), current.limit.get_expiry()))
 
 
 def init_app(app: Flask) -> Limiter:
