@@ -87,3 +87,53 @@ def test_forgot_password_with_email_asks_for_the_address(app: Any, client: Any) 
     app.config["MAIL_SERVER"] = "smtp.example.org"
     html = client.get("/password/forgot").get_data(as_text=True)
     assert 'name="email"' in html and "sends no e-mail" not in html
+
+
+# --- 11. invitations: the link again, a replacement said, the roles explained -------------------
+
+def _link(html: str) -> str:
+    match = re.search(r'id="invitation-link"[^>]*>([^<]+)</textarea>', html)
+    assert match, "no invitation link on the page"
+    return re.sub(r"^https?://[^/]+", "", match.group(1).strip())
+
+
+def test_a_pending_invitation_gets_its_link_again(app: Any, world: Any, auth: Any) -> None:
+    app.config["MAIL_SERVER"] = None
+    auth.login("admin@example.org")
+    first = _link(auth.post(f"/organisations/{world.org.slug}/invite",
+                            {"email": "nina@example.org", "role": "editor"})
+                  .get_data(as_text=True))
+    page = auth.client.get(f"/organisations/{world.org.slug}").get_data(as_text=True)
+    match = re.search(r'action="(/organisations/[^"]+/invitations/(\d+)/link)"', page)
+    assert match, "no way to get the link again"
+    response = auth.post(match.group(1))
+    assert response.status_code == 200
+    html = " ".join(response.get_data(as_text=True).split())
+    second = _link(html)
+    assert second != first
+    assert "the earlier link for nina@example.org no longer works" in html
+    # The new link works; the old one does not.
+    assert app.test_client().get(second).status_code == 200
+    assert app.test_client().get(first).status_code == 400
+
+
+def test_inviting_again_says_the_invitation_is_replaced(app: Any, world: Any,
+                                                        auth: Any) -> None:
+    app.config["MAIL_SERVER"] = None
+    auth.login("admin@example.org")
+    auth.post(f"/organisations/{world.org.slug}/invite",
+              {"email": "nina@example.org", "role": "viewer"})
+    response = auth.post(f"/organisations/{world.org.slug}/invite",
+                         {"email": "nina@example.org", "role": "org_admin"})
+    html = " ".join(response.get_data(as_text=True).split())
+    assert ("This replaces the pending invitation of nina@example.org as Viewer: its link no "
+            "longer works.") in html
+
+
+def test_the_invite_form_explains_the_roles(world: Any, auth: Any) -> None:
+    auth.login("admin@example.org")
+    html = " ".join(auth.client.get(f"/organisations/{world.org.slug}/invite")
+                    .get_data(as_text=True).split())
+    for words in ("Viewer: reads", "Editor: also records assessments and drafts statements",
+                  "Organisation admin: also invites and manages"):
+        assert words in html, words
