@@ -72,6 +72,12 @@ def _view_members(user: Any, org: Organisation) -> bool:
     return is_coordinator(user) or (org is not None and org.active and is_coalition_member(user))
 
 
+def _view_member_emails(user: Any, org: Organisation) -> bool:
+    # Members' e-mail addresses: their own organisation's members and the coordinator only
+    # (issue 9, 3.19: who works where is shared in the coalition, how to reach them is not).
+    return is_coordinator(user) or (org is not None and role_in(user, org) is not None)
+
+
 def _manage_members(user: Any, org: Organisation) -> bool:
     return is_coordinator(user) or has_role(user, org, "org_admin")
 
@@ -242,6 +248,7 @@ RULES: dict[str, Rule] = {
     "directory.view": _in_coalition,
     "organisation.view": _view_organisation,
     "organisation.view_members": _view_members,
+    "organisation.view_member_emails": _view_member_emails,
     "organisation.create": lambda user, _obj: is_coordinator(user),
     "organisation.edit": lambda user, _obj: is_coordinator(user),
     "organisation.manage_members": _manage_members,

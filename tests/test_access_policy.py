@@ -37,6 +37,12 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     # action                          object          who may
     ("directory.view",                None,           IN_COALITION),
     ("organisation.view",             "org",          IN_COALITION),
+    # Members' e-mail addresses: the organisation's own members and the coordinator (issue 9).
+    ("organisation.view_member_emails", "org",        COORDINATOR | OWN),
+    ("organisation.view_member_emails", "other",      COORDINATOR | {"other_viewer",
+                                                                     "other_editor",
+                                                                     "other_admin"}),
+    ("organisation.view_member_emails", "dormant",    COORDINATOR),
     ("organisation.view",             "other",        IN_COALITION),
     ("organisation.view",             "steering_org", IN_COALITION),
     ("organisation.view",             "dormant",      COORDINATOR),

@@ -137,3 +137,24 @@ def test_the_invite_form_explains_the_roles(world: Any, auth: Any) -> None:
     for words in ("Viewer: reads", "Editor: also records assessments and drafts statements",
                   "Organisation admin: also invites and manages"):
         assert words in html, words
+
+
+# --- 19. member e-mail addresses ----------------------------------------------------------------
+
+def test_member_emails_only_for_the_same_organisation_and_coordinators(app: Any,
+                                                                      world: Any) -> None:
+    def members_table(email: str) -> str:
+        auth = AuthActions(app.test_client())
+        assert auth.login(email).status_code == 302
+        html = auth.client.get(f"/organisations/{world.org.slug}").get_data(as_text=True)
+        match = re.search(r"<h2>Members</h2>(.*?)</table>", html, re.S)
+        assert match, f"no members table for {email}"
+        return match.group(1)
+
+    for insider in ("viewer@example.org", "admin@example.org", "coordinator@example.org"):
+        table = members_table(insider)
+        assert "editor@example.org" in table, insider
+    for outsider in ("oviewer@example.org", "oadmin@example.org", "steering@example.org"):
+        table = members_table(outsider)
+        assert world.users["editor"].display_name in table  # the names are still listed
+        assert "@example.org" not in table, outsider
