@@ -195,6 +195,11 @@ def test_an_editor_who_may_not_edit_is_told_who_may(app: Flask, world: Any) -> N
     assert "Edit text" not in html
     assert ("Only drafting organisations edit this statement; ask Owning Organisation "
             "(the lead organisation) to add yours.") in " ".join(html.split())
+    # Opening the editor anyway: refused, with the same reason.
+    refused = other.client.get(f"/statements/{statement.id}/edit")
+    assert refused.status_code == 403
+    assert "ask Owning Organisation (the lead organisation) to add yours" in " ".join(
+        refused.get_data(as_text=True).split())
     viewer = person(app, "viewer@example.org")
     html = " ".join(page(viewer, f"/statements/{statement.id}").split())
     assert ("You are a viewer in Owning Organisation: its editors and administrators edit "

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload
+from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
 from coalition.access import can, credit_organisations, guard, public
@@ -32,7 +33,7 @@ from coalition.core.forms import ActionForm, attach_error, choices
 from coalition.core.inputs import DB_INT_MAX, int_arg, json_body, to_db_int
 from coalition.core.markdown import render_markdown
 from coalition.core.time import utcnow
-from coalition.core.web import keeps_text_on_expired_form
+from coalition.core.web import keeps_text_on_expired_form, render_error
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.statements import exports, services
@@ -99,6 +100,18 @@ def _why_not_editable(statement: Statement) -> str | None:
                  "this statement.", organisation=drafting[0].organisation.name)
     return _("Only drafting organisations edit this statement; ask %(lead)s (the lead "
              "organisation) to add yours.", lead=statement.lead_organisation.name)
+
+
+@bp.errorhandler(Forbidden)
+def _forbidden(error: Forbidden) -> tuple[str | Response, int]:
+    """A refused edit says who may edit (the statement page says it too); other refusals as
+    everywhere (coalition.core.web)."""
+    detail = error.description if error.description != Forbidden.description else None
+    if request.endpoint in {"statements.edit", "statements.restore"} and detail is None:
+        statement = db.session.get(Statement, (request.view_args or {}).get("statement_id"))
+        if statement is not None and can(current_user, "statement.view", statement):
+            detail = _why_not_editable(statement)
+    return render_error(403, detail)
 
 
 def _comment_org(statement: Statement) -> Organisation | None:
