@@ -276,3 +276,37 @@ def test_published_statements_have_a_public_list(app: Flask, world: Any,
     services.transition(world.users["steering"], statement, "withdraw")
     db.session.commit()
     assert f'href="/s/{drafted}"' not in page(anonymous, "/statements/published")
+
+
+def test_html_stored_before_the_fix_is_rendered_again(app: Flask, world: Any) -> None:
+    """Migration stux8: stored HTML that lost words in angle brackets is rendered again (a
+    revision's lazily, when next shown; a comment's at once)."""
+    from flask_migrate import downgrade, upgrade
+
+    from coalition.statements.models import Comment, Revision
+
+    statement = services.create_statement(world.users["editor"], world.org, "Old", "", "oral",
+                                          "en", [], PLACEHOLDER + "\n")
+    db.session.flush()
+    comment = services.add_comment(world.users["editor"], statement, world.org,
+                                   "Replace <name of organisation> here.")
+    revision = services.head(statement)
+    revision.html = "<p>We, , call on the Government.</p>"  # as the old renderer stored it
+    comment.body_html = "<p>Replace  here.</p>"
+    plain = services.create_statement(world.users["editor"], world.org, "Plain", "", "oral",
+                                      "en", [], TEXT)
+    db.session.flush()
+    services.revision_html(services.head(plain))  # no angle brackets: its HTML is kept
+    db.session.commit()
+    ids = (revision.id, comment.id, services.head(plain).id)
+    statement_id = statement.id
+    db.session.remove()
+    downgrade(revision="imports8")
+    upgrade()
+    db.session.remove()
+    assert db.session.get(Revision, ids[0]).html is None  # rendered again when next shown
+    assert "&lt;name of organisation&gt;" in db.session.get(Comment, ids[1]).body_html
+    assert db.session.get(Revision, ids[2]).html is not None
+    editor = person(app, "editor@example.org")
+    html = statement_text_html(page(editor, f"/statements/{statement_id}"))
+    assert "We, &lt;name of organisation&gt;, call on the Government." in html
