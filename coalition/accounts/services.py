@@ -14,6 +14,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g, render_template
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -518,7 +519,7 @@ def renew_invitation_link(actor: Any, invitation: Invitation) -> str:
     expiry stay. Returns the new token; ServiceError if it is no longer pending."""
     secret = secrets.token_urlsafe(24)
     if not _claim_pending(invitation, secret_hash=_hash_secret(secret)):
-        raise ServiceError("Only a pending invitation gets a new link.")
+        raise ServiceError(_("Only a pending invitation gets a new link."))
     invitation.secret_hash = _hash_secret(secret)
     record(actor, "invitation.new_link", invitation.organisation,
            {"invited": [invitation.email, invitation.email]})
