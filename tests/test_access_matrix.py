@@ -137,8 +137,10 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
 
 # What a page shows, by role: (url, text, roles whose page contains it).
 PAGE_CONTENT: list[tuple[str, str, frozenset[str]]] = [
-    # Who works where is for members and the coordinator, not researchers.
-    ("/organisations/{own}", "viewer@example.org", IN_COALITION - {"researcher"}),
+    # Who works where is for members and the coordinator, not researchers; members' e-mail
+    # addresses only for the organisation's own members and the coordinator (issue 9).
+    ("/organisations/{own}", "viewer@example.org", COORDINATOR | {"viewer", "editor",
+                                                                  "org_admin"}),
     ("/organisations/{own}", "Invite a member",    OWN_ADMINS),
     ("/organisations/{own}", "invitee@example.org", OWN_ADMINS),   # pending invitations
     ("/organisations/{own}", "Edit organisation",  COORDINATOR),
