@@ -310,3 +310,21 @@ def test_html_stored_before_the_fix_is_rendered_again(app: Flask, world: Any) ->
     editor = person(app, "editor@example.org")
     html = statement_text_html(page(editor, f"/statements/{statement_id}"))
     assert "We, &lt;name of organisation&gt;, call on the Government." in html
+
+
+def test_the_coordinator_chooses_among_organisations_not_signed_yet(
+        app: Flask, world: Any, drafted: int) -> None:  # noqa: F811
+    open_for_signon(drafted, world)
+    services.sign(world.users["org_admin"], fresh(drafted), world.org)
+    db.session.commit()
+    coordinator = person(app, "coordinator@example.org")
+    section = sign_on_section(page(coordinator, f"/statements/{drafted}"))
+    select_html = re.search(r'<select name="organisation"[^>]*>(.*?)</select>', section, re.S)
+    assert select_html, "no choice of organisation"
+    assert "Other Organisation" in select_html.group(1)
+    assert "Owning Organisation" not in select_html.group(1)  # it has signed: withdraw only
+    assert re.search(r"Owning Organisation: signed revision 1 \(current\)", section)
+    response = coordinator.post(f"/statements/{drafted}/sign",
+                                data={"organisation": str(world.other.id)})
+    assert response.status_code == 302
+    assert services.signed_revisions(fresh(drafted)) == {world.org.id: 1, world.other.id: 1}
