@@ -99,3 +99,30 @@ def test_comment_on_a_selected_passage(two_authors: int, new_page: Any, watch: A
     expect(page.get_by_text("Comment added.")).to_be_visible()
     expect(page.locator("#comments blockquote")).to_have_text("deeply concerned")
     assert watch.problems == []
+
+
+def test_new_statement_never_offers_the_lead_as_co_drafter(make_org: Any, make_user: Any,
+                                                           new_page: Any, watch: Any) -> None:
+    from coalition.organisations.services import add_member
+
+    harbour = make_org("Harbour Rights Network", short_name="HRN")
+    island = make_org("Island Legal Aid", short_name="ILA")
+    make_org("Mountain Voices", short_name="MV")
+    ada = make_user("ada@example.org", harbour, "editor", name="Ada Drafter")
+    add_member(None, island, ada, "editor")  # Ada may lead for either
+    db.session.commit()
+    harbour_id = harbour.id
+    db.session.remove()
+    page = new_page()
+    sign_in(page, "ada@example.org", "/statements/new")
+    co = page.get_by_role("group", name="Co-drafting organisations")
+    lead = page.get_by_label("Lead organisation")
+    expect(lead).to_have_value(str(harbour_id))
+    expect(co.get_by_label("Harbour Rights Network")).to_be_hidden()
+    co.get_by_label("Island Legal Aid").check()
+    lead.select_option(label="Island Legal Aid")
+    expect(co.get_by_label("Island Legal Aid")).to_be_hidden()
+    expect(co.get_by_label("Island Legal Aid")).not_to_be_checked()
+    expect(co.get_by_label("Harbour Rights Network")).to_be_visible()
+    expect(co.get_by_label("Mountain Voices")).to_be_visible()
+    assert watch.problems == []
