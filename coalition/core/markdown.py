@@ -11,6 +11,11 @@ Markdown: nothing the author wrote is dropped, it just loses its formatting. Ord
 costs far below the budgets and renders exactly as before. `bench/markdown_render.py` measures
 the worst cases (200,000 characters of each construct, under 1 s each).
 
+Words in angle brackets are words: raw HTML the author wrote keeps only the tags of
+ALLOWED_TAGS (sanitised by nh3) and STRIPPED_TAGS (removed on purpose: scripts, frames, images);
+any other `<...>` (`We, <name of organisation>, call on`, `<div>`, comments) is shown escaped,
+as typed, never dropped.
+
 Rendering happens once, when the text is saved (`render_html`, stored next to the source);
 pages output the stored HTML. `render_markdown` is for the few places that render on request
 (the editor's preview, the PDF export), which are bounded by the same budgets.
