@@ -73,9 +73,13 @@ def _view_members(user: Any, org: Organisation) -> bool:
 
 
 def _view_member_emails(user: Any, org: Organisation) -> bool:
-    # Members' e-mail addresses: their own organisation's members and the coordinator only
-    # (issue 9, 3.19: who works where is shared in the coalition, how to reach them is not).
-    return is_coordinator(user) or (org is not None and role_in(user, org) is not None)
+    # Members' e-mail addresses: their own organisation's members and the coordinator (issue 9,
+    # 3.19: who works where is shared in the coalition, how to reach them is not), unless the
+    # organisation shares them with every member (Organisation.share_member_emails).
+    if is_coordinator(user) or (org is not None and role_in(user, org) is not None):
+        return True
+    return (org is not None and bool(getattr(org, "share_member_emails", False))
+            and _view_members(user, org))
 
 
 def _manage_members(user: Any, org: Organisation) -> bool:

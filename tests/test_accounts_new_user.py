@@ -158,3 +158,24 @@ def test_member_emails_only_for_the_same_organisation_and_coordinators(app: Any,
         table = members_table(outsider)
         assert world.users["editor"].display_name in table  # the names are still listed
         assert "@example.org" not in table, outsider
+
+
+def test_an_organisation_may_share_its_member_emails_with_the_coalition(
+        app: Any, world: Any, db: Any) -> None:
+    coordinator = AuthActions(app.test_client())
+    assert coordinator.login("coordinator@example.org").status_code == 302
+    form = coordinator.client.get(f"/organisations/{world.org.slug}/edit").get_data(
+        as_text=True)
+    assert "e-mail addresses to every member of the coalition" in form
+    response = coordinator.post(f"/organisations/{world.org.slug}/edit", {
+        "name": world.org.name, "short_name": "OWN", "slug": world.org.slug, "kind": "member",
+        "website": "", "description": "", "active": "y", "share_member_emails": "y"})
+    assert response.status_code == 302
+    other = AuthActions(app.test_client())
+    assert other.login("oviewer@example.org").status_code == 302
+    html = other.client.get(f"/organisations/{world.org.slug}").get_data(as_text=True)
+    assert "editor@example.org" in html
+    researcher = AuthActions(app.test_client())
+    assert researcher.login("researcher@example.org").status_code == 302
+    html = researcher.client.get(f"/organisations/{world.org.slug}").get_data(as_text=True)
+    assert "editor@example.org" not in html  # shared with members, not with researchers

@@ -1,5 +1,6 @@
 """Organisation and membership forms."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
@@ -20,6 +21,9 @@ class OrganisationForm(FlaskForm):
     website = URLField("Website", validators=[Optional(), URL(), Length(max=300)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     active = BooleanField("Active", default=True)
+    share_member_emails = BooleanField(
+        _l("Show its members' e-mail addresses to every member of the coalition"),
+        description=_l("Otherwise only its own members and the coordinator see them."))
 
 
 class InviteForm(FlaskForm):

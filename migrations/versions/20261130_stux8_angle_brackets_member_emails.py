@@ -1,4 +1,5 @@
-"""Stored HTML rendered again where the Markdown has angle brackets (issue 9, 3.3)
+"""Stored HTML rendered again where the Markdown has angle brackets (issue 9, 3.3); an
+organisation may share its members' e-mail addresses (issue 9, 3.19)
 
 Revision ID: stux8
 Revises: imports8
@@ -9,6 +10,9 @@ The renderer used to drop words in angle brackets (`We, <name of organisation>, 
 assessments' evidence here, with the app's own renderer (as render7 did); a revision's HTML is
 cleared, so it is rendered the first time it is shown again (revisions are many and most are
 never shown again). Downgrade leaves the HTML as the new renderer made it: it is correct.
+
+organisation.share_member_emails (false: members' e-mail addresses are shown to the
+organisation's own members and the coordinator only).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -33,6 +37,9 @@ def _rerender(table: str, source: str, target: str) -> None:
 
 
 def upgrade():
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('share_member_emails', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
     revision_table = sa.table('revision', sa.column('text', sa.Text),
                               sa.column('html', sa.Text))
     op.execute(revision_table.update().where(revision_table.c.text.contains('<'))
@@ -42,4 +49,5 @@ def upgrade():
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.drop_column('share_member_emails')
