@@ -72,6 +72,16 @@ def _view_members(user: Any, org: Organisation) -> bool:
     return is_coordinator(user) or (org is not None and org.active and is_coalition_member(user))
 
 
+def _view_member_emails(user: Any, org: Organisation) -> bool:
+    # Members' e-mail addresses: their own organisation's members and the coordinator (issue 9,
+    # 3.19: who works where is shared in the coalition, how to reach them is not), unless the
+    # organisation shares them with every member (Organisation.share_member_emails).
+    if is_coordinator(user) or (org is not None and role_in(user, org) is not None):
+        return True
+    return (org is not None and bool(getattr(org, "share_member_emails", False))
+            and _view_members(user, org))
+
+
 def _manage_members(user: Any, org: Organisation) -> bool:
     return is_coordinator(user) or has_role(user, org, "org_admin")
 
@@ -180,6 +190,15 @@ def _save_for(user: Any, pair: Any) -> bool:
                                    for o in credit_organisations(user, statement))
 
 
+def _read_public_statement(_user: Any, statement: Any) -> bool:
+    """A statement's published text, its exports and its place in the list of published
+    statements: everyone, anonymous visitors too, once its text has reached the public
+    (Statement.audience) and while a published revision stands (not withdrawn)."""
+    return (statement is not None and getattr(statement, "audience", None) == "public"
+            and getattr(statement, "published_number", None) is not None
+            and statement.status != "withdrawn")
+
+
 def _manage_statement(user: Any, statement: Any) -> bool:
     """Move a statement through review, sign-on, publication: the steering committee, for a
     statement it may read (one never submitted is not yet theirs, unless they draft it)."""
@@ -233,6 +252,7 @@ RULES: dict[str, Rule] = {
     "directory.view": _in_coalition,
     "organisation.view": _view_organisation,
     "organisation.view_members": _view_members,
+    "organisation.view_member_emails": _view_member_emails,
     "organisation.create": lambda user, _obj: is_coordinator(user),
     "organisation.edit": lambda user, _obj: is_coordinator(user),
     "organisation.manage_members": _manage_members,
@@ -251,6 +271,7 @@ RULES: dict[str, Rule] = {
         user),
     # Joint statements
     "statement.view": _view_statement,
+    "statement.read_public": _read_public_statement,
     # Start a statement: as an editor of some organisation; led by an organisation: its editor.
     "statement.create": _assess,
     "statement.edit": _edit_statement,
@@ -269,6 +290,8 @@ RULES: dict[str, Rule] = {
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.
 PUBLIC_WHEN_ENABLED = {"tracker.view": "PUBLIC_TRACKER"}
+# Actions whose rule decides for anonymous visitors too (what is public is the rule's answer).
+OPEN_TO_EVERYONE = {"statement.read_public"}
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
@@ -279,7 +302,7 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     setting = PUBLIC_WHEN_ENABLED.get(action)
     public_now = bool(setting and has_app_context() and current_app.config.get(setting))
     if not _signed_in(user):
-        return public_now
+        return public_now or (action in OPEN_TO_EVERYONE and bool(rule(user, obj)))
     return public_now or bool(rule(user, obj))
 
 

@@ -34,7 +34,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "COALITION_DEMO": demo,
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute"),
+        # Credential POSTs (sign-in, password reset requests): per client address, high enough
+        # for a workshop sharing one network; per account (the e-mail address typed), lower.
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "60 per minute"),
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per minute"),
         "PASSWORD_HASH_METHOD": "scrypt",
         # Opens the recommendation tracker (read only) to visitors who are not signed in.
         "PUBLIC_TRACKER": _bool("PUBLIC_TRACKER"),
@@ -56,6 +59,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "PASSWORD_RESET_MAX_AGE_HOURS": int(os.environ.get("PASSWORD_RESET_MAX_AGE_HOURS", "2")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(64 * 1024 * 1024))),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        # Whom people ask when the site sends no e-mail (a forgotten password), shown to
+        # anyone: for example "Mei Ling, the coordinator (+852 5555 0000)".
+        "COALITION_CONTACT": os.environ.get("COALITION_CONTACT", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),

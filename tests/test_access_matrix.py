@@ -106,6 +106,7 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     # Joint statements: {draft} is a draft by world.org, {in_review} in review, {published}
     # published; {conflict_id} a kept conflict copy of the draft.
     ("/statements",                        MEMBERS,        {}),
+    ("/statements/published",              EVERYONE,       {}),
     ("/statements/new",                    STATEMENT_CREATORS, {}),
     ("/statements/{draft}",                DRAFT_READERS,  {}),
     ("/statements/{in_review}",            DRAFT_READERS,  {}),
@@ -136,8 +137,10 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
 
 # What a page shows, by role: (url, text, roles whose page contains it).
 PAGE_CONTENT: list[tuple[str, str, frozenset[str]]] = [
-    # Who works where is for members and the coordinator, not researchers.
-    ("/organisations/{own}", "viewer@example.org", IN_COALITION - {"researcher"}),
+    # Who works where is for members and the coordinator, not researchers; members' e-mail
+    # addresses only for the organisation's own members and the coordinator (issue 9).
+    ("/organisations/{own}", "viewer@example.org", COORDINATOR | {"viewer", "editor",
+                                                                  "org_admin"}),
     ("/organisations/{own}", "Invite a member",    OWN_ADMINS),
     ("/organisations/{own}", "invitee@example.org", OWN_ADMINS),   # pending invitations
     ("/organisations/{own}", "Edit organisation",  COORDINATOR),
@@ -218,6 +221,11 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         {"role": "editor"}, OWN_ADMINS,   302,          {}),
     ("remove member", "/organisations/{own}/members/{editor_membership}/remove",
         NOTHING,          OWN_ADMINS,     302,          {}),
+    ("new invitation link", "/organisations/{own}/invitations/{invitation_id}/link",
+        NOTHING,          OWN_ADMINS,     200,          {}),
+    ("new link for other's invitation",
+        "/organisations/{own}/invitations/{other_invitation_id}/link",
+        NOTHING,          NOBODY,         200,          everyone_gets(404, OWN_ADMINS)),
     ("revoke invitation", "/organisations/{own}/invitations/{invitation_id}/revoke",
         NOTHING,          OWN_ADMINS,     302,          {}),
     # Another organisation's membership or invitation, through this organisation's address:
@@ -300,8 +308,9 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         {"organisation": "{own_id}"}, SIGN_FOR_OWN, 302, {}),
     ("withdraw own's signature", "/statements/{open}/withdraw-signature",
         {"organisation": "{own_id}"}, SIGN_FOR_OWN, 302, {}),
+    # Whether or not anyone signed (explicitly confirmed: issue 9).
     ("publish", "/statements/{open}/status/publish",
-        NOTHING,          STEERING,       302,          {}),
+        {"confirm_unsigned": "y"}, STEERING, 302,       {}),
     ("reopen a published statement", "/statements/{published}/status/reopen",
         {"note": "A typo in the second paragraph."}, STEERING, 302, {}),
     ("edit own profile", "/profile",

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask_login import AnonymousUserMixin
 
-from coalition.access import RULES, can
+from coalition.access import OPEN_TO_EVERYONE, RULES, can
 from coalition.extensions import db
 from tests.conftest import ROLES
 
@@ -37,6 +37,12 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     # action                          object          who may
     ("directory.view",                None,           IN_COALITION),
     ("organisation.view",             "org",          IN_COALITION),
+    # Members' e-mail addresses: the organisation's own members and the coordinator (issue 9).
+    ("organisation.view_member_emails", "org",        COORDINATOR | OWN),
+    ("organisation.view_member_emails", "other",      COORDINATOR | {"other_viewer",
+                                                                     "other_editor",
+                                                                     "other_admin"}),
+    ("organisation.view_member_emails", "dormant",    COORDINATOR),
     ("organisation.view",             "other",        IN_COALITION),
     ("organisation.view",             "steering_org", IN_COALITION),
     ("organisation.view",             "dormant",      COORDINATOR),
@@ -83,6 +89,12 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     # "in_review" reached the steering committee, "open" every member, "published" everyone;
     # "withdrawn" was withdrawn as a draft (still its drafters' only); "codrafted" is a draft
     # led by world.org with world.other co-drafting.
+    # The published text (its page, exports and the public list): everyone, anonymous too,
+    # while a published revision stands (issue 9).
+    ("statement.read_public",         None,           NOBODY),
+    ("statement.read_public",         "published",    frozenset(ROLES)),
+    ("statement.read_public",         "open",         NOBODY),
+    ("statement.read_public",         "withdrawn_public", NOBODY),
     ("statement.view",                None,           MEMBERS),
     ("statement.view",                "draft",        COORDINATOR | OWN),
     ("statement.view",                "withdrawn",    COORDINATOR | OWN),
@@ -154,7 +166,8 @@ def actor(world: Any, role: str) -> Any:
 
 def statement_like(world: Any, status: str, audience: str, co: tuple = ()) -> Any:
     return SimpleNamespace(status=status, audience=audience, lead_organisation=world.org,
-                           drafting_organisations=[world.org, *co])
+                           drafting_organisations=[world.org, *co],
+                           published_number=1 if audience == "public" else None)
 
 
 def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
@@ -177,6 +190,7 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "in_review": statement_like(world, "in_review", "steering"),
         "open": statement_like(world, "open", "members"),
         "published": statement_like(world, "published", "public"),
+        "withdrawn_public": statement_like(world, "withdrawn", "public"),
         "codrafted": statement_like(world, "draft", "drafters", (world.other,)),
         "viewer_comment": SimpleNamespace(
             author_id=world.users["viewer"].id,
@@ -221,21 +235,24 @@ def test_can_answers_for_every_action_and_role_even_without_an_object(world: Any
 
 
 def test_an_inactive_user_gets_nothing(world: Any, dormant: Any) -> None:
+    """Nothing but what is open to everyone (OPEN_TO_EVERYONE: a published statement)."""
     for user in world.users.values():
         user.active = False
     db.session.commit()
     granted = [(role, action, target) for role in sorted(SIGNED_IN)
                for action, target, _ in POLICY
-               if can(world.users[role], action,
+               if action not in OPEN_TO_EVERYONE and can(world.users[role], action,
                       target_of(world, dormant, target, world.users[role]))]
     assert granted == []
 
 
 def test_anonymous_gets_nothing(world: Any, dormant: Any) -> None:
+    """Nothing but what is open to everyone: the published text of a statement."""
     user = AnonymousUserMixin()
     granted = [(action, target) for action, target, _ in POLICY
                if can(user, action, target_of(world, dormant, target, user))]
-    assert granted == []
+    assert granted == [("statement.read_public", "published")]
+    assert {"statement.read_public"} == OPEN_TO_EVERYONE
 
 
 def test_a_public_tracker_opens_only_tracker_view_to_anonymous_and_inactive(
@@ -247,7 +264,7 @@ def test_a_public_tracker_opens_only_tracker_view_to_anonymous_and_inactive(
     for user in (AnonymousUserMixin(), inactive):
         granted = {action for action, target, _ in POLICY
                    if can(user, action, target_of(world, dormant, target, user))}
-        assert granted == {"tracker.view"}
+        assert granted == {"tracker.view", *OPEN_TO_EVERYONE}
     assert can(world.users["researcher"], "tracker.view")
     assert not can(world.users["researcher"], "tracker.manage")
 

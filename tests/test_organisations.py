@@ -30,7 +30,9 @@ def test_directory_lists_active_organisations_with_filters(world, make_org, auth
 def test_organisation_page_shows_members_to_members_not_to_researchers(world, auth, client):
     auth.login("oviewer@example.org")
     page = client.get(f"/organisations/{world.org.slug}").get_data(as_text=True)
-    assert "editor@example.org" in page
+    # Another organisation's member sees the names, not the e-mail addresses (issue 9).
+    assert world.users["editor"].display_name in page
+    assert "editor@example.org" not in page
     assert "Invite a member" not in page
     auth.logout()
     auth.login("researcher@example.org")

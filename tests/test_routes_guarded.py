@@ -32,6 +32,8 @@ PUBLIC_ENDPOINTS = {
     "statements.public_pdf",
     "statements.public_docx",
     "statements.public_markdown",
+    # The list of published statements (issue 9), linked from the sign-in page.
+    "statements.published",
 }
 
 # Endpoints whose view Flask itself provides, so the app cannot put a mark on the function:

@@ -516,6 +516,32 @@ def create_invitation(actor: Any, org: Organisation, email: str, role: str) -> t
     return invitation, token
 
 
+def pending_invitation(org: Organisation, email: str) -> Invitation | None:
+    """The pending invitation of `email` to `org` (a new one would replace it), or None (also
+    for an address that is not valid)."""
+    try:
+        email = normalise_email(email)
+    except ServiceError:
+        return None
+    return db.session.execute(select(Invitation).where(
+        Invitation.email == email, Invitation.organisation_id == org.id,
+        Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.expires_at > utcnow())).scalars().first()
+
+
+def renew_invitation_link(actor: Any, invitation: Invitation) -> str:
+    """A new link for a pending invitation, to copy again (only a hash of a link's secret is
+    kept, so the old link cannot be shown again): the earlier link stops working, the role and
+    expiry stay. Returns the new token; ServiceError if it is no longer pending."""
+    secret = secrets.token_urlsafe(24)
+    if not _claim_pending(invitation, secret_hash=_hash_secret(secret)):
+        raise ServiceError(_("Only a pending invitation gets a new link."))
+    invitation.secret_hash = _hash_secret(secret)
+    record(actor, "invitation.new_link", invitation.organisation,
+           {"invited": [invitation.email, invitation.email]})
+    return _serializer("invitation").dumps([invitation.id, secret])
+
+
 def resolve_invitation(token: str) -> Invitation:
     """The pending invitation behind a link, or ServiceError saying why it cannot be used."""
     max_age = current_app.config["INVITATION_MAX_AGE_DAYS"] * 86400

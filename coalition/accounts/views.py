@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -148,7 +157,9 @@ def forgot_password() -> str | Response | tuple[str, int]:
                   "reset link."), "info")
         return redirect(url_for("accounts.login"))
     status = 400 if request.method == "POST" else 200
-    return render_template("accounts/forgot.html", form=form), status
+    return render_template("accounts/forgot.html", form=form,
+                           mail=services.mail_configured(),
+                           contact=current_app.config.get("COALITION_CONTACT") or ""), status
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import SelectChoice, widgets
 from wtforms import fields as wtf_fields
 
 from coalition.core.errors import ServiceError
@@ -40,3 +40,11 @@ def attach_error(form: FlaskForm, error: ServiceError) -> None:
 def choices(options: Mapping[str, str]) -> list[SelectChoice]:
     """Select options from a {value: label} mapping."""
     return [SelectChoice(value, label) for value, label in options.items()]
+
+
+class MultiCheckboxField(wtf_fields.SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (WTForms' documented pattern): no
+    Ctrl-click, every option visible. Render it with templates/_macros/checkboxes.html."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()

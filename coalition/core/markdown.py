@@ -11,6 +11,11 @@ Markdown: nothing the author wrote is dropped, it just loses its formatting. Ord
 costs far below the budgets and renders exactly as before. `bench/markdown_render.py` measures
 the worst cases (200,000 characters of each construct, under 1 s each).
 
+Words in angle brackets are words: raw HTML the author wrote keeps only the tags of
+ALLOWED_TAGS (sanitised by nh3) and STRIPPED_TAGS (removed on purpose: scripts, frames, images);
+any other `<...>` (`We, <name of organisation>, call on`, `<div>`, comments) is shown escaped,
+as typed, never dropped.
+
 Rendering happens once, when the text is saved (`render_html`, stored next to the source);
 pages output the stored HTML. `render_markdown` is for the few places that render on request
 (the editor's preview, the PDF export), which are bounded by the same budgets.
@@ -23,6 +28,8 @@ import re
 import secrets
 
 import markdown as md
+import markdown.extensions
+import markdown.postprocessors
 import nh3
 from markupsafe import Markup
 
@@ -33,6 +40,18 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 EXTENSIONS = ["tables", "sane_lists"]
+# HTML elements an author may have written that are removed on purpose (their markup never
+# reaches a page; script and style lose their content too, as nh3 does by default). Any other
+# tag the author wrote that is not in ALLOWED_TAGS (`<name of organisation>`, `<insert date>`,
+# `<div>`) and any comment is shown as the text it is: words in angle brackets are never dropped
+# (issue 9, 3.3).
+STRIPPED_TAGS = {
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "img",
+    "svg", "math", "video", "audio", "source", "track", "canvas", "picture", "form", "input",
+    "button", "select", "option", "textarea", "link", "meta", "base", "noscript", "template",
+    "html", "head", "body", "title",
+}
+_RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])[^<>]*>")
 
 # Costs are counted in characters of prose: a chunk costs its length, plus the extra work each
 # construct makes Python-Markdown and the sanitiser do, measured by bench/markdown_render.py
@@ -138,6 +157,41 @@ def _plain(text: str) -> str:
     return htmllib.escape(text, quote=True).replace("\n", "<br>\n")
 
 
+def _raw_html_as_text(raw: str) -> str:
+    """HTML the author wrote (one stashed fragment of Python-Markdown: an inline tag or a block
+    of HTML) with every tag kept that is allowed or deliberately stripped (nh3 then sanitises
+    them), and everything else that starts with `<` escaped, so it is shown as written."""
+    out: list[str] = []
+    pos = 0
+    for match in _RAW_TAG.finditer(raw):
+        name = match.group(2).lower()
+        if name not in ALLOWED_TAGS and name not in STRIPPED_TAGS:
+            continue
+        out.append(raw[pos:match.start()].replace("<", "&lt;"))
+        out.append(match.group())
+        pos = match.end()
+    out.append(raw[pos:].replace("<", "&lt;"))
+    return "".join(out)
+
+
+class _RawHtmlAsText(md.postprocessors.RawHtmlPostprocessor):
+    """Python-Markdown's restoring of raw HTML, through `_raw_html_as_text`."""
+
+    def stash_to_string(self, text: str) -> str:
+        return _raw_html_as_text(str(text))
+
+
+class _AngleBrackets(md.extensions.Extension):
+    """Words in angle brackets stay words (see STRIPPED_TAGS)."""
+
+    def extendMarkdown(self, markdown: md.Markdown) -> None:
+        markdown.postprocessors.register(_RawHtmlAsText(markdown), "raw_html", 30)
+
+
+def _markdown(text: str) -> str:
+    return md.markdown(text, extensions=[*EXTENSIONS, _AngleBrackets()], output_format="html")
+
+
 def _clean(html: str) -> str:
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"},
@@ -170,7 +224,7 @@ def _render(text: str) -> str:
             plain.add(i)
             count -= blocks[i] - 1
     if not plain:
-        return _clean(md.markdown(text, extensions=EXTENSIONS, output_format="html"))
+        return _clean(_markdown(text))
     # Each plain chunk is replaced by a token of letters that Markdown and the sanitiser leave
     # alone, and the token by the escaped chunk after sanitising (escaped text needs none).
     nonce = secrets.token_hex(8)
@@ -183,7 +237,7 @@ def _render(text: str) -> str:
                                                             else ""))
         else:
             source.append(chunk)
-    out = _clean(md.markdown("".join(source), extensions=EXTENSIONS, output_format="html"))
+    out = _clean(_markdown("".join(source)))
     found: set[int] = set()
 
     def escaped(match: re.Match[str]) -> str:

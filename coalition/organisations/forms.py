@@ -23,6 +23,9 @@ class OrganisationForm(FlaskForm):
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     active = BooleanField(_l("Active"), default=True)
+    share_member_emails = BooleanField(
+        _l("Show its members' e-mail addresses to every member of the coalition"),
+        description=_l("Otherwise only its own members and the coordinator see them."))
 
 
 class InviteForm(FlaskForm):

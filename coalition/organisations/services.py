@@ -20,7 +20,7 @@ from coalition.extensions import db
 from coalition.organisations.models import MEMBER_ROLES, ORG_KINDS, Membership, Organisation
 
 ORG_FIELDS = ["name", "short_name", "slug", "kind", "is_steering", "website", "description",
-              "active"]
+              "active", "share_member_emails"]
 
 
 def slugify(text: str) -> str:

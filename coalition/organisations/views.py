@@ -18,7 +18,12 @@ from coalition.core.pagination import paginate
 from coalition.extensions import db
 from coalition.organisations import services
 from coalition.organisations.forms import InviteForm, MemberRoleForm, OrganisationForm
-from coalition.organisations.models import ORG_KINDS, Membership, Organisation
+from coalition.organisations.models import (
+    MEMBER_ROLE_LABELS,
+    ORG_KINDS,
+    Membership,
+    Organisation,
+)
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -106,12 +111,17 @@ def edit(org: Organisation, slug: str) -> str | Response | tuple[str, int]:
 def invite(org: Organisation, slug: str) -> str | Response | tuple[str, int]:
     form = InviteForm()
     if form.validate_on_submit():
+        replaced = accounts.pending_invitation(org, form.email.data)
         try:
             invitation, token = accounts.create_invitation(current_user, org, form.email.data,
                                                            form.role.data)
         except ServiceError as error:
             attach_error(form, error)
         else:
+            if replaced is not None:
+                flash(_("This replaces the pending invitation of %(email)s as %(role)s: its "
+                        "link no longer works.", email=replaced.email,
+                        role=MEMBER_ROLE_LABELS[replaced.role]), "info")
             link = url_for("accounts.accept_invitation", token=token, _external=True)
             if accounts.mail_configured():
                 accounts.send_mail(invitation.email,
@@ -159,6 +169,25 @@ def remove_member(org: Organisation, slug: str, membership_id: int) -> Response 
     flash(_("%(name)s is no longer a member of %(organisation)s.", name=name,
             organisation=org.name), "success")
     return redirect(url_for("organisations.show", slug=org.slug))
+
+
+@bp.route("/<slug>/invitations/<int:invitation_id>/link", methods=["POST"])
+@guard("organisation.manage_members", load=_load_org)
+def invitation_link(org: Organisation, slug: str, invitation_id: int) -> str | tuple[str, int]:
+    """A pending invitation's link again, to copy (a new one: the earlier stops working)."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organisation_id != org.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        token = accounts.renew_invitation_link(current_user, invitation)
+    except ServiceError as error:
+        return _refused(org, error.message)
+    return render_template("organisations/invitation_link.html", org=org, invitation=invitation,
+                           renewed=True,
+                           link=url_for("accounts.accept_invitation", token=token,
+                                        _external=True))
 
 
 @bp.route("/<slug>/invitations/<int:invitation_id>/revoke", methods=["POST"])

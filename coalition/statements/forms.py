@@ -1,17 +1,17 @@
 """Statement forms."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from coalition.core.forms import IntegerField, choices
+from coalition.core.forms import IntegerField, MultiCheckboxField, choices
 from coalition.core.inputs import db_int
 from coalition.statements.models import LANGUAGES, MAX_TEXT_CHARS, STATEMENT_KINDS
 
@@ -24,10 +24,13 @@ class StatementForm(FlaskForm):
     kind = SelectField("Kind", choices=choices(STATEMENT_KINDS))
     language = SelectField("Language", choices=choices(LANGUAGES))
     lead = SelectField("Lead organisation", coerce=db_int)
-    co_drafters = SelectMultipleField("Co-drafting organisations", coerce=db_int,
-                                      validators=[Optional()])
-    text = TextAreaField("First draft (Markdown)",
-                         validators=[Optional(), Length(max=MAX_TEXT_CHARS)])
+    co_drafters = MultiCheckboxField(_l("Co-drafting organisations"), coerce=db_int,
+                                     validators=[Optional()],
+                                     description=_l("They edit the text with the lead "
+                                                    "organisation."))
+    text = TextAreaField(_l("First draft (Markdown)"),
+                         validators=[Optional(), Length(max=MAX_TEXT_CHARS)],
+                         render_kw={"rows": 18})
 
 
 class DetailsForm(FlaskForm):
@@ -38,8 +41,8 @@ class DetailsForm(FlaskForm):
 
 
 class DraftersForm(FlaskForm):
-    co_drafters = SelectMultipleField("Co-drafting organisations", coerce=db_int,
-                                      validators=[Optional()])
+    co_drafters = MultiCheckboxField(_l("Co-drafting organisations"), coerce=db_int,
+                                     validators=[Optional()])
 
 
 class EditForm(FlaskForm):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -354,7 +355,11 @@ TRANSITIONS = {
 
 
 def transition(actor: Any, statement: Statement, action: str,
-               deadline: datetime | None = None, note: str = "") -> None:
+               deadline: datetime | None = None, note: str = "",
+               confirm_unsigned: bool = True) -> None:
+    """Move a statement through its workflow (TRANSITIONS), audited. Publishing a revision no
+    organisation has signed needs `confirm_unsigned` (the web form passes the user's explicit
+    answer: issue 9, 3.2). Raises ServiceError with the field concerned."""
     allowed, target = TRANSITIONS.get(action, (set(), ""))
     if statement.status not in allowed:
         raise ServiceError(f"A statement that is {statement.status_label.lower()} cannot be "
@@ -366,6 +371,11 @@ def transition(actor: Any, statement: Statement, action: str,
         changes["signon_deadline"] = [None, deadline.isoformat()]
         statement.signon_deadline = deadline
     if action == "publish":
+        if not confirm_unsigned and not any(
+                number == statement.head_number for number in signed_revisions(statement).values()):
+            raise ServiceError(_("No organisation has signed revision %(number)s. Tick \"Publish "
+                                 "with no signatory\" to publish it anyway.",
+                                 number=statement.head_number), "confirm_unsigned")
         changes["published_number"] = [statement.published_number, statement.head_number]
         if statement.published_number is not None:
             changes["correction"] = [None, statement.correction_note or "corrected"]
@@ -400,6 +410,12 @@ def active_endorsements(statement: Statement) -> list[Endorsement]:
     for row in rows:
         latest[row.organisation_id] = row
     return [e for e in latest.values() if e.withdrawn_at is None]
+
+
+def signed_revisions(statement: Statement) -> dict[int, int]:
+    """{organisation id: the revision number its standing signature is for}; organisations
+    that never signed, or withdrew, are not in it."""
+    return {e.organisation_id: e.revision_number for e in active_endorsements(statement)}
 
 
 def sign_on_states(statement: Statement) -> list[SignOnState]:
@@ -464,7 +480,7 @@ def add_comment(actor: Any, statement: Statement, organisation: Organisation | N
     if len(body) > 20_000:
         raise ServiceError("The comment is too long.", "body")
     quote = (quote or "").strip()[:2000]
-    if quote and quote not in head(statement).text:
+    if quote and not _quotes(head(statement).text, quote):
         raise ServiceError("The quoted passage is not in the current text.", "quote")
     if parent is not None and parent.statement_id != statement.id:
         raise ServiceError("That comment belongs to another statement.")
@@ -519,7 +535,13 @@ def comment_threads(statement: Statement) -> list[CommentThread]:
     top = db.session.scalars(select(Comment).where(
         Comment.statement_id == statement.id, Comment.parent_id.is_(None))
         .order_by(Comment.id)).all()
-    return [CommentThread(c, not c.quote or c.quote in text) for c in top]
+    return [CommentThread(c, not c.quote or _quotes(text, c.quote)) for c in top]
+
+
+def _quotes(text: str, quote: str) -> bool:
+    """Is `quote` a passage of `text`? Runs of white space count as one space: a passage
+    selected on the page ("Comment on this") has its line breaks as the browser shows them."""
+    return quote in text or " ".join(quote.split()) in " ".join(text.split())
 
 
 # --- rendering and "who wrote what" -----------------------------------------------------------

@@ -496,6 +496,23 @@ def diff_html(old: str, new: str) -> Markup:
     return Markup("".join(out))  # noqa: S704 - every piece of text was escaped above
 
 
+def diff_sides(theirs: str, mine: str) -> tuple[Markup, Markup]:
+    """Two versions of a passage as HTML, each with the words the other lacks in
+    `<mark class="diff-theirs">` / `<mark class="diff-mine">` (the conflict page highlights
+    what differs). Every text is escaped; the visible words of each side are that side's."""
+    left, right = [], []
+    for op, text in word_diff(theirs, mine):
+        if op == "delete":
+            left.append(f'<mark class="diff-theirs">{escape(text)}</mark>')
+        elif op == "insert":
+            right.append(f'<mark class="diff-mine">{escape(text)}</mark>')
+        else:
+            left.append(str(escape(text)))
+            right.append(str(escape(text)))
+    return (Markup("".join(left)),  # noqa: S704 - every piece of text was escaped above
+            Markup("".join(right)))  # noqa: S704 - likewise
+
+
 def side_by_side(old: str, new: str) -> list[tuple[str | None, str | None, str]]:
     """Rows (left line, right line, op) for a two-column diff; op is "equal", "replace",
     "insert" (left is None) or "delete" (right is None). Lines carry no line ending."""

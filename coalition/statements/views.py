@@ -20,9 +20,11 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload
+from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
 from coalition.access import can, credit_organisations, guard, public
@@ -31,7 +33,7 @@ from coalition.core.forms import ActionForm, attach_error, choices
 from coalition.core.inputs import DB_INT_MAX, int_arg, json_body, to_db_int
 from coalition.core.markdown import render_markdown
 from coalition.core.time import utcnow
-from coalition.core.web import keeps_text_on_expired_form
+from coalition.core.web import keeps_text_on_expired_form, render_error
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.statements import exports, services
@@ -84,6 +86,34 @@ def _credited_org(statement: Statement) -> Organisation | None:
     return orgs[0] if orgs else None
 
 
+def _why_not_editable(statement: Statement) -> str | None:
+    """Why the current user, who reads this statement, may not edit its text (None: they may,
+    or the statement is past editing). The rule is coalition.access's `statement.edit`:
+    editors and administrators of the drafting organisations edit."""
+    if statement.status not in services.EDITABLE or can(current_user, "statement.edit",
+                                                          statement):
+        return None
+    drafting = [m for m in current_user.memberships
+                if m.organisation.active and m.organisation in statement.drafting_organisations]
+    if drafting:
+        return _("You are a viewer in %(organisation)s: its editors and administrators edit "
+                 "this statement.", organisation=drafting[0].organisation.name)
+    return _("Only drafting organisations edit this statement; ask %(lead)s (the lead "
+             "organisation) to add yours.", lead=statement.lead_organisation.name)
+
+
+@bp.errorhandler(Forbidden)
+def _forbidden(error: Forbidden) -> tuple[str | Response, int]:
+    """A refused edit says who may edit (the statement page says it too); other refusals as
+    everywhere (coalition.core.web)."""
+    detail = error.description if error.description != Forbidden.description else None
+    if request.endpoint in {"statements.edit", "statements.restore"} and detail is None:
+        statement = db.session.get(Statement, (request.view_args or {}).get("statement_id"))
+        if statement is not None and can(current_user, "statement.view", statement):
+            detail = _why_not_editable(statement)
+    return render_error(403, detail)
+
+
 def _comment_org(statement: Statement) -> Organisation | None:
     """The organisation a comment is shown under: one the user really belongs to, a drafting
     one first (the coordinator, in none, comments under no organisation)."""
@@ -96,17 +126,39 @@ def _comment_org(statement: Statement) -> Organisation | None:
 @bp.route("/statements")
 @guard("statement.view")
 def index() -> str:
+    """The statements the user may read (a visitor is sent to sign in, and the sign-in page
+    links to the published ones)."""
     statements = db.session.scalars(select(Statement).order_by(Statement.created_at.desc()))
     visible = [s for s in statements if can(current_user, "statement.view", s)]
     return render_template("statements/index.html", statements=visible)
+
+
+@bp.route("/statements/published")
+@public
+def published() -> str:
+    """Published statements, newest first, for everyone: each one the policy opens to the
+    public (coalition.access, "statement.read_public")."""
+    rows = db.session.scalars(select(Statement).where(
+        Statement.audience == "public", Statement.published_number.is_not(None),
+        Statement.status != "withdrawn").order_by(Statement.published_at.desc(),
+                                                   Statement.id.desc()))
+    return render_template("statements/published.html",
+                           statements=[s for s in rows
+                                       if can(current_user, "statement.read_public", s)])
 
 
 @bp.route("/statements/new", methods=["GET", "POST"])
 @guard("statement.create")
 def new() -> str | Response | tuple[str, int]:
     form = StatementForm()
-    form.lead.choices = choices({o.id: o.name for o in _orgs_where("editor")})
-    form.co_drafters.choices = choices({o.id: o.name for o in _all_orgs()})
+    leads = _orgs_where("editor")
+    form.lead.choices = choices({o.id: o.name for o in leads})
+    # Co-drafters: every other organisation. One who may lead only one organisation never sees
+    # it among them; with several, app.js hides the one chosen as lead (and the service drops
+    # the lead from the co-drafters anyway).
+    only_lead = {leads[0].id} if len(leads) == 1 else set()
+    form.co_drafters.choices = choices({o.id: o.name for o in _all_orgs()
+                                        if o.id not in only_lead})
     if form.validate_on_submit():
         lead = db.session.get(Organisation, form.lead.data)
         co = [db.session.get(Organisation, i) for i in form.co_drafters.data or []]
@@ -130,7 +182,12 @@ def new() -> str | Response | tuple[str, int]:
 def show(statement: Statement, statement_id: int) -> str:
     head = services.head(statement)
     sign_form = SignForm(formdata=None)
-    sign_form.organisation.choices = choices({o.id: o.name for o in _orgs_where("org_admin")})
+    sign_orgs = _orgs_where("org_admin")
+    sign_form.organisation.choices = choices({o.id: o.name for o in sign_orgs})
+    signed = services.signed_revisions(statement)
+    # Per organisation the user signs for: the revision it has signed (None: not signed), so
+    # the page offers only what applies (sign, re-confirm, withdraw).
+    sign_options = [(o, signed.get(o.id)) for o in sign_orgs]
     details = DetailsForm(formdata=None, obj=statement)
     drafters_form = None
     if can(current_user, "statement.manage_drafters", statement):
@@ -143,7 +200,9 @@ def show(statement: Statement, statement_id: int) -> str:
         html=services.revision_html(head), states=services.sign_on_states(statement),
         signatories=services.signatories(statement), threads=services.comment_threads(statement),
         conflicts=services.open_conflicts(statement), comment_form=CommentForm(formdata=None),
-        sign_form=sign_form, action_form=ActionForm(formdata=None),
+        sign_form=sign_form, sign_options=sign_options,
+        unsigned=head.number not in signed.values(),
+        why_not_editable=_why_not_editable(statement), action_form=ActionForm(formdata=None),
         open_form=OpenSignOnForm(formdata=None), reopen_form=ReopenForm(formdata=None),
         details_form=details, drafters_form=drafters_form, word_count=textlib.word_count(head.text))
 
@@ -366,7 +425,12 @@ def blame(statement: Statement, statement_id: int) -> str:
     keys = {key for _, key in result.passages}
     names = {o.id: o.name for o in db.session.scalars(select(Organisation).where(
         Organisation.id.in_([k for k in keys if k is not None])))}
+    # Colours in order of first appearance: the first six organisations never share one.
+    colours: dict[Any, int] = {}
+    for _text, key in result.passages:
+        colours.setdefault(key, len(colours) % 6)
     return render_template("statements/blame.html", statement=statement, result=result,
+                           colours=colours,
                            passages=[(text, names.get(key, "unknown"), key)
                                      for text, key in result.passages])
 
@@ -422,14 +486,30 @@ def conflict(statement: Statement, statement_id: int,
                           "info")
                     return redirect(url_for("statements.conflict", statement_id=statement.id,
                                             conflict_id=outcome.conflict.id))
-                flash("Conflict resolved: both texts were considered and the result saved.",
-                      "success")
+                flash(_resolution_summary(outcome, choices_made, copy.head_number), "success")
                 return redirect(url_for("statements.show", statement_id=statement.id))
         elif copy.resolved_at is not None:
             error = "This conflict has already been resolved."
     return render_template("statements/conflict.html", statement=statement, copy=copy,
-                           result=result, error=error,
+                           result=result, error=error, diff_sides=textlib.diff_sides,
                            action_form=ActionForm(formdata=None)), 400 if error else 200
+
+
+def _resolution_summary(outcome: Any, choices_made: list[str], head_number: int) -> str:
+    """What a resolved conflict saved, passage by passage: "Conflict resolved: saved as
+    revision 5 (passage 1: both wordings (theirs, then yours))."."""
+    words = {"theirs": _("their wording (revision %(number)s)", number=head_number),
+             "mine": _("your wording"), "both": _("both wordings (theirs, then yours)")}
+    parts = "; ".join(_("passage %(number)s: %(choice)s", number=i + 1,
+                        choice=words.get(choice, _("your new wording")))
+                      for i, choice in enumerate(choices_made))
+    if outcome.kind == "unchanged" and outcome.revision is not None:
+        return _("Conflict resolved, nothing new to save: revision %(number)s stays the text "
+                 "(%(parts)s).", number=outcome.revision.number, parts=parts)
+    if outcome.revision is None:
+        return _("Conflict resolved (%(parts)s).", parts=parts)
+    return _("Conflict resolved: saved as revision %(number)s (%(parts)s).",
+             number=outcome.revision.number, parts=parts)
 
 
 @bp.route("/statements/<int:statement_id>/comments", methods=["POST"])
@@ -518,9 +598,13 @@ def change_status(statement: Statement, statement_id: int, action: str) -> Respo
     elif not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.transition(current_user, statement, action, deadline, note)
+        services.transition(current_user, statement, action, deadline, note,
+                            confirm_unsigned=request.form.get("confirm_unsigned") == "y")
     except ServiceError as error:
-        abort(400, error.message)
+        if error.field != "confirm_unsigned":
+            abort(400, error.message)
+        flash(error.message, "error")  # asked again on the statement page, with the box
+        return redirect(url_for("statements.show", statement_id=statement.id) + "#workflow")
     flash(f"The statement is now {statement.status_label.lower()}.", "success")
     return redirect(url_for("statements.show", statement_id=statement.id))
 
@@ -539,29 +623,33 @@ def _sign_org() -> Organisation:
 
 
 def _signature(statement: Statement, act: Any, done: str) -> Response:
-    """Sign or withdraw for the organisation chosen in the form, then back to the sign-on list."""
+    """Sign or withdraw for the organisation chosen in the form, then back to the sign-on list.
+    A refusal of the service (a form from another tab: signed already, never signed, the
+    deadline passed) is said on the statement page, never as an error page."""
     if not can(current_user, "statement.view", statement):
         abort(403)
     org = _sign_org()
     try:
         act(current_user, statement, org)
     except ServiceError as error:
-        abort(400, error.message)
-    flash(done.format(org=org.name, revision=statement.head_number), "success")
+        flash(error.message, "error")
+    else:
+        flash(done % {"org": org.name, "revision": statement.head_number}, "success")
     return redirect(url_for("statements.show", statement_id=statement.id) + "#sign-on")
 
 
 @bp.route("/statements/<int:statement_id>/sign", methods=["POST"])
 @guard("statement.sign", load=_load)
 def sign(statement: Statement, statement_id: int) -> Response:
-    return _signature(statement, services.sign, "{org} has signed revision {revision}.")
+    return _signature(statement, services.sign,
+                      _("%(org)s has signed revision %(revision)s."))
 
 
 @bp.route("/statements/<int:statement_id>/withdraw-signature", methods=["POST"])
 @guard("statement.sign", load=_load)
 def withdraw_signature(statement: Statement, statement_id: int) -> Response:
     return _signature(statement, services.withdraw_signature,
-                      "{org}'s signature is withdrawn (it stays in the history).")
+                      _("%(org)s's signature is withdrawn (it stays in the history)."))
 
 
 # --- public -----------------------------------------------------------------------------------
@@ -569,9 +657,8 @@ def withdraw_signature(statement: Statement, statement_id: int) -> Response:
 def _published_revision(statement_id: int) -> tuple[Statement, Revision]:
     statement = db.session.get(Statement, statement_id)
     # While a correction is prepared, the last published text stays public; a withdrawn
-    # statement is no longer published.
-    if (statement is None or statement.published_number is None
-            or statement.status == "withdrawn"):
+    # statement is no longer published (the policy's "statement.read_public").
+    if not can(current_user, "statement.read_public", statement):
         abort(404)
     rev = services.revision(statement, statement.published_number)
     assert rev is not None
@@ -604,8 +691,9 @@ def public_pdf(statement_id: int) -> Response:
 @bp.route("/s/<int:statement_id>.docx")
 @public
 def public_docx(statement_id: int) -> Response:
-    statement, text = _published(statement_id)
-    data = exports.to_docx(statement, text, services.signatories(statement))
+    statement, rev = _published_revision(statement_id)
+    data = exports.to_docx(statement, services.revision_html(rev),
+                           services.signatories(statement))
     return send_file(io.BytesIO(data), download_name=f"statement-{statement.id}.docx",
                      mimetype="application/vnd.openxmlformats-officedocument."
                               "wordprocessingml.document")

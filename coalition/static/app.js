@@ -292,3 +292,57 @@ document.addEventListener("click", (event) => {
   mark();
   window.addEventListener("resize", mark);
 })();
+// "Comment on this": select a passage of a statement's text and a button offers to quote it in
+// the comment form (data-quote-target names the quote box; without JS the passage is pasted
+// there by hand). Keyboard users reach the button with Tab right after the text.
+document.querySelectorAll("[data-quote-target]").forEach((article) => {
+  const target = document.getElementById(article.dataset.quoteTarget);
+  if (!target) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "quote-button small";
+  button.textContent = article.dataset.quoteLabel || "Comment on this";
+  button.hidden = true;
+  article.after(button);
+  let quote = "";
+  // Pressing the button must not clear the selection it is about.
+  button.addEventListener("mousedown", (event) => event.preventDefault());
+  document.addEventListener("selectionchange", () => {
+    const selection = window.getSelection();
+    const text = selection && !selection.isCollapsed ? selection.toString().trim() : "";
+    if (text && article.contains(selection.anchorNode) && article.contains(selection.focusNode)) {
+      quote = text.replace(/\s+/g, " ");
+      const rect = selection.getRangeAt(0).getBoundingClientRect();
+      button.style.position = "absolute";
+      button.style.top = `${window.scrollY + rect.bottom + 6}px`;
+      button.style.left = `${Math.max(8, Math.min(window.scrollX + rect.left,
+        document.documentElement.clientWidth - 200))}px`;
+      button.hidden = false;
+    } else if (document.activeElement !== button) {
+      button.hidden = true;
+    }
+  });
+  button.addEventListener("click", () => {
+    target.value = quote;
+    const details = target.closest("details");
+    if (details) details.open = true;
+    const body = target.form && target.form.elements.namedItem("body");
+    (body || target).focus();
+    button.hidden = true;
+  });
+});
+
+// New statement: the organisation chosen as lead is not offered as a co-drafter.
+document.querySelectorAll("[data-hides-lead]").forEach((group) => {
+  const lead = document.getElementById(group.dataset.hidesLead);
+  if (!lead) return;
+  const update = () => {
+    group.querySelectorAll("[data-option-value]").forEach((label) => {
+      const isLead = label.dataset.optionValue === lead.value;
+      label.style.display = isLead ? "none" : "";
+      if (isLead) label.querySelector("input").checked = false;
+    });
+  };
+  lead.addEventListener("change", update);
+  update();
+});

@@ -175,8 +175,8 @@ def test_two_drafters_merge_clash_sign_on_and_publish(make_org, make_user, live_
     expect(ben.get_by_role("heading", name="Your text and a newer revision changed the same "
                                             "words")).to_be_visible()
     passage = ben.get_by_role("group", name="Passage 1")
-    expect(passage.locator("pre.passage").nth(0)).to_contain_text(A_WORD)
-    expect(passage.locator("pre.passage").nth(1)).to_contain_text(B_WORD)
+    expect(passage.locator(".conflict-passage").nth(0)).to_contain_text(A_WORD)
+    expect(passage.locator(".conflict-passage").nth(1)).to_contain_text(B_WORD)
     expect(passage.get_by_role("heading", name="Revision 4 (theirs)")).to_be_visible()
     expect(ben.get_by_role("group", name="Passage 2")).to_have_count(0)
     screenshot(ben, "statement-03-conflict")
@@ -225,8 +225,8 @@ def test_two_drafters_merge_clash_sign_on_and_publish(make_org, make_user, live_
         signer = open_page()
         sign_in(signer, email, show_path)
         sign_on = signer.locator("#sign-on")
-        sign_on.get_by_label("Organisation").select_option(label=org_name)
-        sign_on.get_by_role("button", name="Sign revision 5 for this organisation").click()
+        sign_on.get_by_role("listitem").filter(has_text=org_name).get_by_role(
+            "button", name="Sign revision 5").click()
         expect(signer.get_by_text(f"{org_name} has signed revision 5.")).to_be_visible()
         expect(signer.locator("#sign-on").get_by_role("row", name=re.compile(org_name))
                ).to_contain_text("revision 5 (current)")
