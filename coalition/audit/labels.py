@@ -40,6 +40,7 @@ ACTION_LABELS: dict[str, Any] = {
     "invitation.create": _l("Invitation sent"),
     "invitation.accept": _l("Invitation accepted"),
     "invitation.revoke": _l("Invitation withdrawn"),
+    "invitation.new_link": _l("Invitation link made anew"),
     # organisations
     "organisation.create": _l("Organisation added"),
     "organisation.update": _l("Organisation changed"),
