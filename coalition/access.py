@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, has_app_context
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from coalition.extensions import login_manager
@@ -307,11 +308,12 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
 
 
 def person_label(person: Any, organisation: Any = None, viewer: Any = None,
-                 nobody: str = "someone", kept_name: str | None = None) -> str:
+                 nobody: str | None = None, kept_name: str | None = None) -> str:
     """How a person who did something is named to `viewer` (default: the current user):
     "Name (Organisation)" inside the coalition; "Organisation" alone outside it (researchers,
     the public), since who works where is coalition-internal; `nobody` when neither is known.
-    `kept_name` names a person whose account is gone (the audit trail keeps it as text).
+    `nobody` defaults to "someone" (translated). `kept_name` names a person whose account is
+    gone (the audit trail keeps it as text).
     The one place pages, exports and history decide whether to show a person's name."""
     if viewer is None:
         viewer = current_user if has_app_context() else None
@@ -321,7 +323,9 @@ def person_label(person: Any, organisation: Any = None, viewer: Any = None,
         return f"{name} ({org_name})" if org_name else name
     if org_name:
         return org_name
-    return "a member of the coalition" if name else nobody
+    if name:
+        return _("a member of the coalition")
+    return nobody if nobody is not None else _("someone")
 
 
 def authorize(action: str, obj: Any = None) -> None:

@@ -13,10 +13,11 @@ from html.parser import HTMLParser
 from typing import Any
 
 from flask import render_template
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from coalition.core.inputs import clean_text as xml_text
-from coalition.i18n import translated
+from coalition.i18n import date_local, translated
 from coalition.organisations.models import Organisation
 from coalition.statements.models import Statement
 
@@ -186,16 +187,18 @@ def to_docx(statement: Statement, text_html: Markup | str,
 
     document = Document()
     document.add_heading(xml_text(statement.title), level=1)
-    meta = ", ".join(p for p in (xml_text(statement.occasion or ""),
-                                 statement.published_at.strftime(
-        "%-d %B %Y") if statement.published_at else "") if p)
+    # The date and the headings in the statement's own language, as the PDF has them.
+    with translated(statement.language):
+        published = date_local(statement.published_at, "long")
+        signatories_heading = _("Signatories")
+    meta = ", ".join(p for p in (xml_text(statement.occasion or ""), published) if p)
     if meta:
         document.add_paragraph(meta)
     writer = _DocxWriter(document)
     writer.feed(xml_text(str(text_html)))
     writer.close()
     if signatories:
-        document.add_heading("Signatories", level=2)
+        document.add_heading(signatories_heading, level=2)
         for org in signatories:
             document.add_paragraph(xml_text(org.name), style="List Bullet")
     buffer = io.BytesIO()

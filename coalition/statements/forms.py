@@ -17,13 +17,13 @@ from coalition.statements.models import LANGUAGES, MAX_TEXT_CHARS, STATEMENT_KIN
 
 
 class StatementForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    occasion = StringField("Occasion", validators=[Optional(), Length(max=300)],
-                           description="For example: HRC 40th session, item 6, adoption of "
-                                       "China's UPR outcome.")
-    kind = SelectField("Kind", choices=choices(STATEMENT_KINDS))
-    language = SelectField("Language", choices=choices(LANGUAGES))
-    lead = SelectField("Lead organisation", coerce=db_int)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    occasion = StringField(_l("Occasion"), validators=[Optional(), Length(max=300)],
+                           description=_l("For example: HRC 40th session, item 6, adoption "
+                                          "of China's UPR outcome."))
+    kind = SelectField(_l("Kind"), choices=choices(STATEMENT_KINDS))
+    language = SelectField(_l("Language"), choices=choices(LANGUAGES))
+    lead = SelectField(_l("Lead organisation"), coerce=db_int)
     co_drafters = MultiCheckboxField(_l("Co-drafting organisations"), coerce=db_int,
                                      validators=[Optional()],
                                      description=_l("They edit the text with the lead "
@@ -34,10 +34,10 @@ class StatementForm(FlaskForm):
 
 
 class DetailsForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    occasion = StringField("Occasion", validators=[Optional(), Length(max=300)])
-    kind = SelectField("Kind", choices=choices(STATEMENT_KINDS))
-    language = SelectField("Language", choices=choices(LANGUAGES))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    occasion = StringField(_l("Occasion"), validators=[Optional(), Length(max=300)])
+    kind = SelectField(_l("Kind"), choices=choices(STATEMENT_KINDS))
+    language = SelectField(_l("Language"), choices=choices(LANGUAGES))
 
 
 class DraftersForm(FlaskForm):
@@ -46,28 +46,28 @@ class DraftersForm(FlaskForm):
 
 
 class EditForm(FlaskForm):
-    base_number = IntegerField("Base revision", validators=[InputRequired()])
-    organisation = SelectField("Saving for", coerce=db_int)
-    text = TextAreaField("Text (Markdown)", validators=[Length(max=MAX_TEXT_CHARS)])
-    summary = StringField("What did you change?", validators=[Optional(), Length(max=300)])
+    base_number = IntegerField(_l("Base revision"), validators=[InputRequired()])
+    organisation = SelectField(_l("Saving for"), coerce=db_int)
+    text = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=MAX_TEXT_CHARS)])
+    summary = StringField(_l("What did you change?"), validators=[Optional(), Length(max=300)])
 
 
 class CommentForm(FlaskForm):
-    quote = TextAreaField("Passage you comment on (optional, copied from the text)",
+    quote = TextAreaField(_l("Passage you comment on (optional, copied from the text)"),
                           validators=[Optional(), Length(max=2000)])
-    body = TextAreaField("Comment", validators=[DataRequired(), Length(max=20_000)])
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=20_000)])
     parent_id = HiddenField()
 
 
 class SignForm(FlaskForm):
-    organisation = SelectField("Organisation", coerce=db_int)
+    organisation = SelectField(_l("Organisation"), coerce=db_int)
 
 
 class OpenSignOnForm(FlaskForm):
-    deadline = DateTimeLocalField("Sign-on deadline (UTC)", format="%Y-%m-%dT%H:%M",
+    deadline = DateTimeLocalField(_l("Sign-on deadline (UTC)"), format="%Y-%m-%dT%H:%M",
                                   validators=[DataRequired()])
 
 
 class ReopenForm(FlaskForm):
-    note = TextAreaField("What is being corrected?", validators=[DataRequired(),
+    note = TextAreaField(_l("What is being corrected?"), validators=[DataRequired(),
                                                                   Length(max=2000)])

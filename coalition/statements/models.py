@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -25,31 +26,31 @@ if TYPE_CHECKING:
     from coalition.accounts.models import User
 
 STATEMENT_KINDS = {
-    "oral": "Oral statement (Human Rights Council)",
-    "written": "Written statement",
-    "midterm": "Mid-term assessment",
-    "press": "Press statement",
-    "other": "Other joint statement",
+    "oral": _l("Oral statement (Human Rights Council)"),
+    "written": _l("Written statement"),
+    "midterm": _l("Mid-term assessment"),
+    "press": _l("Press statement"),
+    "other": _l("Other joint statement"),
 }
 STATEMENT_STATUSES = {
-    "draft": "Draft",
-    "in_review": "In review",
-    "open": "Open for sign-on",
-    "published": "Published",
-    "withdrawn": "Withdrawn",
+    "draft": _l("Draft"),
+    "in_review": _l("In review"),
+    "open": _l("Open for sign-on"),
+    "published": _l("Published"),
+    "withdrawn": _l("Withdrawn"),
 }
 # Who a statement's text has ever been shown to, widest last. It only ever widens (the status
 # transitions raise it, nothing lowers it): withdrawing or sending back to draft does not hide
 # what was already shown, nor show what never was (DESIGN.md, "Access").
 AUDIENCES = {
-    "drafters": "Its drafting organisations",
-    "steering": "The steering committee (submitted for review)",
-    "members": "All member organisations (opened for sign-on)",
-    "public": "Everyone (published)",
+    "drafters": _l("Its drafting organisations"),
+    "steering": _l("The steering committee (submitted for review)"),
+    "members": _l("All member organisations (opened for sign-on)"),
+    "public": _l("Everyone (published)"),
 }
 AUDIENCE_ORDER = tuple(AUDIENCES)
-LANGUAGES = {"en": "English", "zh_Hant": "Traditional Chinese", "zh_Hans": "Simplified Chinese",
-             "fr": "French", "es": "Spanish"}
+LANGUAGES = {"en": _l("English"), "zh_Hant": _l("Traditional Chinese"),
+             "zh_Hans": _l("Simplified Chinese"), "fr": _l("French"), "es": _l("Spanish")}
 # A statement is a text of a few pages; this bounds a paste by a wide margin.
 MAX_TEXT_CHARS = 200_000
 

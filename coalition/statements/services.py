@@ -76,18 +76,19 @@ def revisions(statement: Statement) -> list[Revision]:
 def _check_text(text: str) -> str:
     text = (text or "").replace("\r\n", "\n")
     if len(text) > MAX_TEXT_CHARS:
-        raise ServiceError(f"The text is too long ({len(text):,} characters; at most "
-                           f"{MAX_TEXT_CHARS:,}).", "text")
+        raise ServiceError(_("The text is too long (%(length)s characters; at most %(most)s).",
+                             length=format(len(text), ","), most=format(MAX_TEXT_CHARS, ",")),
+                           "text")
     return text
 
 
 def _check_fields(title: str, kind: str, language: str) -> None:
     if not (title or "").strip():
-        raise ServiceError("Enter a title.", "title")
+        raise ServiceError(_("Enter a title."), "title")
     if kind not in STATEMENT_KINDS:
-        raise ServiceError("Choose a kind of statement.", "kind")
+        raise ServiceError(_("Choose a kind of statement."), "kind")
     if language not in LANGUAGES:
-        raise ServiceError("Choose a language.", "language")
+        raise ServiceError(_("Choose a language."), "language")
 
 
 def create_statement(actor: Any, lead: Organisation, title: str, occasion: str = "",
@@ -139,7 +140,8 @@ def set_co_drafters(actor: Any, statement: Statement,
         if org.id == statement.lead_organisation_id:
             continue
         if not org.active:
-            raise ServiceError(f"{org.name} is not an active organisation.", "co_drafters")
+            raise ServiceError(_("%(org)s is not an active organisation.", org=org.name),
+                               "co_drafters")
         wanted[org.id] = org
     current = {d.organisation_id: d for d in statement.drafters if not d.is_lead}
     before = sorted(d.organisation.name for d in current.values())
@@ -178,14 +180,16 @@ def save_text(actor: Any, statement: Statement, organisation: Organisation | Non
               base_number: int, text: str, summary: str = "", kind: str = "edit") -> SaveOutcome:
     """Save an editor's text, started from revision `base_number`. Nothing submitted is lost."""
     if statement.status not in EDITABLE:
-        raise ServiceError(f"A {statement.status_label.lower()} statement cannot be edited."
-                           + (" Ask the steering committee to reopen it for a correction."
-                              if statement.status == "published" else ""))
+        if statement.status == "published":
+            raise ServiceError(_("A published statement cannot be edited. Ask the steering "
+                                 "committee to reopen it for a correction."))
+        raise ServiceError(_("A %(status)s statement cannot be edited.",
+                             status=statement.status_label.lower()))
     text = _check_text(text)
     base = revision(statement, base_number) if isinstance(base_number, int) else None
     if base is None:
-        raise ServiceError("The revision you started from is not a revision of this statement. "
-                           "Reload the editor.", "base_number")
+        raise ServiceError(_("The revision you started from is not a revision of this "
+                             "statement. Reload the editor."), "base_number")
     summary = (summary or "").strip()[:300]
     mine = text
     merged_with: list[Revision] = []
@@ -225,7 +229,7 @@ def save_text(actor: Any, statement: Statement, organisation: Organisation | Non
         }, organisation=organisation)
         return SaveOutcome("merged" if merged_with else "saved", revision=new,
                            merged_with=merged_with)
-    raise ServiceError("The statement is being saved by many people at once; try again.")
+    raise ServiceError(_("The statement is being saved by many people at once; try again."))
 
 
 def _keep_conflict(actor: Any, statement: Statement, organisation: Organisation | None,
@@ -255,7 +259,7 @@ def resolve_conflict(actor: Any, copy: ConflictCopy, choices: list[str],
                      organisation: Organisation | None) -> SaveOutcome:
     """Resolve a kept conflict: each clash takes theirs, mine, both, or a new wording."""
     if copy.resolved_at is not None:
-        raise ServiceError("This conflict has already been resolved.")
+        raise ServiceError(_("This conflict has already been resolved."))
     statement = db.session.get(Statement, copy.statement_id)
     assert statement is not None
     base = revision(statement, copy.base_number)
@@ -285,7 +289,7 @@ def restore(actor: Any, statement: Statement, number: int,
     """Bring back an old text as a new revision (history is never rewritten)."""
     old = revision(statement, number)
     if old is None:
-        raise ServiceError("No such revision of this statement.")
+        raise ServiceError(_("No such revision of this statement."))
     return save_text(actor, statement, organisation, statement.head_number, old.text,
                      f"Restored revision {number}", kind="restore")
 
@@ -295,7 +299,7 @@ def restore(actor: Any, statement: Statement, number: int,
 def autosave(user: Any, statement: Statement, base_number: int, text: str) -> Draft:
     text = _check_text(text)
     if revision(statement, base_number) is None:
-        raise ServiceError("Unknown base revision.", "base_number")
+        raise ServiceError(_("Unknown base revision."), "base_number")
     draft = db.session.execute(select(Draft).where(
         Draft.statement_id == statement.id, Draft.user_id == user.id)).scalar_one_or_none()
     if draft is None:
@@ -362,12 +366,12 @@ def transition(actor: Any, statement: Statement, action: str,
     answer: issue 9, 3.2). Raises ServiceError with the field concerned."""
     allowed, target = TRANSITIONS.get(action, (set(), ""))
     if statement.status not in allowed:
-        raise ServiceError(f"A statement that is {statement.status_label.lower()} cannot be "
-                           f"moved this way.")
+        raise ServiceError(_("A statement that is %(status)s cannot be moved this way.",
+                             status=statement.status_label.lower()))
     changes: dict[str, Any] = {"status": [statement.status, target]}
     if action == "open_signon":
         if deadline is None or deadline <= utcnow():
-            raise ServiceError("Set a sign-on deadline in the future.", "deadline")
+            raise ServiceError(_("Set a sign-on deadline in the future."), "deadline")
         changes["signon_deadline"] = [None, deadline.isoformat()]
         statement.signon_deadline = deadline
     if action == "publish":
@@ -383,7 +387,7 @@ def transition(actor: Any, statement: Statement, action: str,
         statement.published_at = utcnow()
     if action == "reopen":
         if not note.strip():
-            raise ServiceError("Say what is being corrected.", "note")
+            raise ServiceError(_("Say what is being corrected."), "note")
         statement.correction_note = note.strip()
         changes["correction_note"] = [None, statement.correction_note]
     statement.status = target
@@ -438,13 +442,13 @@ def sign(actor: Any, statement: Statement, organisation: Organisation,
     """Sign (or re-confirm) for an organisation at the current head revision."""
     now = now or utcnow()
     if statement.status != "open":
-        raise ServiceError("This statement is not open for sign-on.")
+        raise ServiceError(_("This statement is not open for sign-on."))
     if statement.signon_deadline is not None and now > statement.signon_deadline:
-        raise ServiceError("The sign-on deadline has passed.")
+        raise ServiceError(_("The sign-on deadline has passed."))
     current = next((e for e in active_endorsements(statement)
                     if e.organisation_id == organisation.id), None)
     if current is not None and current.revision_number == statement.head_number:
-        raise ServiceError(f"{organisation.name} has already signed this version.")
+        raise ServiceError(_("%(org)s has already signed this version.", org=organisation.name))
     endorsement = Endorsement(statement_id=statement.id, organisation_id=organisation.id,
                               revision_number=statement.head_number,
                               signed_by_id=getattr(actor, "id", None), signed_at=now)
@@ -458,12 +462,12 @@ def sign(actor: Any, statement: Statement, organisation: Organisation,
 
 def withdraw_signature(actor: Any, statement: Statement, organisation: Organisation) -> None:
     if statement.status == "published":
-        raise ServiceError("The statement is published; its signatories are fixed.")
+        raise ServiceError(_("The statement is published; its signatories are fixed."))
     current = next((e for e in active_endorsements(statement)
                     if e.organisation_id == organisation.id), None)
     if current is None:
-        raise ServiceError(f"{organisation.name} has not signed this statement (or has "
-                           "already withdrawn).")
+        raise ServiceError(_("%(org)s has not signed this statement (or has already withdrawn).",
+                             org=organisation.name))
     current.withdrawn_at = utcnow()
     current.withdrawn_by_id = getattr(actor, "id", None)
     record(actor, "statement.withdraw_signature", statement,
@@ -476,16 +480,16 @@ def add_comment(actor: Any, statement: Statement, organisation: Organisation | N
                 body: str, quote: str = "", parent: Comment | None = None) -> Comment:
     body = (body or "").strip()
     if not body:
-        raise ServiceError("Write a comment.", "body")
+        raise ServiceError(_("Write a comment."), "body")
     if len(body) > 20_000:
-        raise ServiceError("The comment is too long.", "body")
+        raise ServiceError(_("The comment is too long."), "body")
     quote = (quote or "").strip()[:2000]
     if quote and not _quotes(head(statement).text, quote):
-        raise ServiceError("The quoted passage is not in the current text.", "quote")
+        raise ServiceError(_("The quoted passage is not in the current text."), "quote")
     if parent is not None and parent.statement_id != statement.id:
-        raise ServiceError("That comment belongs to another statement.")
+        raise ServiceError(_("That comment belongs to another statement."))
     if parent is not None and parent.removed_at is not None:
-        raise ServiceError("That comment has been removed: start a new comment instead.")
+        raise ServiceError(_("That comment has been removed: start a new comment instead."))
     comment = Comment(statement_id=statement.id, revision_number=statement.head_number,
                       parent_id=parent.id if parent else None, quote=quote, body=body,
                       body_html=render_html(body), author_id=getattr(actor, "id", None),
@@ -502,7 +506,7 @@ def remove_comment(actor: Any, comment: Comment) -> None:
     the text leaves the comment row and is kept whole in the audit trail. Replies stay.
     """
     if comment.removed_at is not None:
-        raise ServiceError("This comment has already been removed.")
+        raise ServiceError(_("This comment has already been removed."))
     statement = db.session.get(Statement, comment.statement_id)
     record(actor, "statement.remove_comment", statement,
            {"comment": [comment.body, "removed"],
@@ -514,9 +518,9 @@ def remove_comment(actor: Any, comment: Comment) -> None:
 
 def resolve_comment(actor: Any, comment: Comment) -> None:
     if comment.removed_at is not None:
-        raise ServiceError("This comment has been removed.")
+        raise ServiceError(_("This comment has been removed."))
     if comment.resolved_at is not None:
-        raise ServiceError("This comment is already resolved.")
+        raise ServiceError(_("This comment is already resolved."))
     comment.resolved_at = utcnow()
     comment.resolved_by_id = getattr(actor, "id", None)
     statement = db.session.get(Statement, comment.statement_id)

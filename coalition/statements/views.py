@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload
@@ -171,7 +172,7 @@ def new() -> str | Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash("The statement is created.", "success")
+            flash(_("The statement is created."), "success")
             return redirect(url_for("statements.show", statement_id=statement.id))
     status = 400 if request.method == "POST" else 200
     return render_template("statements/new.html", form=form), status
@@ -212,8 +213,8 @@ def show(statement: Statement, statement_id: int) -> str:
 def details(statement: Statement, statement_id: int) -> Response:
     form = DetailsForm()
     if not form.validate_on_submit():
-        flash("Check the statement's details: " + "; ".join(
-            f"{getattr(form, k).label.text}: {' '.join(v)}" for k, v in form.errors.items()),
+        flash(_("Check the statement's details: %(problems)s", problems="; ".join(
+            f"{getattr(form, k).label.text}: {' '.join(v)}" for k, v in form.errors.items())),
               "error")
         return redirect(url_for("statements.show", statement_id=statement.id))
     try:
@@ -221,7 +222,7 @@ def details(statement: Statement, statement_id: int) -> Response:
                                 form.kind.data, form.language.data)
     except ServiceError as error:
         abort(400, error.message)
-    flash("Details saved.", "success")
+    flash(_("Details saved."), "success")
     return redirect(url_for("statements.show", statement_id=statement.id))
 
 
@@ -235,15 +236,15 @@ def drafters(statement: Statement, statement_id: int) -> Response:
     form = DraftersForm()
     form.co_drafters.choices = _co_drafter_choices(statement)
     if not form.validate_on_submit():
-        flash("Check the co-drafting organisations: " + "; ".join(
-            " ".join(v) for v in form.errors.values()), "error")
+        flash(_("Check the co-drafting organisations: %(problems)s", problems="; ".join(
+            " ".join(v) for v in form.errors.values())), "error")
         return redirect(url_for("statements.show", statement_id=statement.id))
     co = [db.session.get(Organisation, i) for i in form.co_drafters.data or []]
     try:
         services.set_co_drafters(current_user, statement, [o for o in co if o is not None])
     except ServiceError as error:
         abort(400, error.message)
-    flash("Co-drafting organisations saved.", "success")
+    flash(_("Co-drafting organisations saved."), "success")
     return redirect(url_for("statements.show", statement_id=statement.id))
 
 
@@ -258,7 +259,8 @@ def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str,
     form.organisation.choices = choices({o.id: o.name for o in orgs})
     if request.method == "GET":
         if statement.status not in services.EDITABLE:
-            flash(f"A {statement.status_label.lower()} statement cannot be edited.", "info")
+            flash(_("A %(status)s statement cannot be edited.",
+                    status=statement.status_label.lower()), "info")
             return redirect(url_for("statements.show", statement_id=statement.id))
         draft = services.draft_of(current_user, statement)
         form.base_number.data = draft.base_number if draft else head.number
@@ -273,7 +275,7 @@ def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str,
     if form.organisation.errors or (valid and not can(current_user, "statement.save_for",
                                                       (statement, org))):
         # A forged or stale choice: refused with the text kept in the form, nothing saved.
-        form.organisation.errors = [_SAVE_FOR_ERROR]
+        form.organisation.errors = [str(_SAVE_FOR_ERROR)]
         valid = False
     if valid:
         try:
@@ -287,14 +289,15 @@ def edit(statement: Statement, statement_id: int) -> str | Response | tuple[str,
                                         conflict_id=outcome.conflict.id))
             if outcome.kind == "merged":
                 names = ", ".join(
-                    f"{r.number} by {r.organisation.name if r.organisation else 'someone'}"
+                    _("%(number)s by %(organisation)s", number=r.number,
+                      organisation=r.organisation.name if r.organisation else _("someone"))
                     for r in outcome.merged_with or [])
-                flash(f"Saved as revision {outcome.revision.number}, merged with revision "
-                      f"{names}.", "success")
+                flash(_("Saved as revision %(number)s, merged with revision %(names)s.",
+                        number=outcome.revision.number, names=names), "success")
             elif outcome.kind == "unchanged":
-                flash("Nothing had changed: no new revision.", "info")
+                flash(_("Nothing had changed: no new revision."), "info")
             else:
-                flash(f"Saved as revision {outcome.revision.number}.", "success")
+                flash(_("Saved as revision %(number)s.", number=outcome.revision.number), "success")
             return redirect(url_for("statements.show", statement_id=statement.id))
     return _editor(statement, head, form), 400
 
@@ -349,7 +352,7 @@ PREVIEW_SCHEMA = {"type": "object",
                   "properties": {"text": {"type": "string", "maxLength": MAX_TEXT_CHARS}}}
 
 
-_SAVE_FOR_ERROR = ("Choose an organisation you may save for: one drafting this statement in "
+_SAVE_FOR_ERROR = _l("Choose an organisation you may save for: one drafting this statement in "
                    "which you are an editor (or, for a reviewer, your steering organisation).")
 
 
@@ -447,7 +450,8 @@ def restore(statement: Statement, statement_id: int, number: int) -> Response:
     if outcome.kind == "conflict":
         return redirect(url_for("statements.conflict", statement_id=statement.id,
                                 conflict_id=outcome.conflict.id))
-    flash(f"Revision {number} is restored as revision {statement.head_number}.", "success")
+    flash(_("Revision %(number)s is restored as revision %(head)s.", number=number,
+            head=statement.head_number), "success")
     return redirect(url_for("statements.history", statement_id=statement.id))
 
 
@@ -471,7 +475,7 @@ def conflict(statement: Statement, statement_id: int,
                 choice = request.form.get(f"custom-{conflict_item.index}", "")
                 choice = choice if choice.strip() else "both"
             elif choice not in {"theirs", "mine", "both"}:
-                error = "Choose a version for every passage."
+                error = _("Choose a version for every passage.")
                 break
             choices_made.append(choice)
         if error is None and copy.resolved_at is None:
@@ -482,14 +486,14 @@ def conflict(statement: Statement, statement_id: int,
                 error = exc.message
             else:
                 if outcome.kind == "conflict":
-                    flash("The text changed again while you resolved: please look once more.",
+                    flash(_("The text changed again while you resolved: please look once more."),
                           "info")
                     return redirect(url_for("statements.conflict", statement_id=statement.id,
                                             conflict_id=outcome.conflict.id))
                 flash(_resolution_summary(outcome, choices_made, copy.head_number), "success")
                 return redirect(url_for("statements.show", statement_id=statement.id))
         elif copy.resolved_at is not None:
-            error = "This conflict has already been resolved."
+            error = _("This conflict has already been resolved.")
     return render_template("statements/conflict.html", statement=statement, copy=copy,
                            result=result, error=error, diff_sides=textlib.diff_sides,
                            action_form=ActionForm(formdata=None)), 400 if error else 200
@@ -517,7 +521,7 @@ def _resolution_summary(outcome: Any, choices_made: list[str], head_number: int)
 def comment(statement: Statement, statement_id: int) -> Response:
     form = CommentForm()
     if not form.validate_on_submit():
-        abort(400, "Write a comment.")
+        abort(400, _("Write a comment."))
     parent = None
     if form.parent_id.data:
         parent_id = to_db_int(form.parent_id.data)
@@ -529,7 +533,7 @@ def comment(statement: Statement, statement_id: int) -> Response:
                              form.quote.data or "", parent)
     except ServiceError as error:
         abort(400, error.message)
-    flash("Comment added.", "success")
+    flash(_("Comment added."), "success")
     return redirect(url_for("statements.show", statement_id=statement.id) + "#comments")
 
 
@@ -569,7 +573,7 @@ def remove_comment(item: Comment, statement_id: int, comment_id: int) -> Respons
         services.remove_comment(current_user, item)
     except ServiceError as error:
         abort(400, error.message)
-    flash("The comment is removed.", "success")
+    flash(_("The comment is removed."), "success")
     return redirect(url_for("statements.show", statement_id=statement_id) + "#comments")
 
 
@@ -588,12 +592,12 @@ def change_status(statement: Statement, statement_id: int, action: str) -> Respo
     if action == "open_signon":
         form = OpenSignOnForm()
         if not form.validate_on_submit():
-            abort(400, "Set a valid sign-on deadline.")
+            abort(400, _("Set a valid sign-on deadline."))
         deadline = form.deadline.data.replace(tzinfo=UTC)
     elif action == "reopen":
         form = ReopenForm()
         if not form.validate_on_submit():
-            abort(400, "Say what is being corrected.")
+            abort(400, _("Say what is being corrected."))
         note = form.note.data
     elif not ActionForm().validate_on_submit():
         abort(400)
@@ -605,7 +609,8 @@ def change_status(statement: Statement, statement_id: int, action: str) -> Respo
             abort(400, error.message)
         flash(error.message, "error")  # asked again on the statement page, with the box
         return redirect(url_for("statements.show", statement_id=statement.id) + "#workflow")
-    flash(f"The statement is now {statement.status_label.lower()}.", "success")
+    flash(_("The statement is now %(status)s.", status=statement.status_label.lower()),
+          "success")
     return redirect(url_for("statements.show", statement_id=statement.id))
 
 
@@ -614,7 +619,7 @@ def _sign_org() -> Organisation:
     form.organisation.choices = choices({o.id: o.name for o in _orgs_where("org_admin")})
     org = db.session.get(Organisation, to_db_int(request.form.get("organisation")) or 0)
     if org is None:
-        abort(400, "Choose an organisation.")
+        abort(400, _("Choose an organisation."))
     if not can(current_user, "statement.sign_for", org):
         abort(403)
     if not form.validate_on_submit():

@@ -217,7 +217,7 @@ def test_two_drafters_merge_clash_sign_on_and_publish(make_org, make_user, live_
     sara.get_by_label("Sign-on deadline (UTC)").fill(DEADLINE)
     sara.get_by_role("button", name="Open for sign-on").click()
     expect(sara.get_by_text("The statement is now open for sign-on.")).to_be_visible()
-    expect(sara.get_by_text("Sign-on closes 2030-01-01 12:00 UTC.")).to_be_visible()
+    expect(sara.get_by_text("Sign-on closes 1 Jan 2030, 12:00.")).to_be_visible()
 
     # --- two organisations sign ---------------------------------------------------------
     for email, org_name in (("hana@example.org", "Harbour Rights Network"),
