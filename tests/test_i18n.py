@@ -20,7 +20,6 @@ from coalition.i18n import catalogue, templatecheck
 from tests.conftest import AuthActions, csrf_from
 
 
-
 def page(client: Any, path: str = "/", language: str | None = None) -> str:
     headers = {"Accept-Language": language} if language else {}
     response = client.get(path, headers=headers)
