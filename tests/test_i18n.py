@@ -4,6 +4,7 @@ and numbers per locale, the error pages and e-mails in Chinese, and the translat
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -112,6 +113,39 @@ def test_a_signed_in_switch_updates_the_profile_with_an_audit_entry(
     # Signed out, the same browser keeps the language (the cookie was set too).
     auth.logout()
     assert '<html lang="zh-Hant">' in page(auth.client, "/login")
+
+
+def test_a_language_chosen_before_signing_in_stays_after(app: Flask, db: Any,
+                                                         make_user: Any) -> None:
+    """Found trying it as a new user: the sign-in page switched to 繁體中文 went back to English
+    once signed in, because the profile's default (English) won."""
+    user = make_user("amy@example.org")
+    auth = AuthActions(app.test_client())
+    switch(auth.client, "zh_Hant")
+    auth.login("amy@example.org")
+    assert '<html lang="zh-Hant">' in page(auth.client, "/")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "zh_Hant"
+    event = db.session.execute(select(AuditEvent).where(
+        AuditEvent.action == "user.update_profile")).scalar_one()
+    assert event.changes["locale"] == ["en", "zh_Hant"]
+
+
+def test_the_profiles_language_is_kept_on_the_device_too(app: Flask, db: Any,
+                                                         make_user: Any) -> None:
+    make_user("amy@example.org")
+    auth = AuthActions(app.test_client())
+    switch(auth.client, "zh_Hant")
+    auth.login("amy@example.org")
+    form = page(auth.client, "/profile")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    assert token is not None
+    auth.client.post("/profile", data={"csrf_token": token.group(1), "display_name": "Amy",
+                                       "locale": "en"})
+    auth.logout()
+    # Back to English on this device: the next sign-in does not bring Chinese back.
+    auth.login("amy@example.org")
+    assert '<html lang="en">' in page(auth.client, "/")
 
 
 # --- dates, numbers, relative times -----------------------------------------------------------

@@ -18,6 +18,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from coalition import i18n
 from coalition.access import guard, public
 from coalition.accounts import services
 from coalition.accounts.forms import (
@@ -52,6 +53,11 @@ def login() -> str | Response:
         result = services.authenticate(form.email.data, form.password.data,
                                        request.remote_addr)
         if result.user is not None:
+            # The language chosen with the switch on this device (the sign-in page was shown
+            # in it) stays after signing in: it becomes the profile's, audited like any change.
+            chosen = request.cookies.get(i18n.COOKIE)
+            if chosen in i18n.LOCALES and chosen != result.user.locale:
+                services.update_profile(result.user, result.user.display_name, chosen)
             services.start_session(result.user, bool(form.remember.data),
                                    request.user_agent.string, request.remote_addr)
             login_user(result.user, remember=form.remember.data)
@@ -86,7 +92,8 @@ def profile() -> str | Response | tuple[str, int]:
             attach_error(form, error)
         else:
             flash(_("Your profile is saved."), "success")
-            return redirect(url_for("accounts.profile"))
+            # The device's language follows the profile's, so the two never disagree.
+            return i18n.remember_locale(redirect(url_for("accounts.profile")), form.locale.data)
     status = 400 if form.errors or form.form_errors else 200
     return _profile_page(form, status)
 

@@ -67,8 +67,4 @@ def set_language() -> Response:
         abort(400, _("Choose English or 繁體中文."))
     if current_user.is_authenticated and current_user.locale != locale:
         update_profile(current_user, current_user.display_name, locale)
-    response = redirect(safe_next_url(request.form.get("next")) or "/")
-    response.set_cookie(i18n.COOKIE, locale, max_age=i18n.COOKIE_MAX_AGE, httponly=True,
-                        samesite="Lax",
-                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
-    return response
+    return i18n.remember_locale(redirect(safe_next_url(request.form.get("next")) or "/"), locale)

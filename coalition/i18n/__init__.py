@@ -6,7 +6,9 @@ Hong Kong (`zh_Hant`, coalition/translations/zh_Hant). The locale of a request i
 
 1. the signed-in person's profile (`User.locale`);
 2. the choice an anonymous visitor made with the language switch (cookie `coalition_locale`,
-   set by `core.set_language`);
+   set by `core.set_language` and by the profile form); at sign-in a choice made on the device
+   that differs from the profile becomes the profile's (audited), so a visitor who switched
+   the sign-in page to Chinese stays in Chinese;
 3. the browser's Accept-Language, best quality first: any Chinese tag (zh, zh-HK, zh-TW, zh-MO,
    zh-Hant, and also zh-CN / zh-Hans) gives `zh_Hant`, since this is a Hong Kong coalition with
    no Simplified catalogue and a Simplified Chinese reader reads Traditional far better than
@@ -26,7 +28,7 @@ from typing import Any
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
@@ -71,6 +73,14 @@ def select_locale() -> str:
     if chosen in LOCALES:
         return str(chosen)
     return locale_from_accept_language(request.accept_languages) or DEFAULT_LOCALE
+
+
+def remember_locale(response: Any, locale: str) -> Any:
+    """`response` with the cookie that keeps `locale` on this device (COOKIE_MAX_AGE seconds):
+    set by the language switch and by the profile, read by select_locale() and at sign-in."""
+    response.set_cookie(COOKIE, locale, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
 
 
 def current_locale() -> str:
