@@ -131,6 +131,20 @@ def test_a_language_chosen_before_signing_in_stays_after(app: Flask, db: Any,
     assert event.changes["locale"] == ["en", "zh_Hant"]
 
 
+def test_another_persons_choice_on_a_shared_device_changes_no_profile(
+        app: Flask, db: Any, make_user: Any) -> None:
+    amy, ben = make_user("amy@example.org"), make_user("ben@example.org")
+    auth = AuthActions(app.test_client())
+    auth.login("amy@example.org")
+    auth.post("/language", {"locale": "zh_Hant", "next": "/"})  # Amy's own choice, signed in
+    auth.logout()
+    auth.login("ben@example.org")
+    db.session.expire_all()
+    assert db.session.get(User, amy.id).locale == "zh_Hant"
+    assert db.session.get(User, ben.id).locale == "en"
+    assert '<html lang="en">' in page(auth.client, "/")
+
+
 def test_the_profiles_language_is_kept_on_the_device_too(app: Flask, db: Any,
                                                          make_user: Any) -> None:
     make_user("amy@example.org")
@@ -317,8 +331,9 @@ def test_the_sign_in_prompt_is_flashed_in_the_visitors_language(client: Any) -> 
 
 def test_a_chinese_statements_public_page_and_pdf_use_its_language(app: Flask, db: Any,
                                                                      world: Any) -> None:
-    """The interface stays in the visitor's language; the statement's own words carry its
-    language (lang="zh-Hant"), and its PDF is in it throughout."""
+    """The public page, like the PDF, is in the statement's language throughout, whatever the
+    reader's (found trying it: an English reader saw "Signatories", "Published ..." around a
+    Chinese statement)."""
     import io
     from datetime import timedelta
 
@@ -338,10 +353,11 @@ def test_a_chinese_statements_public_page_and_pdf_use_its_language(app: Flask, d
     db.session.commit()
 
     html = page(app.test_client(), f"/s/{statement.id}", "en-GB")
-    assert '<html lang="en">' in html
+    assert '<html lang="zh-Hant">' in html
     assert '<h1 lang="zh-Hant">就普遍定期審議結果的聯合聲明</h1>' in html
     assert ('<div lang="zh-Hant" class="statement-text"><p>我們促請政府落實獲支持的建議。</p>'
             in html)
+    assert "聯署機構" in html and "Signatories" not in html
     pdf = app.test_client().get(f"/s/{statement.id}.pdf", headers={"Accept-Language": "en"})
     assert pdf.status_code == 200
     words = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)

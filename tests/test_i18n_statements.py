@@ -166,12 +166,15 @@ def test_chinese_readers_get_statement_pages_without_placeholders(
 def test_published_pages_and_docx_in_the_statements_language(
         app: Flask, world: Any, scene: dict[str, Any]) -> None:
     """A Chinese statement's DOCX, like its PDF, is headed and dated in Chinese whatever the
-    reader's language; the public page says 'Published <date>' in the reader's language."""
+    reader's language; so is its public page (found trying it as a new user)."""
     published_scene(app, world, scene["chinese"])
     anonymous = AuthActions(app.test_client())
     public = words(fetch(anonymous, f"/s/{scene['chinese']}"))
     statement = fresh(scene["chinese"])
-    assert f"Published {statement.published_at.strftime('%-d %B %Y')}" in public
+    # The public page is in the statement's language, as its PDF is, for any reader.
+    published = statement.published_at
+    assert f"{published.year}年{published.month}月{published.day}日" in public, public
+    assert "Published" not in public and "Signatories" not in public
     assert not LEFTOVER.search(public)
     from docx import Document
 

@@ -143,7 +143,7 @@ def test_a_later_response_moves_the_position(client, auth, world, rec, db):
     assert "Noted" in current and "existing framework sufficient" in current
     timeline = html[html.index('id="timeline"'):]
     addendum = timeline.index("Addendum to the Working Group report")
-    legco = timeline.index("Legislative Council answer</strong>, 2021-03-17")
+    legco = timeline.index("Legislative Council answer</strong>, 17 Mar 2021")
     assert addendum < legco  # oldest first
     assert 'href="https://www.legco.gov.hk/paper"' in timeline
 
@@ -217,7 +217,7 @@ def test_editor_records_an_assessment_for_their_organisation(client, auth, world
     assert response.status_code == 302
     html = page_of(client, rec)
     timeline = html[html.index('id="timeline"'):]
-    assert "Assessment by Owning Organisation</strong>, 2021-06-30" in timeline
+    assert "Assessment by Owning Organisation</strong>, 30 Jun 2021" in timeline
     assert "<strong>Partially implemented</strong>" in timeline
     assert "<strong>training</strong>" in timeline
     assert 'href="https://example.org/report"' in timeline
@@ -226,7 +226,7 @@ def test_editor_records_an_assessment_for_their_organisation(client, auth, world
 
     tracker = tracker_html(client, "")
     assert ("latest assessment: <strong>Partially implemented</strong> by Owning Organisation "
-            "(2021-06-30)") in tracker
+            "(30 Jun 2021)") in tracker
     assert facet_count(tracker, "status", "partially") == 1
     assert facet_count(tracker, "status", "none") == 2
     assert facet_count(tracker, "assessed_by", str(world.org.id)) == 1
@@ -239,21 +239,21 @@ def test_editor_records_an_assessment_for_their_organisation(client, auth, world
     assert auth.post(f"/recommendations/{rec.id}/assessments", data={
         "organisation": world.other.id, "status": "not_implemented",
         "assessed_on": "2020-01-15"}).status_code == 302
-    assert "by Owning Organisation (2021-06-30)" in tracker_html(client, "")
+    assert "by Owning Organisation (30 Jun 2021)" in tracker_html(client, "")
     # ... a newer one does, and names its organisation.
     assert auth.post(f"/recommendations/{rec.id}/assessments", data={
         "organisation": world.other.id, "status": "regressed",
         "assessed_on": "2022-02-01"}).status_code == 302
     tracker = tracker_html(client, "")
     assert ("latest assessment: <strong>Regressed</strong> by Other Organisation "
-            "(2022-02-01)") in tracker
+            "(1 Feb 2022)") in tracker
     assert facet_count(tracker, "assessed_by", str(world.org.id)) == 1
     assert facet_count(tracker, "assessed_by", str(world.other.id)) == 1
     html = page_of(client, rec)
     timeline = html[html.index('id="timeline"'):]
     assert timeline.count("Assessment by") == 3
-    assert (timeline.index("2020-01-15") < timeline.index("2021-06-30")
-            < timeline.index("2022-02-01"))
+    assert (timeline.index("15 Jan 2020") < timeline.index("30 Jun 2021")
+            < timeline.index("1 Feb 2022"))
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [

@@ -53,16 +53,18 @@ def login() -> str | Response:
         result = services.authenticate(form.email.data, form.password.data,
                                        request.remote_addr)
         if result.user is not None:
-            # The language chosen with the switch on this device (the sign-in page was shown
-            # in it) stays after signing in: it becomes the profile's, audited like any change.
-            chosen = request.cookies.get(i18n.COOKIE)
-            if chosen in i18n.LOCALES and chosen != result.user.locale:
+            # The language chosen with the switch before signing in (the sign-in page was
+            # shown in it) stays: it becomes the profile's, audited like any change.
+            chosen = i18n.signed_out_choice()
+            if chosen is not None and chosen != result.user.locale:
                 services.update_profile(result.user, result.user.display_name, chosen)
             services.start_session(result.user, bool(form.remember.data),
                                    request.user_agent.string, request.remote_addr)
             login_user(result.user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=result.user.display_name), "success")
-            return redirect(safe_next_url(request.args.get("next")) or url_for("core.home"))
+            response = redirect(safe_next_url(request.args.get("next")) or url_for("core.home"))
+            response.delete_cookie(i18n.CHOSEN_SIGNED_OUT)
+            return response
         form.form_errors.append(result.error)
         if result.wait_seconds:
             status = 429

@@ -88,6 +88,7 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
 }
 
 FIELD_LABELS: dict[str, Any] = {
+    "assessment": _l("Assessment"),
     # accounts and organisations
     "email": _l("Email"),
     "display_name": _l("Name"),

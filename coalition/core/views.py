@@ -67,4 +67,5 @@ def set_language() -> Response:
         abort(400, _("Choose English or 繁體中文."))
     if current_user.is_authenticated and current_user.locale != locale:
         update_profile(current_user, current_user.display_name, locale)
-    return i18n.remember_locale(redirect(safe_next_url(request.form.get("next")) or "/"), locale)
+    return i18n.remember_locale(redirect(safe_next_url(request.form.get("next")) or "/"), locale,
+                                signed_out=not current_user.is_authenticated)

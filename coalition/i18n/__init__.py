@@ -6,9 +6,9 @@ Hong Kong (`zh_Hant`, coalition/translations/zh_Hant). The locale of a request i
 
 1. the signed-in person's profile (`User.locale`);
 2. the choice an anonymous visitor made with the language switch (cookie `coalition_locale`,
-   set by `core.set_language` and by the profile form); at sign-in a choice made on the device
-   that differs from the profile becomes the profile's (audited), so a visitor who switched
-   the sign-in page to Chinese stays in Chinese;
+   set by `core.set_language` and by the profile form); a choice made with the switch before
+   signing in becomes the profile's at sign-in (audited), so a visitor who switched the sign-in
+   page to Chinese stays in Chinese;
 3. the browser's Accept-Language, best quality first: any Chinese tag (zh, zh-HK, zh-TW, zh-MO,
    zh-Hant, and also zh-CN / zh-Hans) gives `zh_Hant`, since this is a Hong Kong coalition with
    no Simplified catalogue and a Simplified Chinese reader reads Traditional far better than
@@ -75,12 +75,30 @@ def select_locale() -> str:
     return locale_from_accept_language(request.accept_languages) or DEFAULT_LOCALE
 
 
-def remember_locale(response: Any, locale: str) -> Any:
-    """`response` with the cookie that keeps `locale` on this device (COOKIE_MAX_AGE seconds):
-    set by the language switch and by the profile, read by select_locale() and at sign-in."""
+# Set (for the browser session only) when a visitor who is not signed in uses the switch: the
+# sign-in that follows makes that language the profile's. A language chosen by someone else
+# on a shared device (the long-lived COOKIE) never changes another person's profile.
+CHOSEN_SIGNED_OUT = "coalition_locale_chosen"
+
+
+def remember_locale(response: Any, locale: str, signed_out: bool = False) -> Any:
+    """`response` with the cookie that keeps `locale` on this device (COOKIE_MAX_AGE seconds),
+    set by the language switch and by the profile and read by select_locale(); with
+    `signed_out`, also CHOSEN_SIGNED_OUT, which the next sign-in reads (take_signed_out_choice).
+    """
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
     response.set_cookie(COOKIE, locale, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+                        secure=secure)
+    if signed_out:
+        response.set_cookie(CHOSEN_SIGNED_OUT, locale, httponly=True, samesite="Lax",
+                            secure=secure)
     return response
+
+
+def signed_out_choice() -> str | None:
+    """The language this browser chose with the switch before signing in, if any."""
+    chosen = request.cookies.get(CHOSEN_SIGNED_OUT)
+    return chosen if chosen in LOCALES else None
 
 
 def current_locale() -> str:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import defer, joinedload
 from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
+from coalition import i18n
 from coalition.access import can, credit_organisations, guard, public
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
@@ -678,10 +679,13 @@ def _published(statement_id: int) -> tuple[Statement, str]:
 @bp.route("/s/<int:statement_id>")
 @public
 def public_page(statement_id: int) -> str:
+    """The published statement, for everyone, in the statement's own language: its title,
+    dates and headings as its PDF has them, whatever the reader's (issue 9)."""
     statement, rev = _published_revision(statement_id)
-    return render_template("statements/public.html", statement=statement,
-                           html=services.revision_html(rev),
-                           signatories=services.signatories(statement))
+    with i18n.translated(statement.language):
+        return render_template("statements/public.html", statement=statement,
+                               html=services.revision_html(rev),
+                               signatories=services.signatories(statement))
 
 
 @bp.route("/s/<int:statement_id>.pdf")
