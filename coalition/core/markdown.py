@@ -333,7 +333,10 @@ def plain_text(text: str | None, limit: int | None = None) -> str:
 def render_inline(text: str | None) -> Markup:
     """`render_markdown` for a short text shown inside a sentence: one paragraph loses its
     `<p>` wrapper (several paragraphs keep theirs). Rendered on request, so for short texts
-    only (a State's words, up to 5,000 characters)."""
+    only (a State's words, up to 5,000 characters); a text with no Markdown character (most
+    State's words: "Supported", "Noted") is only escaped, without calling the renderer."""
+    if not _MARKUP_CHARS.search(text or ""):  # no Markdown: the text itself, escaped
+        return Markup(htmllib.escape(text or "", quote=True))  # noqa: S704 - escaped
     html = render_html(text).strip()
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
