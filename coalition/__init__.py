@@ -118,11 +118,13 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from coalition.access import can, person_label
-    from coalition.core.markdown import stored_html
+    from coalition.core.markdown import plain_text, stored_html
 
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["person_label"] = person_label
     # Markdown is rendered once, when it is saved, and its HTML stored: templates output that
     # (there is deliberately no filter that renders Markdown on every view).
     app.jinja_env.filters["stored_html"] = stored_html
+    # Markdown's words without markup, for badges and short displays (plain text, escaped).
+    app.jinja_env.filters["plain_text"] = plain_text
     app.jinja_env.globals["app_version"] = __version__

@@ -84,7 +84,8 @@ def test_english_pages_fill_every_placeholder(client: Any, pages: dict[str, str]
     assert "<strong>5</strong> recommendations</p>" in tracker
     assert ">Filters</summary>" in tracker and "Apply filters" in tracker
     assert "Supported" in tracker and "Egypt, cycle 2" in tracker
-    assert "review: &#39;abc&#39; is not a number" in fetch(client, pages["tracker bad filter"])
+    assert "Review: unknown value &#39;abc&#39; ignored." in fetch(client,
+                                                                  pages["tracker bad filter"])
     preview = fetch(client, pages["import preview"])
     assert "As it is, this file imports nothing: 2 rows have problems" in preview
     assert "Review EGY cycle 2" not in preview  # the review exists: no notice

@@ -239,7 +239,10 @@ def test_tracker_repeated_facet(client, member, two_cycles):
     assert total == 3
     total, _, _ = tracker(client, "repeated=yes&repeated=no")
     assert total == 9
-    assert client.get("/tracker?repeated=maybe").status_code == 400
+    # An unknown value is ignored, with a notice (issue 9, 3.16).
+    response = client.get("/tracker?repeated=maybe")
+    assert response.status_code == 200
+    assert "unknown value &#39;maybe&#39; ignored." in response.get_data(as_text=True)
 
 
 def test_tracker_kind_and_supported_in_part(client, member, db, two_cycles):

@@ -32,7 +32,8 @@ HONG_KONG = {"28.14", "28.205", "28.343", "28.344", "28.345", "28.346"}
 
 FACET_RE = re.compile(r'name="(\w+)" value="([^"]*)" ?(checked)?> (.*?) '
                       r'<span class="count">\((\d+)\)</span>')
-RESULT_RE = re.compile(r'<a href="/recommendations/\d+"><strong>([^<]+)</strong></a>')
+RESULT_RE = re.compile(r'<a href="/recommendations/\d+(?:\?back=[^"]*)?">'
+                       r'<strong>([^<]+)</strong></a>')
 TOTAL_RE = re.compile(r"<strong>(\d+)</strong> recommendations?</p>")
 
 
@@ -211,21 +212,44 @@ def test_filter_state_round_trips_in_the_url(client, member, imported):
     assert back and sorted(parse_qs(urlsplit(back).query)["position"]) == ["noted", "supported"]
 
 
-@pytest.mark.parametrize(("query", "parameter"), [
-    ("category=abc", "category"),
-    ("position=maybe", "position"),
-    ("territory=Atlantis", "territory"),
-    ("theme=A12", "theme"),
-    ("status=done", "status"),
-    ("sort=random", "sort"),
-    ("review=1&review=x", "review"),
-    ("state=AUS&state=Atlantis", "state"),
+@pytest.mark.parametrize(("query", "notice"), [
+    ("category=abc", "Action category: unknown value 'abc' ignored."),
+    ("position=maybe", "Position: unknown value 'maybe' ignored."),
+    ("territory=Atlantis", "Territory: unknown value 'Atlantis' ignored."),
+    ("theme=A12", "Theme / issue: unknown value 'A12' ignored."),
+    ("status=done", "Implementation status: unknown value 'done' ignored."),
+    ("sort=recent", "Unknown sort 'recent' ignored."),
+    ("review=x", "Review: unknown value 'x' ignored."),
+    ("state=Atlantis", "Recommending State: unknown value 'Atlantis' ignored."),
 ])
-def test_bad_filter_value_is_a_400_naming_the_parameter(client, member, query, parameter):
+def test_unknown_filter_value_is_ignored_with_a_notice(client, member, imported, query, notice):
+    """Issue 9, 3.16: an old bookmark (`?sort=recent`) shows the tracker, not a 400 page; the
+    unknown value is ignored and the page says so."""
+    everything = tracker(client, "")
     page = tracker(client, query)
+    assert page.status == 200
+    assert re.findall(r'<p class="flash tracker-notice" role="status">([^<]+)</p>',
+                      html_lib.unescape(page.html)) == [notice]
+    assert page.total == everything.total and page.paragraphs == everything.paragraphs
+
+
+def test_unknown_value_beside_known_ones_keeps_the_known(client, member, imported, parsed):
+    page = tracker(client, "position=noted&position=maybe&sort=recent")
+    assert page.status == 200
+    noted = paragraphs_where(parsed, lambda r: r.position == "noted")
+    assert page.total == len(noted)
+    assert "Unknown sort &#39;recent&#39; ignored." in page.html
+    assert "Position: unknown value &#39;maybe&#39; ignored." in page.html
+    # Links from the page (next page) carry only what the tracker understood.
+    following = page.link("next")
+    assert following and "maybe" not in following and "recent" not in following
+
+
+def test_number_beyond_any_id_is_still_a_400_naming_the_parameter(client, member):
+    page = tracker(client, "review=1&review=99999999999")
     assert page.status == 400
     match = re.search(r'<p class="form-errors" role="alert">([^<]+)</p>', page.html)
-    assert match and match.group(1).startswith(f"{parameter}:")
+    assert match and match.group(1).startswith("review:")
 
 
 def test_tracker_is_for_the_coalition(client, auth, world):
@@ -284,3 +308,44 @@ def test_sql_statements_do_not_grow_with_the_rows(client, member, db, china, par
     assert many.status == 200 and many.total > few.total
     assert len(statements) == small_count, (few.total, many.total)
     assert 3 < small_count < 40, small_count
+
+
+def test_back_link_returns_to_the_exact_tracker_view(client, member, imported):
+    """Issue 9, 3.6: a recommendation opened from a search, filters, a sort and page 2 links
+    back to that same view, not to the unfiltered review."""
+    query = "q=the&position=noted&position=supported&sort=position&page=2"
+    page = tracker(client, query)
+    link = re.search(r'<a href="(/recommendations/\d+\?back=[^"]+)"><strong>', page.html)
+    assert link, "result links carry the view"
+    rec_page = client.get(html_lib.unescape(link.group(1))).get_data(as_text=True)
+    back = re.search(r'<a href="([^"]+)">← Back to your tracker search</a>', rec_page)
+    assert back
+    url = urlsplit(html_lib.unescape(back.group(1)))
+    assert url.path == "/tracker" and not url.netloc
+    assert parse_qs(url.query) == {"q": ["the"], "position": ["noted", "supported"],
+                                   "sort": ["position"], "page": ["2"]}
+    # Following it shows the same results as the page the user left.
+    assert TrackerPage(client.get(back.group(1).replace("&amp;", "&"))).paragraphs == \
+        page.paragraphs
+
+
+def test_back_link_from_the_plain_tracker_and_never_elsewhere(client, member, imported):
+    page = tracker(client, "")
+    link = re.search(r'<a href="(/recommendations/(\d+)\?back=)"><strong>', page.html)
+    assert link, "even the unfiltered tracker is remembered"
+    rec_page = client.get(link.group(1)).get_data(as_text=True)
+    assert '<a href="/tracker">← Back to your tracker search</a>' in rec_page
+    rec_id = link.group(2)
+    # `back` is a tracker query string only: another site, a path or unknown parameters are
+    # dropped, never followed.
+    for hostile in ("https://evil.example/", "//evil.example/x", "/admin?x=1",
+                    "q=a&next=https://evil.example", "x" * 3000):
+        html = client.get(f"/recommendations/{rec_id}", query_string={"back": hostile}) \
+            .get_data(as_text=True)
+        href = re.search(r'<a href="([^"]+)">← Back to your tracker search</a>', html)
+        assert href, hostile
+        url = urlsplit(html_lib.unescape(href.group(1)))
+        assert url.path == "/tracker" and not url.netloc and "evil" not in url.query
+    # Opened without `back` (a shared link), the page links to its review in the tracker.
+    html = client.get(f"/recommendations/{rec_id}").get_data(as_text=True)
+    assert re.search(r'<a href="/tracker\?review=\d+">← Tracker</a>', html)

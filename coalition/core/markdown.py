@@ -26,6 +26,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 import secrets
+from html.parser import HTMLParser
 
 import markdown as md
 import markdown.extensions
@@ -275,3 +276,68 @@ def render_markdown(text: str | None) -> Markup:
 def stored_html(html: str | None) -> Markup:
     """HTML stored by `render_html`, for a template: it was sanitised when it was stored."""
     return Markup(html or "")  # noqa: S704 - stored only by render_html, which sanitises
+
+
+# Characters that may make Markdown (or HTML entities) of a text; a text without any of them
+# reads the same as plain text, so `plain_text` need not render it.
+_MARKUP_CHARS = re.compile(r"[*_`\[\]<>&#\\!~|]|^\s*(?:[-+=]|\d+[.)])", re.MULTILINE)
+_BLOCK_TAGS = {"p", "br", "hr", "li", "ul", "ol", "blockquote", "pre", "table", "thead",
+               "tbody", "tr", "td", "th", "h2", "h3", "h4", "h5", "h6"}
+
+
+class _TextOf(HTMLParser):
+    """The text of sanitised HTML: block elements become spaces, inline ones vanish."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(text: str | None, limit: int | None = None) -> str:
+    """The words of user-written Markdown without its markup, on one line, for badges and
+    other short displays (`*Demo data.* Noted` -> `Demo data. Noted`; issue 9, 3.5).
+
+    Rendered through `render_html` (so bounded and sanitised the same way), then reduced to its
+    text; a text with no Markdown character is returned as it is, whitespace collapsed.
+    `limit` (characters, at least 2): a longer result is cut at a word boundary where there is
+    one in its last third, and ends with "…" (the result is then at most `limit` characters).
+    The result is plain text: templates escape it as any other string.
+    """
+    text = (text or "").replace("\r\n", "\n")
+    if _MARKUP_CHARS.search(text):
+        parser = _TextOf()
+        parser.feed(render_html(text))
+        parser.close()
+        text = "".join(parser.parts)
+    text = " ".join(text.split())
+    if limit is None or len(text) <= limit:
+        return text
+    cut = text[:max(limit - 1, 1)]
+    space = cut.rfind(" ")
+    if space >= len(cut) * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-\u2013\u2014") + "…"
+
+
+def render_inline(text: str | None) -> Markup:
+    """`render_markdown` for a short text shown inside a sentence: one paragraph loses its
+    `<p>` wrapper (several paragraphs keep theirs). Rendered on request, so for short texts
+    only (a State's words, up to 5,000 characters); a text with no Markdown character (most
+    State's words: "Supported", "Noted") is only escaped, without calling the renderer."""
+    if not _MARKUP_CHARS.search(text or ""):  # no Markdown: the text itself, escaped
+        return Markup(htmllib.escape(text or "", quote=True))  # noqa: S704 - escaped
+    html = render_html(text).strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return Markup(html)  # noqa: S704 - sanitised by nh3 in render_html

@@ -9,13 +9,22 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     HiddenField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    URL,
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from coalition.core.forms import choices
 from coalition.core.inputs import db_int
@@ -71,7 +80,15 @@ class ResponseForm(FlaskForm):
 
 class AssessmentForm(FlaskForm):
     organisation = SelectField(_l("On behalf of"), coerce=db_int)
-    status = SelectField(_l("Implementation status"), choices=choices(IMPLEMENTATION_STATUSES))
+    # No status is preselected: the user chooses one (issue 9, 3.7); the empty first choice is
+    # refused with a message, and the rest of the form (evidence) comes back as typed.
+    status = SelectField(
+        _l("Implementation status"),
+        choices=[SelectChoice("", _l("Choose a status…")), *choices(IMPLEMENTATION_STATUSES)],
+        default="",
+        validators=[DataRequired(_l("Choose the implementation status.")),
+                    AnyOf(list(IMPLEMENTATION_STATUSES),
+                          message=_l("Choose one of the statuses listed."))])
     assessed_on = DateField(_l("Assessed on"), validators=[InputRequired(), not_in_future],
                             default=date.today)
     evidence = TextAreaField(_l("Evidence (Markdown)"), validators=[Optional(), Length(max=50_000)])

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -90,8 +92,26 @@ class TrackerFilters:
     FACETS = ("review", "cycle", "state", "group", "theme", "sdg", "affected", "position",
               "category", "territory", "status", "assessed_by", "kind", "repeated")
 
+    # Messages about parameter values the tracker did not know and ignored (an old bookmark's
+    # `?sort=recent`, a facet value since renamed): shown on the page, never part of the URL.
+    notices: list[str] = field(default_factory=list, compare=False)
+
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> TrackerFilters:
+        """Filters from the tracker's URL parameters.
+
+        A value the tracker does not know (an unknown sort, position, status, a State code that
+        is not three letters, an id that is not a number) is ignored with a notice in
+        `notices`, so old bookmarks keep working (issue 9, 3.16). Raises FilterError, naming
+        the parameter, only for a number no database id can be (beyond 2147483647): input
+        no link of the site makes.
+        """
+        notices: list[str] = []
+
+        def unknown(name: str, value: str) -> None:
+            notices.append(_("%(filter)s: unknown value %(value)s ignored.",
+                             filter=FACET_LABELS[name], value=repr(value[:40])))
+
         def ints(name: str) -> list[int]:
             values = []
             for raw in args.getlist(name):
@@ -99,32 +119,39 @@ class TrackerFilters:
                     continue
                 value = to_db_int(raw)
                 if value is None:
-                    raise FilterError(_("%(name)s: %(value)s is not a number the tracker "
-                                        "knows (an id up to 2147483647).",
-                                        name=name, value=repr(raw[:40])))
+                    if raw.strip().lstrip("+-").isdigit():
+                        raise FilterError(_("%(name)s: %(value)s is not a number the tracker "
+                                            "knows (an id up to 2147483647).",
+                                            name=name, value=repr(raw[:40])))
+                    unknown(name, raw)
+                    continue
                 values.append(value)
             return values
 
         def choices(name: str, allowed: Any) -> list[str]:
-            values = [v for v in args.getlist(name) if v != ""]
-            bad = [v for v in values if v not in allowed]
-            if bad:
-                raise FilterError(_("%(name)s: unknown value %(value)s.", name=name,
-                                    value=repr(bad[0])))
+            values = []
+            for value in args.getlist(name):
+                if value in allowed:
+                    values.append(value)
+                elif value != "":
+                    unknown(name, value)
             return values
 
         def state_codes() -> list[str]:
-            values = [v.strip().upper() for v in args.getlist("state") if v.strip()][:200]
-            bad = [v for v in values if len(v) != 3 or not v.isascii() or not v.isalpha()]
-            if bad:
-                raise FilterError(_("state: %(value)s is not a three-letter State code.",
-                                    value=repr(bad[0])))
+            values = []
+            for raw in args.getlist("state")[:200]:
+                value = raw.strip().upper()
+                if len(value) == 3 and value.isascii() and value.isalpha():
+                    values.append(value)
+                elif value:
+                    unknown("state", raw)
             return values
 
         sort = args.get("sort", "paragraph") or "paragraph"
         if sort not in SORTS:
-            raise FilterError(_("sort: unknown order %(value)s.", value=repr(sort)))
-        return cls(
+            notices.append(_("Unknown sort %(value)s ignored.", value=repr(sort[:40])))
+            sort = "paragraph"
+        filters = cls(
             q=(args.get("q") or "").strip()[:200],
             review=ints("review"), cycle=ints("cycle"),
             state=state_codes(),
@@ -136,6 +163,8 @@ class TrackerFilters:
             assessed_by=ints("assessed_by"), kind=choices("kind", ENTRY_KINDS),
             repeated=choices("repeated", REPEATED), sort=sort,
         )
+        filters.notices = notices
+        return filters
 
     def active(self) -> bool:
         return bool(self.q or any(getattr(self, f) for f in self.FACETS))
@@ -408,3 +437,33 @@ FACET_LABELS = {
     "status": _l("Implementation status"), "assessed_by": _l("Assessed by"), "kind": _l("Kind"),
     "repeated": _l("Repeated from an earlier cycle"),
 }
+
+
+# The parameters of a tracker view (what `back` may carry to a recommendation's page).
+TRACKER_PARAMS = frozenset({"q", "sort", "page", *TrackerFilters.FACETS})
+BACK_MAX = 2000  # characters of a `back` query string; a longer one is not a view of ours
+
+
+def back_query(filters: TrackerFilters, page: int | None) -> str:
+    """The query string of a tracker view (its filters and page), as the `back` parameter of
+    its result links, so a recommendation's page links back to exactly that view (issue 9,
+    3.6). "" for the tracker with no filter, first page."""
+    return urlencode(filters.args(page=page if page and page > 1 else None), doseq=True)
+
+
+def back_url(back: str | None) -> str | None:
+    """The tracker URL a recommendation's page links back to, from its `back` parameter (a
+    tracker query string, see `back_query`); None without one.
+
+    Never an open redirect: the result is always this site's tracker path, followed only by
+    tracker parameters (TRACKER_PARAMS) re-encoded from `back`; anything else in it is dropped,
+    and a `back` longer than BACK_MAX characters gives the plain tracker.
+    """
+    if back is None:
+        return None
+    path = url_for("recommendations.tracker_page")
+    if len(back) > BACK_MAX:
+        return path
+    pairs = [(k, v) for k, v in parse_qsl(back, keep_blank_values=False)
+             if k in TRACKER_PARAMS]
+    return f"{path}?{urlencode(pairs)}" if pairs else path

@@ -21,6 +21,7 @@ from coalition.access import can, guard
 from coalition.audit.services import history_query
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
+from coalition.core.markdown import render_inline
 from coalition.core.pagination import paginate
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
@@ -65,7 +66,8 @@ def tracker_page() -> str | tuple[str, int]:
     page = paginate(tracker.results_query(filters), per_page=tracker.PER_PAGE)
     return render_template("recommendations/tracker.html", filters=filters, page=page,
                            facets=tracker.facet_counts(filters),
-                           facet_labels=tracker.FACET_LABELS, sorts=tracker.SORTS, error=None)
+                           facet_labels=tracker.FACET_LABELS, sorts=tracker.SORTS, error=None,
+                           back=tracker.back_query(filters, page.page))
 
 
 @bp.route("/recommendations/<int:rec_id>")
@@ -84,10 +86,19 @@ def show(rec: Recommendation, rec_id: int) -> str:
 def _recommendation_page(rec: Recommendation, response_form: ResponseForm | None = None,
                          assessment_form: AssessmentForm | None = None,
                          territory_form: TerritoryForm | None = None) -> str:
+    timeline = services.timeline(rec)
+    # The State's words are Markdown (as typed in a response form): shown rendered (issue 9,
+    # 3.5), on request since they are short (up to 5,000 characters).
+    words_html = {item.id: render_inline(item.words) for _when, kind, item in timeline
+                  if kind == "response" and item.words}
+    back = request.args.get("back")
     return render_template("recommendations/show.html", rec=rec,
                            repeated_in=repeats.repeated_in(rec),
-                           timeline=services.timeline(rec), response_form=response_form,
-                           assessment_form=assessment_form, territory_form=territory_form)
+                           timeline=timeline, response_form=response_form,
+                           assessment_form=assessment_form, territory_form=territory_form,
+                           position_words_html=render_inline(rec.position_words),
+                           words_html=words_html, back=back,
+                           back_url=tracker.back_url(back))
 
 
 def _assessment_form(**kwargs: object) -> AssessmentForm:
@@ -116,7 +127,8 @@ def add_response(rec: Recommendation, rec_id: int) -> WerkzeugResponse | tuple[s
             attach_error(form, error)
         else:
             flash(_("The government's statement is recorded."), "success")
-            return redirect(url_for("recommendations.show", rec_id=rec.id) + "#timeline")
+            return redirect(url_for("recommendations.show", rec_id=rec.id,
+                                    back=request.args.get("back")) + "#timeline")
     return _recommendation_page(rec, response_form=form), 400
 
 
@@ -136,7 +148,8 @@ def add_assessment(rec: Recommendation, rec_id: int) -> WerkzeugResponse | tuple
             attach_error(form, error)
         else:
             flash(_("Your assessment is recorded."), "success")
-            return redirect(url_for("recommendations.show", rec_id=rec.id) + "#timeline")
+            return redirect(url_for("recommendations.show", rec_id=rec.id,
+                                    back=request.args.get("back")) + "#timeline")
     return _recommendation_page(rec, assessment_form=form), 400
 
 

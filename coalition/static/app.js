@@ -346,3 +346,18 @@ document.querySelectorAll("[data-hides-lead]").forEach((group) => {
   lead.addEventListener("change", update);
   update();
 });
+
+// Tracker: the sort menu and the facet checkboxes apply as soon as they change (issue 9, 3.17).
+// Without JavaScript the "Search" and "Apply filters" buttons do the same; with it, a hint
+// says that results follow each change.
+const trackerForm = document.getElementById("tracker-form");
+if (trackerForm) {
+  const hint = document.getElementById("tracker-applies-hint");
+  if (hint) hint.hidden = false;
+  trackerForm.addEventListener("change", (event) => {
+    const input = event.target;
+    if (input.name === "sort" || (input.type === "checkbox" && input.closest(".facets"))) {
+      trackerForm.requestSubmit();
+    }
+  });
+}

@@ -234,7 +234,9 @@ def test_steering_member_imports_a_matrix_and_filters_the_tracker(
 
     # --- a recommendation's page ----------------------------------------------------------
     page.get_by_role("link", name=noted[0], exact=True).click()
-    expect(page).to_have_url(re.compile(r"/recommendations/\d+$"))
+    # The link remembers the tracker view it came from (issue 9, 3.6).
+    expect(page).to_have_url(re.compile(r"/recommendations/\d+\?back=q%3DHong%2BKong%26"
+                                        r"position%3Dnoted$"))
     expect(page.get_by_role("heading", name=f"Recommendation {noted[0]}", level=1)
            ).to_be_visible()
     expect(page.get_by_role("blockquote")).to_contain_text("Hong Kong")
