@@ -19,6 +19,8 @@ import zipfile
 from dataclasses import dataclass, replace
 from typing import IO, Any
 
+from flask_babel import gettext as _
+
 # A part must be at least this large before its compression ratio counts: small XML parts
 # (styles, settings) compress very well and harmlessly.
 RATIO_APPLIES_FROM = 1024 * 1024
@@ -74,7 +76,9 @@ class ZipLimits:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+    if size >= 1024 * 1024:
+        return _("%(size)s MB", size=f"{size / (1024 * 1024):.0f}")
+    return _("%(size)s bytes", size=f"{size:,}")
 
 
 def check_zip(archive: zipfile.ZipFile, filename: str, limits: ZipLimits) -> None:
@@ -83,26 +87,29 @@ def check_zip(archive: zipfile.ZipFile, filename: str, limits: ZipLimits) -> Non
     members = archive.infolist()
     if len(members) > limits.max_members:
         raise ArchiveRefused(
-            f"{filename} was not opened: it holds {len(members):,} parts, more than the "
-            f"{limits.max_members:,} allowed.")
+            _("%(filename)s was not opened: it holds %(parts)s parts, more than the "
+              "%(limit)s allowed.", filename=filename, parts=f"{len(members):,}",
+              limit=f"{limits.max_members:,}"))
     total = 0
     for member in members:
         size = member.file_size
         if size > limits.max_member_bytes:
             raise ArchiveRefused(
-                f"{filename} was not opened: its part {member.filename} would unpack to "
-                f"{_megabytes(size)}, more than the {_megabytes(limits.max_member_bytes)} "
-                "allowed for one part.")
+                _("%(filename)s was not opened: its part %(part)s would unpack to %(size)s, "
+                  "more than the %(limit)s allowed for one part.", filename=filename,
+                  part=member.filename, size=_megabytes(size),
+                  limit=_megabytes(limits.max_member_bytes)))
         if size >= RATIO_APPLIES_FROM and size > limits.max_ratio * max(member.compress_size, 1):
             raise ArchiveRefused(
-                f"{filename} was not opened: its part {member.filename} is compressed "
-                f"{size // max(member.compress_size, 1):,} to 1, more than the "
-                f"{limits.max_ratio} to 1 a document has; it looks like a zip bomb.")
+                _("%(filename)s was not opened: its part %(part)s is compressed %(ratio)s "
+                  "to 1, more than the %(limit)s to 1 a document has; it looks like a zip "
+                  "bomb.", filename=filename, part=member.filename,
+                  ratio=f"{size // max(member.compress_size, 1):,}", limit=limits.max_ratio))
         total += size
         if total > limits.max_total_bytes:
             raise ArchiveRefused(
-                f"{filename} was not opened: it would unpack to more than the "
-                f"{_megabytes(limits.max_total_bytes)} allowed.")
+                _("%(filename)s was not opened: it would unpack to more than the %(limit)s "
+                  "allowed.", filename=filename, limit=_megabytes(limits.max_total_bytes)))
 
 
 def count_xml_elements(archive: zipfile.ZipFile, filename: str, limits: ZipLimits) -> int:
@@ -123,8 +130,9 @@ def count_xml_elements(archive: zipfile.ZipFile, filename: str, limits: ZipLimit
                 previous = data[-1:]
         if count > limits.max_xml_elements:
             raise ArchiveRefused(
-                f"{filename} was not opened: its XML has more than "
-                f"{limits.max_xml_elements:,} elements, more than a document has.")
+                _("%(filename)s was not opened: its XML has more than %(limit)s elements, "
+                  "more than a document has.", filename=filename,
+                  limit=f"{limits.max_xml_elements:,}"))
     return count
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from coalition.audit import record
 from coalition.core.errors import ServiceError
 from coalition.core.time import as_utc, utcnow
 from coalition.extensions import db
+from coalition.i18n import translated
 from coalition.recommendations.models import ImportJob
 from coalition.recommendations.services import (
     ImportRefused,
@@ -240,6 +242,10 @@ def run_job(job_id: int, dry_run: bool, task: Any = None) -> None:
     filename, review_id, created_by_id = job.filename, job.review_id, job.created_by_id
     skip_errors, new_review = job.skip_errors, job.new_review
     data = job.data
+    # The report is written now, in the worker, and read later on the import's page: its
+    # messages are in the uploader's language (the CLI, with no uploader, stays in English).
+    uploader = db.session.get(User, created_by_id) if created_by_id else None
+    locale = str(uploader.locale) if uploader is not None and uploader.locale else "en"
     # End the read transaction: the parse below holds no lock, and on SQLite the heartbeat
     # must be able to write.
     db.session.rollback()
@@ -256,56 +262,67 @@ def run_job(job_id: int, dry_run: bool, task: Any = None) -> None:
             _set(job_id, progress_done=done, progress_total=total, heartbeat_at=now)
 
     try:
-        try:
-            result = parse_file(filename, data)
-            del data
-            _set(job_id, format=result.format, encoding=result.encoding)
-            progress(0, len(result.records))
-            actor = db.session.get(User, created_by_id) if created_by_id else None
-            job = db.session.get(ImportJob, job_id)
-            review = job.review if review_id else (
-                review_target(new_review) if new_review else None)
-            report = import_parsed(actor, filename, result, review, dry_run=dry_run,
-                                   progress=progress, skip_errors=skip_errors, job=job)
-            if dry_run:
-                db.session.rollback()
-                _set(job_id, status="previewed", heartbeat_at=utcnow(), **counts_of(report))
-            else:
-                job = db.session.get(ImportJob, job_id)
-                job.status = "done"
-                for name, value in counts_of(report).items():
-                    setattr(job, name, value)
-                job.finished_at = utcnow()
-                job.heartbeat_at = utcnow()
-                # The recommendations are in the database now.
-                job.data = b""
-                job.upload_deleted_at = utcnow()
-                db.session.commit()
-        except ImportRefused as refused:
-            # All or nothing: the problem rows are on the page; the file is kept, so that
-            # "Retry" previews it again and the user may choose to skip them.
-            db.session.rollback()
-            _set(job_id, status="failed", error=refused.message, finished_at=utcnow(),
-                 **counts_of(refused.report))
-        except ServiceError as error:
-            db.session.rollback()
-            _set(job_id, **_delete_upload(status="failed", error=error.message,
-                                          finished_at=utcnow()))
-        except Exception as error:
-            db.session.rollback()
-            left = getattr(task, "retries", 0)
-            logger.exception("Import job %s, attempt %s failed", job_id, attempts)
-            what = f"attempt {attempts} stopped with {type(error).__name__}"
-            if left:
-                _set(job_id, error=f"The import failed ({what}); it will be tried again "
-                     f"in {RUN_RETRY_DELAY} s.",
-                     heartbeat_at=utcnow() + timedelta(seconds=RUN_RETRY_DELAY))
-                raise _Retry(what) from error
-            _set(job_id, status="failed", finished_at=utcnow(),
-                 error=f"The import failed and nothing was saved ({what}, the last). Retry, "
-                 "or try another file.")
+        with translated(locale):
+            _run_parsed(job_id, filename, data, review_id, created_by_id, new_review,
+                        dry_run, skip_errors, attempts, task, progress)
     finally:
         huey.delete(_progress_key(job_id))
+
+
+def _run_parsed(job_id: int, filename: str, data: bytes, review_id: int | None,
+                created_by_id: int | None, new_review: Any, dry_run: bool, skip_errors: bool,
+                attempts: int, task: Any,
+                progress: Callable[[int, int], None]) -> None:
+    """run_job()'s parse and import, with the messages in the current locale."""
+    try:
+        result = parse_file(filename, data)
+        del data
+        _set(job_id, format=result.format, encoding=result.encoding)
+        progress(0, len(result.records))
+        actor = db.session.get(User, created_by_id) if created_by_id else None
+        job = db.session.get(ImportJob, job_id)
+        review = job.review if review_id else (
+            review_target(new_review) if new_review else None)
+        report = import_parsed(actor, filename, result, review, dry_run=dry_run,
+                               progress=progress, skip_errors=skip_errors, job=job)
+        if dry_run:
+            db.session.rollback()
+            _set(job_id, status="previewed", heartbeat_at=utcnow(), **counts_of(report))
+        else:
+            job = db.session.get(ImportJob, job_id)
+            job.status = "done"
+            for name, value in counts_of(report).items():
+                setattr(job, name, value)
+            job.finished_at = utcnow()
+            job.heartbeat_at = utcnow()
+            # The recommendations are in the database now.
+            job.data = b""
+            job.upload_deleted_at = utcnow()
+            db.session.commit()
+    except ImportRefused as refused:
+        # All or nothing: the problem rows are on the page; the file is kept, so that
+        # "Retry" previews it again and the user may choose to skip them.
+        db.session.rollback()
+        _set(job_id, status="failed", error=refused.message, finished_at=utcnow(),
+             **counts_of(refused.report))
+    except ServiceError as error:
+        db.session.rollback()
+        _set(job_id, **_delete_upload(status="failed", error=error.message,
+                                      finished_at=utcnow()))
+    except Exception as error:
+        db.session.rollback()
+        left = getattr(task, "retries", 0)
+        logger.exception("Import job %s, attempt %s failed", job_id, attempts)
+        what = _("attempt %(attempt)s stopped with %(error)s", attempt=attempts,
+                 error=type(error).__name__)
+        if left:
+            _set(job_id, error=_("The import failed (%(what)s); it will be tried again "
+                                 "in %(seconds)s s.", what=what, seconds=RUN_RETRY_DELAY),
+                 heartbeat_at=utcnow() + timedelta(seconds=RUN_RETRY_DELAY))
+            raise _Retry(what) from error
+        _set(job_id, status="failed", finished_at=utcnow(),
+             error=_("The import failed and nothing was saved (%(what)s, the last). "
+                     "Retry, or try another file.", what=what))
 
 
 # --- stopped jobs and stored files ------------------------------------------------------------
@@ -326,8 +343,9 @@ def expire_if_stale(job: ImportJob, now: datetime | None = None) -> bool:
                                 ImportJob.heartbeat_at.is_(None) if job.heartbeat_at is None
                                 else ImportJob.heartbeat_at == job.heartbeat_at)
         .values(status="failed", finished_at=now,
-                error=f"The import stopped reporting {minutes} minutes ago (its worker "
-                      "stopped); nothing was saved. Retry, or try another file.")).rowcount
+                error=_("The import stopped reporting %(minutes)s minutes ago (its worker "
+                        "stopped); nothing was saved. Retry, or try another file.",
+                        minutes=minutes))).rowcount
     db.session.commit()
     if marked:
         logger.warning("Import job %s stopped reporting; marked failed", job.id)

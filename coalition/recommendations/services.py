@@ -429,8 +429,9 @@ class _Importer:
         """The review a record belongs to; ServiceError for a problem with the whole file."""
         if self.review is not None:
             if rec.state_under_review and rec.state_under_review != self.review.state.code:
-                raise _RowProblem(f"the row is for {rec.state_under_review}, not "
-                                  f"{self.review.state.name}")
+                raise _RowProblem(_("the row is for %(row_state)s, not %(state)s",
+                                    row_state=rec.state_under_review,
+                                    state=self.review.state.name))
             # A review chosen by hand must not contradict the cycle the file names: importing
             # China's 3rd-cycle matrix into its 1st cycle would duplicate a whole review (and
             # make false "repeated" links).
@@ -439,13 +440,15 @@ class _Importer:
             except ValueError:
                 cycle = None
             if cycle is not None and cycle != self.review.cycle:
-                raise _RowProblem(f"the file names cycle {cycle} of the review, not cycle "
-                                  f"{self.review.cycle}")
+                raise _RowProblem(_("the file names cycle %(cycle)s of the review, not "
+                                    "cycle %(review_cycle)s", cycle=cycle,
+                                    review_cycle=self.review.cycle))
             return self.review
         try:
             cycle = _cycle_of(rec)
         except ValueError as exc:
-            raise _RowProblem(f"session {rec.session} is in no known UPR cycle") from exc
+            raise _RowProblem(_("session %(session)s is in no known UPR cycle",
+                                session=rec.session)) from exc
         if not rec.state_under_review or cycle is None:
             raise ServiceError(_("The file does not say which review it is: choose the review "
                                  "(on the command line, --review STATE-CYCLE such as chn-3)."),
@@ -494,8 +497,9 @@ class _Importer:
         reviews: dict[int, Review] = {}
         for index, rec in enumerate(records, start=1):
             if rec.unresolved_states:
-                self.report.errors.append((rec.source_line, "unknown recommending State(s): "
-                                           + ", ".join(rec.unresolved_states)))
+                self.report.errors.append((rec.source_line, _(
+                    "unknown recommending State(s): %(names)s",
+                    names=", ".join(rec.unresolved_states))))
                 continue
             try:
                 review = self.review_for(rec)
@@ -551,8 +555,8 @@ class _Importer:
                 new.append((rec, key))
                 self.report.listed("created", rec)
             elif rec_id in seen:
-                self.report.errors.append((rec.source_line, "the same recommendation appears "
-                                           "twice in the file"))
+                self.report.errors.append((rec.source_line, _(
+                    "the same recommendation appears twice in the file")))
             else:
                 seen.add(rec_id)
                 if self.result.states_per_row:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from flask_babel import gettext as _
+
 from coalition.core.archives import ZipLimits
 from coalition.recommendations.importers import tabular
 from coalition.recommendations.importers.records import ImportFormatError
@@ -65,21 +67,22 @@ def detect_format(filename: str, data: bytes, limits: ZipLimits | None = None) -
             header = tabular.read_xlsx(data, name, limits).header
             found = format_for_header(header)
             if found is None:
-                raise ImportFormatError(
+                raise ImportFormatError(_(
                     "The spreadsheet's first row is not a header this platform reads. "
-                    f"Accepted: {ACCEPTED}.")
+                    "Accepted: %(accepted)s.", accepted=ACCEPTED))
             return found
-        raise ImportFormatError(f"This zip archive is neither a .docx nor an .xlsx. "
-                                f"Accepted: {ACCEPTED}.")
+        raise ImportFormatError(_("This zip archive is neither a .docx nor an .xlsx. "
+                                  "Accepted: %(accepted)s.", accepted=ACCEPTED))
     if data.startswith(_OLE):
-        raise ImportFormatError(
+        raise ImportFormatError(_(
             "This is an old Word/Excel file (.doc/.xls): save it as .docx, .xlsx or .csv first."
-        )
+        ))
     try:
         header = tabular.read_csv(data[:65536]).header
     except ImportFormatError:
         header = []
     found = format_for_header(header)
     if found is None:
-        raise ImportFormatError(f"Unrecognised file. Accepted: {ACCEPTED}.")
+        raise ImportFormatError(_("Unrecognised file. Accepted: %(accepted)s.",
+                                  accepted=ACCEPTED))
     return found

@@ -33,6 +33,7 @@ from typing import IO, Any
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
+from flask_babel import gettext as _
 
 from coalition.core.archives import ArchiveRefused, ZipLimits, open_checked_zip
 from coalition.recommendations.importers import word
@@ -267,7 +268,7 @@ def _group_names(content: str) -> list[tuple[str, StateRef | None]]:
     """
     pieces = split_state_names(content)
     if (len(pieces) > 1 and "," in content and ";" not in content
-            and any(state is None for _, state in pieces)):
+            and any(state is None for _name, state in pieces)):
         whole = _clean(content).strip(" ,.")
         return [(whole, resolve_state(whole))]
     return pieces
@@ -345,11 +346,11 @@ def _parse_attribution(body: str) -> _Attribution:
             following = after if last else body[stop : run[index + 1][0]]
             content = body[start + 1 : stop - 1]
             names = _group_names(content)
-            resolved = any(state for _, state in names)
+            resolved = any(state for _name, state in names)
             by_position = is_final and (last or ";" in following)
             if not names or not (resolved or by_position or _looks_like_state(content)):
                 break
-            run_states[:0] = [state.code for _, state in names if state]
+            run_states[:0] = [state.code for _name, state in names if state]
             run_unresolved[:0] = [_shorten(name) for name, state in names if state is None]
             if is_final:
                 cut = start
@@ -380,18 +381,18 @@ def _open(source: str | os.PathLike[str] | bytes | IO[bytes], filename: str,
         head = source.read(len(_OLE))
         source.seek(start)
     if head == _OLE:
-        raise ImportFormatError(
+        raise ImportFormatError(_(
             "This is an old Word 97-2003 (.doc) file: open it in Word, save it as a Word "
-            "Document (.docx) and import that.")
+            "Document (.docx) and import that."))
     try:
         stream = open_checked_zip(source, filename, limits)
         return docx.Document(stream)
     except ArchiveRefused as exc:
         raise ImportFormatError(exc.message) from exc
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ImportFormatError(
+        raise ImportFormatError(_(
             "This is not a Word (.docx) file; expected OHCHR's matrix of recommendations."
-        ) from exc
+        )) from exc
 
 
 def _match_layout(cells: list[str]) -> tuple[Layout, dict[str, int]] | None:
@@ -428,10 +429,10 @@ def _find_table(document: docx.document.Document) -> tuple[dict[str, int], list[
                 texts.extend(word.row_texts(tr) for tr in rows)
                 return found[1], texts, index + 1
     expected = "; ".join(f"'{layout.shown}' ({layout.name})" for layout in LAYOUTS)
-    raise ImportFormatError(
+    raise ImportFormatError(_(
         "No table with a known matrix header row was found; is this OHCHR's matrix of "
-        f"recommendations? Expected one of these header rows: {expected}."
-    )
+        "recommendations? Expected one of these header rows: %(expected)s.", expected=expected
+    ))
 
 
 @dataclass(slots=True)
@@ -454,8 +455,9 @@ def _review_from_text(texts: list[str]) -> _Review | None:
             name = match["state"].strip(" -\u2013\u2014")
             state = resolve_state(name)
             if state is None:
-                review.warnings.append(
-                    f"the page header names {name!r}, which is not a known State")
+                review.warnings.append(_(
+                    "the page header names %(name)s, which is not a known State",
+                    name=repr(name)))
             else:
                 review.state = state.code
             word_ = match["cycle"].casefold()
@@ -465,17 +467,20 @@ def _review_from_text(texts: list[str]) -> _Review | None:
                 try:
                     by_session = cycle_for_session(review.session)
                 except ValueError:
-                    review.warnings.append(
-                        f"the page header's session {review.session} is in no known UPR cycle")
+                    review.warnings.append(_(
+                        "the page header's session %(session)s is in no known UPR cycle",
+                        session=review.session))
                 else:
                     if by_session != review.cycle:
-                        review.warnings.append(
-                            f"the page header says cycle {review.cycle} but session "
-                            f"{review.session} belongs to cycle {by_session}")
+                        review.warnings.append(_(
+                            "the page header says cycle %(cycle)s but session %(session)s "
+                            "belongs to cycle %(session_cycle)s", cycle=review.cycle,
+                            session=review.session, session_cycle=by_session))
                         review.cycle = by_session
             else:
-                review.warnings.append(
-                    f"the page header names cycle {review.cycle} but no session")
+                review.warnings.append(_(
+                    "the page header names cycle %(cycle)s but no session",
+                    cycle=review.cycle))
             return review
     return None
 
@@ -485,7 +490,7 @@ def _review(document: docx.document.Document) -> _Review:
     if found is None:
         found = _review_from_text(word.paragraph_texts(document.element.body))
     if found is None:
-        return _Review(warnings=["page header names no review; session and State unknown"])
+        return _Review(warnings=[_("page header names no review; session and State unknown")])
     return found
 
 
@@ -598,13 +603,15 @@ def parse(source: str | os.PathLike[str] | bytes | IO[bytes], filename: str = "T
         result.rows_total += 1
         cleaned = [_clean(cell) for cell in cells]
         if not any(cleaned):
-            result.skipped.append((row_number, "empty row"))
+            result.skipped.append((row_number, _("empty row")))
             continue
         if _is_heading(cleaned):
-            result.skipped.append((row_number, f"section heading: {cleaned[0]}"))
+            result.skipped.append((row_number, _("section heading: %(heading)s",
+                                                 heading=cleaned[0])))
             continue
         if len(cells) < width:
-            result.errors.append(RowError(row_number, "row has fewer cells than the header"))
+            result.errors.append(RowError(row_number,
+                                          _("row has fewer cells than the header")))
             continue
         record = _parse_row(row_number, cells, cleaned, columns, review, result)
         if record is None:
@@ -612,8 +619,9 @@ def parse(source: str | os.PathLike[str] | bytes | IO[bytes], filename: str = "T
         if record.paragraph is not None:
             if record.paragraph in seen_paragraphs:
                 result.errors.append(RowError(
-                    row_number, f"paragraph {record.paragraph} already appears in row "
-                                f"{seen_paragraphs[record.paragraph]}"))
+                    row_number, _("paragraph %(paragraph)s already appears in row %(row)s",
+                                  paragraph=record.paragraph,
+                                  row=seen_paragraphs[record.paragraph])))
                 continue
             seen_paragraphs[record.paragraph] = row_number
         result.records.append(record)
@@ -651,16 +659,17 @@ def _parse_row(row_number: int, cells: list[str], cleaned: list[str], columns: d
 
     attribution = _parse_attribution(body)
     if not attribution.text:
-        result.errors.append(RowError(row_number, "recommendation text is empty"))
+        result.errors.append(RowError(row_number, _("recommendation text is empty")))
         return None
     states, unresolved = attribution.states, attribution.unresolved
     if "states" in columns:
         states, unresolved = _states_from_column(row_number, cells[columns["states"]],
                                                  attribution, result)
     if not states and not unresolved:
-        where = ("in the recommending States column or in parentheses after the text"
-                 if "states" in columns else "in parentheses after the text")
-        result.errors.append(RowError(row_number, f"no recommending State {where}"))
+        result.errors.append(RowError(row_number, _(
+            "no recommending State in the recommending States column or in parentheses "
+            "after the text") if "states" in columns else _(
+            "no recommending State in parentheses after the text")))
         return None
 
     record = ParsedRecommendation(
@@ -678,13 +687,16 @@ def _parse_row(row_number: int, cells: list[str], cleaned: list[str], columns: d
         state_under_review=review.state,
     )
     for line in _parse_themes_cell(cells[columns["themes"]], record):
-        result.warnings.append((row_number, f"unrecognised line in themes cell: {line!r}"))
+        result.warnings.append((row_number, _("unrecognised line in themes cell: %(line)s",
+                                              line=repr(line))))
     if "sdgs" in columns:
         for line in _parse_sdgs_cell(cells[columns["sdgs"]], record):
-            result.warnings.append((row_number, f"unrecognised line in SDGs cell: {line!r}"))
+            result.warnings.append((row_number, _("unrecognised line in SDGs cell: %(line)s",
+                                                  line=repr(line))))
     if unresolved:
         names = ", ".join(unresolved)
-        result.warnings.append((row_number, f"recommending State(s) not recognised: {names}"))
+        result.warnings.append((row_number, _("recommending State(s) not recognised: "
+                                              "%(names)s", names=names)))
     return record
 
 
@@ -696,11 +708,11 @@ def _states_from_column(row_number: int, cell: str, attribution: _Attribution,
     if not names:
         if attribution.states or attribution.unresolved:
             result.warnings.append(
-                (row_number, "the recommending States column is empty; States read from "
-                             "the parentheses after the text"))
+                (row_number, _("the recommending States column is empty; States read from "
+                               "the parentheses after the text")))
         return attribution.states, attribution.unresolved
     states: list[str] = []
-    for _, state in names:
+    for _name, state in names:
         if state is not None and state.code not in states:
             states.append(state.code)
     unresolved = [_shorten(name) for name, state in names if state is None]
@@ -708,6 +720,7 @@ def _states_from_column(row_number: int, cell: str, attribution: _Attribution,
     if in_text and not unresolved and in_text != set(states):
         result.warnings.append((
             row_number,
-            f"the States after the text ({', '.join(attribution.states)}) differ from the "
-            f"recommending States column ({', '.join(states)}); the column is used"))
+            _("the States after the text (%(in_text)s) differ from the recommending States "
+              "column (%(in_column)s); the column is used",
+              in_text=", ".join(attribution.states), in_column=", ".join(states))))
     return states, unresolved

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from flask_babel import gettext as _
+
 __all__ = [
     "POSITIONS",
     "ImportFormatError",
@@ -195,7 +197,7 @@ def map_position(words: str | None) -> tuple[Position, str]:
         return "supported", original
     position = _POSITION_WORDS.get(key)
     if position is None:
-        raise UnknownPositionError(f"unknown position {original!r}")
+        raise UnknownPositionError(_("unknown position %(words)s", words=repr(original)))
     return position, original
 
 

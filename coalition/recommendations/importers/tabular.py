@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO, Any
 
+from flask_babel import gettext as _
+
 from coalition.core.archives import ArchiveRefused, ZipLimits, open_checked_zip
 from coalition.recommendations.importers.records import ImportFormatError, ParseResult, RowError
 
@@ -350,7 +352,8 @@ def _decoded_sample(data: bytes, encoding: str) -> str:
     try:
         return decoder.decode(data[:SAMPLE_BYTES], final=len(data) <= SAMPLE_BYTES)
     except UnicodeDecodeError as exc:
-        raise ImportFormatError(f"Cannot read the file as {encoding}: {exc.reason}.") from exc
+        raise ImportFormatError(_("Cannot read the file as %(encoding)s: %(reason)s.",
+                                  encoding=encoding, reason=exc.reason)) from exc
 
 
 def read_csv(data: bytes) -> Table:
@@ -361,17 +364,17 @@ def read_csv(data: bytes) -> Table:
     encoding = detect_encoding(data)
     sample = _decoded_sample(data, encoding).lstrip("\ufeff")
     if "\x00" in sample:
-        raise ImportFormatError("This is a binary file, not a CSV export.")
+        raise ImportFormatError(_("This is a binary file, not a CSV export."))
     if not sample.strip():
-        raise ImportFormatError("The file is empty.")
+        raise ImportFormatError(_("The file is empty."))
     newline = detect_newline(sample)
     notes = []
     first = _first_line(sample)
     sep = _SEP_LINE.match(first)
     if sep:
         delimiter = sep.group(1)
-        notes.append(f"Excel's 'sep={delimiter}' first line read; it is not counted in line "
-                     "numbers.")
+        notes.append(_("Excel's 'sep=%(delimiter)s' first line read; it is not counted in "
+                       "line numbers.", delimiter=delimiter))
     else:
         delimiter = _choose_delimiter(first)
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="strict", newline="")
@@ -381,9 +384,9 @@ def read_csv(data: bytes) -> Table:
     try:
         header = next(reader)
     except StopIteration:
-        raise ImportFormatError("The file is empty.") from None
+        raise ImportFormatError(_("The file is empty.")) from None
     except (csv.Error, UnicodeDecodeError) as exc:
-        raise ImportFormatError(f"Not a readable CSV file: {exc}.") from exc
+        raise ImportFormatError(_("Not a readable CSV file: %(error)s.", error=exc)) from exc
     header = [_clean_label(cell) for cell in header]
     return Table(header=header, rows=_csv_rows(reader, encoding), kind="csv", encoding=encoding,
                  newline=newline, delimiter=delimiter, notes=notes)
@@ -398,12 +401,13 @@ def _csv_rows(reader: Any, encoding: str) -> Iterator[Row]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Row(line, [], f"unreadable CSV: {exc}")
+            yield Row(line, [], _("unreadable CSV: %(error)s", error=exc))
             line = reader.line_num + 1
             continue
         except UnicodeDecodeError as exc:
-            raise ImportFormatError(
-                f"Cannot read the file as {encoding} after line {line}: {exc.reason}.") from exc
+            raise ImportFormatError(_(
+                "Cannot read the file as %(encoding)s after line %(line)s: %(reason)s.",
+                encoding=encoding, line=line, reason=exc.reason)) from exc
         # A quoted cell may span lines; the row is reported at the line it starts on.
         start, line = line, reader.line_num + 1
         yield Row(start, cells)
@@ -468,11 +472,13 @@ def read_xlsx(data: bytes, filename: str = "The file", limits: ZipLimits | None 
     except ArchiveRefused as exc:
         raise ImportFormatError(exc.message) from exc
     except zipfile.BadZipFile as exc:
-        raise ImportFormatError(f"{filename} is not a readable .xlsx workbook.") from exc
+        raise ImportFormatError(_("%(filename)s is not a readable .xlsx workbook.",
+                                  filename=filename)) from exc
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged workbooks
-        raise ImportFormatError(f"{filename} is not a readable .xlsx workbook: {exc}.") from exc
+        raise ImportFormatError(_("%(filename)s is not a readable .xlsx workbook: %(error)s.",
+                                  filename=filename, error=exc)) from exc
     for sheet in workbook.worksheets:
         rows = enumerate(sheet.iter_rows(values_only=True), start=1)
         for _number, values in rows:
@@ -483,7 +489,7 @@ def read_xlsx(data: bytes, filename: str = "The file", limits: ZipLimits | None 
                 return Table(header=header, rows=_xlsx_rows(rows, workbook), kind="xlsx",
                              encoding="xlsx", newline=None, delimiter=None)
     workbook.close()
-    raise ImportFormatError(f"{filename}: the workbook has no rows.")
+    raise ImportFormatError(_("%(filename)s: the workbook has no rows.", filename=filename))
 
 
 def _xlsx_rows(rows: Iterator[tuple[int, tuple[object, ...]]], workbook: object) -> Iterator[Row]:
@@ -499,7 +505,8 @@ def read_table(data: bytes, filename: str = "The file", limits: ZipLimits | None
     if data.startswith(ZIP_MAGIC):
         if is_xlsx(zip_names(data)):
             return read_xlsx(data, filename, limits)
-        raise ImportFormatError(f"{filename} is a zip archive but not an .xlsx workbook.")
+        raise ImportFormatError(_("%(filename)s is a zip archive but not an .xlsx workbook.",
+                                  filename=filename))
     return read_csv(data)
 
 
@@ -549,7 +556,8 @@ def match_columns(header: Sequence[str], wanted: Mapping[str, Sequence[str]],
                 break
     missing = [wanted[key][0] for key in required if key not in found]
     if missing:
-        raise ImportFormatError(f"Not {what}: missing column(s) " + ", ".join(missing) + ".")
+        raise ImportFormatError(_("Not %(what)s: missing column(s) %(columns)s.", what=what,
+                                  columns=", ".join(missing)))
     return found
 
 
@@ -599,7 +607,7 @@ def data_rows(table: Table, result: ParseResult,
             result.errors.append(RowError(row.line, row.error))
             continue
         if not any(cell.strip() for cell in row.cells):
-            result.skipped.append((row.line, "blank line"))
+            result.skipped.append((row.line, _("blank line")))
             continue
         yield row.line, row.cells
 

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import IO
 
+from flask_babel import gettext as _
+
 from coalition.core.archives import ZipLimits
 from coalition.recommendations.importers import tabular
 from coalition.recommendations.importers.records import (
@@ -137,13 +139,15 @@ def parse(
     """
     table = tabular.read_table(tabular.read_bytes(source), filename, limits)
     columns = tabular.match_columns(table.header, COLUMNS, REQUIRED,
-                                    "a Universal Human Rights Index export")
+                                    _("a Universal Human Rights Index export"))
     result = ParseResult(records=[], errors=[], skipped=[], format=FORMAT,
                          encoding=table.encoding, newline=table.newline)
     result.warnings.extend((0, note) for note in table.notes)
     errors = result.errors
     other_mechanisms: Counter[str] = Counter()
     unknown_themes: set[str] = set()
+    # Translated once, when a first row is skipped (a UHRI export may hold many such rows).
+    not_upr: str | None = None
 
     cell = tabular.cell_reader(columns)
 
@@ -154,19 +158,24 @@ def parse(
         else:  # no mechanism column: a row with UPR data is a UPR recommendation
             upr = any(cell(cells, key).strip() for key in ("session", "position", "from"))
         if not upr:
-            label = mechanism or "no UPR session, position or recommending State"
+            if not_upr is None:
+                not_upr = _("not a UPR recommendation (%(label)s)")
+                no_upr_data = _("no UPR session, position or recommending State")
+            label = mechanism or no_upr_data
             other_mechanisms[label] += 1
-            result.skipped.append((start, f"not a UPR recommendation ({label})"))
+            result.skipped.append((start, not_upr % {"label": label}))
             continue
 
         countries = tabular.split_lines_list(cell(cells, "country"))
         if len(countries) != 1:
-            errors.append(RowError(start, "no country concerned given" if not countries else
-                                   "several countries concerned: " + ", ".join(countries)))
+            errors.append(RowError(start, _("no country concerned given") if not countries
+                                   else _("several countries concerned: %(names)s",
+                                          names=", ".join(countries))))
             continue
         to_state = resolve_state(countries[0])
         if to_state is None:
-            errors.append(RowError(start, f"unknown State under review {countries[0]!r}"))
+            errors.append(RowError(start, _("unknown State under review %(name)s",
+                                            name=repr(countries[0]))))
             continue
         try:
             position, words, pledge = position_of(
@@ -179,7 +188,8 @@ def parse(
         if session_text:
             match = _NUMBER.search(session_text)
             if match is None:
-                errors.append(RowError(start, f"session is not a number: {session_text!r}"))
+                errors.append(RowError(start, _("session is not a number: %(value)s",
+                                                value=repr(session_text))))
                 continue
             session = int(match.group())
 
@@ -192,17 +202,17 @@ def parse(
             elif state.code not in states:
                 states.append(state.code)
         if not states and not unresolved and not pledge:
-            errors.append(RowError(start, "no recommending State given"))
+            errors.append(RowError(start, _("no recommending State given")))
             continue
         if unresolved:
-            result.warnings.append((start, "recommending State(s) not recognised: "
-                                    + ", ".join(unresolved)))
+            result.warnings.append((start, _("recommending State(s) not recognised: "
+                                             "%(names)s", names=", ".join(unresolved))))
 
         text = " ".join(cell(cells, "text").split())
         paragraph, text = tabular.split_paragraph(text)
         text = _strip_attribution(text, states)
         if not text:
-            errors.append(RowError(start, "recommendation text is empty"))
+            errors.append(RowError(start, _("recommendation text is empty")))
             continue
 
         record = ParsedRecommendation(
@@ -236,12 +246,14 @@ def parse(
                     record.issues.append(line)
                 if line not in unknown_themes:
                     unknown_themes.add(line)
-                    result.warnings.append((start, (
-                        f"theme {line!r} is not in OHCHR's list of themes; kept as an issue")))
+                    result.warnings.append((start, _(
+                        "theme %(theme)s is not in OHCHR's list of themes; kept as an issue",
+                        theme=repr(line))))
         for line in tabular.split_lines_list(cell(cells, "sdgs")):
             number = parse_sdg(line)
             if number is None:
-                result.warnings.append((start, f"unrecognised SDG {line!r}"))
+                result.warnings.append((start, _("unrecognised SDG %(sdg)s",
+                                                 sdg=repr(line))))
             elif number not in record.sdgs:
                 record.sdgs.append(number)
         result.records.append(record)
@@ -249,9 +261,9 @@ def parse(
     if other_mechanisms:
         total = sum(other_mechanisms.values())
         detail = ", ".join(f"{name}: {count}" for name, count in other_mechanisms.most_common())
-        result.warnings.insert(0, (0, (
-            f"{total} row(s) of other mechanisms skipped, only UPR recommendations are "
-            f"imported ({detail})")))
+        result.warnings.insert(0, (0, _(
+            "%(total)s row(s) of other mechanisms skipped, only UPR recommendations are "
+            "imported (%(detail)s)", total=total, detail=detail)))
     if progress is not None:
         progress(result.rows_total)
     return result

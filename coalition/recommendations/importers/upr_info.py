@@ -25,6 +25,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import IO
 
+from flask_babel import gettext as _
+
 from coalition.core.archives import ZipLimits
 from coalition.recommendations.importers import tabular
 from coalition.recommendations.importers.records import (
@@ -181,17 +183,20 @@ class Merger:
             if issue not in existing.issues:
                 existing.issues.append(issue)
         if action != existing.action_category:
-            result.warnings.append((start, (
-                f"action category {action} differs from {existing.action_category} on line "
-                f"{existing.source_line}; kept {existing.action_category}")))
+            result.warnings.append((start, _(
+                "action category %(action)s differs from %(kept)s on line %(line)s; kept "
+                "%(kept)s", action=action, kept=existing.action_category,
+                line=existing.source_line)))
         if words != existing.position_words:
-            result.warnings.append((start, (
-                f"response {words!r} differs from {existing.position_words!r} on line "
-                f"{existing.source_line}; kept the first")))
+            result.warnings.append((start, _(
+                "response %(words)s differs from %(kept)s on line %(line)s; kept the first",
+                words=repr(words), kept=repr(existing.position_words),
+                line=existing.source_line)))
         if upr_info_id and upr_info_id != existing.upr_info_id:
-            result.warnings.append((start, (
-                f"UPR Info id {upr_info_id!r} has the same text as {existing.upr_info_id!r} "
-                f"on line {existing.source_line}; merged, kept the first id")))
+            result.warnings.append((start, _(
+                "UPR Info id %(id)s has the same text as %(kept)s on line %(line)s; merged, "
+                "kept the first id", id=repr(upr_info_id), kept=repr(existing.upr_info_id),
+                line=existing.source_line)))
 
 
 def parse(
@@ -214,7 +219,8 @@ def parse(
     """
     table = tabular.read_table(tabular.read_bytes(source), filename, limits)
     header = [unescape(name) for name in table.header]
-    columns = tabular.match_columns(header, _WANTED, REQUIRED_COLUMNS, "a UPR Info export")
+    columns = tabular.match_columns(header, _WANTED, REQUIRED_COLUMNS,
+                                    _("a UPR Info export"))
     width = max(columns.values()) + 1
 
     result = ParseResult(records=[], errors=[], skipped=[], format=FORMAT,
@@ -229,13 +235,15 @@ def parse(
 
     for start, cells in tabular.data_rows(table, result, progress):
         if len(cells) < width:
-            errors.append(RowError(start, f"expected {len(header)} fields, found {len(cells)}"))
+            errors.append(RowError(start, _("expected %(expected)s fields, found %(found)s",
+                                            expected=len(header), found=len(cells))))
             continue
 
         to_name = unescape(cells[col_to]).strip()
         to_state = resolve_state(to_name)
         if to_state is None:
-            errors.append(RowError(start, f"unknown State under review {to_name!r}"))
+            errors.append(RowError(start, _("unknown State under review %(name)s",
+                                            name=repr(to_name))))
             continue
         try:
             position, words, pledge = position_of(unescape(cells[col_response]))
@@ -249,9 +257,10 @@ def parse(
         if pledge:
             from_state = resolve_state(from_name)
             if from_state is not None and from_state.code != to_state.code:
-                result.warnings.append((start, (
-                    f"a voluntary pledge is {to_state.name}'s own; the From column's "
-                    f"{from_name!r} was not recorded as a recommending State")))
+                result.warnings.append((start, _(
+                    "a voluntary pledge is %(state)s's own; the From column's %(name)s was "
+                    "not recorded as a recommending State", state=to_state.name,
+                    name=repr(from_name))))
         else:
             from_state = resolve_state(from_name)
             if from_state is not None:
@@ -260,21 +269,22 @@ def parse(
                 # UPR Info's own record says the recommending State is unknown (Indonesia's
                 # first review has nine such rows): the recommendation is real, so it is
                 # imported without a State, and the reviewer is told. Nothing is dropped.
-                result.warnings.append((start, (
+                result.warnings.append((start, _(
                     "UPR Info gives the recommending State as '(Unknown)': imported without "
                     "a recommending State")))
             else:
-                reason = (f"unknown recommending State {from_name!r}" if from_name
-                          else "no recommending State given")
+                reason = (_("unknown recommending State %(name)s", name=repr(from_name))
+                          if from_name else _("no recommending State given"))
                 errors.append(RowError(start, reason))
                 continue
         session_text = cells[col_session].strip()
         if not session_text.isdigit():
-            errors.append(RowError(start, f"session is not a number: {session_text!r}"))
+            errors.append(RowError(start, _("session is not a number: %(value)s",
+                                            value=repr(session_text))))
             continue
         recommendation = " ".join(unescape(cells[col_text]).split())
         if not recommendation:
-            errors.append(RowError(start, "recommendation text is empty"))
+            errors.append(RowError(start, _("recommendation text is empty")))
             continue
         if position_error is not None:
             errors.append(RowError(start, position_error))
@@ -284,7 +294,8 @@ def parse(
         if action_text:
             if action_text not in {"1", "2", "3", "4", "5"}:
                 errors.append(
-                    RowError(start, f"action category must be 1 to 5, not {action_text!r}"))
+                    RowError(start, _("action category must be 1 to 5, not %(value)s",
+                                      value=repr(action_text))))
                 continue
             action = int(action_text)
         # Interned: a few hundred issue names repeat over 100,000 rows (memory, issue 8).

@@ -24,6 +24,8 @@ import re
 from collections.abc import Callable
 from typing import IO
 
+from flask_babel import gettext as _
+
 from coalition.core.archives import ZipLimits
 from coalition.recommendations.importers import tabular
 from coalition.recommendations.importers.records import (
@@ -94,10 +96,10 @@ def parse(
     """
     table = tabular.read_table(tabular.read_bytes(source), filename, limits)
     columns = tabular.match_columns(table.header, COLUMNS, REQUIRED,
-                                    "an export of UPR Info's database")
+                                    _("an export of UPR Info's database"))
     if "text" not in columns and "title" not in columns:
-        raise ImportFormatError(
-            "Not an export of UPR Info's database: missing column(s) Recommendation.")
+        raise ImportFormatError(_(
+            "Not an export of UPR Info's database: missing column(s) Recommendation."))
     result = ParseResult(records=[], errors=[], skipped=[], format=FORMAT,
                          encoding=table.encoding, newline=table.newline)
     result.warnings.extend((0, note) for note in table.notes)
@@ -113,16 +115,18 @@ def parse(
 
         reviewed = _values(cell(cells, "state"))
         if len(reviewed) != 1:
-            errors.append(RowError(start, "no State under Review given" if not reviewed else
-                                   "several States under Review: " + ", ".join(reviewed)))
+            errors.append(RowError(start, _("no State under Review given") if not reviewed
+                                   else _("several States under Review: %(names)s",
+                                          names=", ".join(reviewed))))
             continue
         to_state = resolve_state(reviewed[0])
         if to_state is None:
-            errors.append(RowError(start, f"unknown State under review {reviewed[0]!r}"))
+            errors.append(RowError(start, _("unknown State under review %(name)s",
+                                            name=repr(reviewed[0]))))
             continue
         text = " ".join(unescape(cells[col_text] if col_text < len(cells) else "").split())
         if not text:
-            errors.append(RowError(start, "recommendation text is empty"))
+            errors.append(RowError(start, _("recommendation text is empty")))
             continue
         paragraph, text = tabular.split_paragraph(text)
         try:
@@ -142,32 +146,34 @@ def parse(
             elif pledge:
                 if state.code != to_state.code:
                     result.warnings.append((start, (
-                        f"a voluntary pledge is {to_state.name}'s own; {name!r} was not "
-                        "recorded as a recommending State")))
+                        _("a voluntary pledge is %(state)s's own; %(name)s was not recorded "
+                          "as a recommending State", state=to_state.name, name=repr(name)))))
             elif state.code not in states:
                 states.append(state.code)
         if pledge:
             unresolved = []
         elif not names:
-            errors.append(RowError(start, "no recommending State given"))
+            errors.append(RowError(start, _("no recommending State given")))
             continue
         if unresolved:
-            result.warnings.append((start, "recommending State(s) not recognised: "
-                                    + ", ".join(unresolved)))
+            result.warnings.append((start, _("recommending State(s) not recognised: "
+                                             "%(names)s", names=", ".join(unresolved))))
 
         session: int | None = None
         sessions = _values(cell(cells, "session"))
         if sessions:
             match = _ANY_NUMBER.search(sessions[0])
             if match is None:
-                errors.append(RowError(start, f"session is not a number: {sessions[0]!r}"))
+                errors.append(RowError(start, _("session is not a number: %(value)s",
+                                                value=repr(sessions[0]))))
                 continue
             session = int(match.group(1))
         cycle_text = cell(cells, "cycle")
         if cycle_text.strip():
             cycle_match = _ANY_NUMBER.search(cycle_text)
             if cycle_match is None:
-                errors.append(RowError(start, f"cycle is not a number: {cycle_text.strip()!r}"))
+                errors.append(RowError(start, _("cycle is not a number: %(value)s",
+                                                value=repr(cycle_text.strip()))))
                 continue
             if session is not None:
                 try:
@@ -175,9 +181,10 @@ def parse(
                 except ValueError:
                     session_cycle = None
                 if session_cycle is not None and session_cycle != int(cycle_match.group()):
-                    errors.append(RowError(start, (
-                        f"session {session} is in cycle {session_cycle}, not "
-                        f"{cycle_match.group()}")))
+                    errors.append(RowError(start, _(
+                        "session %(session)s is in cycle %(session_cycle)s, not %(cycle)s",
+                        session=session, session_cycle=session_cycle,
+                        cycle=cycle_match.group())))
                     continue
 
         action: int | None = None
@@ -186,7 +193,8 @@ def parse(
             match = _LEADING_NUMBER.match(action_text)
             if match is None or not 1 <= int(match.group(1)) <= 5:
                 errors.append(
-                    RowError(start, f"action category must be 1 to 5, not {action_text!r}"))
+                    RowError(start, _("action category must be 1 to 5, not %(value)s",
+                                      value=repr(action_text))))
                 continue
             action = int(match.group(1))
 
