@@ -61,7 +61,7 @@ def register_commands(app: Flask) -> None:
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--no-serve", is_flag=True, help="Set up the database and demo data, then stop.")
+@click.option("--no-serve", is_flag=True, help=_l("Set up the database and demo data, then stop."))
 @with_appcontext
 def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Create or migrate the database, seed the demo coalition if empty, and serve it."""
@@ -69,13 +69,14 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 
     from coalition.demo.services import DEMO_PASSWORD, demo_accounts, seed_demo
 
-    click.echo(f"Database: {db.engine.url.render_as_string(hide_password=True)}")
+    click.echo(_("Database: %(url)s", url=db.engine.url.render_as_string(hide_password=True)))
     upgrade()
     created = seed_demo()
     db.session.commit()
-    click.echo("Seeded the Hong Kong UPR Coalition demo." if created
-               else "Demo data already present; nothing seeded.")
-    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+    click.echo(_("Seeded the Hong Kong UPR Coalition demo.") if created
+               else _("Demo data already present; nothing seeded."))
+    click.echo("\n" + _("Demo accounts (password for all: %(password)s):",
+                        password=DEMO_PASSWORD))
     for role, email in demo_accounts():
         click.echo(f"  {role:<42} {email}")
     if no_serve:
@@ -83,7 +84,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     # One worker alongside the server, as its own process (an import's memory is not the web
     # server's), stopped with it: the demo stays one command.
     worker = _start_demo_worker()
-    click.echo(f"\nServing on http://{host}:{port}  (Ctrl+C to stop)")
+    click.echo("\n" + _("Serving on %(url)s  (Ctrl+C to stop)", url=f"http://{host}:{port}"))
     # app.run() refuses to start inside a CLI command; serve with Werkzeug directly.
     from werkzeug.serving import run_simple
 
@@ -104,7 +105,7 @@ def _start_demo_worker() -> subprocess.Popen[bytes]:
     env = {**os.environ, "COALITION_DEMO": "1"}
     command = [sys.executable, "-c", "from coalition.cli import main; main()", "worker",
                "--workers", "1"]
-    click.echo("Started one background worker (imports, e-mail).")
+    click.echo(_("Started one background worker (imports, e-mail)."))
     return subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and module)
 
 
@@ -127,9 +128,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @click.command("worker")
 @click.option("--workers", default=None, type=int,
-              help="Tasks run at once (default: TASKS_WORKERS, 2).")
-@click.option("--no-periodic", is_flag=True, help="Do not run the scheduled tasks here (when "
-              "another worker does).")
+              help=_l("Tasks run at once (default: TASKS_WORKERS, 2)."))
+@click.option("--no-periodic", is_flag=True, help=_l("Do not run the scheduled tasks here "
+                                                     "(when another worker does)."))
 @with_appcontext
 def worker_command(workers: int | None, no_periodic: bool) -> None:
     """Run the background worker: imports, e-mail and scheduled tasks, until Ctrl+C."""
@@ -140,12 +141,12 @@ def worker_command(workers: int | None, no_periodic: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     huey = huey_of(app)
     if huey.immediate:
-        raise click.ClickException("TASKS_IMMEDIATE is on: tasks run in the web process, and "
-                                   "there is nothing for a worker to do.")
+        raise click.ClickException(_("TASKS_IMMEDIATE is on: tasks run in the web process, "
+                                     "and there is nothing for a worker to do."))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     count = workers or app.config.get("TASKS_WORKERS") or 2
-    click.echo(f"Worker: {count} thread(s) on queue {huey.name!r} "
-               f"({type(huey.storage).__name__}).")
+    click.echo(_("Worker: %(count)s thread(s) on queue %(queue)s (%(storage)s).", count=count,
+                 queue=repr(huey.name), storage=type(huey.storage).__name__))
     huey.create_consumer(workers=count, periodic=not no_periodic,
                          worker_type="thread").run()
 
@@ -157,18 +158,19 @@ def imports_sweep_command() -> None:
     from coalition.recommendations.jobs import sweep
 
     stale, deleted = sweep()
-    click.echo(f"{stale} stopped import job(s) marked failed; {deleted} stored file(s) deleted.")
+    click.echo(_("%(stale)s stopped import job(s) marked failed; %(deleted)s stored file(s) "
+                 "deleted.", stale=stale, deleted=deleted))
 
 
 @click.command("create-user")
 @click.argument("email")
-@click.option("--name", "display_name", default=None, help="Display name (default: the email).")
-@click.option("--org", "org_slug", default=None, help="Organisation slug to join.")
+@click.option("--name", "display_name", default=None, help=_l("Display name (default: the email)."))
+@click.option("--org", "org_slug", default=None, help=_l("Organisation slug to join."))
 @click.option("--role", default="viewer", show_default=True,
               type=click.Choice(["viewer", "editor", "org_admin"]))
-@click.option("--coordinator", is_flag=True, help="Make this account a coalition coordinator.")
-@click.option("--researcher", is_flag=True, help="Make this account a researcher.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--coordinator", is_flag=True, help=_l("Make this account a coalition coordinator."))
+@click.option("--researcher", is_flag=True, help=_l("Make this account a researcher."))
+@click.option("--password-stdin", is_flag=True, help=_l("Read the password from standard input."))
 @with_appcontext
 def create_user_command(email: str, display_name: str | None, org_slug: str | None, role: str,
                         coordinator: bool, researcher: bool, password_stdin: bool) -> None:
@@ -314,7 +316,7 @@ def recommendations_group() -> None:
 
 @recommendations_group.command("link-repeats")
 @click.option("--review", "review_slugs", multiple=True,
-              help="Only this review (STATE-CYCLE, e.g. chn-3); repeatable. Default: all.")
+              help=_l("Only this review (STATE-CYCLE, e.g. chn-3); repeatable. Default: all."))
 @with_appcontext
 def link_repeats_command(review_slugs: tuple[str, ...]) -> None:
     """Link recommendations repeated from the State's previous review (imports do this too)."""
@@ -328,12 +330,12 @@ def link_repeats_command(review_slugs: tuple[str, ...]) -> None:
     for slug in review_slugs:
         review = review_from_slug(slug)
         if review is None:
-            raise click.ClickException(f"No review {slug!r}: check the State code and cycle "
-                                       "(e.g. chn-3).")
+            raise click.ClickException(_("No review %(slug)s: check the State code and cycle "
+                                         "(e.g. chn-3).", slug=repr(slug)))
         ids.append(review.id)
     if not review_slugs:
         ids = list(db.session.scalars(select(Review.id)))
     linked = link_repeated(ids)
     db.session.commit()
-    click.echo(f"Linked {linked} recommendation(s) to the same recommendation in an earlier "
-               "cycle.")
+    click.echo(_("Linked %(count)s recommendation(s) to the same recommendation in an earlier "
+                 "cycle.", count=linked))

@@ -363,3 +363,17 @@ def test_a_chinese_statements_public_page_and_pdf_use_its_language(app: Flask, d
     words = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "我們促請政府落實獲支持的建議。" in words and "聯署機構" in words
     assert "Owning Organisation" in words and "Signatories" not in words
+
+
+def test_the_command_line_speaks_the_environments_language(app: Flask) -> None:
+    """Outside a request (the CLI), the locale is the environment's (LC_ALL, LC_MESSAGES,
+    LANG): a Hong Kong terminal gets Chinese, any other English."""
+    from coalition.i18n import locale_from_environment
+
+    assert locale_from_environment({"LANG": "zh_HK.UTF-8"}) == "zh_Hant"
+    assert locale_from_environment({"LC_ALL": "en_GB.UTF-8", "LANG": "zh_HK.UTF-8"}) == "en"
+    assert locale_from_environment({"LANG": "C.UTF-8"}) == "en"
+    assert locale_from_environment({}) == "en"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["imports-sweep"], env={"LC_ALL": "zh_HK.UTF-8"})
+    assert "已將 0 項停止回報的匯入工作標示為失敗" in result.output, result.output

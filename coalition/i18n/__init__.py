@@ -22,6 +22,8 @@ BABEL_DEFAULT_TIMEZONE (UTC unless configured); stored naive times are UTC.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -64,9 +66,9 @@ def locale_from_accept_language(accept: LanguageAccept) -> str | None:
 
 def select_locale() -> str:
     """Flask-Babel's locale selector: 'en' or 'zh_Hant' (order in the module docstring).
-    Outside a request (CLI, background tasks) it is the default, English."""
+    Outside a request (CLI, background tasks) it is the environment's (locale_from_environment)."""
     if not has_request_context():
-        return DEFAULT_LOCALE
+        return locale_from_environment()
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return str(current_user.locale)
     chosen = request.cookies.get(COOKIE)
@@ -99,6 +101,19 @@ def signed_out_choice() -> str | None:
     """The language this browser chose with the switch before signing in, if any."""
     chosen = request.cookies.get(CHOSEN_SIGNED_OUT)
     return chosen if chosen in LOCALES else None
+
+
+def locale_from_environment(environ: Mapping[str, str] | None = None) -> str:
+    """Outside a request (the command line, the worker): the locale POSIX names for messages
+    (LC_ALL, else LC_MESSAGES, else LANG; `zh_HK.UTF-8` or any `zh` gives zh_Hant), else
+    English. A request's locale never comes from here; a report the worker writes for someone
+    uses their profile's (`translated`)."""
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "zh_Hant" if value.lower().startswith("zh") else DEFAULT_LOCALE
+    return DEFAULT_LOCALE
 
 
 def current_locale() -> str:
