@@ -178,3 +178,34 @@ def test_a_compiled_plural_translation_is_not_reported_as_not_compiled(
     problems = {(p.msgid, p.problem) for p in catalogue.check_catalogue()}
     assert (plural[0], "not compiled") not in problems
     assert not [p for p in problems if p[0] == plural[0]]
+
+
+def test_an_assessments_history_reads_in_the_readers_language(app: Flask, world: Any,
+                                                               auth: Any,
+                                                               client: FlaskClient) -> None:
+    """Found trying it in Chinese: a recommendation's history showed "Hong Kong Unison: Not
+    implemented (2026-11-30)" (a sentence stored in English) under a heading "assessment"."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from coalition.recommendations.models import Recommendation
+    from coalition.recommendations.services import add_assessment, import_file
+    from coalition.reviews.services import create_review
+    from tests.test_recommendations import ROWS, matrix_docx
+
+    review = create_review(None, "CHN", 3, session=31)
+    import_file(None, "matrix.docx", matrix_docx(ROWS), review)
+    rec = db.session.scalars(select(Recommendation).where(
+        Recommendation.paragraph == "28.343")).one()
+    add_assessment(world.users["editor"], rec, world.org, "partially", date(2021, 6, 30),
+                   "Evidence", "")
+    db.session.commit()
+    auth.login("coordinator@example.org")
+    english = visible_text(client.get(f"/recommendations/{rec.id}/history").get_data(
+        as_text=True))
+    assert "Status — → Partially implemented" in english and "30 Jun 2021" in english
+    auth.post("/profile", {"display_name": "Coordinator", "locale": "zh_Hant"})
+    chinese = visible_text(client.get(f"/recommendations/{rec.id}/history").get_data(
+        as_text=True))
+    assert "Partially implemented" not in chinese and "2021年6月30日" in chinese

@@ -89,6 +89,7 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
 
 FIELD_LABELS: dict[str, Any] = {
     "assessment": _l("Assessment"),
+    "assessed_on": _l("Assessed on"),
     # accounts and organisations
     "email": _l("Email"),
     "display_name": _l("Name"),
@@ -170,7 +171,7 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
 }
 # Fields whose values are ISO dates or times (stored by audit.services._jsonable).
 DATE_FIELDS = frozenset({"signon_deadline", "review_date", "midterm_due", "expires_at",
-                         "published_at"})
+                         "published_at", "assessed_on", "responded_on"})
 # What the secret fields' stored placeholders say.
 PLACEHOLDERS = {"(hidden)": _l("(hidden)"), "(changed)": _l("(changed)")}
 

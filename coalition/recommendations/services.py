@@ -1055,9 +1055,11 @@ def add_assessment(actor: Any, rec: Recommendation, organisation: Any, status: s
     db.session.add(assessment)
     db.session.flush()
     refresh_latest_assessment(rec)
+    # Codes and an ISO date, not a sentence: the audit log writes them in its reader's
+    # language (coalition.audit.labels).
     record(actor, "assessment.create", rec, {
-        "assessment": [None, f"{organisation.name}: {_english(IMPLEMENTATION_STATUSES[status])} "
-                             f"({assessed_on.isoformat()})"]}, organisation=organisation)
+        "organisation": [None, organisation.name], "status": [None, status],
+        "assessed_on": [None, assessed_on.isoformat()]}, organisation=organisation)
     return assessment
 
 
