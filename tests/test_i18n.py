@@ -377,3 +377,19 @@ def test_the_command_line_speaks_the_environments_language(app: Flask) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(args=["imports-sweep"], env={"LC_ALL": "zh_HK.UTF-8"})
     assert "已將 0 項停止回報的匯入工作標示為失敗" in result.output, result.output
+
+
+def test_the_scripts_messages_come_in_the_pages_language(client: Any) -> None:
+    """app.js's messages (autosave, merges, progress) were English on Chinese pages: the layout
+    hands them, translated, to the script in a JSON data block."""
+    import json
+
+    html = page(client, "/login", "zh-HK")
+    block = re.search(r'<script type="application/json" id="script-strings">(.*?)</script>', html)
+    assert block is not None
+    strings = json.loads(block.group(1))
+    assert strings["kept"] == "草稿已於 %(time)s 保存"
+    assert "NOT kept" not in strings["not_kept"] and "%(why)s" in strings["not_kept"]
+    english = json.loads(re.search(r'id="script-strings">(.*?)</script>',
+                                   page(client, "/login", "en")).group(1))
+    assert english["kept"] == "Draft kept at %(time)s"

@@ -32,6 +32,7 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, get_timezone
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 
@@ -116,6 +117,33 @@ def locale_from_environment(environ: Mapping[str, str] | None = None) -> str:
     return DEFAULT_LOCALE
 
 
+# What app.js writes on pages, translated here and handed to it in a JSON data block of the
+# layout (base.html: a data block does not run, so the Content-Security-Policy allows it).
+# `%(name)s` placeholders are filled in by the script.
+SCRIPT_STRINGS: dict[str, Any] = {
+    "copied": _l("Copied"),
+    "progress": _l("%(done)s of %(total)s recommendations"),
+    "restored": _l("Your text from this browser is back in the editor; it is kept as your "
+                   "draft at the next autosave."),
+    "kept": _l("Draft kept at %(time)s"),
+    "token_expired": _l("the page's security token had expired."),
+    "error_code": _l("error %(code)s."),
+    "not_kept": _l("Your draft was NOT kept on the server: %(why)s Your text is still here, and "
+                   "a copy is kept in this browser; it is tried again in 30 seconds."),
+    "unreachable": _l("Could not reach the server to keep your draft: check your connection. "
+                      "Your text is still here, and a copy is kept in this browser."),
+    "editing_now": _l("Also editing now: %(names)s. Your changes will be merged with theirs."),
+    "saved_since": _l("Revision %(number)s has been saved since you started; saving will "
+                      "merge."),
+    "comment_on_this": _l("Comment on this"),
+}
+
+
+def script_strings() -> dict[str, str]:
+    """SCRIPT_STRINGS in this request's language, for the layout's JSON data block."""
+    return {key: str(text) for key, text in SCRIPT_STRINGS.items()}
+
+
 def current_locale() -> str:
     """The locale of this request ('en' | 'zh_Hant'), as Flask-Babel selected it."""
     locale = get_locale()
@@ -194,7 +222,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date_local=date_local, datetime_local=datetime_local,
                                  number=number, ago=ago)
     app.jinja_env.globals.update(html_lang=html_lang, current_locale=current_locale,
-                                 LOCALES=LOCALES)
+                                 LOCALES=LOCALES, script_strings=script_strings)
 
 
 def translated(locale: str) -> Any:

@@ -1,3 +1,12 @@
+// What this script writes on a page, in the page's language (base.html's JSON data block,
+// filled from coalition.i18n.SCRIPT_STRINGS); `%(name)s` placeholders are filled here.
+const SCRIPT_STRINGS = (() => {
+  const block = document.getElementById("script-strings");
+  try { return block ? JSON.parse(block.textContent) : {}; } catch (error) { return {}; }
+})();
+const t = (key, fallback, values = {}) => (SCRIPT_STRINGS[key] || fallback)
+  .replace(/%\((\w+)\)s/g, (match, name) => (name in values ? String(values[name]) : match));
+
 // Progressive enhancement only: every page works without this file.
 "use strict";
 document.addEventListener("submit", (event) => {
@@ -70,7 +79,7 @@ document.addEventListener("click", (event) => {
   const source = document.getElementById(target.dataset.copy);
   if (source && navigator.clipboard) {
     navigator.clipboard.writeText(source.value || source.textContent).then(() => {
-      target.textContent = "Copied";
+      target.textContent = t("copied", "Copied");
     });
   }
 });
@@ -92,7 +101,8 @@ document.addEventListener("click", (event) => {
         if (job.total) {
           bar.max = job.total;
           bar.value = job.done;
-          count.textContent = `${job.done} of ${job.total} recommendations`;
+          count.textContent = t("progress", "%(done)s of %(total)s recommendations",
+                                { done: job.done, total: job.total });
         }
         window.setTimeout(poll, 1000);
       })
@@ -159,7 +169,7 @@ document.addEventListener("click", (event) => {
       if (which === "restore") {
         text.value = copy.text;
         base.value = copy.base; // the text was written from this revision: merge from it
-        show("Your text from this browser is back in the editor; it is kept as your draft at the next autosave.", false);
+        show(t("restored", "Your text from this browser is back in the editor; it is kept as your draft at the next autosave."), false);
       } else {
         dropCopy();
       }
@@ -177,20 +187,22 @@ document.addEventListener("click", (event) => {
         if (ok && data.saved_at) {
           lastSaved = value;
           if (text.value === value) dropCopy();
-          show(`Draft kept at ${data.saved_at}`, false);
+          show(t("kept", "Draft kept at %(time)s", { time: data.saved_at }), false);
           return;
         }
         keepCopy();
-        const why = data.reason === "csrf" ? "the page's security token had expired."
-          : (data.message || `error ${code}.`);
-        show(`Your draft was NOT kept on the server: ${why} Your text is still here, and a copy `
-             + "is kept in this browser; it is tried again in 30 seconds.", true);
+        const why = data.reason === "csrf"
+          ? t("token_expired", "the page's security token had expired.")
+          : (data.message || t("error_code", "error %(code)s.", { code }));
+        show(t("not_kept", "Your draft was NOT kept on the server: %(why)s Your text is still "
+               + "here, and a copy is kept in this browser; it is tried again in 30 seconds.",
+               { why }), true);
         if (data.reason === "csrf") csrf.refresh().catch(() => null);
       })
       .catch(() => {
         keepCopy();
-        show("Could not reach the server to keep your draft: check your connection. Your text "
-             + "is still here, and a copy is kept in this browser.", true);
+        show(t("unreachable", "Could not reach the server to keep your draft: check your "
+               + "connection. Your text is still here, and a copy is kept in this browser."), true);
       });
   };
   window.setInterval(autosave, 30000);
@@ -199,9 +211,11 @@ document.addEventListener("click", (event) => {
     if (!ok) { if (data.reason === "csrf") csrf.refresh().catch(() => null); return; }
     const others = data.editing || [];
     editing.hidden = others.length === 0;
-    editing.textContent = others.length ? `Also editing now: ${others.join(", ")}. Your changes will be merged with theirs.` : "";
+    editing.textContent = others.length ? t("editing_now", "Also editing now: %(names)s. Your "
+      + "changes will be merged with theirs.", { names: others.join(", ") }) : "";
     if (Number(data.head) > Number(base.value) && status.getAttribute("role") !== "alert") {
-      show(`Revision ${data.head} has been saved since you started; saving will merge.`, false);
+      show(t("saved_since", "Revision %(number)s has been saved since you started; saving "
+             + "will merge.", { number: data.head }), false);
     }
   }).catch(() => {});
   beat();
@@ -301,7 +315,7 @@ document.querySelectorAll("[data-quote-target]").forEach((article) => {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "quote-button small";
-  button.textContent = article.dataset.quoteLabel || "Comment on this";
+  button.textContent = article.dataset.quoteLabel || t("comment_on_this", "Comment on this");
   button.hidden = true;
   article.after(button);
   let quote = "";
