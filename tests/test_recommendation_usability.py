@@ -98,3 +98,20 @@ def test_assessment_status_must_be_chosen(client, auth, world, rec, db):
         "organisation": world.org.id, "status": "done", "assessed_on": "2021-06-30"})
     assert response.status_code == 400 and count() == before
     assert "Implementation status:" in response.get_data(as_text=True)
+
+
+def test_the_states_words_are_rendered_once_per_distinct_text(monkeypatch) -> None:
+    """Markdown is rendered once: the tracker shows the same words on many rows and pages, so
+    each distinct text goes through the renderer once (a bounded cache), not per view."""
+    from coalition.core import markdown
+
+    markdown._text_of.cache_clear()
+    markdown._inline_html.cache_clear()
+    calls: list[str] = []
+    real = markdown.render_html
+    monkeypatch.setattr(markdown, "render_html", lambda text, *a, **k: (calls.append(text),
+                                                                      real(text, *a, **k))[1])
+    for _ in range(50):
+        plain_text(WORDS, 40)
+        markdown.render_inline(WORDS)
+    assert calls == [WORDS, WORDS]  # once for the text, once for the inline HTML

@@ -26,6 +26,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 import secrets
+from functools import lru_cache
 from html.parser import HTMLParser
 
 import markdown as md
@@ -314,13 +315,7 @@ def plain_text(text: str | None, limit: int | None = None) -> str:
     one in its last third, and ends with "…" (the result is then at most `limit` characters).
     The result is plain text: templates escape it as any other string.
     """
-    text = (text or "").replace("\r\n", "\n")
-    if _MARKUP_CHARS.search(text):
-        parser = _TextOf()
-        parser.feed(render_html(text))
-        parser.close()
-        text = "".join(parser.parts)
-    text = " ".join(text.split())
+    text = " ".join(_text_of((text or "").replace("\r\n", "\n")).split())
     if limit is None or len(text) <= limit:
         return text
     cut = text[:max(limit - 1, 1)]
@@ -333,11 +328,30 @@ def plain_text(text: str | None, limit: int | None = None) -> str:
 def render_inline(text: str | None) -> Markup:
     """`render_markdown` for a short text shown inside a sentence: one paragraph loses its
     `<p>` wrapper (several paragraphs keep theirs). Rendered on request, so for short texts
-    only (a State's words, up to 5,000 characters); a text with no Markdown character (most
-    State's words: "Supported", "Noted") is only escaped, without calling the renderer."""
-    if not _MARKUP_CHARS.search(text or ""):  # no Markdown: the text itself, escaped
-        return Markup(htmllib.escape(text or "", quote=True))  # noqa: S704 - escaped
+    only (a State's words, up to 5,000 characters), each distinct text once per process
+    (`_inline_html`); a text with no Markdown character (most State's words: "Supported",
+    "Noted") is only escaped, without calling the renderer."""
+    return Markup(_inline_html(text or ""))  # noqa: S704 - escaped, or sanitised by nh3
+
+
+# The State's words repeat across thousands of recommendations ("Supported", one addendum's
+# sentence) and are shown on every tracker page: each distinct text is rendered once per
+# process and kept (bounded), so a page view does not render Markdown again.
+@lru_cache(maxsize=4096)
+def _text_of(text: str) -> str:
+    if not _MARKUP_CHARS.search(text):
+        return text
+    parser = _TextOf()
+    parser.feed(render_html(text))
+    parser.close()
+    return "".join(parser.parts)
+
+
+@lru_cache(maxsize=4096)
+def _inline_html(text: str) -> str:
+    if not _MARKUP_CHARS.search(text):  # no Markdown: the text itself, escaped
+        return htmllib.escape(text, quote=True)
     html = render_html(text).strip()
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
-    return Markup(html)  # noqa: S704 - sanitised by nh3 in render_html
+    return html
