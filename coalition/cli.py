@@ -41,8 +41,15 @@ def _factory(command: str | None) -> Any:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    cli = FlaskGroup(create_app=_factory(_command_name(args)),
-                     help="Coalition: the UPR coalition platform.")
+    factory = _factory(_command_name(args))
+    cli = FlaskGroup(create_app=factory, help=_l("Coalition: the UPR coalition platform."))
+    if "--help" in args:
+        # Click writes help before any command runs, outside an app context, where the options'
+        # lazy help texts could not be translated: give them the app's (the environment's
+        # language, LC_ALL / LC_MESSAGES / LANG).
+        with factory().app_context():
+            cli.main(args=args, prog_name="coalition")
+        return
     cli.main(args=args, prog_name="coalition")
 
 

@@ -393,3 +393,15 @@ def test_the_scripts_messages_come_in_the_pages_language(client: Any) -> None:
     english = json.loads(re.search(r'id="script-strings">(.*?)</script>',
                                    page(client, "/login", "en")).group(1))
     assert english["kept"] == "Draft kept at %(time)s"
+
+
+def test_the_commands_help_speaks_the_environments_language(monkeypatch: Any,
+                                                            capsys: Any) -> None:
+    from coalition.cli import main
+
+    monkeypatch.setenv("LC_ALL", "zh_HK.UTF-8")
+    try:
+        main(["--help"])
+    except SystemExit as done:
+        assert done.code == 0
+    assert "Coalition：普遍定期審議聯盟平台。" in capsys.readouterr().out
