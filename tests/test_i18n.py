@@ -381,18 +381,21 @@ def test_the_command_line_speaks_the_environments_language(app: Flask) -> None:
 
 def test_the_scripts_messages_come_in_the_pages_language(client: Any) -> None:
     """app.js's messages (autosave, merges, progress) were English on Chinese pages: the layout
-    hands them, translated, to the script in a JSON data block."""
+    hands them, translated, to the script as JSON in an attribute of <body> (no inline script,
+    and no bare `%(name)s` in a page)."""
+    import html as html_lib
     import json
 
-    html = page(client, "/login", "zh-HK")
-    block = re.search(r'<script type="application/json" id="script-strings">(.*?)</script>', html)
-    assert block is not None
-    strings = json.loads(block.group(1))
-    assert strings["kept"] == "草稿已於 %(time)s 保存"
-    assert "NOT kept" not in strings["not_kept"] and "%(why)s" in strings["not_kept"]
-    english = json.loads(re.search(r'id="script-strings">(.*?)</script>',
-                                   page(client, "/login", "en")).group(1))
-    assert english["kept"] == "Draft kept at %(time)s"
+    def strings(language: str) -> dict[str, str]:
+        found = re.search(r"<body data-script-strings='([^']*)'", page(client, "/login",
+                                                                             language))
+        assert found is not None
+        return json.loads(html_lib.unescape(found.group(1)))
+
+    chinese = strings("zh-HK")
+    assert chinese["kept"] == "草稿已於 {time} 保存"
+    assert "NOT kept" not in chinese["not_kept"] and "{why}" in chinese["not_kept"]
+    assert strings("en")["kept"] == "Draft kept at {time}"
 
 
 def test_the_commands_help_speaks_the_environments_language(monkeypatch: Any,

@@ -23,6 +23,7 @@ BABEL_DEFAULT_TIMEZONE (UTC unless configured); stored naive times are UTC.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -117,9 +118,9 @@ def locale_from_environment(environ: Mapping[str, str] | None = None) -> str:
     return DEFAULT_LOCALE
 
 
-# What app.js writes on pages, translated here and handed to it in a JSON data block of the
-# layout (base.html: a data block does not run, so the Content-Security-Policy allows it).
-# `%(name)s` placeholders are filled in by the script.
+# What app.js writes on pages, translated here and handed to it as JSON in an attribute of the
+# layout's <body> (no inline script: the Content-Security-Policy allows none). The script fills
+# the `{name}` placeholders.
 SCRIPT_STRINGS: dict[str, Any] = {
     "copied": _l("Copied"),
     "progress": _l("%(done)s of %(total)s recommendations"),
@@ -140,8 +141,10 @@ SCRIPT_STRINGS: dict[str, Any] = {
 
 
 def script_strings() -> dict[str, str]:
-    """SCRIPT_STRINGS in this request's language, for the layout's JSON data block."""
-    return {key: str(text) for key, text in SCRIPT_STRINGS.items()}
+    """SCRIPT_STRINGS in this request's language, for the layout's `data-script-strings`;
+    placeholders become `{name}` (a page's text never shows a bare `%(name)s`)."""
+    return {key: re.sub(r"%\((\w+)\)s", r"{\1}", str(text))
+            for key, text in SCRIPT_STRINGS.items()}
 
 
 def current_locale() -> str:

@@ -1,11 +1,12 @@
-// What this script writes on a page, in the page's language (base.html's JSON data block,
-// filled from coalition.i18n.SCRIPT_STRINGS); `%(name)s` placeholders are filled here.
+// What this script writes on a page, in the page's language (base.html's <body
+// data-script-strings>, filled from coalition.i18n.SCRIPT_STRINGS); `{name}` placeholders are
+// filled here.
 const SCRIPT_STRINGS = (() => {
-  const block = document.getElementById("script-strings");
-  try { return block ? JSON.parse(block.textContent) : {}; } catch (error) { return {}; }
+  try { return JSON.parse(document.body.dataset.scriptStrings || "{}"); }
+  catch (error) { return {}; }
 })();
 const t = (key, fallback, values = {}) => (SCRIPT_STRINGS[key] || fallback)
-  .replace(/%\((\w+)\)s/g, (match, name) => (name in values ? String(values[name]) : match));
+  .replace(/\{(\w+)\}/g, (match, name) => (name in values ? String(values[name]) : match));
 
 // Progressive enhancement only: every page works without this file.
 "use strict";
@@ -101,7 +102,7 @@ document.addEventListener("click", (event) => {
         if (job.total) {
           bar.max = job.total;
           bar.value = job.done;
-          count.textContent = t("progress", "%(done)s of %(total)s recommendations",
+          count.textContent = t("progress", "{done} of {total} recommendations",
                                 { done: job.done, total: job.total });
         }
         window.setTimeout(poll, 1000);
@@ -187,14 +188,14 @@ document.addEventListener("click", (event) => {
         if (ok && data.saved_at) {
           lastSaved = value;
           if (text.value === value) dropCopy();
-          show(t("kept", "Draft kept at %(time)s", { time: data.saved_at }), false);
+          show(t("kept", "Draft kept at {time}", { time: data.saved_at }), false);
           return;
         }
         keepCopy();
         const why = data.reason === "csrf"
           ? t("token_expired", "the page's security token had expired.")
-          : (data.message || t("error_code", "error %(code)s.", { code }));
-        show(t("not_kept", "Your draft was NOT kept on the server: %(why)s Your text is still "
+          : (data.message || t("error_code", "error {code}.", { code }));
+        show(t("not_kept", "Your draft was NOT kept on the server: {why} Your text is still "
                + "here, and a copy is kept in this browser; it is tried again in 30 seconds.",
                { why }), true);
         if (data.reason === "csrf") csrf.refresh().catch(() => null);
@@ -211,10 +212,10 @@ document.addEventListener("click", (event) => {
     if (!ok) { if (data.reason === "csrf") csrf.refresh().catch(() => null); return; }
     const others = data.editing || [];
     editing.hidden = others.length === 0;
-    editing.textContent = others.length ? t("editing_now", "Also editing now: %(names)s. Your "
+    editing.textContent = others.length ? t("editing_now", "Also editing now: {names}. Your "
       + "changes will be merged with theirs.", { names: others.join(", ") }) : "";
     if (Number(data.head) > Number(base.value) && status.getAttribute("role") !== "alert") {
-      show(t("saved_since", "Revision %(number)s has been saved since you started; saving "
+      show(t("saved_since", "Revision {number} has been saved since you started; saving "
              + "will merge.", { number: data.head }), false);
     }
   }).catch(() => {});

@@ -162,7 +162,7 @@ def test_a_full_flow_in_chinese(size, browser, live_server, watch, screenshot):
         page.goto(f"/statements/{statement_id}/edit")
         check(page, screenshot, f"{size}-07-editor")
         # What the script writes (autosave, merges) comes in the page's language too.
-        said = page.evaluate("() => t('kept', 'Draft kept at %(time)s', {time: '12:00:00'})")
+        said = page.evaluate("() => t('kept', 'Draft kept at {time}', {time: '12:00:00'})")
         assert said == zh("Draft kept at %(time)s", time="12:00:00")
         box = page.locator("textarea[name=text]")
         box.fill(box.input_value() + "\n\n我們促請政府全面落實有關香港的建議。\n")
