@@ -95,6 +95,21 @@ class TrackerFilters:
     # Messages about parameter values the tracker did not know and ignored (an old bookmark's
     # `?sort=recent`, a facet value since renamed): shown on the page, never part of the URL.
     notices: list[str] = field(default_factory=list, compare=False)
+    # Whose view this is (coalition.access.tracker_audience): "coalition" members see the
+    # latest assessment visible to the coalition, everyone else the latest public one (issue
+    # 10). Set by the caller from the viewer, never from the URL.
+    audience: str = field(default="coalition", compare=False)
+
+    @property
+    def status_column(self) -> Any:
+        """The recommendation's denormalised latest status this audience may see."""
+        return (Recommendation.latest_public_status if self.audience == "public"
+                else Recommendation.latest_status)
+
+    def assessment_visible(self) -> ColumnElement[bool]:
+        """The assessments this audience may count (the "Assessed by" facet)."""
+        return (Assessment.visibility == "public" if self.audience == "public"
+                else Assessment.visibility.in_(("coalition", "public")))
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> TrackerFilters:
@@ -217,13 +232,15 @@ def _facet_condition(f: TrackerFilters, name: str) -> ColumnElement[bool]:
                        RecommendationTerritory.territory.in_(f.territory))
     if name == "status":
         statuses = [s for s in f.status if s != "none"]
-        parts = [rec.latest_status.in_(statuses)] if statuses else []
+        column = f.status_column
+        parts = [column.in_(statuses)] if statuses else []
         if "none" in f.status:
-            parts.append(rec.latest_status.is_(None))
+            parts.append(column.is_(None))
         return parts[0] if len(parts) == 1 else parts[0] | parts[1]
     if name == "assessed_by":
         return exists().where(Assessment.recommendation_id == rec.id,
-                              Assessment.organisation_id.in_(f.assessed_by))
+                              Assessment.organisation_id.in_(f.assessed_by),
+                              f.assessment_visible())
     if name == "kind":
         return rec.kind.in_(f.kind)
     if name == "repeated":
@@ -256,8 +273,7 @@ def results_query(f: TrackerFilters) -> Select[Any]:
         "paragraph": (Recommendation.review_id, Recommendation.paragraph_sort, Recommendation.id),
         "newest": (Recommendation.updated_at.desc(), Recommendation.id.desc()),
         "position": (Recommendation.position, Recommendation.paragraph_sort, Recommendation.id),
-        "status": (Recommendation.latest_status, Recommendation.paragraph_sort,
-                   Recommendation.id),
+        "status": (f.status_column, Recommendation.paragraph_sort, Recommendation.id),
     }[f.sort]
     return (
         select(Recommendation).where(and_(True, *_conditions(f)))
@@ -266,7 +282,8 @@ def results_query(f: TrackerFilters) -> Select[Any]:
             selectinload(Recommendation.recommending_states),
             selectinload(Recommendation.themes),
             selectinload(Recommendation.territory_rows),
-            selectinload(Recommendation.latest_assessment).selectinload(
+            selectinload(Recommendation.latest_public_assessment if f.audience == "public"
+                         else Recommendation.latest_assessment).selectinload(
                 Assessment.organisation),
         )
         .order_by(*order)
@@ -301,7 +318,8 @@ def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
              for name in active}
     repeated_key = case((rec.repeated_from_id.is_not(None), "yes"), else_="no")
     base = select(rec.id, rec.review_id, rec.position, rec.action_category,
-                  rec.latest_status, rec.kind, repeated_key.label("repeated"), *flags.values())
+                  f.status_column.label("latest_status"), rec.kind,
+                  repeated_key.label("repeated"), *flags.values())
     match = recommendation_match(f.q)
     if match is not None:
         base = base.where(match)
@@ -380,7 +398,8 @@ def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
                Organisation.name, none_number))
         .join(Assessment, via(Assessment.recommendation_id))
         .join(Organisation, Organisation.id == Assessment.organisation_id)
-        .where(*passing("assessed_by")).group_by(Organisation.id, Organisation.name),
+        .where(f.assessment_visible(), *passing("assessed_by"))
+        .group_by(Organisation.id, Organisation.name),
         select(*_labelled(literal(12), rows.c.kind, none_text, none_text, none_text,
                func.count(rows.c.id), literal(0), rows.c.kind, none_number))
         .where(*passing("kind")).group_by(rows.c.kind),
