@@ -156,6 +156,22 @@ def _set_assessment_visibility(user: Any, assessment: Any) -> bool:
         is_coordinator(user) or has_role(user, assessment.organisation, "editor"))
 
 
+def _create_saved_view(user: Any, _obj: Any = None) -> bool:
+    """Save a tracker view: anyone signed in who may read the tracker (issue 10)."""
+    return _signed_in(user) and can(user, "tracker.view")
+
+
+def _own_saved_view(user: Any, view: Any) -> bool:
+    return _signed_in(user) and view is not None and view.owner_id == user.id
+
+
+def _read_saved_view(user: Any, view: Any) -> bool:
+    """Its owner; the members of the active organisation it is shared with."""
+    return _own_saved_view(user, view) or (
+        _signed_in(user) and view is not None and view.organisation_id is not None
+        and view.organisation_id in member_organisation_ids(user))
+
+
 def _view_import(user: Any, job: Any) -> bool:
     return _manage_tracker(user) and (is_coordinator(user) or job is None
                                       or job.created_by_id == user.id)
@@ -318,6 +334,11 @@ RULES: dict[str, Rule] = {
     "assessment.create": _assess,
     "assessment.view": _view_assessment,
     "assessment.set_visibility": _set_assessment_visibility,
+    # Saved tracker views (issue 10)
+    "saved_view.create": _create_saved_view,
+    "saved_view.view": _read_saved_view,
+    "saved_view.edit": _own_saved_view,
+    "saved_view.delete": _own_saved_view,
     "recommendation.history": lambda user, _obj: is_coordinator(user) or is_coalition_member(
         user),
     # Joint statements
