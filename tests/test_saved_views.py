@@ -261,7 +261,7 @@ def test_manage_page_renames_and_deletes(app, db, world, review):
     first, second = db.session.scalars(select(SavedView).order_by(SavedView.id)).all()
     manage = page(auth, "/tracker/views")
     assert manage.index("<strong>First<") < manage.index("<strong>Second<")
-    assert f'href="/tracker?{FILTER}"' in manage
+    assert f'href="/tracker?{FILTER}"' in html_lib.unescape(manage)
 
     before = counts(db)
     response = auth.post(f"/tracker/views/{second.id}/edit", data={
@@ -288,7 +288,7 @@ def test_manage_page_renames_and_deletes(app, db, world, review):
     assert db.session.scalars(select(SavedView.name)).all() == ["Noted ones"]
     event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert (event.action, event.object_label) == ("saved_view.delete", "First")
-    assert "First" not in page(auth, "/tracker/views")
+    assert "<strong>First<" not in page(auth, "/tracker/views")
 
 
 def test_the_audit_log_names_saved_view_events_in_both_languages(app, db, world, review):
