@@ -83,7 +83,29 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("assessment.create",             "other",        COORDINATOR | {"other_editor",
                                                                      "other_admin"}),
     ("assessment.create",             "dormant",      COORDINATOR),
+    # Who reads an assessment (issue 10): "private_assessment" is world.org's, kept to itself;
+    # "coalition_assessment" and "public_assessment" world.org's, for the coalition / public.
+    ("assessment.view",               None,           NOBODY),
+    ("assessment.view",               "private_assessment", COORDINATOR | OWN),
+    ("assessment.view",               "coalition_assessment", MEMBERS),
+    ("assessment.view",               "public_assessment", SIGNED_IN),
+    ("assessment.set_visibility",     None,           NOBODY),
+    ("assessment.set_visibility",     "private_assessment", COORDINATOR | {"editor",
+                                                                           "org_admin"}),
+    ("assessment.set_visibility",     "public_assessment", COORDINATOR | {"editor",
+                                                                          "org_admin"}),
     ("recommendation.history",        None,           MEMBERS),
+    # Saved tracker views (issue 10): "shared_view" is the editor's, shared with world.org;
+    # "private_view" the editor's own.
+    ("saved_view.create",             None,           IN_COALITION),
+    ("saved_view.view",               "shared_view",  OWN),
+    ("saved_view.view",               "private_view", frozenset({"editor"})),
+    ("saved_view.view",               None,           NOBODY),
+    ("saved_view.edit",               "shared_view",  frozenset({"editor"})),
+    ("saved_view.edit",               "private_view", frozenset({"editor"})),
+    ("saved_view.edit",               None,           NOBODY),
+    ("saved_view.delete",             "shared_view",  frozenset({"editor"})),
+    ("saved_view.delete",             None,           NOBODY),
     # Joint statements drafted by world.org, by the audience their text has reached
     # (Statement.audience, never the status alone): "draft" never left its drafters,
     # "in_review" reached the steering committee, "open" every member, "published" everyone;
@@ -170,6 +192,11 @@ def statement_like(world: Any, status: str, audience: str, co: tuple = ()) -> An
                            published_number=1 if audience == "public" else None)
 
 
+def assessment_like(world: Any, visibility: str) -> Any:
+    return SimpleNamespace(visibility=visibility, organisation=world.org,
+                           organisation_id=world.org.id)
+
+
 def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
     if target and "+" in target:  # (statement, organisation): "save for"
         statement, org = target.split("+")
@@ -183,6 +210,13 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "dormant": dormant,
         "self": None if isinstance(user, AnonymousUserMixin) else user,
         "viewer_user": world.users["viewer"],
+        "private_assessment": assessment_like(world, "organisation"),
+        "coalition_assessment": assessment_like(world, "coalition"),
+        "public_assessment": assessment_like(world, "public"),
+        "shared_view": SimpleNamespace(owner_id=world.users["editor"].id,
+                                       organisation_id=world.org.id),
+        "private_view": SimpleNamespace(owner_id=world.users["editor"].id,
+                                        organisation_id=None),
         "steering_job": SimpleNamespace(created_by_id=world.users["steering"].id),
         "coordinator_job": SimpleNamespace(created_by_id=world.users["coordinator"].id),
         "draft": statement_like(world, "draft", "drafters"),
