@@ -140,6 +140,32 @@ def visible_assessments(user: Any) -> Any:
                Assessment.organisation_id.in_(member_organisation_ids(user)))
 
 
+def readable_assessment_events(user: Any, recommendation_id: int) -> Any:
+    """A SQL condition on AuditEvent rows of a recommendation's history: drops the events of
+    assessments (recorded, visibility changed) that `user` may not read now (issue 10). An
+    event names its organisation, not its assessment: the events of an organisation with an
+    assessment of this recommendation that `user` may not read are dropped, unless `user`
+    belongs to that organisation. So an assessment kept to its organisation, or made so
+    after it was recorded, leaves no trace of its status or date in other members' history
+    (the coordinator and its own members see everything)."""
+    from sqlalchemy import not_, or_, select, true
+
+    from coalition.audit.models import AuditEvent
+    from coalition.recommendations.models import Assessment
+
+    if is_coordinator(user):
+        return true()
+    unreadable = select(Assessment.organisation_id).where(
+        Assessment.recommendation_id == recommendation_id, not_(visible_assessments(user)))
+    return or_(AuditEvent.action.not_in(ASSESSMENT_EVENTS),
+               AuditEvent.organisation_id.in_(member_organisation_ids(user)),
+               AuditEvent.organisation_id.not_in(unreadable))
+
+
+# The audit actions that describe one assessment (its status, date, organisation).
+ASSESSMENT_EVENTS = ("assessment.create", "assessment.visibility")
+
+
 def _view_assessment(user: Any, assessment: Any) -> bool:
     if assessment is None:
         return False

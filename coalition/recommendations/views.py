@@ -20,7 +20,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from coalition.access import can, guard, tracker_audience, visible_assessments
+from coalition.access import (
+    can,
+    guard,
+    readable_assessment_events,
+    tracker_audience,
+    visible_assessments,
+)
 from coalition.audit.services import history_query
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
@@ -207,7 +213,8 @@ def set_territories(rec: Recommendation, rec_id: int) -> WerkzeugResponse:
 @bp.route("/recommendations/<int:rec_id>/history")
 @guard("recommendation.history", load=_load_recommendation)
 def history(rec: Recommendation, rec_id: int) -> str:
-    page = paginate(history_query("recommendation", rec.id))
+    page = paginate(history_query("recommendation", rec.id).where(
+        readable_assessment_events(current_user, rec.id)))
     return render_template("audit/history.html", page=page,
                            subject=_("recommendation %(number)s", number=rec.paragraph or rec.id),
                            back=url_for("recommendations.show", rec_id=rec.id))
