@@ -312,3 +312,21 @@ def test_list_visible_skips_inactive_organisations(app, db, world, review, make_
     assert saved_views.list_visible(editor) == [view]  # the owner keeps it
     assert saved_views.as_dict(view, editor)["shared_with"] == {
         "id": world.org.id, "name": "Owning Organisation"}
+
+
+def test_saved_views_speak_chinese(app, db, world, review):
+    """In Traditional Chinese (the lead merges /work/wt/tr/views.po into the catalogue)."""
+    world.users["editor"].locale = "zh_Hant"
+    db.session.commit()
+    auth = signed_in(app, "editor@example.org")
+    assert save(auth, FILTER, "香港", str(world.org.id)).status_code == 302
+    tracker = auth.client.get(f"/tracker?{FILTER}", headers={"Accept-Language": "zh-HK"})
+    html = tracker.get_data(as_text=True)
+    assert "儲存的檢視（1）" in html and "儲存此檢視" in html
+    assert "已與Owning Organisation分享" in html and "管理儲存的檢視" in html
+    for english in ("Saved views", "Save this view", "Name of the view", "Only me"):
+        assert english not in html, english
+    manage = page(auth, "/tracker/views")
+    assert "我的檢視" in manage and "與我分享的檢視" in manage and "儲存更改" in manage
+    response = save(auth, "position=noted", "")
+    assert "請為檢視命名。" in response.get_data(as_text=True)

@@ -129,7 +129,7 @@ class SavedViewForm(FlaskForm):
     name = StringField(
         _l("Name of the view"),
         validators=[DataRequired(message=_l("Give the view a name.")),
-                    Length(max=120, message=_l("A view's name is at most %(max)d characters."))],
+                    Length(max=120, message=_l("A view's name is at most %(max)s characters."))],
         filters=[lambda value: " ".join(value.split()) if value else value])
     share_with = SelectField(_l("Share with"), choices=[], validate_choice=True)
     replace = BooleanField(_l("Replace the filter of my view of the same name"))
@@ -141,6 +141,6 @@ class SavedViewEditForm(FlaskForm):
     name = StringField(
         _l("Name of the view"),
         validators=[DataRequired(message=_l("Give the view a name.")),
-                    Length(max=120, message=_l("A view's name is at most %(max)d characters."))],
+                    Length(max=120, message=_l("A view's name is at most %(max)s characters."))],
         filters=[lambda value: " ".join(value.split()) if value else value])
     share_with = SelectField(_l("Share with"), choices=[], validate_choice=True)
