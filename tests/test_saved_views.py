@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Chinese text: full-width punctuation is meant)
 """Saved tracker views (issue 10): a tracker filter saved under a name, private or shared with
 one of the owner's organisations; it appears on the tracker, on /tracker/views, and to the
 organisation's members when shared. Bad input is refused on the field it concerns, with the
