@@ -75,9 +75,11 @@ def test_save_a_view_share_it_and_apply_it(size, browser, live_server, watch, sc
         expect(page.locator(".saved-views-list")).to_contain_text(
             "shared with Hong Kong Unison")
         fits_and_passes_axe(page, f"tracker with the saved views open at {size}")
-        screenshot(page, f"saved-view-{size}-02-list")
         saved.click()
         expect(total(page)).to_have_text("6 recommendations")
+        page.locator("summary", has_text=re.compile(r"^Saved views \(1\)$")).click()
+        expect(saved).to_have_attribute("aria-current", "page")
+        screenshot(page, f"saved-view-{size}-02-applied")
         expect(page.get_by_label("Search the recommendations' text")).to_have_value(
             "Hong Kong")
 
