@@ -331,3 +331,24 @@ def test_saved_views_speak_chinese(app, db, world, review):
     assert "我的檢視" in manage and "與我分享的檢視" in manage and "儲存更改" in manage
     response = save(auth, "position=noted", "")
     assert "請為檢視命名。" in response.get_data(as_text=True)
+
+
+def test_the_tracker_asks_the_database_the_same_number_of_times_for_one_view_or_many(
+        app, db, world, review, make_user):
+    """The saved views list is one query, whoever owns the views (no query per view)."""
+    from tests.test_tracker import counting_statements
+
+    viewer = signed_in(app, "viewer@example.org")
+    saved_views.save(world.users["editor"], "One", FILTER, world.org)
+    db.session.commit()
+    page(viewer, "/tracker")  # warm: the session, the caches
+    with counting_statements(db.engine) as statements:
+        assert len(saved_list(page(viewer, "/tracker"))) == 1
+    one = len(statements)
+    for n in range(5):
+        owner = make_user(f"owner{n}@example.org", world.org, "editor")
+        saved_views.save(owner, f"Theirs {n}", f"q=word{n}", world.org)
+    db.session.commit()
+    with counting_statements(db.engine) as statements:
+        assert len(saved_list(page(viewer, "/tracker"))) == 6
+    assert len(statements) == one

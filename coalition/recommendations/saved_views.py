@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from coalition.access import member_organisation_ids
@@ -92,6 +93,7 @@ def list_visible(user: Any) -> list[SavedView]:
         condition = or_(condition, SavedView.organisation_id.in_(orgs))
     return list(db.session.scalars(
         select(SavedView).where(condition)
+        .options(joinedload(SavedView.organisation), joinedload(SavedView.owner))
         .order_by((SavedView.owner_id != user.id), func.lower(SavedView.name), SavedView.id)))
 
 
