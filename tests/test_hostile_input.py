@@ -119,6 +119,16 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
     db.session.commit()
     invitation_id = invitation[0].id if isinstance(invitation, tuple) else invitation.id
     rec_id = db.session.scalars(select(Recommendation.id)).first()
+    from datetime import date
+
+    from coalition.recommendations.services import add_assessment
+
+    assessment = add_assessment(users["editor"], db.session.get(Recommendation, rec_id),
+                                world.org, "partially", date(2021, 1, 1), "Evidence.")
+    from coalition.recommendations.saved_views import save as save_view
+
+    view = save_view(users["viewer"], "Hong Kong", "territory=Hong+Kong")
+    db.session.commit()
     comment_id = db.session.scalars(select(Comment.id)).first()
     membership_id = db.session.scalars(select(Membership.id).where(
         Membership.user_id == users["viewer"].id)).first()
@@ -133,6 +143,7 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
         "statement_id": statement.id, "published_id": published.id,
         "conflict_id": db.session.scalars(select(ConflictCopy.id)).first(),
         "comment_id": comment_id, "rec_id": rec_id, "job_id": 1,
+        "assessment_id": assessment.id, "view_id": view.id,
         "user_id": users["viewer"].id, "membership_id": membership_id,
         "invitation_id": invitation_id, "number": 1, "session_id": session_id,
         "slug": world.org.slug, "review_slug": review.slug,
