@@ -168,7 +168,15 @@ def test_demo_seeds_china_2018_with_hong_kong_follow_up(app, db):
     assert assessed, "the demo has assessments"
     assert {r.paragraph for r in assessed} <= HONG_KONG
     assert all("Hong Kong" in r.territories for r in assessed)
-    assert all(r.latest_status for r in assessed)
+    # An assessment its organisation keeps to itself is in no one's tracker status (issue 10);
+    # every other assessed recommendation has one, and public ones reach researchers.
+    shared = [r for r in assessed if any(
+        a.visibility != "organisation" for a in db.session.scalars(
+            select(Assessment).where(Assessment.recommendation_id == r.id)))]
+    assert shared and all(r.latest_status for r in shared)
+    assert {a.visibility for a in db.session.scalars(select(Assessment))} == {
+        "organisation", "coalition", "public"}
+    assert any(r.latest_public_status for r in assessed)
     hong_kong_responses = db.session.scalars(select(Response).where(
         Response.kind != "addendum")).all()
     assert hong_kong_responses
