@@ -63,9 +63,9 @@ def tracker_page() -> str | tuple[str, int]:
         return render_template("recommendations/tracker.html", error=str(error),
                                filters=tracker.TrackerFilters(), page=None, facets={},
                                facet_labels=tracker.FACET_LABELS, sorts=tracker.SORTS), 400
-    page = paginate(tracker.results_query(filters), per_page=tracker.PER_PAGE)
+    page, facets = tracker.tracker_results(filters, tracker.page_number())
     return render_template("recommendations/tracker.html", filters=filters, page=page,
-                           facets=tracker.facet_counts(filters),
+                           facets=facets,
                            facet_labels=tracker.FACET_LABELS, sorts=tracker.SORTS, error=None,
                            back=tracker.back_query(filters, page.page))
 
