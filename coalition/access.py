@@ -108,6 +108,54 @@ def _assess(user: Any, obj: Any) -> bool:
         for m in user.memberships)
 
 
+def tracker_audience(user: Any) -> str:
+    """Which of the tracker's two audiences `user` belongs to (issue 10): "coalition" (the
+    coordinator and members of an active organisation: assessments visible to the coalition or
+    the public) or "public" (researchers, anonymous visitors of the public tracker: public
+    assessments only). See Recommendation.latest_for."""
+    return "coalition" if is_coordinator(user) or is_coalition_member(user) else "public"
+
+
+def member_organisation_ids(user: Any) -> list[int]:
+    """The ids of the active organisations `user` belongs to (any role)."""
+    if not _signed_in(user):
+        return []
+    return [m.organisation_id for m in user.memberships if m.organisation.active]
+
+
+def visible_assessments(user: Any) -> Any:
+    """A SQL condition on Assessment rows: those `user` may read (issue 10). The coordinator:
+    all; a member: public and coalition ones, and its own organisations' private ones; everyone
+    else (researchers, anonymous visitors): public ones. Exports, the API and the recommendation
+    page filter with it; the rule "assessment.view" says the same for one assessment."""
+    from sqlalchemy import or_, true
+
+    from coalition.recommendations.models import Assessment
+
+    if is_coordinator(user):
+        return true()
+    if tracker_audience(user) == "public":
+        return Assessment.visibility == "public"
+    return or_(Assessment.visibility.in_(("coalition", "public")),
+               Assessment.organisation_id.in_(member_organisation_ids(user)))
+
+
+def _view_assessment(user: Any, assessment: Any) -> bool:
+    if assessment is None:
+        return False
+    if is_coordinator(user) or assessment.visibility == "public":
+        return True
+    if assessment.visibility == "coalition":
+        return is_coalition_member(user)
+    return assessment.organisation_id in member_organisation_ids(user)
+
+
+def _set_assessment_visibility(user: Any, assessment: Any) -> bool:
+    """Who may say who reads an assessment: its organisation's editors and the coordinator."""
+    return assessment is not None and (
+        is_coordinator(user) or has_role(user, assessment.organisation, "editor"))
+
+
 def _view_import(user: Any, job: Any) -> bool:
     return _manage_tracker(user) and (is_coordinator(user) or job is None
                                       or job.created_by_id == user.id)
@@ -268,6 +316,8 @@ RULES: dict[str, Rule] = {
     "tracker.import": _manage_tracker,
     "import.view": _view_import,
     "assessment.create": _assess,
+    "assessment.view": _view_assessment,
+    "assessment.set_visibility": _set_assessment_visibility,
     "recommendation.history": lambda user, _obj: is_coordinator(user) or is_coalition_member(
         user),
     # Joint statements

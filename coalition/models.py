@@ -9,6 +9,7 @@ from coalition.recommendations.models import (
     Recommendation,
     RecommendationTerritory,
     Response,
+    SavedView,
 )
 from coalition.reviews.models import AffectedGroup, Review, Sdg, State, Theme
 from coalition.statements.models import (
@@ -40,6 +41,7 @@ __all__ = [
     "Response",
     "Review",
     "Revision",
+    "SavedView",
     "Sdg",
     "State",
     "Statement",

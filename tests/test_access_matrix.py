@@ -254,6 +254,10 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
          "evidence": "", "source_links": ""},
         COORDINATOR | {"editor", "org_admin"}, 302,
         everyone_gets(400, frozenset({"other_editor", "other_admin", "steering"}))),
+    # Who may read an assessment of world.org: its editors and the coordinator say (issue 10).
+    ("set who reads own's assessment", "/assessments/{assessment_id}/visibility",
+        {"a{assessment_id}-visibility": "public"},
+        COORDINATOR | {"editor", "org_admin"}, 302,  {}),
     ("edit territories", "/recommendations/{rec_id}/territories",
         TERRITORY,        STEERING,       302,          {}),
     ("upload an import", "/imports/new",
@@ -353,6 +357,7 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
                                             "other-invitee@example.org", "viewer")
     db.session.commit()
     review, rec_id, job_id = tracker_scene(app, world)
+    assessment_id = assessment_scene(world, rec_id)
     partner = make_org("Partner Organisation", short_name="PAR")
     statements = statement_scene(world, partner)
     users = world.users
@@ -368,6 +373,7 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
         "reset_token": password_reset_token(users["no_org"]),
         "user_ids": {role: user.id for role, user in users.items()},
         "review": review, "rec_id": rec_id, "job_id": job_id, "own_id": world.org.id,
+        "assessment_id": assessment_id,
         **statements,
         # The organisation each role saves a statement for (the editor's "Saving for").
         "org_ids": {role: (user.memberships[0].organisation_id if user.memberships
@@ -395,6 +401,20 @@ def tracker_scene(app: Flask, world: Any) -> tuple[str, int, int]:
 
     rec_id = db.session.scalars(select(Recommendation.id)).one()
     return review.slug, rec_id, job.id
+
+
+def assessment_scene(world: Any, rec_id: int) -> int:
+    """An assessment by world.org, visible to its own organisation only."""
+    from datetime import date
+
+    from coalition.recommendations.models import Recommendation
+    from coalition.recommendations.services import add_assessment
+
+    rec = db.session.get(Recommendation, rec_id)
+    assessment = add_assessment(world.users["editor"], rec, world.org, "partially",
+                                date(2021, 1, 1), visibility="organisation")
+    db.session.commit()
+    return assessment.id
 
 
 def statement_scene(world: Any, partner: Any) -> dict[str, int]:
@@ -526,7 +546,7 @@ def test_post_matrix(app: Flask, scene: dict[str, Any], role: str) -> None:
             token = auth.csrf("/profile") if role != "anonymous" else auth.csrf("/login")
             response = auth.client.post(path, json=dict(form), headers={"X-CSRFToken": token})
         else:
-            form = {key: value() if callable(value) else value.format(**params)
+            form = {key.format(**params): value() if callable(value) else value.format(**params)
                     for key, value in form.items()}
             response = auth.post(path, data=form)
         got = outcome(response)

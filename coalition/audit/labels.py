@@ -23,7 +23,11 @@ from flask_babel import lazy_pgettext
 from coalition.accounts.models import COALITION_ROLES
 from coalition.i18n import LOCALES, date_local, datetime_local
 from coalition.organisations.models import MEMBER_ROLE_LABELS, ORG_KINDS
-from coalition.recommendations.models import IMPLEMENTATION_STATUSES, POSITIONS
+from coalition.recommendations.models import (
+    ASSESSMENT_VISIBILITIES,
+    IMPLEMENTATION_STATUSES,
+    POSITIONS,
+)
 from coalition.statements.models import AUDIENCES, STATEMENT_STATUSES
 
 # Every action name passed to coalition.audit.record() (and through accounts'
@@ -54,6 +58,7 @@ ACTION_LABELS: dict[str, Any] = {
     "recommendations.import": _l("Recommendations imported"),
     "response.create": _l("State's response recorded"),
     "assessment.create": _l("Assessment recorded"),
+    "assessment.visibility": _l("Who may read an assessment changed"),
     "import.upload": _l("Import file uploaded"),
     "import.retry": _l("Import retried"),
     "import.skip_errors": _l("Import continued without the rows with problems"),
@@ -90,6 +95,7 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
 FIELD_LABELS: dict[str, Any] = {
     "assessment": _l("Assessment"),
     "assessed_on": _l("Assessed on"),
+    "visibility": _l("Visible to"),
     # accounts and organisations
     "email": _l("Email"),
     "display_name": _l("Name"),
@@ -166,6 +172,7 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
     "status": _from(STATEMENT_STATUSES, IMPLEMENTATION_STATUSES),
     "position": _from(POSITIONS),
     "audience": _from(AUDIENCES),
+    "visibility": _from(ASSESSMENT_VISIBILITIES),
     "active": _yes_no,
     "is_steering": _yes_no,
 }

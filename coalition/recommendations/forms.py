@@ -29,6 +29,7 @@ from wtforms.validators import (
 from coalition.core.forms import choices
 from coalition.core.inputs import db_int
 from coalition.recommendations.models import (
+    ASSESSMENT_VISIBILITIES,
     IMPLEMENTATION_STATUSES,
     POSITIONS,
     RESPONSE_KINDS,
@@ -94,12 +95,25 @@ class AssessmentForm(FlaskForm):
     evidence = TextAreaField(_l("Evidence (Markdown)"), validators=[Optional(), Length(max=50_000)])
     source_links = TextAreaField(_l("Source links, one per line"),
                                  validators=[Optional(), Length(max=5000)])
+    visibility = SelectField(
+        _l("Who may read it"), choices=choices(ASSESSMENT_VISIBILITIES), default="coalition",
+        validators=[AnyOf(list(ASSESSMENT_VISIBILITIES),
+                          message=_l("Choose who may read the assessment from the list."))],
+        description=_l("Public assessments appear in exports, the API and the public tracker; "
+                       "researchers see only those."))
 
     def validate_source_links(self, field: TextAreaField) -> None:
         for line in (field.data or "").splitlines():
             line = line.strip()
             if line and not line.startswith(("http://", "https://")):
                 raise ValidationError(_("Not a web link: %(link)s", link=line[:80]))
+
+
+class AssessmentVisibilityForm(FlaskForm):
+    visibility = SelectField(
+        _l("Who may read it"), choices=choices(ASSESSMENT_VISIBILITIES),
+        validators=[AnyOf(list(ASSESSMENT_VISIBILITIES),
+                          message=_l("Choose who may read the assessment from the list."))])
 
 
 class TerritoryForm(FlaskForm):

@@ -58,6 +58,17 @@ IMPLEMENTATION_STATUSES = {
     "unclear": _l("Unclear"),
 }
 TERRITORIES = ("Hong Kong", "Macao")
+# Who may read an assessment (issue 10): its own organisation, the coalition (default), or the
+# public (researchers, the public tracker, exports and the API for readers outside the
+# coalition). The order is from narrowest to widest.
+ASSESSMENT_VISIBILITIES = {
+    "organisation": _l("Own organisation only"),
+    "coalition": _l("The coalition"),
+    "public": _l("Public"),
+}
+# The two audiences the tracker's denormalised "latest assessment" columns serve: coalition
+# members (assessments visible to the coalition or the public) and everyone else (public ones).
+TRACKER_AUDIENCES = ("coalition", "public")
 # The importers' formats (coalition.recommendations.importers.detect_format), as people name them.
 IMPORT_FORMATS = {
     "ohchr_matrix": _l("OHCHR matrix of recommendations"),
@@ -107,6 +118,8 @@ class Recommendation(db.Model):
         CheckConstraint(f"position IN ({_in(POSITIONS)})", name="position"),
         CheckConstraint("action_category BETWEEN 1 AND 5", name="action_category"),
         CheckConstraint(f"latest_status IN ({_in(IMPLEMENTATION_STATUSES)})", name="latest_status"),
+        CheckConstraint(f"latest_public_status IN ({_in(IMPLEMENTATION_STATUSES)})",
+                        name="latest_public_status"),
         CheckConstraint(f"kind IN ({_in(ENTRY_KINDS)})", name="kind"),
     )
 
@@ -133,11 +146,18 @@ class Recommendation(db.Model):
     repeated_from_id: Mapped[int | None] = mapped_column(
         ForeignKey("recommendation.id", ondelete="SET NULL")
     )
-    # Denormalised from the latest assessment, so the tracker filters and sorts on it cheaply.
+    # Denormalised from the latest assessment the coalition may read (visibility coalition or
+    # public), so the tracker filters and sorts on it cheaply; `latest_public_*` the same for
+    # the latest public one (what researchers and the public tracker see). An assessment its
+    # organisation keeps to itself is in neither.
     latest_assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessment.id", ondelete="SET NULL", use_alter=True)
     )
     latest_status: Mapped[str | None] = mapped_column(String(20), index=True)
+    latest_public_assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment.id", ondelete="SET NULL", use_alter=True)
+    )
+    latest_public_status: Mapped[str | None] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -159,6 +179,14 @@ class Recommendation(db.Model):
     latest_assessment: Mapped[Assessment | None] = relationship(
         foreign_keys=[latest_assessment_id], post_update=True
     )
+    latest_public_assessment: Mapped[Assessment | None] = relationship(
+        foreign_keys=[latest_public_assessment_id], post_update=True
+    )
+
+    def latest_for(self, audience: str) -> Assessment | None:
+        """The latest assessment `audience` ("coalition" or "public", see
+        coalition.access.tracker_audience) may read."""
+        return self.latest_public_assessment if audience == "public" else self.latest_assessment
 
     @property
     def territories(self) -> list[str]:
@@ -221,12 +249,16 @@ class Assessment(db.Model):
     __tablename__ = "assessment"
     __table_args__ = (
         CheckConstraint(f"status IN ({_in(IMPLEMENTATION_STATUSES)})", name="status"),
+        CheckConstraint(f"visibility IN ({_in(ASSESSMENT_VISIBILITIES)})", name="visibility"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recommendation_id: Mapped[int] = mapped_column(
         ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
     )
+    # Set by the organisation's editors (issue 10); see ASSESSMENT_VISIBILITIES.
+    visibility: Mapped[str] = mapped_column(String(20), default="coalition",
+                                            server_default="coalition", index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20))
@@ -244,6 +276,10 @@ class Assessment(db.Model):
     @property
     def status_label(self) -> str:
         return str(IMPLEMENTATION_STATUSES[self.status])
+
+    @property
+    def visibility_label(self) -> str:
+        return str(ASSESSMENT_VISIBILITIES[self.visibility])
 
     @property
     def links(self) -> list[str]:
@@ -309,3 +345,31 @@ class ImportJob(db.Model):
     @property
     def audit_label(self) -> str:
         return self.filename
+
+
+class SavedView(db.Model):
+    """A tracker filter saved under a name (issue 10): the tracker's query string, private to
+    its owner or shared with one of the owner's organisations."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name", name="uq_saved_view_owner_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # None: private to its owner; else shared with this organisation's members.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # The tracker's query string (coalition.recommendations.tracker.TRACKER_PARAMS only).
+    query: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[User] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def audit_label(self) -> str:
+        return self.name

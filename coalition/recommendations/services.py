@@ -42,6 +42,7 @@ from coalition.recommendations.importers.records import (
 )
 from coalition.recommendations.importers.upr_info import text_key as normalised_text
 from coalition.recommendations.models import (
+    ASSESSMENT_VISIBILITIES,
     IMPLEMENTATION_STATUSES,
     POSITIONS,
     RESPONSE_KINDS,
@@ -1042,16 +1043,21 @@ def add_response(actor: Any, rec: Recommendation, kind: str, position: str,
 
 
 def add_assessment(actor: Any, rec: Recommendation, organisation: Any, status: str,
-                   assessed_on: date, evidence: str = "", source_links: str = "") -> Assessment:
+                   assessed_on: date, evidence: str = "", source_links: str = "",
+                   visibility: str = "coalition") -> Assessment:
+    """Record `organisation`'s assessment of `rec`. Raises ServiceError naming the field for an
+    unknown status or visibility, or a date in the future."""
     if status not in IMPLEMENTATION_STATUSES:
         raise ServiceError(_("Choose an implementation status from the list."), "status")
+    if visibility not in ASSESSMENT_VISIBILITIES:
+        raise ServiceError(_("Choose who may read the assessment from the list."), "visibility")
     if assessed_on > date.today():
         raise ServiceError(_("An assessment cannot be dated in the future."), "assessed_on")
     assessment = Assessment(recommendation=rec, organisation=organisation,
                             author_id=getattr(actor, "id", None), status=status,
                             assessed_on=assessed_on, evidence=(evidence or "").strip(),
                             evidence_html=render_html((evidence or "").strip()),
-                            source_links=(source_links or "").strip())
+                            source_links=(source_links or "").strip(), visibility=visibility)
     db.session.add(assessment)
     db.session.flush()
     refresh_latest_assessment(rec)
@@ -1059,17 +1065,42 @@ def add_assessment(actor: Any, rec: Recommendation, organisation: Any, status: s
     # language (coalition.audit.labels).
     record(actor, "assessment.create", rec, {
         "organisation": [None, organisation.name], "status": [None, status],
-        "assessed_on": [None, assessed_on.isoformat()]}, organisation=organisation)
+        "assessed_on": [None, assessed_on.isoformat()], "visibility": [None, visibility]},
+        organisation=organisation)
     return assessment
 
 
 def refresh_latest_assessment(rec: Recommendation) -> None:
-    latest = db.session.scalars(select(Assessment).where(
-        Assessment.recommendation_id == rec.id).order_by(
-        Assessment.assessed_on.desc(), Assessment.id.desc()).limit(1)).first()
-    rec.latest_assessment_id = latest.id if latest else None
-    rec.latest_status = latest.status if latest else None
+    """Set the recommendation's denormalised latest assessments: the latest one the coalition
+    may read (visibility coalition or public) and the latest public one (issue 10)."""
+    def latest(visibilities: tuple[str, ...]) -> Assessment | None:
+        return db.session.scalars(select(Assessment).where(
+            Assessment.recommendation_id == rec.id,
+            Assessment.visibility.in_(visibilities)).order_by(
+            Assessment.assessed_on.desc(), Assessment.id.desc()).limit(1)).first()
+
+    coalition_latest = latest(("coalition", "public"))
+    public_latest = latest(("public",))
+    rec.latest_assessment_id = coalition_latest.id if coalition_latest else None
+    rec.latest_status = coalition_latest.status if coalition_latest else None
+    rec.latest_public_assessment_id = public_latest.id if public_latest else None
+    rec.latest_public_status = public_latest.status if public_latest else None
     rec.updated_at = utcnow()
+
+
+def set_assessment_visibility(actor: Any, assessment: Assessment, visibility: str) -> None:
+    """Say who may read an assessment: "organisation", "coalition" or "public"
+    (ASSESSMENT_VISIBILITIES). Raises ServiceError (field "visibility") for another value."""
+    if visibility not in ASSESSMENT_VISIBILITIES:
+        raise ServiceError(_("Choose who may read the assessment from the list."), "visibility")
+    if visibility == assessment.visibility:
+        return
+    before = assessment.visibility
+    assessment.visibility = visibility
+    db.session.flush()
+    refresh_latest_assessment(assessment.recommendation)
+    record(actor, "assessment.visibility", assessment.recommendation,
+           {"visibility": [before, visibility]}, organisation=assessment.organisation)
 
 
 def set_territories(actor: Any, rec: Recommendation, territories: list[str]) -> None:
@@ -1085,12 +1116,16 @@ def set_territories(actor: Any, rec: Recommendation, territories: list[str]) -> 
     record(actor, "recommendation.update", rec, {"territories": [before, after]})
 
 
-def timeline(rec: Recommendation) -> list[tuple[date | None, str, Any]]:
-    """Responses and assessments of a recommendation in date order, oldest first."""
+def timeline(rec: Recommendation, visible: Any = None) -> list[tuple[date | None, str, Any]]:
+    """Responses and assessments of a recommendation in date order, oldest first, as
+    (date, "response" | "assessment", object). `visible`: a condition on Assessment
+    (coalition.access.visible_assessments) keeping those the reader may see; None keeps all."""
     responses = db.session.scalars(select(Response).where(
         Response.recommendation_id == rec.id)).all()
-    assessments = db.session.scalars(select(Assessment).where(
-        Assessment.recommendation_id == rec.id)).all()
+    query = select(Assessment).where(Assessment.recommendation_id == rec.id)
+    if visible is not None:
+        query = query.where(visible)
+    assessments = db.session.scalars(query).all()
     items: list[tuple[date | None, str, Any]] = [(r.responded_on, "response", r)
                                                   for r in responses]
     items += [(a.assessed_on, "assessment", a) for a in assessments]

@@ -104,6 +104,21 @@ class TrackerFilters:
     # Messages about parameter values the tracker did not know and ignored (an old bookmark's
     # `?sort=recent`, a facet value since renamed): shown on the page, never part of the URL.
     notices: list[str] = field(default_factory=list, compare=False)
+    # Whose view this is (coalition.access.tracker_audience): "coalition" members see the
+    # latest assessment visible to the coalition, everyone else the latest public one (issue
+    # 10). Set by the caller from the viewer, never from the URL.
+    audience: str = field(default="coalition", compare=False)
+
+    @property
+    def status_column(self) -> Any:
+        """The recommendation's denormalised latest status this audience may see."""
+        return (Recommendation.latest_public_status if self.audience == "public"
+                else Recommendation.latest_status)
+
+    def assessment_visible(self) -> ColumnElement[bool]:
+        """The assessments this audience may count (the "Assessed by" facet)."""
+        return (Assessment.visibility == "public" if self.audience == "public"
+                else Assessment.visibility.in_(("coalition", "public")))
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> TrackerFilters:
@@ -197,14 +212,7 @@ def _linked(table: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(table.c.recommendation_id == Recommendation.id, condition)
 
 
-def _status_column(public: bool) -> Any:
-    """The implementation status a viewer is shown: `public` viewers (researchers, anonymous
-    visitors) the latest public assessment's, members the latest coalition-visible one's."""
-    return Recommendation.latest_status
-
-
-def _facet_condition(f: TrackerFilters, name: str, param: bool = False,
-                     public: bool = False) -> ColumnElement[bool]:
+def _facet_condition(f: TrackerFilters, name: str, param: bool = False) -> ColumnElement[bool]:
     """The condition one active facet puts on a recommendation row. With `param`, the values
     are an expanding bind parameter `v_<name>` (see `_params`), so the statement depends only
     on the shape of the filters (see `_Shape`)."""
@@ -242,7 +250,7 @@ def _facet_condition(f: TrackerFilters, name: str, param: bool = False,
         return _linked(RecommendationTerritory.__table__,
                        RecommendationTerritory.territory.in_(values(String())))
     if name == "status":
-        column = _status_column(public)
+        column = f.status_column
         statuses = [s for s in f.status if s != "none"]
         if param:
             parts = ([column.in_(bindparam("v_status", expanding=True, type_=String()))]
@@ -254,7 +262,8 @@ def _facet_condition(f: TrackerFilters, name: str, param: bool = False,
         return parts[0] if len(parts) == 1 else parts[0] | parts[1]
     if name == "assessed_by":
         return exists().where(Assessment.recommendation_id == rec.id,
-                              Assessment.organisation_id.in_(values(Integer())))
+                              Assessment.organisation_id.in_(values(Integer())),
+                              f.assessment_visible())
     if name == "kind":
         return rec.kind.in_(values(String()))
     if name == "repeated":
@@ -269,22 +278,21 @@ def _active(f: TrackerFilters) -> list[str]:
     return [name for name in f.FACETS if getattr(f, name)]
 
 
-def _conditions(f: TrackerFilters, skip: str | None = None,
-                public: bool = False) -> list[ColumnElement[bool]]:
+def _conditions(f: TrackerFilters, skip: str | None = None) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     match = recommendation_match(f.q)
     if match is not None:
         conds.append(match)
-    conds += [_facet_condition(f, name, public=public) for name in _active(f) if name != skip]
+    conds += [_facet_condition(f, name) for name in _active(f) if name != skip]
     return conds
 
 
-def filtered_ids(f: TrackerFilters, skip: str | None = None, public: bool = False) -> Select[Any]:
+def filtered_ids(f: TrackerFilters, skip: str | None = None) -> Select[Any]:
     """The ids of the recommendations these filters show (literal values: for exports)."""
-    return select(Recommendation.id).where(and_(True, *_conditions(f, skip, public)))
+    return select(Recommendation.id).where(and_(True, *_conditions(f, skip)))
 
 
-def _order(sort: str, columns: Any, public: bool = False) -> tuple[Any, ...]:
+def _order(sort: str, columns: Any) -> tuple[Any, ...]:
     """The ORDER BY of a sort, over `columns` (the recommendation table's, or the tracker's
     row set's, which has the same column names)."""
     status = columns.latest_status
@@ -296,32 +304,34 @@ def _order(sort: str, columns: Any, public: bool = False) -> tuple[Any, ...]:
     }[sort]
 
 
-def _page_options() -> tuple[Any, ...]:
+def _page_options(audience: str) -> tuple[Any, ...]:
     return (
         selectinload(Recommendation.review).selectinload(Review.state),
         selectinload(Recommendation.recommending_states),
         selectinload(Recommendation.themes),
         selectinload(Recommendation.territory_rows),
-        selectinload(Recommendation.latest_assessment).selectinload(Assessment.organisation),
+        selectinload(Recommendation.latest_public_assessment if audience == "public"
+                     else Recommendation.latest_assessment).selectinload(
+            Assessment.organisation),
     )
 
 
-def results_query(f: TrackerFilters, public: bool = False) -> Select[Any]:
+def results_query(f: TrackerFilters) -> Select[Any]:
     """All the recommendations these filters show, in the page's order, with what a result
     shows loaded (literal values: for exports and other lists)."""
-    return (select(Recommendation).where(and_(True, *_conditions(f, public=public)))
-            .options(*_page_options())
-            .order_by(*_order(f.sort, _RecColumns(public))))
+    return (select(Recommendation).where(and_(True, *_conditions(f)))
+            .options(*_page_options(f.audience))
+            .order_by(*_order(f.sort, _RecColumns(f))))
 
 
 class _RecColumns:
     """The recommendation's columns under the names `_order` uses."""
 
-    def __init__(self, public: bool) -> None:
+    def __init__(self, f: TrackerFilters) -> None:
         rec = Recommendation
         self.review_id, self.paragraph_sort, self.id = rec.review_id, rec.paragraph_sort, rec.id
         self.updated_at, self.position = rec.updated_at, rec.position
-        self.latest_status = _status_column(public)
+        self.latest_status = f.status_column
 
 
 @dataclass
@@ -382,13 +392,20 @@ class _Shape:
     no_status: bool  # ... and "none"
     repeated: frozenset[str]
     sort: str
-    public: bool
+    audience: str
 
     @classmethod
-    def of(cls, f: TrackerFilters, public: bool) -> _Shape:
+    def of(cls, f: TrackerFilters) -> _Shape:
         return cls(db.engine.dialect.name, match_value(f.q) is not None, tuple(_active(f)),
                    any(s != "none" for s in f.status), "none" in f.status,
-                   frozenset(f.repeated), f.sort, public)
+                   frozenset(f.repeated), f.sort, f.audience)
+
+    def filters(self) -> TrackerFilters:
+        """Filters of this shape (the values are bind parameters; these are placeholders)."""
+        return TrackerFilters(status=(["fully"] if self.statuses else [])
+                              + (["none"] if self.no_status else []),
+                              repeated=sorted(self.repeated), sort=self.sort,
+                              audience=self.audience)
 
 
 def _params(f: TrackerFilters) -> dict[str, Any]:
@@ -446,12 +463,10 @@ def _facet_statement(shape: _Shape, with_page: bool, with_version: bool) -> Sele
     """
     rec = Recommendation
     active = shape.active
-    status = _status_column(shape.public)
+    filters = shape.filters()
+    status = filters.status_column
     repeated_key = case((rec.repeated_from_id.is_not(None), "yes"), else_="no")
-    filters = TrackerFilters(status=(["fully"] if shape.statuses else [])
-                             + (["none"] if shape.no_status else []),
-                             repeated=sorted(shape.repeated))
-    flags = {name: case((_facet_condition(filters, name, param=True, public=shape.public), 1),
+    flags = {name: case((_facet_condition(filters, name, param=True), 1),
                         else_=0).label(f"f_{name}") for name in active}
     base = select(rec.id, rec.review_id, rec.position, rec.action_category,
                   status.label("latest_status"), rec.kind, repeated_key.label("repeated"),
@@ -536,7 +551,8 @@ def _facet_statement(shape: _Shape, with_page: bool, with_version: bool) -> Sele
                    literal(0), Organisation.name, none_number)),
             Assessment.recommendation_id, Assessment.__table__)
         .join(Organisation, Organisation.id == Assessment.organisation_id)
-        .where(*passing("assessed_by")).group_by(Organisation.id, Organisation.name),
+        .where(filters.assessment_visible(), *passing("assessed_by"))
+        .group_by(Organisation.id, Organisation.name),
         select(*_labelled(literal(12), rows.c.kind, none_text, none_text, none_text,
                func.count(rows.c.id), literal(0), rows.c.kind, none_number))
         .where(*passing("kind")).group_by(rows.c.kind),
@@ -605,11 +621,7 @@ def _facet_values(f: TrackerFilters, rows: list[Any]) -> dict[str, list[FacetVal
     return facets
 
 
-def _cache_scope(public: bool) -> str:
-    return "public" if public else "coalition"
-
-
-def _unfiltered_rows(public: bool) -> list[Any]:
+def _unfiltered_rows(audience: str) -> list[Any]:
     """The unfiltered tracker's facet rows (with the total): from tracker_facet_cache when it
     was computed at the current data version, else computed and kept (see
     coalition.search.freshness). In a PostgreSQL transaction that has itself written to the
@@ -627,12 +639,12 @@ def _unfiltered_rows(public: bool) -> list[Any]:
                 "") != "1")
         return read
 
-    scope = _cache_scope(public)
+    scope = audience
     payload = db.session.execute(_memo(("cache", dialect), build_read),
                                  {"scope": scope}).scalar()
     if payload is not None:
         return json.loads(payload)
-    shape = _Shape(dialect, False, (), False, False, frozenset(), "paragraph", public)
+    shape = _Shape(dialect, False, (), False, False, frozenset(), "paragraph", audience)
     statement = _memo(("facets", shape, False, True),
                       lambda: _facet_statement(shape, with_page=False, with_version=True))
     rows = [tuple(row) for row in db.session.execute(statement)]
@@ -642,8 +654,8 @@ def _unfiltered_rows(public: bool) -> list[Any]:
     return rows
 
 
-def tracker_results(f: TrackerFilters, page: int = 1, public: bool = False,
-                    per_page: int = PER_PAGE) -> tuple[ResultsPage, dict[str, list[FacetValue]]]:
+def tracker_results(f: TrackerFilters, page: int = 1, per_page: int = PER_PAGE,
+                    ) -> tuple[ResultsPage, dict[str, list[FacetValue]]]:
     """One page of the recommendations `f` shows (`page` from 1; past the last, no items) and
     every facet's values with counts (see `facet_counts`).
 
@@ -654,18 +666,18 @@ def tracker_results(f: TrackerFilters, page: int = 1, public: bool = False,
     dialect = db.engine.dialect.name
     offset = (page - 1) * per_page
     if not f.active():
-        rows = _unfiltered_rows(public)
+        rows = _unfiltered_rows(f.audience)
         total = next((int(row[5]) for row in rows if row[0] == _TOTAL_ROW), 0)
-        key = ("unfiltered-page", dialect, f.sort, public)
+        key = ("unfiltered-page", dialect, f.sort, f.audience)
         statement = _memo(key, lambda: (
-            select(Recommendation).options(*_page_options())
-            .order_by(*_order(f.sort, _RecColumns(public)))
+            select(Recommendation).options(*_page_options(f.audience))
+            .order_by(*_order(f.sort, _RecColumns(f)))
             .limit(bindparam("page_limit", type_=Integer()))
             .offset(bindparam("page_offset", type_=Integer()))))
         items = list(db.session.scalars(statement, {"page_limit": per_page,
                                                     "page_offset": offset}))
         return ResultsPage(items, page, per_page, total), _facet_values(f, rows)
-    shape = _Shape.of(f, public)
+    shape = _Shape.of(f)
     statement = _memo(("facets", shape, True, False),
                       lambda: _facet_statement(shape, with_page=True, with_version=False))
     rows = [tuple(row) for row in db.session.execute(
@@ -674,18 +686,18 @@ def tracker_results(f: TrackerFilters, page: int = 1, public: bool = False,
     ids = [int(row[1]) for row in rows if row[0] == _PAGE_ROW]
     items: list[Recommendation] = []
     if ids:
-        statement = _memo(("page", dialect, f.sort, public), lambda: (
+        statement = _memo(("page", dialect, f.sort, f.audience), lambda: (
             select(Recommendation).where(Recommendation.id.in_(
                 bindparam("ids", expanding=True, type_=Integer())))
-            .options(*_page_options()).order_by(*_order(f.sort, _RecColumns(public)))))
+            .options(*_page_options(f.audience)).order_by(*_order(f.sort, _RecColumns(f)))))
         items = list(db.session.scalars(statement, {"ids": ids}))
     return ResultsPage(items, page, per_page, total), _facet_values(f, rows)
 
 
-def facet_counts(f: TrackerFilters, public: bool = False) -> dict[str, list[FacetValue]]:
+def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
     """For every facet, its values with counts under the other facets' filters (a count says
     what ticking that value would show); without search nor facet, from the kept counts."""
-    return tracker_results(f, 1, public)[1]
+    return tracker_results(f, 1)[1]
 
 
 FACET_LABELS = {

@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from coalition.access import can, guard
+from coalition.access import can, guard, tracker_audience, visible_assessments
 from coalition.audit.services import history_query
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
@@ -28,12 +28,18 @@ from coalition.organisations.models import Organisation
 from coalition.recommendations import jobs, repeats, services, tracker
 from coalition.recommendations.forms import (
     AssessmentForm,
+    AssessmentVisibilityForm,
     ConfirmImportForm,
     ImportForm,
     ResponseForm,
     TerritoryForm,
 )
-from coalition.recommendations.models import IMPORT_FORMATS, ImportJob, Recommendation
+from coalition.recommendations.models import (
+    IMPORT_FORMATS,
+    Assessment,
+    ImportJob,
+    Recommendation,
+)
 from coalition.recommendations.services import OUTCOMES, ImportReport
 from coalition.reviews.models import Review, State
 
@@ -63,6 +69,7 @@ def tracker_page() -> str | tuple[str, int]:
         return render_template("recommendations/tracker.html", error=str(error),
                                filters=tracker.TrackerFilters(), page=None, facets={},
                                facet_labels=tracker.FACET_LABELS, sorts=tracker.SORTS), 400
+    filters.audience = tracker_audience(current_user)
     page, facets = tracker.tracker_results(filters, tracker.page_number())
     return render_template("recommendations/tracker.html", filters=filters, page=page,
                            facets=facets,
@@ -86,7 +93,7 @@ def show(rec: Recommendation, rec_id: int) -> str:
 def _recommendation_page(rec: Recommendation, response_form: ResponseForm | None = None,
                          assessment_form: AssessmentForm | None = None,
                          territory_form: TerritoryForm | None = None) -> str:
-    timeline = services.timeline(rec)
+    timeline = services.timeline(rec, visible=visible_assessments(current_user))
     # The State's words are Markdown (as typed in a response form): shown rendered (issue 9,
     # 3.5), on request since they are short (up to 5,000 characters).
     words_html = {item.id: render_inline(item.words) for _when, kind, item in timeline
@@ -98,6 +105,13 @@ def _recommendation_page(rec: Recommendation, response_form: ResponseForm | None
                            assessment_form=assessment_form, territory_form=territory_form,
                            position_words_html=render_inline(rec.position_words),
                            words_html=words_html, back=back,
+                           audience=tracker_audience(current_user),
+                           visibility_forms={
+                               item.id: AssessmentVisibilityForm(
+                                   formdata=None, prefix=f"a{item.id}",
+                                   visibility=item.visibility)
+                               for _when, kind, item in timeline if kind == "assessment"
+                               and can(current_user, "assessment.set_visibility", item)},
                            back_url=tracker.back_url(back))
 
 
@@ -143,7 +157,7 @@ def add_assessment(rec: Recommendation, rec_id: int) -> WerkzeugResponse | tuple
         try:
             services.add_assessment(current_user, rec, org, form.status.data,
                                     form.assessed_on.data, form.evidence.data,
-                                    form.source_links.data)
+                                    form.source_links.data, visibility=form.visibility.data)
         except ServiceError as error:
             attach_error(form, error)
         else:
@@ -151,6 +165,26 @@ def add_assessment(rec: Recommendation, rec_id: int) -> WerkzeugResponse | tuple
             return redirect(url_for("recommendations.show", rec_id=rec.id,
                                     back=request.args.get("back")) + "#timeline")
     return _recommendation_page(rec, assessment_form=form), 400
+
+
+def _load_assessment(assessment_id: int, **_: object) -> Assessment:
+    return db.get_or_404(Assessment, assessment_id)
+
+
+@bp.route("/assessments/<int:assessment_id>/visibility", methods=["POST"])
+@guard("assessment.set_visibility", load=_load_assessment)
+def set_assessment_visibility(assessment: Assessment,
+                              assessment_id: int) -> WerkzeugResponse | tuple[str, int]:
+    rec = assessment.recommendation
+    form = AssessmentVisibilityForm(prefix=f"a{assessment.id}")
+    if form.validate_on_submit():
+        services.set_assessment_visibility(current_user, assessment, form.visibility.data)
+        flash(_("Who may read the assessment is saved."), "success")
+        return redirect(url_for("recommendations.show", rec_id=rec.id,
+                                back=request.args.get("back")) + f"#assessment-{assessment.id}")
+    flash(_("Choose who may read the assessment from the list."), "error")
+    return redirect(url_for("recommendations.show", rec_id=rec.id,
+                            back=request.args.get("back")) + f"#assessment-{assessment.id}")
 
 
 @bp.route("/recommendations/<int:rec_id>/territories", methods=["POST"])

@@ -1,7 +1,7 @@
 """The tracker's precomputed facet counts and the data version that keeps them true (issue 10, 3)
 
 Revision ID: perf10
-Revises: stux8
+Revises: export10
 Create Date: 2026-11-30 15:00:00
 
 tracker_data_version (one row), bumped by triggers in the transaction of every write to the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'perf10'
-down_revision = 'stux8'
+down_revision = 'export10'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Exports of the recommendation tracker: CSV, XLSX, JSON Lines, Frictionless data packages."""
