@@ -335,7 +335,8 @@ def print_report(results: list[dict[str, Any]]) -> None:
     row("re-import created/updated", *(f"{r['reimport']['created']}/{r['reimport']['updated']}"
                                        for r in results))
     row("tracker results (search + 3 facets)", *(str(r["page"]["total"]) for r in results))
-    row("tracker median ms (target < 50, <= 3x raw)", *(f"{r['page']['median_ms']:.1f}" for r in results))
+    row("tracker median ms (target < 50, <= 3x raw)",
+        *(f"{r['page']['median_ms']:.1f}" for r in results))
     row("tracker p95 ms", *(f"{r['page']['p95_ms']:.1f}" for r in results))
     row("tracker median CPU ms of this process",
         *(f"{r['page']['cpu_median_ms']:.1f}" for r in results))
