@@ -9,6 +9,7 @@ The number of SQL statements is fixed, whatever the number of rows.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -446,17 +447,20 @@ def _params(f: TrackerFilters) -> dict[str, Any]:
 
 # Statements built once per shape (SQLAlchemy then compiles each once): building the facet
 # statement and its cache key cost more than running it. Bounded: oldest shapes go first.
+# Shared by a server's threads (the statements are immutable; the lock guards the dictionary).
 _STATEMENTS: dict[Any, Any] = {}
 _STATEMENTS_MAX = 512
+_STATEMENTS_LOCK = threading.Lock()
 
 
 def _memo(key: Any, build: Any) -> Any:
     statement = _STATEMENTS.get(key)
     if statement is None:
         statement = build()
-        if len(_STATEMENTS) >= _STATEMENTS_MAX:
-            del _STATEMENTS[next(iter(_STATEMENTS))]
-        _STATEMENTS[key] = statement
+        with _STATEMENTS_LOCK:
+            while len(_STATEMENTS) >= _STATEMENTS_MAX:
+                del _STATEMENTS[next(iter(_STATEMENTS))]
+            statement = _STATEMENTS.setdefault(key, statement)
     return statement
 
 
