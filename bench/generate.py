@@ -219,9 +219,15 @@ EVIDENCE = ["The law was amended in {year}; implementing regulations are still p
             "The government's mid-term report of {year} describes a pilot programme only."]
 
 
+# Who may read the generated assessments (issue 10): most are published.
+VISIBILITIES = {"public": 60, "coalition": 35, "organisation": 5}
+
+
 def add_assessments(count: int, seed: int = 2026, organisations: int = 8) -> int:
-    """Bulk-insert `count` assessments (a fast path, not the audited service) and bring every
-    recommendation's latest_status / latest_assessment_id up to date, set-based.
+    """Bulk-insert `count` assessments (a fast path, not the audited service; visibility drawn
+    from VISIBILITIES) and bring every recommendation's latest_status / latest_assessment_id
+    (the latest visible to the coalition) and latest_public_status /
+    latest_public_assessment_id up to date, set-based.
 
     Needs an application context; commits.
     """
@@ -241,6 +247,7 @@ def add_assessments(count: int, seed: int = 2026, organisations: int = 8) -> int
     chosen = rnd.sample(ids, min(len(ids), count * 4 // 5))
     targets = chosen + [rnd.choice(chosen) for _ in range(count - len(chosen))]
     statuses = Weighted(STATUSES)
+    visibilities = Weighted(list(VISIBILITIES.items()))
     start = date(2010, 1, 1)
     rows = []
     for rec_id in targets:
@@ -250,18 +257,23 @@ def add_assessments(count: int, seed: int = 2026, organisations: int = 8) -> int
                      "author_id": None, "status": statuses(rnd), "assessed_on": day,
                      "evidence": evidence, "evidence_html": render_html(evidence),
                      "source_links": "https://example.org/report",
+                     "visibility": visibilities(rnd),
                      "created_at": datetime.combine(day, time(12), tzinfo=UTC)})
     for offset in range(0, len(rows), 5000):
         db.session.execute(insert(Assessment), rows[offset:offset + 5000])
-    db.session.execute(text(
-        "UPDATE recommendation SET latest_assessment_id = ("
-        " SELECT a.id FROM assessment a WHERE a.recommendation_id = recommendation.id"
-        " ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1)"
-        " WHERE id IN (SELECT recommendation_id FROM assessment)"))
-    db.session.execute(text(
-        "UPDATE recommendation SET latest_status = ("
-        " SELECT a.status FROM assessment a WHERE a.id = recommendation.latest_assessment_id)"
-        " WHERE latest_assessment_id IS NOT NULL"))
+    for prefix, visible in (("latest", "'coalition', 'public'"), ("latest_public", "'public'")):
+        # Column names and visibilities are the literals above.
+        db.session.execute(text(
+            f"UPDATE recommendation SET {prefix}_assessment_id = ("
+            " SELECT a.id FROM assessment a WHERE a.recommendation_id = recommendation.id"
+            f" AND a.visibility IN ({visible})"
+            " ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1)"
+            " WHERE id IN (SELECT recommendation_id FROM assessment)"))
+        db.session.execute(text(
+            f"UPDATE recommendation SET {prefix}_status = ("
+            " SELECT a.status FROM assessment a"
+            f" WHERE a.id = recommendation.{prefix}_assessment_id)"
+            f" WHERE {prefix}_assessment_id IS NOT NULL"))
     db.session.commit()
     return len(rows)
 

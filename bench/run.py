@@ -294,7 +294,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     client.login()
     log(f"{dialect}: tracker page x {args.requests}")
     out["page"] = measure_page(client, tracker_path(theme_id), args.requests)
-    out["page_unfiltered"] = measure_page(client, "/tracker", max(5, args.requests // 3))
+    out["page_unfiltered"] = measure_page(client, "/tracker", args.requests)
     out["raw"] = measure_raw(url, theme_id, args.requests)
     if out["raw"]["total"] != out["page"]["total"]:
         out["mismatch"] = (f"app shows {out['page']['total']} results, "
@@ -335,7 +335,8 @@ def print_report(results: list[dict[str, Any]]) -> None:
     row("re-import created/updated", *(f"{r['reimport']['created']}/{r['reimport']['updated']}"
                                        for r in results))
     row("tracker results (search + 3 facets)", *(str(r["page"]["total"]) for r in results))
-    row("tracker median ms (target < 50)", *(f"{r['page']['median_ms']:.1f}" for r in results))
+    row("tracker median ms (target < 50, <= 3x raw)",
+        *(f"{r['page']['median_ms']:.1f}" for r in results))
     row("tracker p95 ms", *(f"{r['page']['p95_ms']:.1f}" for r in results))
     row("tracker median CPU ms of this process",
         *(f"{r['page']['cpu_median_ms']:.1f}" for r in results))
@@ -346,8 +347,14 @@ def print_report(results: list[dict[str, Any]]) -> None:
         *("/".join(map(str, r["page_small"]["statements"])) for r in results))
     row(f"SQL statements/page at {results[0]['import']['rows']:,} rows",
         *("/".join(map(str, r["page"]["statements"])) for r in results))
-    row("tracker without filters, median ms",
+    row("tracker without filters, median ms (< 100)",
         *(f"{r['page_unfiltered']['median_ms']:.1f}" for r in results))
+    row("tracker without filters, p95 ms",
+        *(f"{r['page_unfiltered']['p95_ms']:.1f}" for r in results))
+    row("tracker without filters, median CPU ms",
+        *(f"{r['page_unfiltered']['cpu_median_ms']:.1f}" for r in results))
+    row("tracker without filters, SQL statements",
+        *("/".join(map(str, r["page_unfiltered"]["statements"])) for r in results))
     print()
     print(f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end "
           "(a loaded machine inflates wall-clock times; CPU times are steadier).")

@@ -8,11 +8,13 @@ The number of SQL statements is fixed, whatever the number of rows.
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from flask import url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -21,19 +23,24 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    any_,
+    bindparam,
     case,
     cast,
     exists,
     func,
     literal,
+    literal_column,
     null,
     select,
     union_all,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
-from coalition.core.inputs import to_db_int
+from coalition.core.inputs import int_arg, to_db_int
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.recommendations.models import (
@@ -50,7 +57,13 @@ from coalition.recommendations.models import (
     recommending_state,
 )
 from coalition.reviews.models import REGIONAL_GROUP_LABELS, AffectedGroup, Review, Sdg, State, Theme
-from coalition.search.services import recommendation_match
+from coalition.search.freshness import TrackerDataVersion, TrackerFacetCache, store
+from coalition.search.services import (
+    MATCH_PARAM,
+    match_value,
+    recommendation_match,
+    recommendation_match_param,
+)
 
 SORTS = {
     "paragraph": _l("Paragraph"),
@@ -203,46 +216,67 @@ def _linked(table: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(table.c.recommendation_id == Recommendation.id, condition)
 
 
-def _facet_condition(f: TrackerFilters, name: str) -> ColumnElement[bool]:
-    """The condition one active facet puts on a recommendation row."""
+def _facet_condition(f: TrackerFilters, name: str, param: bool = False) -> ColumnElement[bool]:
+    """The condition one active facet puts on a recommendation row. With `param`, the values
+    are an expanding bind parameter `v_<name>` (see `_params`), so the statement depends only
+    on the shape of the filters (see `_Shape`)."""
     rec = Recommendation
+
+    def values(type_: Any = None) -> Any:
+        if not param:
+            return getattr(f, name)
+        return bindparam(f"v_{name}", expanding=True, type_=type_)
+
     if name == "review":
-        return rec.review_id.in_(f.review)
+        return rec.review_id.in_(values(Integer()))
     if name == "cycle":
-        return rec.review_id.in_(select(Review.id).where(Review.cycle.in_(f.cycle)))
+        return rec.review_id.in_(select(Review.id).where(Review.cycle.in_(values(Integer()))))
     if name in ("state", "group"):
         states = select(State.id).where(
-            State.code.in_(f.state) if name == "state" else State.regional_group.in_(f.group))
+            State.code.in_(values(String())) if name == "state"
+            else State.regional_group.in_(values(String())))
+        if db.engine.dialect.name == "postgresql":
+            # "= ANY(array)": the States are looked up once (an InitPlan), then each row probes
+            # its own one or two links; an IN (subquery) here was planned per row (0.1 ms
+            # each, 0.5 s for a search of 4,683 rows).
+            ids = select(func.array_agg(State.id)).where(states.whereclause).scalar_subquery()
+            return _linked(recommending_state, recommending_state.c.state_id == any_(
+                cast(ids, ARRAY(Integer()))))
         # "+ 0": SQLite would otherwise probe (recommendation, state) once per State of the
         # group (54 Africans) instead of reading the recommendation's one or two States.
         return _linked(recommending_state, (recommending_state.c.state_id + 0).in_(states))
     if name == "theme":
-        return _linked(recommendation_theme, recommendation_theme.c.theme_id.in_(f.theme))
+        return _linked(recommendation_theme,
+                       recommendation_theme.c.theme_id.in_(values(Integer())))
     if name == "sdg":
-        return _linked(recommendation_sdg, recommendation_sdg.c.sdg_number.in_(f.sdg))
+        return _linked(recommendation_sdg, recommendation_sdg.c.sdg_number.in_(values(Integer())))
     if name == "affected":
         return _linked(recommendation_affected,
-                       recommendation_affected.c.affected_group_id.in_(f.affected))
+                       recommendation_affected.c.affected_group_id.in_(values(Integer())))
     if name == "position":
-        return rec.position.in_(f.position)
+        return rec.position.in_(values(String()))
     if name == "category":
-        return rec.action_category.in_(f.category)
+        return rec.action_category.in_(values(Integer()))
     if name == "territory":
         return _linked(RecommendationTerritory.__table__,
-                       RecommendationTerritory.territory.in_(f.territory))
+                       RecommendationTerritory.territory.in_(values(String())))
     if name == "status":
-        statuses = [s for s in f.status if s != "none"]
         column = f.status_column
-        parts = [column.in_(statuses)] if statuses else []
+        statuses = [s for s in f.status if s != "none"]
+        if param:
+            parts = ([column.in_(bindparam("v_status", expanding=True, type_=String()))]
+                     if statuses else [])
+        else:
+            parts = [column.in_(statuses)] if statuses else []
         if "none" in f.status:
             parts.append(column.is_(None))
         return parts[0] if len(parts) == 1 else parts[0] | parts[1]
     if name == "assessed_by":
         return exists().where(Assessment.recommendation_id == rec.id,
-                              Assessment.organisation_id.in_(f.assessed_by),
+                              Assessment.organisation_id.in_(values(Integer())),
                               f.assessment_visible())
     if name == "kind":
-        return rec.kind.in_(f.kind)
+        return rec.kind.in_(values(String()))
     if name == "repeated":
         if set(f.repeated) == {"yes", "no"}:
             return literal(True)
@@ -265,37 +299,173 @@ def _conditions(f: TrackerFilters, skip: str | None = None) -> list[ColumnElemen
 
 
 def filtered_ids(f: TrackerFilters, skip: str | None = None) -> Select[Any]:
+    """The ids of the recommendations these filters show (literal values: for exports)."""
     return select(Recommendation.id).where(and_(True, *_conditions(f, skip)))
 
 
-def results_query(f: TrackerFilters) -> Select[Any]:
-    order = {
-        "paragraph": (Recommendation.review_id, Recommendation.paragraph_sort, Recommendation.id),
-        "newest": (Recommendation.updated_at.desc(), Recommendation.id.desc()),
-        "position": (Recommendation.position, Recommendation.paragraph_sort, Recommendation.id),
-        "status": (f.status_column, Recommendation.paragraph_sort, Recommendation.id),
-    }[f.sort]
+def _order(sort: str, columns: Any) -> tuple[Any, ...]:
+    """The ORDER BY of a sort, over `columns` (the recommendation table's, or the tracker's
+    row set's, which has the same column names)."""
+    status = columns.latest_status
+    return {
+        "paragraph": (columns.review_id, columns.paragraph_sort, columns.id),
+        "newest": (columns.updated_at.desc(), columns.id.desc()),
+        "position": (columns.position, columns.paragraph_sort, columns.id),
+        "status": (status, columns.paragraph_sort, columns.id),
+    }[sort]
+
+
+def _page_options(audience: str) -> tuple[Any, ...]:
+    """What a result shows, loaded with the page: the many-to-ones (review, its State, the
+    latest assessment this audience may read and its organisation) joined into the page's
+    query, the collections in one query each."""
     return (
-        select(Recommendation).where(and_(True, *_conditions(f)))
-        .options(
-            selectinload(Recommendation.review).selectinload(Review.state),
-            selectinload(Recommendation.recommending_states),
-            selectinload(Recommendation.themes),
-            selectinload(Recommendation.territory_rows),
-            selectinload(Recommendation.latest_public_assessment if f.audience == "public"
-                         else Recommendation.latest_assessment).selectinload(
-                Assessment.organisation),
-        )
-        .order_by(*order)
+        joinedload(Recommendation.review, innerjoin=True).joinedload(Review.state,
+                                                                     innerjoin=True),
+        selectinload(Recommendation.recommending_states),
+        selectinload(Recommendation.themes),
+        selectinload(Recommendation.territory_rows),
+        joinedload(Recommendation.latest_public_assessment if audience == "public"
+                   else Recommendation.latest_assessment).joinedload(Assessment.organisation),
     )
+
+
+def results_query(f: TrackerFilters) -> Select[Any]:
+    """All the recommendations these filters show, in the page's order, with what a result
+    shows loaded (literal values: for exports and other lists)."""
+    return (select(Recommendation).where(and_(True, *_conditions(f)))
+            .options(*_page_options(f.audience))
+            .order_by(*_order(f.sort, _RecColumns(f))))
+
+
+class _RecColumns:
+    """The recommendation's columns under the names `_order` uses."""
+
+    def __init__(self, f: TrackerFilters) -> None:
+        rec = Recommendation
+        self.review_id, self.paragraph_sort, self.id = rec.review_id, rec.paragraph_sort, rec.id
+        self.updated_at, self.position = rec.updated_at, rec.position
+        self.latest_status = f.status_column
 
 
 @dataclass
 class FacetValue:
+    """One value of a facet. `label` is worked out (and translated) when read: the page shows
+    the first 40 values of a facet, and the review facet alone may have hundreds."""
+
     value: Any
-    label: str
     count: int
     selected: bool
+    facet: str = ""
+    parts: tuple[Any, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return _facet_label(self.facet, *self.parts)
+
+
+@dataclass
+class ResultsPage:
+    """One page of results: what the template reads of Flask-SQLAlchemy's Pagination."""
+
+    items: list[Recommendation]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def page_number() -> int:
+    """?page= of the request: 1 if missing or mistyped; a number past the database's integer
+    range aborts with a 400 naming `page` (as coalition.core.pagination)."""
+    raw = request.args.get("page", "").strip()
+    if raw.lstrip("+-").isdigit() and to_db_int(raw) is None:
+        int_arg("page", 1, minimum=1)  # aborts with the message
+    return max(to_db_int(raw) or 1, 1)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a tracker statement's SQL depends on (values go as bind parameters)."""
+
+    dialect: str
+    search: bool
+    active: tuple[str, ...]
+    statuses: bool  # the status facet has statuses besides "none"
+    no_status: bool  # ... and "none"
+    repeated: frozenset[str]
+    sort: str
+    audience: str
+
+    @classmethod
+    def of(cls, f: TrackerFilters) -> _Shape:
+        return cls(db.engine.dialect.name, match_value(f.q) is not None, tuple(_active(f)),
+                   any(s != "none" for s in f.status), "none" in f.status,
+                   frozenset(f.repeated), f.sort, f.audience)
+
+    def filters(self) -> TrackerFilters:
+        """Filters of this shape (the values are bind parameters; these are placeholders)."""
+        return TrackerFilters(status=(["fully"] if self.statuses else [])
+                              + (["none"] if self.no_status else []),
+                              repeated=sorted(self.repeated), sort=self.sort,
+                              audience=self.audience)
+
+
+def _params(f: TrackerFilters) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    match = match_value(f.q)
+    if match is not None:
+        params[MATCH_PARAM] = match
+    for name in _active(f):
+        if name == "status":
+            statuses = [s for s in f.status if s != "none"]
+            if statuses:
+                params["v_status"] = statuses
+        elif name != "repeated":
+            params[f"v_{name}"] = list(getattr(f, name))
+    return params
+
+
+# Statements built once per shape (SQLAlchemy then compiles each once): building the facet
+# statement and its cache key cost more than running it. Bounded: oldest shapes go first.
+# Shared by a server's threads (the statements are immutable; the lock guards the dictionary).
+_STATEMENTS: dict[Any, Any] = {}
+_STATEMENTS_MAX = 512
+_STATEMENTS_LOCK = threading.Lock()
+
+
+def _memo(key: Any, build: Any) -> Any:
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = build()
+        with _STATEMENTS_LOCK:
+            while len(_STATEMENTS) >= _STATEMENTS_MAX:
+                del _STATEMENTS[next(iter(_STATEMENTS))]
+            statement = _STATEMENTS.setdefault(key, statement)
+    return statement
+
+
+# Rows of the facet statement that are not facet values.
+_PAGE_ROW, _TOTAL_ROW, _VERSION_ROW = -1, -2, -3
 
 
 def _labelled(*columns: Any) -> list[Any]:
@@ -303,38 +473,46 @@ def _labelled(*columns: Any) -> list[Any]:
     return [column.label(name) for column, name in zip(columns, names, strict=True)]
 
 
-def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
-    """For every facet, its values with counts under the other facets' filters.
+def _facet_statement(shape: _Shape, with_page: bool, with_version: bool) -> Select[Any]:
+    """For every facet, its values with counts under the other facets' filters; with
+    `with_page` also the ids of one page of results (bind parameters `page_limit`,
+    `page_offset`); always the total of results; with `with_version` the data version, read
+    in the same statement (so in the same snapshot) as the counts.
 
     One statement, whatever the number of facets: the recommendations matching the search are
     read once, with one 0/1 column per active facet saying whether the row passes it. A
     facet's counts take the rows passing every other active facet; the rows failing two or
     more facets count nowhere and are dropped first. Each filter is thus evaluated once per
-    matching row instead of once per facet.
+    matching row instead of once per facet. Without search nor facet, the counts are plain
+    group-bys of each table (nothing to filter).
     """
     rec = Recommendation
-    active = _active(f)
-    flags = {name: case((_facet_condition(f, name), 1), else_=0).label(f"f_{name}")
-             for name in active}
+    active = shape.active
+    filters = shape.filters()
+    status = filters.status_column
     repeated_key = case((rec.repeated_from_id.is_not(None), "yes"), else_="no")
+    flags = {name: case((_facet_condition(filters, name, param=True), 1),
+                        else_=0).label(f"f_{name}") for name in active}
     base = select(rec.id, rec.review_id, rec.position, rec.action_category,
-                  f.status_column.label("latest_status"), rec.kind,
-                  repeated_key.label("repeated"), *flags.values())
-    match = recommendation_match(f.q)
-    if match is not None:
-        base = base.where(match)
+                  status.label("latest_status"), rec.kind, repeated_key.label("repeated"),
+                  rec.paragraph_sort, rec.updated_at, *flags.values())
+    unfiltered = not shape.search and not active
+    if shape.search:
+        base = base.where(recommendation_match_param())
     if len(active) > 1:
         failing_at_most_one = sum(base.selected_columns[f"f_{n}"] for n in active)
         base = base.where(failing_at_most_one >= len(active) - 1)
-    rows = base.cte("tracker_rows")
+    rows: Any = base.subquery("tracker_rows") if unfiltered else base.cte("tracker_rows")
 
-    def passing(name: str) -> list[ColumnElement[bool]]:
+    def passing(name: str | None) -> list[ColumnElement[bool]]:
         return [rows.c[f"f_{other}"] == 1 for other in active if other != name]
 
-    def via(column: Any) -> Any:
+    def via(part: Any, column: Any, onclause_table: Any) -> Any:
+        if unfiltered:  # every link row counts: no need to go through the recommendations
+            return part.select_from(onclause_table)
         # "+ 0": join from the (few) matching rows to the link table's primary key, never the
         # other way round (SQLite would scan the whole link table).
-        return column == rows.c.id + 0
+        return part.select_from(rows).join(onclause_table, column == rows.c.id + 0)
 
     text, number = String(), Integer()
     none_text, none_number = null().cast(text), null().cast(number)
@@ -345,37 +523,38 @@ def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
     parts = [
         select(*_labelled(literal(0), cast(Review.id, text), State.name, cast(Review.cycle, text),
                none_text, func.count(rows.c.id), literal(0), State.name, Review.cycle))
+        .select_from(rows)
         .join(Review, Review.id == rows.c.review_id).join(State, State.id == Review.state_id)
         .where(*passing("review")).group_by(Review.id, State.name, Review.cycle),
         select(*_labelled(literal(1), cast(Review.cycle, text), none_text, none_text, none_text,
                func.count(rows.c.id), literal(0), none_text, Review.cycle))
-        .join(Review, Review.id == rows.c.review_id)
+        .select_from(rows).join(Review, Review.id == rows.c.review_id)
         .where(*passing("cycle")).group_by(Review.cycle),
-        select(*_labelled(literal(2), State.code, State.name, none_text, none_text,
-               func.count(link.c.recommendation_id), -func.count(link.c.recommendation_id),
-               State.name, none_number))
-        .join(link, via(link.c.recommendation_id)).join(State, State.id == link.c.state_id)
+        via(select(*_labelled(literal(2), State.code, State.name, none_text, none_text,
+                   func.count(link.c.recommendation_id), -func.count(link.c.recommendation_id),
+                   State.name, none_number)), link.c.recommendation_id, link)
+        .join(State, State.id == link.c.state_id)
         .where(*passing("state")).group_by(State.code, State.name),
-        select(*_labelled(literal(3), State.regional_group, none_text, none_text, none_text,
-               func.count(func.distinct(link.c.recommendation_id)), literal(0),
-               State.regional_group, none_number))
-        .join(link, via(link.c.recommendation_id)).join(State, State.id == link.c.state_id)
+        via(select(*_labelled(literal(3), State.regional_group, none_text, none_text, none_text,
+                   func.count(func.distinct(link.c.recommendation_id)), literal(0),
+                   State.regional_group, none_number)), link.c.recommendation_id, link)
+        .join(State, State.id == link.c.state_id)
         .where(State.regional_group.is_not(None), *passing("group"))
         .group_by(State.regional_group),
-        select(*_labelled(literal(4), cast(Theme.id, text), Theme.code, Theme.name, Theme.kind,
-               func.count(tlink.c.recommendation_id), -func.count(tlink.c.recommendation_id),
-               Theme.code, none_number))
-        .join(tlink, via(tlink.c.recommendation_id)).join(Theme, Theme.id == tlink.c.theme_id)
+        via(select(*_labelled(literal(4), cast(Theme.id, text), Theme.code, Theme.name,
+                   Theme.kind, func.count(tlink.c.recommendation_id),
+                   -func.count(tlink.c.recommendation_id), Theme.code, none_number)),
+            tlink.c.recommendation_id, tlink)
+        .join(Theme, Theme.id == tlink.c.theme_id)
         .where(*passing("theme")).group_by(Theme.id, Theme.kind, Theme.code, Theme.name),
-        select(*_labelled(literal(5), cast(Sdg.number, text), Sdg.name, none_text, none_text,
-               func.count(slink.c.recommendation_id), literal(0), none_text, Sdg.number))
-        .join(slink, via(slink.c.recommendation_id))
+        via(select(*_labelled(literal(5), cast(Sdg.number, text), Sdg.name, none_text,
+                   none_text, func.count(slink.c.recommendation_id), literal(0), none_text,
+                   Sdg.number)), slink.c.recommendation_id, slink)
         .join(Sdg, Sdg.number == slink.c.sdg_number)
         .where(*passing("sdg")).group_by(Sdg.number, Sdg.name),
-        select(*_labelled(literal(6), cast(AffectedGroup.id, text), AffectedGroup.name, none_text,
-               none_text, func.count(alink.c.recommendation_id), literal(0),
-               AffectedGroup.name, none_number))
-        .join(alink, via(alink.c.recommendation_id))
+        via(select(*_labelled(literal(6), cast(AffectedGroup.id, text), AffectedGroup.name,
+                   none_text, none_text, func.count(alink.c.recommendation_id), literal(0),
+                   AffectedGroup.name, none_number)), alink.c.recommendation_id, alink)
         .join(AffectedGroup, AffectedGroup.id == alink.c.affected_group_id)
         .where(*passing("affected")).group_by(AffectedGroup.id, AffectedGroup.name),
         select(*_labelled(literal(7), rows.c.position, none_text, none_text, none_text,
@@ -385,20 +564,23 @@ def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
                none_text, func.count(rows.c.id), literal(0), none_text, rows.c.action_category))
         .where(rows.c.action_category.is_not(None), *passing("category"))
         .group_by(rows.c.action_category),
-        select(*_labelled(literal(9), territory.territory, none_text, none_text, none_text,
-               func.count(territory.recommendation_id), literal(0), territory.territory,
-               none_number))
-        .join(territory, via(territory.recommendation_id))
+        via(select(*_labelled(literal(9), territory.territory, none_text, none_text, none_text,
+                   func.count(territory.recommendation_id), literal(0), territory.territory,
+                   none_number)), territory.recommendation_id, territory.__table__)
         .where(*passing("territory")).group_by(territory.territory),
         select(*_labelled(literal(10), status_key, none_text, none_text, none_text,
                           func.count(rows.c.id), literal(0), status_key, none_number))
         .where(*passing("status")).group_by(status_key),
-        select(*_labelled(literal(11), cast(Organisation.id, text), Organisation.name, none_text,
-               none_text, func.count(func.distinct(Assessment.recommendation_id)), literal(0),
-               Organisation.name, none_number))
-        .join(Assessment, via(Assessment.recommendation_id))
+        via(select(*_labelled(literal(11), cast(Organisation.id, text), Organisation.name,
+                   none_text, none_text, func.count(func.distinct(Assessment.recommendation_id)),
+                   literal(0), Organisation.name, none_number)),
+            Assessment.recommendation_id, Assessment.__table__)
         .join(Organisation, Organisation.id == Assessment.organisation_id)
-        .where(f.assessment_visible(), *passing("assessed_by"))
+        # coalesce(): SQLite would otherwise read every public assessment through the index
+        # on visibility instead of the matching rows' few assessments.
+        .where(func.coalesce(Assessment.visibility, "").in_(
+            ("public",) if shape.audience == "public" else ("coalition", "public")),
+            *passing("assessed_by"))
         .group_by(Organisation.id, Organisation.name),
         select(*_labelled(literal(12), rows.c.kind, none_text, none_text, none_text,
                func.count(rows.c.id), literal(0), rows.c.kind, none_number))
@@ -406,46 +588,164 @@ def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
         select(*_labelled(literal(13), rows.c.repeated, none_text, none_text, none_text,
                func.count(rows.c.id), literal(0), rows.c.repeated, none_number))
         .where(*passing("repeated")).group_by(rows.c.repeated),
+        select(*_labelled(literal(_TOTAL_ROW), none_text, none_text, none_text, none_text,
+               func.count(rows.c.id), literal(0), none_text, none_number))
+        .where(*passing(None)),
     ]
-    for index, part in enumerate(parts):
-        if index < 7 or index in (9, 11):  # the parts above that start from a join
-            parts[index] = part.select_from(rows)
+    if with_page:
+        page = (select(rows.c.id).where(*passing(None))
+                .order_by(*_order(shape.sort, rows.c))
+                .limit(bindparam("page_limit", type_=Integer()))
+                .offset(bindparam("page_offset", type_=Integer())).subquery("page_rows"))
+        parts.append(select(*_labelled(literal(_PAGE_ROW), cast(page.c.id, text), none_text,
+                                       none_text, none_text, literal(0), literal(0), none_text,
+                                       none_number)))
+    if with_version:
+        version = select(TrackerDataVersion.version).where(
+            TrackerDataVersion.id == 1).scalar_subquery()
+        parts.append(select(*_labelled(
+            literal(_VERSION_ROW), cast(func.coalesce(version, 0), text), none_text, none_text,
+            none_text, literal(0), literal(0), none_text, none_number)))
     counted = union_all(*parts).subquery("facets")
-    query = select(counted).order_by(counted.c.facet, counted.c.by_count, counted.c.by_text,
-                                     counted.c.by_number)
+    return select(counted.c.facet, counted.c.value, counted.c.a, counted.c.b, counted.c.c,
+                  counted.c.n).order_by(counted.c.facet, counted.c.by_count,
+                                        counted.c.by_text, counted.c.by_number)
 
+
+def _facet_label(name: str, raw: Any, first: Any, second: Any, third: Any) -> str:
+    """A facet value's label in the viewer's language, from the facet row's value and label
+    parts (see `_facet_statement`)."""
+    if name == "review":
+        label = _("%(state)s — cycle %(cycle)s", state=first, cycle=second)
+    elif name == "cycle":
+        label = _("Cycle %(cycle)s", cycle=raw)
+    elif name == "group":
+        label = REGIONAL_GROUP_LABELS.get(raw, raw)
+    elif name == "theme":
+        label = f"{first} {second}" if third == "ohchr" and second != first else second
+    elif name == "position":
+        label = POSITIONS.get(raw, raw)
+    elif name == "category":
+        label = _("Category %(category)s", category=raw)
+    elif name == "status":
+        label = {**IMPLEMENTATION_STATUSES, "none": NOT_ASSESSED}.get(raw, raw)
+    elif name == "territory":
+        label = raw
+    elif name == "kind":
+        label = ENTRY_KINDS.get(raw, raw)
+    elif name == "repeated":
+        label = REPEATED.get(raw, raw)
+    else:
+        label = first
+    return str(label)
+
+
+def _facet_values(f: TrackerFilters, rows: list[Any]) -> dict[str, list[FacetValue]]:
+    """The facets' values with their labels (in the viewer's language), from the facet rows
+    (facet index, value, label parts a/b/c, count), in order."""
     integer_facets = {"review", "cycle", "theme", "sdg", "affected", "category", "assessed_by"}
-    labels = {**IMPLEMENTATION_STATUSES, "none": NOT_ASSESSED}
     facets: dict[str, list[FacetValue]] = {name: [] for name in f.FACETS}
-    for row in db.session.execute(query):
-        name = f.FACETS[row[0]]
-        raw, first, second, third, n = row[1], row[2], row[3], row[4], row[5]
+    chosen = {name: {str(v) for v in getattr(f, name)} for name in f.FACETS}
+    for index, raw, first, second, third, n in rows:
+        if index < 0:
+            continue
+        name = f.FACETS[index]
         val: Any = int(raw) if name in integer_facets else raw
-        if name == "review":
-            label = _("%(state)s — cycle %(cycle)s", state=first, cycle=second)
-        elif name == "cycle":
-            label = _("Cycle %(cycle)s", cycle=raw)
-        elif name == "group":
-            label = REGIONAL_GROUP_LABELS.get(raw, raw)
-        elif name == "theme":
-            label = f"{first} {second}" if third == "ohchr" and second != first else second
-        elif name == "position":
-            label = POSITIONS.get(raw, raw)
-        elif name == "category":
-            label = _("Category %(category)s", category=raw)
-        elif name == "status":
-            label = labels.get(raw, raw)
-        elif name == "territory":
-            label = raw
-        elif name == "kind":
-            label = ENTRY_KINDS.get(raw, raw)
-        elif name == "repeated":
-            label = REPEATED.get(raw, raw)
-        else:
-            label = first
-        chosen = {str(v) for v in getattr(f, name)}
-        facets[name].append(FacetValue(val, str(label), n, str(val) in chosen))
+        facets[name].append(FacetValue(val, n, str(val) in chosen[name], name,
+                                       (raw, first, second, third)))
     return facets
+
+
+def _unfiltered_rows(audience: str) -> list[Any]:
+    """The unfiltered tracker's facet rows (with the total): from tracker_facet_cache when it
+    was computed at the current data version, else computed and kept (see
+    coalition.search.freshness). In a PostgreSQL transaction that has itself written to the
+    facets' tables (its version bump waits for its commit), the cache is not read."""
+    dialect = db.engine.dialect.name
+
+    def build_read() -> Any:
+        cache, version = TrackerFacetCache, TrackerDataVersion
+        read = (select(cache.payload)
+                .join(version, and_(version.id == 1, version.version == cache.version))
+                .where(cache.scope == bindparam("scope", type_=String())))
+        if dialect == "postgresql":
+            read = read.where(func.coalesce(func.current_setting(
+                literal_column("'coalition.tracker_data_marked'"), literal_column("true")),
+                "") != "1")
+        return read
+
+    scope = audience
+    payload = db.session.execute(_memo(("cache", dialect), build_read),
+                                 {"scope": scope}).scalar()
+    if payload is not None:
+        return json.loads(payload)
+    shape = _Shape(dialect, False, (), False, False, frozenset(), "paragraph", audience)
+    statement = _memo(("facets", shape, False, True),
+                      lambda: _facet_statement(shape, with_page=False, with_version=True))
+    if dialect == "postgresql":
+        db.session.execute(_memo("jit-off", lambda: sql_text("SET LOCAL jit = off")))
+    rows = [tuple(row) for row in db.session.execute(statement)]
+    version = next(int(row[1]) for row in rows if row[0] == _VERSION_ROW)
+    rows = [row for row in rows if row[0] != _VERSION_ROW]
+    store(scope, version, json.dumps(rows))
+    return rows
+
+
+def _page_items(f: TrackerFilters, ids: list[int]) -> list[Recommendation]:
+    """The recommendations of a page, from their ids, in the page's order, with what a result
+    shows (see `_page_options`)."""
+    if not ids:
+        return []
+    statement = _memo(("page", db.engine.dialect.name, f.sort, f.audience), lambda: (
+        select(Recommendation).where(Recommendation.id.in_(
+            bindparam("ids", expanding=True, type_=Integer())))
+        .options(*_page_options(f.audience)).order_by(*_order(f.sort, _RecColumns(f)))))
+    return list(db.session.scalars(statement, {"ids": ids}).unique())
+
+
+def tracker_results(f: TrackerFilters, page: int = 1, per_page: int = PER_PAGE,
+                    ) -> tuple[ResultsPage, dict[str, list[FacetValue]]]:
+    """One page of the recommendations `f` shows (`page` from 1; past the last, no items) and
+    every facet's values with counts (see `facet_counts`).
+
+    SQL statements: one for the counts, the total and the page's ids (or, without search nor
+    facet, one reading the kept counts and one for the page), one for the page's
+    recommendations and the page's eager loads; none grows with the number of rows.
+    """
+    dialect = db.engine.dialect.name
+    offset = (page - 1) * per_page
+    if not f.active():
+        rows = _unfiltered_rows(f.audience)
+        total = next((int(row[5]) for row in rows if row[0] == _TOTAL_ROW), 0)
+        key = ("unfiltered-page", dialect, f.sort, f.audience)
+        # The page's ids first (an index read), then the page by id: joining the page's
+        # many-to-ones into an ORDER BY ... LIMIT over every row made SQLite sort them all.
+        statement = _memo(key, lambda: (
+            select(Recommendation.id).order_by(*_order(f.sort, _RecColumns(f)))
+            .limit(bindparam("page_limit", type_=Integer()))
+            .offset(bindparam("page_offset", type_=Integer()))))
+        ids = list(db.session.scalars(statement, {"page_limit": per_page,
+                                                  "page_offset": offset}))
+        return ResultsPage(_page_items(f, ids), page, per_page, total), _facet_values(f, rows)
+    shape = _Shape.of(f)
+    statement = _memo(("facets", shape, True, False),
+                      lambda: _facet_statement(shape, with_page=True, with_version=False))
+    if dialect == "postgresql":
+        # PostgreSQL's estimate for this statement passes jit_above_cost, and compiling it
+        # (300 functions) takes far longer than running it: 50 ms to over a second.
+        db.session.execute(_memo("jit-off", lambda: sql_text("SET LOCAL jit = off")))
+    rows = [tuple(row) for row in db.session.execute(
+        statement, {**_params(f), "page_limit": per_page, "page_offset": offset})]
+    total = next((int(row[5]) for row in rows if row[0] == _TOTAL_ROW), 0)
+    ids = [int(row[1]) for row in rows if row[0] == _PAGE_ROW]
+    items = _page_items(f, ids)
+    return ResultsPage(items, page, per_page, total), _facet_values(f, rows)
+
+
+def facet_counts(f: TrackerFilters) -> dict[str, list[FacetValue]]:
+    """For every facet, its values with counts under the other facets' filters (a count says
+    what ticking that value would show); without search nor facet, from the kept counts."""
+    return tracker_results(f, 1)[1]
 
 
 FACET_LABELS = {

@@ -82,9 +82,9 @@ def tracker_page() -> str | tuple[str, int]:
                                filters=tracker.TrackerFilters(), page=None, facets={},
                                facet_labels=tracker.FACET_LABELS, sorts=tracker.SORTS), 400
     filters.audience = tracker_audience(current_user)
-    page = paginate(tracker.results_query(filters), per_page=tracker.PER_PAGE)
+    page, facets = tracker.tracker_results(filters, tracker.page_number())
     return render_template("recommendations/tracker.html", filters=filters, page=page,
-                           facets=tracker.facet_counts(filters),
+                           facets=facets,
                            facet_labels=tracker.FACET_LABELS, sorts=tracker.SORTS, error=None,
                            back=tracker.back_query(filters, page.page))
 

@@ -47,3 +47,31 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool,
                    compare_to: object) -> bool:
     """Alembic filter: the search structures are made by hand in a migration, not by models."""
     return not (name and (name.startswith(FTS_TABLE) or name == PG_INDEX))
+
+
+MATCH_PARAM = "search_match"
+
+
+def recommendation_match_param() -> ColumnElement[bool]:
+    """`recommendation_match` with the query as a bind parameter named MATCH_PARAM (its value:
+    `match_value`), so that one statement serves every query (built and compiled once)."""
+    from sqlalchemy import bindparam
+
+    from coalition.recommendations.models import Recommendation
+
+    if db.engine.dialect.name == "postgresql":
+        return func.to_tsvector(literal_column("'simple'"), Recommendation.text).op("@@")(
+            func.to_tsquery(literal_column("'simple'"), bindparam(MATCH_PARAM)))
+    matching = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(
+        literal_column(FTS_TABLE).op("MATCH")(bindparam(MATCH_PARAM)))
+    return Recommendation.id.in_(matching)
+
+
+def match_value(query: str) -> str | None:
+    """The value of MATCH_PARAM for `query` on this database; None if it has no word."""
+    words = query_words(query)
+    if not words:
+        return None
+    if db.engine.dialect.name == "postgresql":
+        return " & ".join(words)
+    return " ".join(f'"{w}"' for w in words)
