@@ -16,12 +16,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import frictionless
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -345,3 +348,36 @@ def test_the_data_package_holds_the_same_csv(exported):
     assert long["resources"][0]["schema"]["primaryKey"] == ["recommendation_id",
                                                              "recommending_state_code"]
     assert long["coalition:filter"]["variant"] == "long"
+
+
+@pytest.mark.parametrize("name", ["package", "long_package"])
+def test_the_data_package_is_valid_for_frictionless(exported, tmp_path, name):
+    """`frictionless validate` (its Python API and its command line) finds no error: the
+    descriptor, the schema's types and constraints, the primary key, the size and the hash."""
+    _before, files = exported
+    path = tmp_path / f"{name}.zip"
+    path.write_bytes(files[name])
+    report = frictionless.validate(str(path))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "message"])
+    rows = report.tasks[0].stats["rows"]
+    assert report.stats["errors"] == 0 and (rows > 353 if name == "long_package" else rows == 353)
+    cli = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json",
+                          str(path)], capture_output=True, text=True, timeout=300, check=False)
+    assert cli.returncode == 0, cli.stdout[-2000:] + cli.stderr[-2000:]
+    assert json.loads(cli.stdout)["valid"] is True
+
+
+def test_frictionless_finds_a_value_the_schema_forbids(exported, tmp_path):
+    """The validation above checks the rows, not only the descriptor: a position outside the
+    list and a repeated recommendation_id are reported."""
+    _before, files = exported
+    header, first, *rest = list(csv.reader(io.StringIO(files["csv"].decode("utf-8"))))
+    first[header.index("response")] = "accepted"
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows([header, first, *rest, rest[0]])
+    path = tmp_path / "broken.zip"
+    path.write_bytes(b"".join(datapackage_chunks([out.getvalue().encode("utf-8")])))
+    report = frictionless.validate(str(path))
+    assert not report.valid
+    assert {error.type for task in report.tasks for error in task.errors} == {
+        "constraint-error", "primary-key"}
