@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import frictionless
-import pytest
 
 from coalition.exports.columns import COLUMN_NAMES, RECOMMENDATION_COLUMNS
 from coalition.exports.datapackage import (
@@ -122,9 +121,11 @@ def test_a_bom_and_line_breaks_split_across_chunks_are_read(tmp_path):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "message"])
 
 
-def test_a_column_outside_the_contract_is_refused():
-    with pytest.raises(ValueError, match="columns not in RECOMMENDATION_COLUMNS: secret"):
-        package(b"recommendation_id,secret\r\n1,x\r\n")
+def test_a_column_outside_the_contract_is_described_as_text():
+    descriptor, _archive = package(b"recommendation_id,secret\r\n1,x\r\n")
+    fields = descriptor["resources"][0]["schema"]["fields"]
+    assert fields[1] == {"name": "secret", "type": "string",
+                         "description": "Not a documented column."}
 
 
 def test_the_zip_streams_with_flat_memory():

@@ -208,3 +208,19 @@ def test_a_broken_data_package_is_refused_with_the_reason(descriptor, files, mes
     assert detect_format("x.zip", data) == "coalition_export"
     with pytest.raises(ImportFormatError, match=message):
         coalition_export.parse(data)
+
+
+def test_a_data_package_uploaded_on_the_web_is_previewed_then_imported(db, client, auth, world):
+    from tests.test_import_flow import job_id_of, upload
+
+    auth.login("steering@example.org")
+    package = b"".join(datapackage_chunks([export(GOOD)]))
+    job_id = job_id_of(upload(auth, package, "upr-recommendations.zip"))
+    html = client.get(f"/imports/{job_id}").get_data(as_text=True)
+    assert "Coalition export" in html
+    assert "Review CHN cycle 3 will be created (China)." in html
+    assert "Confirm and import" in html
+    auth.post(f"/imports/{job_id}/confirm")
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(Recommendation)) == 2
+    assert get_review("CHN", 3).report_symbol == "A/HRC/40/6"

@@ -132,12 +132,14 @@ def _field(column: ExportColumn, long: bool) -> dict[str, Any]:
 
 
 def table_schema(long: bool = False, columns: Iterable[str] | None = None) -> dict[str, Any]:
-    """The Table Schema of an export: a field per column (in `columns` order, which must be
-    names of RECOMMENDATION_COLUMNS; default all of them), missing value "" (an empty cell),
+    """The Table Schema of an export: a field per column (in `columns` order, names of
+    RECOMMENDATION_COLUMNS; default all of them), missing value "" (an empty cell),
     and the primary key (recommendation_id; in the long variant recommendation_id and
     recommending_state_code)."""
     by_name = {c.name: c for c in RECOMMENDATION_COLUMNS}
     names = list(columns) if columns is not None else list(by_name)
+    for name in names:  # a column the contract lacks: described, not refused mid-download
+        by_name.setdefault(name, ExportColumn(name, "string", "Not a documented column."))
     key = ["recommendation_id", "recommending_state_code"] if long else ["recommendation_id"]
     schema: dict[str, Any] = {
         "fields": [_field(by_name[name], long) for name in names],
@@ -295,10 +297,6 @@ def describe(scan: _Scan, *, long: bool, query: str, filter_description: str,
              reviews: Iterable[Any] = ()) -> dict[str, Any]:
     """The datapackage.json descriptor of a scanned CSV (see the module's docstring)."""
     columns = [name for name in scan.header if name]
-    known = {c.name for c in RECOMMENDATION_COLUMNS}
-    unknown = [name for name in columns if name not in known]
-    if unknown:
-        raise ValueError(f"columns not in RECOMMENDATION_COLUMNS: {', '.join(unknown)}")
     stamp = created.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     variant = "long" if long else "wide"
     description = (
@@ -373,9 +371,9 @@ def datapackage_chunks(csv_chunks: Iterable[bytes], *, long: bool = False, query
     rows), UTF-8 with or without BOM. `long`: the long variant (one row per recommending State).
     `query`: the tracker's query string of the filter; `filter_description`: the same in words.
     `reviews`: optional Review objects (``slug``, ``responses_symbol``) adding the States'
-    responses documents to the sources. `created` defaults to now (UTC).
-
-    Raises ValueError (after the CSV) for a header naming a column the contract does not have.
+    responses documents to the sources. `created` defaults to now (UTC). A column outside
+    RECOMMENDATION_COLUMNS is described as a string ("Not a documented column."): an error
+    found after the rows have left would break the download.
     """
     sink = _Sink()
     scan = _Scan()
