@@ -419,6 +419,9 @@ def parse(
         seen[identity] = rec
         result.records.append(rec)
 
+    # The long variant (rows merged): as UPR Info's export, a re-import adds the States of its
+    # rows and never removes one, so an excerpt of the rows takes nothing away.
+    result.states_per_row = result.rows_merged > 0
     if progress is not None:
         progress(result.rows_total)
     return result
