@@ -19,7 +19,7 @@ from coalition.exports.datapackage import (
     datapackage_chunks,
     licence_from_config,
     table_schema,
-    write_datapackage,
+    write_datapackage_csv,
 )
 
 CREATED = datetime(2026, 11, 30, 14, 5, 9, 123456, tzinfo=UTC)
@@ -113,7 +113,7 @@ def test_a_bom_and_line_breaks_split_across_chunks_are_read(tmp_path):
     data = csv_bytes(5, bom=True)
     one_byte_chunks = [data[i:i + 1] for i in range(len(data))]
     path = tmp_path / "package.zip"
-    write_datapackage(one_byte_chunks, path)
+    write_datapackage_csv(one_byte_chunks, path)
     descriptor = json.loads(zipfile.ZipFile(path).read("datapackage.json"))
     assert descriptor["coalition:filter"]["rows"] == 5
     assert len(descriptor["sources"]) == 6  # two reports, two OHCHR pages, UPR Info, UHRI
@@ -160,3 +160,25 @@ def test_the_zip_streams_with_flat_memory():
 
     small, large = peak(2_000), peak(20_000)
     assert large < small + 2 * 1024 * 1024, (small, large)
+
+
+def test_the_filter_is_described_in_words_and_as_the_trackers_query(app, db):
+    from sqlalchemy import select
+
+    from coalition.exports.datapackage import describe_filters
+    from coalition.recommendations.tracker import TrackerFilters
+    from coalition.reviews.models import Theme
+    from coalition.reviews.services import create_review
+
+    review = create_review(None, "CHN", 3, session=31)
+    db.session.flush()
+    theme = db.session.scalars(select(Theme).where(Theme.code == "A12")).one()
+    filters = TrackerFilters(q="hong kong", review=[review.id], theme=[theme.id],
+                             position=["noted", "supported_in_part"], territory=["Hong Kong"])
+    query, words = describe_filters(filters)
+    assert query == (f"q=hong+kong&review=chn-3&theme={theme.id}&position=noted"
+                     "&position=supported_in_part&territory=Hong+Kong")
+    assert words == ('search: "hong kong"; review: chn-3; theme or issue: A12 Acceptance of '
+                     "international norms; position: noted or supported_in_part; territory: "
+                     "Hong Kong")
+    assert describe_filters(TrackerFilters()) == ("", "")

@@ -220,22 +220,26 @@ def _contract_rows(db: Any, long: bool) -> Iterator[list[str]]:
 
 
 def csv_export(db: Any, long: bool = False, excel: bool = False) -> Iterator[bytes]:
-    """The CSV export as byte chunks.
+    """The CSV export of every recommendation, as byte chunks.
 
-    MERGE NOTE (lead): once coalition.exports.services.csv_chunks exists (h-exports), this
-    calls it for every recommendation, as the coordinator would export them; adapt the call
-    if its arguments differ. Until then, the rows are written here from the contract in
+    MERGE NOTE (lead): with the exports helper's writer (h-exports:
+    coalition.exports.services.write_csv and recommendation_rows) this is the real export;
+    until it is merged, the rows are written here from the contract in
     coalition/exports/columns.py (header COLUMN_NAMES, one row per recommendation or, long,
     per recommending State; "|" between values; ISO dates; an empty cell is no value).
     """
     try:
-        from coalition.exports.services import csv_chunks  # type: ignore[attr-defined]
+        from coalition.exports.services import (  # type: ignore[attr-defined]
+            recommendation_rows,
+            write_csv,
+        )
     except ImportError:
-        csv_chunks = None
-    if csv_chunks is not None:  # pragma: no cover - the real writer, after the merge
+        recommendation_rows = write_csv = None
+    if write_csv is not None:  # pragma: no cover - the real writer, after the merge
         from coalition.recommendations.tracker import TrackerFilters
 
-        yield from csv_chunks(TrackerFilters(), None, long=long, excel=excel)
+        yield from write_csv(recommendation_rows(TrackerFilters(), None, long=long),
+                             excel=excel)
         return
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")

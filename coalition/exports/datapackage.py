@@ -46,9 +46,11 @@ __all__ = [
     "Licence",
     "datapackage_chunks",
     "describe",
+    "describe_filters",
     "licence_from_config",
     "table_schema",
     "write_datapackage",
+    "write_datapackage_csv",
 ]
 
 CSV_PATH = "data/recommendations.csv"
@@ -250,10 +252,12 @@ def _alpha2(code: str) -> str | None:
     return country.alpha_2.lower() if country is not None else None
 
 
-def _sources(scan: _Scan, reviews: Iterable[Any]) -> list[dict[str, str]]:
+def _sources(scan: _Scan, reviews: Any) -> list[dict[str, str]]:
     """The documents the rows come from: each review's report and OHCHR's page of the State,
     the addenda (responses) of `reviews` given, UPR Info and UHRI when rows came from them."""
     sources: list[dict[str, str]] = []
+    if callable(reviews):
+        reviews = reviews(list(scan.reviews))
     extra = {getattr(r, "slug", None): r for r in reviews}
     for slug, (state, code, cycle, session, symbol) in sorted(scan.reviews.items()):
         what = f"{state or code or slug}, UPR cycle {cycle}" + (
@@ -294,7 +298,7 @@ def _sources(scan: _Scan, reviews: Iterable[Any]) -> list[dict[str, str]]:
 
 def describe(scan: _Scan, *, long: bool, query: str, filter_description: str,
              licence: Licence, created: datetime, title: str | None,
-             reviews: Iterable[Any] = ()) -> dict[str, Any]:
+             reviews: Any = ()) -> dict[str, Any]:
     """The datapackage.json descriptor of a scanned CSV (see the module's docstring)."""
     columns = [name for name in scan.header if name]
     stamp = created.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -362,8 +366,7 @@ class _Sink(io.RawIOBase):
 def datapackage_chunks(csv_chunks: Iterable[bytes], *, long: bool = False, query: str = "",
                        filter_description: str = "", licence: Licence | None = None,
                        created: datetime | None = None, title: str | None = None,
-                       reviews: Iterable[Any] = (),
-                       compresslevel: int = 6) -> Iterator[bytes]:
+                       reviews: Any = (), compresslevel: int = 6) -> Iterator[bytes]:
     """The data package zip of a CSV export, as byte chunks, streaming: each CSV chunk is
     compressed and handed on as it arrives, then datapackage.json and the zip's directory.
 
@@ -371,7 +374,8 @@ def datapackage_chunks(csv_chunks: Iterable[bytes], *, long: bool = False, query
     rows), UTF-8 with or without BOM. `long`: the long variant (one row per recommending State).
     `query`: the tracker's query string of the filter; `filter_description`: the same in words.
     `reviews`: optional Review objects (``slug``, ``responses_symbol``) adding the States'
-    responses documents to the sources. `created` defaults to now (UTC). A column outside
+    responses documents to the sources, or a callable given the slugs the rows name that
+    returns them. `created` defaults to now (UTC). A column outside
     RECOMMENDATION_COLUMNS is described as a string ("Not a documented column."): an error
     found after the rows have left would break the download.
     """
@@ -403,9 +407,9 @@ def _zip_time(created: datetime | None) -> tuple[int, int, int, int, int, int]:
             moment.second)
 
 
-def write_datapackage(csv_chunks: Iterable[bytes], out: IO[bytes] | str | os.PathLike[str],
-                      **options: Any) -> None:
-    """datapackage_chunks() written to `out`, a binary file or a path (the CLI's -o FILE)."""
+def write_datapackage_csv(csv_chunks: Iterable[bytes],
+                          out: IO[bytes] | str | os.PathLike[str], **options: Any) -> None:
+    """datapackage_chunks() written to `out`, a binary file or a path."""
     if isinstance(out, str | os.PathLike):
         with open(out, "wb") as handle:
             for chunk in datapackage_chunks(csv_chunks, **options):
@@ -413,3 +417,73 @@ def write_datapackage(csv_chunks: Iterable[bytes], out: IO[bytes] | str | os.Pat
         return
     for chunk in datapackage_chunks(csv_chunks, **options):
         out.write(chunk)
+
+
+def write_datapackage(filters: Any, reader: Any, out: IO[bytes] | str | os.PathLike[str], *,
+                      long: bool = False, licence: Licence | None = None) -> None:
+    """The data package of the recommendations `filters` (TrackerFilters) select, as `reader`
+    (a user, None, or the exports' ReaderView) may see them, written to `out` (a binary file or
+    a path): the CSV of coalition.exports.services.write_csv(recommendation_rows(...)), the
+    filter described (describe_filters), the licence from the app's DATA_LICENSE* settings, and
+    the reviews' responses documents among the sources. Needs an app context."""
+    from flask import current_app
+
+    from coalition.exports.services import recommendation_rows, write_csv
+
+    query, description = describe_filters(filters)
+    write_datapackage_csv(
+        write_csv(recommendation_rows(filters, reader, long=long)), out, long=long,
+        query=query, filter_description=description,
+        licence=licence or licence_from_config(current_app.config), reviews=reviews_named)
+
+
+def reviews_named(slugs: list[str]) -> list[Any]:
+    """The reviews with these slugs ("chn-3"), for the sources (their responses symbols)."""
+    from coalition.reviews.services import review_from_slug
+
+    return [review for slug in slugs if (review := review_from_slug(slug)) is not None]
+
+
+def describe_filters(filters: Any) -> tuple[str, str]:
+    """(the tracker's query string, the filter in English words) of TrackerFilters: reviews
+    as slugs (chn-3), themes, groups of affected persons and organisations by name; ("", "")
+    for no filter."""
+    from urllib.parse import urlencode
+
+    from sqlalchemy import select
+
+    from coalition.extensions import db
+    from coalition.organisations.models import Organisation
+    from coalition.reviews.models import AffectedGroup, Review, Theme
+
+    def names(model: Any, ids: list[int], label: Any) -> dict[int, str]:
+        if not ids:
+            return {}
+        return {row.id: label(row) for row in db.session.scalars(
+            select(model).where(model.id.in_(ids)))}
+
+    reviews = names(Review, filters.review, lambda r: r.slug)
+    themes = names(Theme, filters.theme, lambda t: t.label)
+    affected = names(AffectedGroup, filters.affected, lambda g: g.name)
+    organisations = names(Organisation, filters.assessed_by, lambda o: o.name)
+    shown = {"review": reviews, "theme": themes, "affected": affected,
+             "assessed_by": organisations}
+    args = filters.args()
+    if "review" in args:
+        args["review"] = [reviews.get(i, str(i)) for i in filters.review]
+    query = urlencode(args, doseq=True)
+    words = {"q": "search", "review": "review", "cycle": "cycle", "state": "State",
+             "group": "regional group", "theme": "theme or issue", "sdg": "SDG",
+             "affected": "affected persons", "position": "position",
+             "category": "action category", "territory": "territory",
+             "status": "implementation status", "assessed_by": "assessed by",
+             "kind": "kind", "repeated": "repeated from an earlier cycle"}
+    parts = []
+    if filters.q:
+        parts.append(f'search: "{filters.q}"')
+    for name in filters.FACETS:
+        values = getattr(filters, name)
+        if values:
+            labels = [shown.get(name, {}).get(v, str(v)) for v in values]
+            parts.append(f"{words.get(name, name)}: {' or '.join(labels)}")
+    return query, "; ".join(parts)
