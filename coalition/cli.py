@@ -224,7 +224,8 @@ def create_user_command(email: str, display_name: str | None, org_slug: str | No
                       "file with problem rows imports nothing)."))
 @with_appcontext
 def import_command(file: str, review_slug: str | None, dry_run: bool, skip_errors: bool) -> None:
-    """Import recommendations from an OHCHR matrix, a UPR Info or UHRI export.
+    """Import recommendations from an OHCHR matrix, a UPR Info or UHRI export, or an export
+    of this platform (CSV, XLSX or data package zip), which names its own reviews.
 
     All or nothing: a file with problem rows imports nothing and exits with status 1, listing
     them, unless --skip-errors is given. Every import (not a dry run) is listed on the web

@@ -46,8 +46,10 @@ def not_in_future(form: FlaskForm, field: DateField) -> None:
 class ImportForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to import."))],
                      description=_l("OHCHR's matrix of recommendations (.docx), a UPR Info "
-                                    "database export (old or current, .csv or .xlsx) or a "
-                                    "Universal Human Rights Index export (.xlsx or .csv)."))
+                                    "database export (old or current, .csv or .xlsx), a "
+                                    "Universal Human Rights Index export (.xlsx or .csv), or "
+                                    "an export of this platform (.csv, .xlsx or data package "
+                                    ".zip)."))
     review = SelectField(_l("Review"), validators=[Optional()],
                          description=_l("Required for an OHCHR matrix that does not name its "
                                         "review; a UPR Info export names its own."))

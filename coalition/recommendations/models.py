@@ -75,6 +75,7 @@ IMPORT_FORMATS = {
     "upr_info": _l("UPR Info database export"),
     "upr_info_uwazi": _l("UPR Info database export (current site)"),
     "uhri": _l("Universal Human Rights Index export"),
+    "coalition_export": _l("Coalition export"),
 }
 
 

@@ -29,6 +29,7 @@ from coalition.core.markdown import render_html
 from coalition.core.time import utcnow
 from coalition.extensions import db
 from coalition.recommendations.importers import (
+    coalition_export,
     detect_format,
     ohchr_matrix,
     uhri,
@@ -211,6 +212,8 @@ def parse_file(filename: str, data: bytes) -> ParseResult:
             return uhri.parse(data, filename=filename, limits=limits)
         if fmt == "upr_info_uwazi":
             return uwazi.parse(data, filename=filename, limits=limits)
+        if fmt == "coalition_export":
+            return coalition_export.parse(data, filename=filename, limits=limits)
         return upr_info.parse(data, filename=filename, limits=limits)
     except ImportFormatError as exc:
         raise ServiceError(exc.message, "file") from exc
@@ -360,7 +363,7 @@ class _Importer:
                     self.reviews[(code, cycle)] = self.plan_review(states.get(code), code,
                                                                    cycle, session)
             return
-        created = [Review(state=states[code], cycle=cycle, session=session)
+        created = [self.new_review(states[code], cycle, session)
                    for (code, cycle), session in wanted.items()
                    if (code, cycle) not in self.reviews]
         if not created:
@@ -372,11 +375,26 @@ class _Importer:
             self.reviews[(review.state.code, review.cycle)] = review
             self.review_created(review)
 
+    def new_review(self, state: State, cycle: int, session: int | None) -> Review:
+        """A review to create for records naming it, with the date and report symbol the file
+        gives for it (ParseResult.reviews: this platform's own export names them)."""
+        details = self.result.reviews.get((state.code, cycle))
+        if details is None:
+            return Review(state=state, cycle=cycle, session=session)
+        return Review(state=state, cycle=cycle,
+                      session=details.session if details.session is not None else session,
+                      review_date=details.review_date, report_symbol=details.report_symbol)
+
     def review_created(self, review: Review) -> None:
         """Audit a review this import created, and tell the user."""
-        record(self.actor, "review.create", review,
-               {"state": [None, review.state.code], "cycle": [None, review.cycle],
-                "session": [None, review.session]})
+        changes: dict[str, Any] = {"state": [None, review.state.code],
+                                   "cycle": [None, review.cycle],
+                                   "session": [None, review.session]}
+        if review.review_date is not None:
+            changes["review_date"] = [None, review.review_date.isoformat()]
+        if review.report_symbol:
+            changes["report_symbol"] = [None, review.report_symbol]
+        record(self.actor, "review.create", review, changes)
         notice = _("Review %(code)s cycle %(cycle)s was created (%(state)s).",
                    code=review.state.code, cycle=review.cycle, state=review.state.name)
         self.created_notices.append(notice)
@@ -464,7 +482,7 @@ class _Importer:
             if review is None:
                 state = db.session.execute(
                     select(State).where(State.code == rec.state_under_review)).scalar_one()
-                review = Review(state=state, cycle=cycle, session=rec.session)
+                review = self.new_review(state, cycle, rec.session)
                 db.session.add(review)
                 db.session.flush()
                 self.new_review_ids.add(review.id)

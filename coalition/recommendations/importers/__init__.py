@@ -3,7 +3,8 @@
 - ``ohchr_matrix``: OHCHR's "Matrix of recommendations" (.docx), one row per recommendation;
 - ``upr_info``: UPR Info's (old) CSV export, one row per recommending State (merged here);
 - ``upr_info_uwazi``: the CSV export of UPR Info's current database (HURIDOCS Uwazi);
-- ``uhri``: an export of OHCHR's Universal Human Rights Index (.xlsx or CSV).
+- ``uhri``: an export of OHCHR's Universal Human Rights Index (.xlsx or CSV);
+- ``coalition_export``: this platform's own export (CSV, .xlsx, or the data package zip).
 
 Each returns a ``records.ParseResult`` and touches no database; ``detect_format`` picks one
 from the file's content. The tabular ones read CSV in any encoding and dialect Excel writes,
@@ -17,12 +18,12 @@ from typing import Literal
 from flask_babel import gettext as _
 
 from coalition.core.archives import ZipLimits
-from coalition.recommendations.importers import tabular
+from coalition.recommendations.importers import coalition_export, tabular
 from coalition.recommendations.importers.records import ImportFormatError
 
 __all__ = ["ACCEPTED", "ImportFormat", "ImportFormatError", "detect_format", "format_for_header"]
 
-ImportFormat = Literal["ohchr_matrix", "upr_info", "upr_info_uwazi", "uhri"]
+ImportFormat = Literal["ohchr_matrix", "upr_info", "upr_info_uwazi", "uhri", "coalition_export"]
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc / .xls
 _UPR_INFO_SIGNATURE = frozenset({"to", "text", "from", "response"})
@@ -31,14 +32,18 @@ _UHRI_SIGNATURE = frozenset({"text", "countries concerned"})
 ACCEPTED = (
     "OHCHR's matrix of recommendations (.docx); a UPR Info CSV export (header To, Text, From, "
     "Response, ...); an export of UPR Info's current database (Title, Recommendation, State "
-    "under Review, Recommending State, Response, ...); or a Universal Human Rights Index "
-    "export (.xlsx or CSV with Text, Countries Concerned, ...)"
+    "under Review, Recommending State, Response, ...); a Universal Human Rights Index export "
+    "(.xlsx or CSV with Text, Countries Concerned, ...); or an export of this platform "
+    "(CSV, .xlsx or data package .zip)"
 )
 
 
 def format_for_header(header: list[str]) -> ImportFormat | None:
     """Which tabular importer reads a file with this header row (labels normalised), if any."""
     labels = {tabular.normalise_label(cell) for cell in header}
+    # First: an export of this platform also has UPR Info's column names (Uwazi's signature).
+    if coalition_export.is_export_header(labels):
+        return "coalition_export"
     if labels >= _UHRI_SIGNATURE:
         return "uhri"
     if labels >= _UWAZI_SIGNATURE:
@@ -63,6 +68,8 @@ def detect_format(filename: str, data: bytes, limits: ZipLimits | None = None) -
         parts = tabular.zip_names(data)
         if "word/document.xml" in parts:
             return "ohchr_matrix"
+        if coalition_export.is_package(parts):
+            return "coalition_export"
         if tabular.is_xlsx(parts):
             header = tabular.read_xlsx(data, name, limits).header
             found = format_for_header(header)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Literal
 
@@ -21,6 +22,7 @@ __all__ = [
     "ParseResult",
     "ParsedRecommendation",
     "Position",
+    "ReviewDetails",
     "RowError",
     "UnknownPositionError",
     "find_territories",
@@ -85,6 +87,16 @@ class RowError:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewDetails:
+    """What a file says of a review besides its State and cycle (this platform's own export
+    names them): the import creates a missing review with them."""
+
+    session: int | None = None
+    review_date: date | None = None
+    report_symbol: str | None = None
+
+
 @dataclass(slots=True)
 class ParseResult:
     """Everything an importer made of one file.
@@ -110,6 +122,8 @@ class ParseResult:
     # True when the file has one row per recommending State (UPR Info's old export): an
     # excerpt of it may lack some States' rows, so a re-import adds States and never removes one.
     states_per_row: bool = False
+    # Details of the reviews the file names, by (State code, cycle), when it gives them.
+    reviews: dict[tuple[str, int], ReviewDetails] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
