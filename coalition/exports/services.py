@@ -148,7 +148,9 @@ def filters_from_args(args: MultiDict[str, str]) -> TrackerFilters:
     except tracker.FilterError as error:
         raise ServiceError(str(error), "filter") from error
     if filters.notices:
-        raise ServiceError(" ".join(filters.notices), "filter")
+        raise ServiceError(_("Nothing exported: an export holds exactly the filter asked for, "
+                             "and this one has a value the tracker does not know. %(notices)s",
+                             notices=" ".join(filters.notices)), "filter")
     return filters
 
 
