@@ -109,19 +109,38 @@ def _streamed(stmt: Select[Any]) -> Iterator[Sequence[Any]]:
         result.close()
 
 
-def reader_filters(filters: TrackerFilters, reader: Any) -> TrackerFilters:
-    """`filters` as `reader` may apply them: the status facet and sort follow the latest
-    assessment of the reader's tracker audience (coalition.access.tracker_audience)."""
-    filters.audience = tracker_audience(reader)
+@dataclass(frozen=True)
+class ReaderView:
+    """What a reader may see, read once before rows stream (the reader's user object need not
+    outlive the request's first moments): the tracker audience and the SQL condition on the
+    assessments it may read (coalition.access.tracker_audience, visible_assessments)."""
+
+    audience: str
+    visible: Any
+
+    @classmethod
+    def of(cls, reader: Any) -> ReaderView:
+        """`reader`: a user, None for an anonymous visitor, or already a ReaderView."""
+        if isinstance(reader, ReaderView):
+            return reader
+        return cls(tracker_audience(reader), visible_assessments(reader))
+
+
+def reader_filters(filters: TrackerFilters, view: ReaderView) -> TrackerFilters:
+    """`filters` as the reader may apply them: the status facet and sort follow the latest
+    assessment of the reader's tracker audience."""
+    filters.audience = view.audience
     return filters
 
 
-def resolve_reviews(args: MultiDict[str, str]) -> MultiDict[str, str]:
+def resolve_reviews(args: Any) -> MultiDict[str, str]:
     """`args` with each `review` value given as a slug (`chn-3`) replaced by that review's id,
     so exports and the CLI accept both. ServiceError (field "review") for a slug that names no
     review here."""
     from coalition.reviews.services import review_from_slug
 
+    if not isinstance(args, MultiDict):
+        args = MultiDict(args)
     values = args.getlist("review")
     if all(v.strip().isdigit() or not v.strip() for v in values):
         return args
@@ -139,8 +158,9 @@ def resolve_reviews(args: MultiDict[str, str]) -> MultiDict[str, str]:
     return out
 
 
-def filters_from_args(args: MultiDict[str, str]) -> TrackerFilters:
-    """Tracker filters from URL parameters (or the CLI's options), strictly: where the tracker
+def filters_from_args(args: Any) -> TrackerFilters:
+    """Tracker filters from URL parameters (a MultiDict or a dict; or the CLI's options),
+    strictly: where the tracker
     page ignores a value it does not know with a notice, an export refuses it (ServiceError
     naming the values), since it must hold exactly the filter asked for."""
     try:
@@ -175,7 +195,7 @@ def _recommendation_select(f: TrackerFilters) -> Select[Any]:
     return stmt if where is None else stmt.where(where)
 
 
-def _latest_assessments(ids: list[int], reader: Any) -> dict[int, tuple[str, date, str]]:
+def _latest_assessments(ids: list[int], view: ReaderView) -> dict[int, tuple[str, date, str]]:
     """For each of `ids`, the latest assessment `reader` may read (by assessed_on, then id, as
     refresh_latest_assessment orders them): (status, assessed_on, organisation name). One
     statement, a window function over the batch's assessments."""
@@ -185,7 +205,7 @@ def _latest_assessments(ids: list[int], reader: Any) -> dict[int, tuple[str, dat
                func.row_number().over(
                    partition_by=Assessment.recommendation_id,
                    order_by=(Assessment.assessed_on.desc(), Assessment.id.desc())).label("n"))
-        .where(Assessment.recommendation_id.in_(ids), visible_assessments(reader))
+        .where(Assessment.recommendation_id.in_(ids), view.visible)
         .subquery()
     )
     rows = db.session.execute(
@@ -209,7 +229,7 @@ class _Links:
     latest: dict[int, tuple[str, date, str]]
 
 
-def _links(ids: list[int], reader: Any) -> _Links:
+def _links(ids: list[int], view: ReaderView) -> _Links:
     """The link tables of one batch: LINK_QUERIES statements, whatever the batch's size."""
     def grouped(stmt: Select[Any]) -> dict[int, list[Any]]:
         out: dict[int, list[Any]] = defaultdict(list)
@@ -249,7 +269,7 @@ def _links(ids: list[int], reader: Any) -> _Links:
         .where(territory.recommendation_id.in_(ids))
         .order_by(territory.recommendation_id, territory.territory))
     return _Links(states, issues, themes, sdgs, affected, territories,
-                  _latest_assessments(ids, reader))
+                  _latest_assessments(ids, view))
 
 
 def recommendation_rows(filters: TrackerFilters, reader: Any, long: bool = False
@@ -262,10 +282,14 @@ def recommendation_rows(filters: TrackerFilters, reader: Any, long: bool = False
     that one State as a one-element list; a recommendation without a State (a pledge, a source
     that did not name one) gives one row with empty lists.
     """
-    f = reader_filters(filters, reader)
+    view = ReaderView.of(reader)
+    return _recommendation_rows(reader_filters(filters, view), view, long)
+
+
+def _recommendation_rows(f: TrackerFilters, view: ReaderView, long: bool) -> Iterator[Row]:
     for batch in _streamed(_recommendation_select(f)):
         ids = [row[0] for row in batch]
-        links = _links(ids, reader)
+        links = _links(ids, view)
         for (rec_id, code, cycle, state_name, group, session, review_date, symbol, paragraph,
              kind, text, position, words, source, category, annotation, upr_info, repeated,
              updated) in batch:
@@ -325,7 +349,7 @@ def response_rows(filters: TrackerFilters, reader: Any) -> Iterator[Row]:
     """One dict per government response to a recommendation matching `filters`, in the
     tracker's order of recommendations then by date; keys RESPONSE_COLUMNS' names. Responses
     are the State's own public statements: every reader of the tracker gets all of them."""
-    f = reader_filters(filters, reader)
+    f = reader_filters(filters, ReaderView.of(reader))
     rec = Recommendation
     stmt = (
         select(Response.id, rec.id, State.code, Review.cycle, rec.paragraph, Response.kind,
@@ -336,6 +360,10 @@ def response_rows(filters: TrackerFilters, reader: Any) -> Iterator[Row]:
         .where(_of_matching(f))
         .order_by(*_order(f), Response.responded_on, Response.id)
     )
+    return _response_rows(stmt)
+
+
+def _response_rows(stmt: Select[Any]) -> Iterator[Row]:
     for batch in _streamed(stmt):
         for (response_id, rec_id, code, cycle, paragraph, kind, on, position, words, source,
              url, created) in batch:
@@ -351,7 +379,8 @@ def assessment_rows(filters: TrackerFilters, reader: Any) -> Iterator[Row]:
     """One dict per assessment `reader` may read (coalition.access.visible_assessments) of a
     recommendation matching `filters`, in the tracker's order of recommendations then newest
     first; keys ASSESSMENT_COLUMNS' names. No author: who works where stays inside."""
-    f = reader_filters(filters, reader)
+    view = ReaderView.of(reader)
+    f = reader_filters(filters, view)
     rec = Recommendation
     stmt = (
         select(Assessment.id, rec.id, State.code, Review.cycle, rec.paragraph,
@@ -361,9 +390,13 @@ def assessment_rows(filters: TrackerFilters, reader: Any) -> Iterator[Row]:
         .join(rec, rec.id == Assessment.recommendation_id)
         .join(Review, Review.id == rec.review_id).join(State, State.id == Review.state_id)
         .join(Organisation, Organisation.id == Assessment.organisation_id)
-        .where(_of_matching(f), visible_assessments(reader))
+        .where(_of_matching(f), view.visible)
         .order_by(*_order(f), Assessment.assessed_on.desc(), Assessment.id.desc())
     )
+    return _assessment_rows(stmt)
+
+
+def _assessment_rows(stmt: Select[Any]) -> Iterator[Row]:
     for batch in _streamed(stmt):
         for (assessment_id, rec_id, code, cycle, paragraph, organisation, status, on,
              visibility, evidence, links, created) in batch:
@@ -380,13 +413,13 @@ def assessment_rows(filters: TrackerFilters, reader: Any) -> Iterator[Row]:
 
 def count_rows(table: str, filters: TrackerFilters, reader: Any, long: bool = False) -> int:
     """How many rows `export` will write (for the CLI's progress bar): one statement."""
-    f = reader_filters(filters, reader)
+    view = ReaderView.of(reader)
+    f = reader_filters(filters, view)
     ids = tracker.filtered_ids(f)
     if table == "responses":
         stmt = select(func.count()).where(Response.recommendation_id.in_(ids))
     elif table == "assessments":
-        stmt = select(func.count()).where(Assessment.recommendation_id.in_(ids),
-                                          visible_assessments(reader))
+        stmt = select(func.count()).where(Assessment.recommendation_id.in_(ids), view.visible)
     elif long:
         n_states = (select(func.count()).where(
             recommending_state.c.recommendation_id == Recommendation.id)
@@ -542,6 +575,9 @@ class ExportRequest:
     filters: TrackerFilters
     reader: Any
     long: bool = False
+
+    def __post_init__(self) -> None:
+        self.reader = ReaderView.of(self.reader)
 
     def check(self) -> None:
         """ServiceError naming the field for an unknown table or format, a long layout of
