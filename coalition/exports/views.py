@@ -36,7 +36,9 @@ def export_choices() -> dict[str, object]:
             "export_tables": TABLE_LABELS}
 
 
-@bp.route("/<any(recommendations, responses, assessments):table>")
+@bp.route("/recommendations", defaults={"table": "recommendations"})
+@bp.route("/responses", defaults={"table": "responses"})
+@bp.route("/assessments", defaults={"table": "assessments"})
 @guard("tracker.export")
 def download(table: str) -> Response:
     """The rows of `table` for the tracker filter in the URL, streamed as an attachment.
