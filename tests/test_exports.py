@@ -380,10 +380,49 @@ def test_download_control_carries_the_filter(client, member, imported):
     assert f'<input type="hidden" name="review" value="{imported.id}">' in review_page
 
 
-def test_download_control_in_chinese(client, member, imported):
-    client.set_cookie("locale", "zh_Hant")
-    page = client.get("/tracker").get_data(as_text=True)
-    assert "export-form" in page  # the labels are translated once the lead merges tr/exports.po
+# The Download control's labels in Traditional Chinese (as /work/wt/tr/exports.po gives them
+# to the catalogue).
+ZH = {"Download": "下載", "Download recommendations": "下載建議",
+      "One row per recommending State": "每個提出建議的國家一行",
+      "Excel workbook (XLSX)": "Excel 活頁簿（XLSX）"}  # noqa: RUF001
+
+
+def test_download_control_in_both_languages(app, db, db_url, world, imported, tmp_path,
+                                            monkeypatch):
+    """Every label of the control is marked: in English by default, and in Chinese from a
+    catalogue that holds them (a copy of the project's with these strings added)."""
+    import shutil
+
+    from babel.messages.pofile import read_po, write_po
+
+    from coalition import create_app
+    from coalition.i18n import catalogue
+    from tests.conftest import AuthActions, FreshContextClient, base_config
+
+    copy = tmp_path / "translations"
+    shutil.copytree(catalogue.TRANSLATIONS_DIR, copy)
+    monkeypatch.setattr(catalogue, "TRANSLATIONS_DIR", copy)
+    path = catalogue.po_path("zh_Hant")
+    with path.open("rb") as handle:
+        po = read_po(handle, locale="zh_Hant")
+    for english, chinese in ZH.items():
+        po.add(english, chinese)
+    with path.open("wb") as handle:
+        write_po(handle, po)
+    catalogue.compile_catalogues()
+    other = create_app(base_config(db_url, BABEL_TRANSLATION_DIRECTORIES=str(copy)))
+    other.test_client_class = FreshContextClient
+    client = other.test_client()
+    AuthActions(client).login("viewer@example.org")
+    english = client.get("/tracker", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    world.users["viewer"].locale = "zh_Hant"
+    db.session.commit()
+    chinese = client.get("/tracker", headers={"Accept-Language": "zh-HK"}).get_data(
+        as_text=True)
+    assert '<html lang="zh-Hant">' in chinese
+    for label, translated in ZH.items():
+        assert f">{label}<" in english or f"> {label}<" in english, label
+        assert translated in chinese and f">{label}<" not in chinese, label
 
 
 # --- memory and statements -------------------------------------------------------------------
