@@ -150,7 +150,10 @@ def resolve_reviews(args: Any) -> MultiDict[str, str]:
     for value in values:
         value = value.strip()
         if value and not value.isdigit():
-            review = review_from_slug(value.lower())
+            _code, _dash, cycle = value.partition("-")
+            # The cycle is checked first: a huge number must not reach the database.
+            ok = cycle.isdigit() and len(cycle) == 1 and cycle != "0"
+            review = review_from_slug(value.lower()) if ok else None
             if review is None:
                 raise ServiceError(_("No review %(name)s: write the State's three-letter code "
                                      "and the cycle of a review here, e.g. chn-3.",
