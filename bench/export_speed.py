@@ -19,7 +19,9 @@ Each database is measured in its own child process:
   4. the databases' own CSV writers on the same SELECT: `sqlite3 -csv` (when the sqlite3
      program exists) and PostgreSQL's `COPY (...) TO STDOUT WITH CSV` through psql;
   5. our XLSX export (xlsxwriter, constant memory), our JSON Lines export and the long CSV;
-  6. tracemalloc peaks of the CSV and XLSX exports of the first 10,000 rows and of all of them.
+  6. peak memory of the CSV and XLSX exports of the first 10,000 rows and of all of them: the
+     growth of the peak RSS in a fresh process for each (fast), and with --tracemalloc also the
+     tracemalloc peaks (slow: several minutes per export under tracemalloc).
 """
 
 from __future__ import annotations
@@ -193,6 +195,36 @@ def peak_mib(action: Any) -> float:
         tracemalloc.stop()
 
 
+def rss_kib() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def peak_child(args: argparse.Namespace) -> dict[str, Any]:
+    """In a fresh process: the growth of the peak RSS while exporting (MiB)."""
+    import resource
+
+    from coalition import create_app
+
+    app = create_app(config(args.peak_child))
+    with app.app_context():
+        from coalition.extensions import db
+
+        db.session.execute(__import__("sqlalchemy").text("SELECT 1"))
+        before = rss_kib()
+        ours(args.fmt, Path(args.tmp) / f"peak.{args.fmt}", limit=args.limit or None)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"rss_growth_mib": max(0, peak - before) / 1024}
+
+
+def rss_peak(url: str, fmt: str, limit: int, tmp: str) -> float:
+    command = [sys.executable, __file__, "--peak-child", url, "--fmt", fmt, "--limit",
+               str(limit), "--tmp", tmp]
+    # Our own interpreter and script, with arguments we built.
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)  # noqa: S603
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["rss_growth_mib"])
+
+
 def child(args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import func, select, text
 
@@ -252,13 +284,19 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
             out["long_rows"] = sum(1 for _ in csv.reader(f)) - 1
         db.session.rollback()
 
-        log(f"{dialect}: tracemalloc peaks")
+        db.session.remove()
+        log(f"{dialect}: peak RSS growth, each export in a fresh process")
         for fmt in ("csv", "xlsx"):
-            for label, limit in (("10k", 10_000), ("all", None)):
-                out[f"peak_{fmt}_{label}_mib"] = peak_mib(
-                    lambda fmt=fmt, limit=limit: ours(fmt, tmp / f"{dialect}-peak.{fmt}",
-                                                      limit=limit))
-                db.session.rollback()
+            for label, limit in (("10k", 10_000), ("all", 0)):
+                out[f"rss_{fmt}_{label}_mib"] = rss_peak(url, fmt, limit, args.tmp)
+        if args.tracemalloc:
+            log(f"{dialect}: tracemalloc peaks")
+            for fmt in ("csv", "xlsx"):
+                for label, limit in (("10k", 10_000), ("all", None)):
+                    out[f"peak_{fmt}_{label}_mib"] = peak_mib(
+                        lambda fmt=fmt, limit=limit: ours(fmt, tmp / f"{dialect}-peak.{fmt}",
+                                                          limit=limit))
+                    db.session.rollback()
     return out
 
 
@@ -287,6 +325,12 @@ def print_report(results: list[dict[str, Any]]) -> None:
     row("our JSON Lines export, s", *(f"{r['ours_jsonl_s']:.2f}" for r in results))
     row("our long CSV export, s", *(f"{r['ours_long_csv_s']:.2f}" for r in results))
     for fmt in ("csv", "xlsx"):
+        row(f"peak RSS growth {fmt.upper()}, 10,000 rows / all, MiB",
+            *(f"{r[f'rss_{fmt}_10k_mib']:.1f} / {r[f'rss_{fmt}_all_mib']:.1f}"
+              for r in results))
+    for fmt in ("csv", "xlsx"):
+        if not all(f"peak_{fmt}_10k_mib" in r for r in results):
+            continue
         row(f"tracemalloc peak {fmt.upper()}, 10,000 rows / all, MiB",
             *(f"{r[f'peak_{fmt}_10k_mib']:.1f} / {r[f'peak_{fmt}_all_mib']:.1f}"
               for r in results))
@@ -309,13 +353,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--wipe-ok", action="store_true")
     parser.add_argument("--json", type=Path, help="write the results here too")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="also the tracemalloc peaks of the exports (slow)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--peak-child", help=argparse.SUPPRESS)
+    parser.add_argument("--fmt", help=argparse.SUPPRESS)
+    parser.add_argument("--limit", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     parser.add_argument("--tmp", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child:
         print(json.dumps(child(args)))
+        return 0
+    if args.peak_child:
+        print(json.dumps(peak_child(args)))
         return 0
 
     with tempfile.TemporaryDirectory(prefix="coalition-export-bench-") as tmp:
@@ -334,7 +386,8 @@ def main(argv: list[str] | None = None) -> int:
             command = [sys.executable, __file__, "--child", url, "--csv", str(data),
                        "--tmp", tmp, "--rows", str(args.rows), "--assessments",
                        str(args.assessments), "--repeat", str(args.repeat),
-                       "--seed", str(args.seed)]
+                       "--seed", str(args.seed)] + (["--tracemalloc"] if args.tracemalloc
+                                                    else [])
             # Our own interpreter and script, with arguments we built.
             done = subprocess.run(command, stdout=subprocess.PIPE, text=True,  # noqa: S603
                                   check=True)
