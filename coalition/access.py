@@ -361,6 +361,9 @@ RULES: dict[str, Rule] = {
     "tracker.view": _in_coalition,
     "tracker.manage": _manage_tracker,
     "tracker.import": _manage_tracker,
+    # Download what the tracker shows (issue 10): whoever may view the tracker; the rows hold
+    # only the assessments the reader may read (visible_assessments).
+    "tracker.export": _in_coalition,
     "import.view": _view_import,
     "assessment.create": _assess,
     "assessment.view": _view_assessment,
@@ -392,7 +395,7 @@ RULES: dict[str, Rule] = {
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.
-PUBLIC_WHEN_ENABLED = {"tracker.view": "PUBLIC_TRACKER"}
+PUBLIC_WHEN_ENABLED = {"tracker.view": "PUBLIC_TRACKER", "tracker.export": "PUBLIC_TRACKER"}
 # Actions whose rule decides for anonymous visitors too (what is public is the rule's answer).
 OPEN_TO_EVERYONE = {"statement.read_public", "assessment.view"}
 

@@ -60,6 +60,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(imports_sweep_command)
     app.cli.add_command(recommendations_group)
+    from coalition.exports.commands import export_command
+
+    app.cli.add_command(export_command)
     from coalition.i18n.commands import translations_group
 
     app.cli.add_command(translations_group)

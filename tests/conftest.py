@@ -62,6 +62,9 @@ class FreshContextClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # A streamed body (an export) is read inside the request's own context too, as a
+        # server reads it, before the context ends.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -105,6 +105,13 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/tracker/views/{view_id}",           OWN_MEMBERS,    everyone_gets(302, OWN_MEMBERS)),
     ("/tracker/views/999999",              NOBODY,         everyone_gets(404)),
     ("/recommendations/{rec_id}/history",  MEMBERS,        {}),
+    # Exports of the tracker (issue 10): whoever may view the tracker; a bad format is a 400.
+    ("/exports/recommendations",           IN_COALITION,   {}),
+    ("/exports/recommendations?format=xlsx&layout=long&review={review}", IN_COALITION, {}),
+    ("/exports/responses?format=jsonl",    IN_COALITION,   {}),
+    ("/exports/assessments?format=excel",  IN_COALITION,   {}),
+    ("/exports/recommendations?format=pdf", NOBODY,        everyone_gets(400, IN_COALITION)),
+    ("/exports/statements",                NOBODY,         everyone_gets(404)),
     ("/imports/new",                       STEERING,       {}),
     ("/imports/{job_id}",                  STEERING,       {}),
     ("/imports/{job_id}/status",           STEERING,       {}),
@@ -158,6 +165,8 @@ PAGE_CONTENT: list[tuple[str, str, frozenset[str]]] = [
     ("/statements/{open}",   "Publish revision",   STEERING),
     ("/statements/{open}",   "Sign revision",      SIGN_FOR_OWN | {"other_admin"}),
     ("/s/{published}",       "Other Organisation", EVERYONE),      # the signatory
+    ("/tracker",             "Download recommendations", IN_COALITION),
+    ("/reviews/{review}",    "Download recommendations", IN_COALITION),
 ]
 
 # --- POST: what, url, form, who may, status when allowed, exceptions ---------------------------

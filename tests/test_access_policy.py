@@ -73,6 +73,8 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("profile.edit",                  None,           SIGNED_IN),
     # The recommendation tracker (anonymous only when PUBLIC_TRACKER is on: tested below)
     ("tracker.view",                  None,           IN_COALITION),
+    # Downloads of the tracker (issue 10): whoever may view it, the public tracker's visitors too
+    ("tracker.export",                None,           IN_COALITION),
     ("tracker.manage",                None,           STEERING),
     ("tracker.import",                None,           STEERING),
     ("import.view",                   None,           STEERING),
@@ -292,7 +294,8 @@ def test_a_public_tracker_opens_only_tracker_view_to_anonymous_and_inactive(
     for user in (AnonymousUserMixin(), inactive):
         granted = {action for action, target, _ in POLICY
                    if can(user, action, target_of(world, dormant, target, user))}
-        assert granted == {"tracker.view", *OPEN_TO_EVERYONE}
+        # The public tracker and its downloads (issue 10).
+        assert granted == {"tracker.view", "tracker.export", *OPEN_TO_EVERYONE}
         # ... and of the assessments, only the public ones (issue 10).
         assert can(user, "assessment.view", target_of(world, dormant, "public_a", user))
         assert not can(user, "assessment.view", target_of(world, dormant, "coalition_a", user))

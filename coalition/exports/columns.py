@@ -98,3 +98,46 @@ RECOMMENDATION_COLUMNS: tuple[ExportColumn, ...] = (
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in RECOMMENDATION_COLUMNS)
+
+# One row per government response (the State's statements on a recommendation over time) to
+# the recommendations an export's filter selects.
+RESPONSE_COLUMNS: tuple[ExportColumn, ...] = (
+    ExportColumn("response_id", "integer", "This platform's identifier of the response."),
+    ExportColumn("recommendation_id", "integer",
+                 "The recommendation responded to (recommendation_id of the recommendations "
+                 "export)."),
+    ExportColumn("review", "string", "The review, e.g. chn-3 (see the recommendations export)."),
+    ExportColumn("paragraph", "string", "Paragraph number of the recommendation in the report."),
+    ExportColumn("kind", "string",
+                 "Where the State responded: addendum, midterm, treaty_body, legco, "
+                 "press_release or other."),
+    ExportColumn("responded_on", "date", "Date of the response."),
+    ExportColumn("position", "string",
+                 "The position it states: supported, supported_in_part, noted or pending."),
+    ExportColumn("words", "string", "The State's own words, as written in the response."),
+    ExportColumn("source", "string", "The document and paragraph the response was read in."),
+    ExportColumn("url", "string", "Address of that document."),
+    ExportColumn("created_at", "datetime", "When the response was recorded here (UTC)."),
+)
+
+# One row per assessment the reader may see (coalition.access.visible_assessments) of the
+# recommendations an export's filter selects. No author column: who works where stays inside
+# the coalition.
+ASSESSMENT_COLUMNS: tuple[ExportColumn, ...] = (
+    ExportColumn("assessment_id", "integer", "This platform's identifier of the assessment."),
+    ExportColumn("recommendation_id", "integer",
+                 "The recommendation assessed (recommendation_id of the recommendations "
+                 "export)."),
+    ExportColumn("review", "string", "The review, e.g. chn-3 (see the recommendations export)."),
+    ExportColumn("paragraph", "string", "Paragraph number of the recommendation in the report."),
+    ExportColumn("organisation", "string", "The organisation that made the assessment."),
+    ExportColumn("status", "string",
+                 "Implementation status: not_implemented, partially, fully, regressed or "
+                 "unclear."),
+    ExportColumn("assessed_on", "date", "Date of the assessment."),
+    ExportColumn("visibility", "string",
+                 "Who may read it: organisation (its own organisation), coalition or public."),
+    ExportColumn("evidence", "string", "The evidence, as written (Markdown)."),
+    ExportColumn("source_links", "string", "Addresses of the sources cited.", many=True),
+    ExportColumn("created_at", "datetime", "When the assessment was recorded here (UTC)."),
+)
