@@ -12,6 +12,7 @@ from coalition.recommendations.models import (
     SavedView,
 )
 from coalition.reviews.models import AffectedGroup, Review, Sdg, State, Theme
+from coalition.search import freshness  # noqa: F401  (the tracker's kept facet counts)
 from coalition.statements.models import (
     Comment,
     ConflictCopy,
