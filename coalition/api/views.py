@@ -94,8 +94,7 @@ def _first_problem(messages: Any, field: str | None = None) -> tuple[str | None,
     if isinstance(messages, dict):
         for key, value in messages.items():
             name = field
-            if key not in ("query", "json", "headers", "form", "_schema") and not isinstance(
-                    key, int):
+            if key not in ("query", "json", "headers", "form", "_schema"):
                 name = f"{field}.{key}" if field else str(key)
             return _first_problem(value, name)
     if isinstance(messages, list | tuple) and messages:
@@ -322,7 +321,7 @@ def reviews(args: dict[str, Any]) -> FlaskResponse:
     return page(schemas.ReviewPage(), [_review_dict(r) for r in rows], cursor)
 
 
-def _load_review(ref: str, **_: object) -> Review:
+def _load_review(ref: str, **_kwargs: object) -> Review:
     review = _review_by_ref(ref) if len(ref) <= 20 else None
     if review is None:
         raise ApiError(404, "not_found", _("There is no review %(value)s.",
@@ -356,7 +355,7 @@ def recommendations(args: dict[str, Any]) -> FlaskResponse:
                 cursor)
 
 
-def _load_recommendation(rec_id: int, **_: object) -> Recommendation:
+def _load_recommendation(rec_id: int, **_kwargs: object) -> Recommendation:
     rec = db.session.get(Recommendation, rec_id)
     if rec is None:
         raise ApiError(404, "not_found", _("There is no recommendation %(id)s.", id=rec_id),
