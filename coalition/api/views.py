@@ -329,7 +329,12 @@ def _load_review(ref: str, **_kwargs: object) -> Review:
     return review
 
 
-@bp.route("/reviews/<ref>")
+REVIEW_REF = {"in": "path", "name": "ref", "required": True,
+              "description": "A review's id or slug (STATE-CYCLE: chn-3).",
+              "schema": {"type": "string", "minLength": 1, "maxLength": 20}}
+
+
+@bp.route("/reviews/<ref>", parameters=[REVIEW_REF])
 @api_guard("tracker.view", load=_load_review)
 @bp.response(200, schemas.ReviewOut)
 def review(review: Review, ref: str) -> FlaskResponse:
