@@ -21,5 +21,5 @@ class TokenForm(FlaskForm):
     scope = SelectField(_l("Allows"), choices=choices(TOKEN_SCOPES), default="read",
                         description=_l("A read token only reads; a read and write token can "
                                        "also record assessments and responses as you."))
-    lifetime = SelectField(_l("Expires after"), coerce=_lifetime, default=90, choices=[
-        (7, _l("7 days")), (30, _l("30 days")), (90, _l("90 days")), (365, _l("1 year"))])
+    lifetime = SelectField(_l("Expires after"), coerce=_lifetime, default=90, choices=choices({
+        "7": _l("7 days"), "30": _l("30 days"), "90": _l("90 days"), "365": _l("1 year")}))
