@@ -13,7 +13,7 @@ from coalition.audit.models import AuditEvent
 from coalition.extensions import db
 from tests.conftest import csrf_from
 
-TOKEN_RE = re.compile(r'id="new-token-value"[^>]*value="(coal_[^"]+)"')
+TOKEN_RE = re.compile(r'id="new-token-value"[^>]*>(coal_[^<]+)</textarea>')
 
 
 def make_in_browser(auth: Any, name: str = "Thesis data", scope: str = "read",
