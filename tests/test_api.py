@@ -249,7 +249,7 @@ def test_saved_views_own_and_shared(client, world, china):
     viewer, editor, other = (world.users[r] for r in ("viewer", "editor", "other_viewer"))
     mine = SavedView(owner_id=viewer.id, name="Mine", query="territory=Hong+Kong&page=2")
     shared = SavedView(owner_id=editor.id, organisation_id=world.org.id, name="Shared",
-                       query="review=%d&position=noted" % china.id)
+                       query=f"review={china.id}&position=noted")
     private = SavedView(owner_id=editor.id, name="Editor's own", query="q=press")
     elsewhere = SavedView(owner_id=other.id, organisation_id=world.other.id, name="Other's")
     db.session.add_all([mine, shared, private, elsewhere])

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 from coalition.api.models import TOKEN_SCOPES
 from coalition.core.forms import choices
 
+
 def _lifetime(raw: object) -> int:
     """`coerce` of the lifetime: a whole number of days (ValueError: "Not a valid choice")."""
     return int(str(raw))

@@ -32,7 +32,7 @@ from coalition.core.time import utcnow
 from coalition.extensions import db
 
 # "coal_" + 12 characters of lookup prefix + "_" + 43 characters (256 bits) of secret.
-TOKEN_MARK = "coal_"
+TOKEN_MARK = "coal_"  # noqa: S105 - the public mark every token starts with, not a secret
 PREFIX_CHARS = 12
 # How long a token may live, in days (the form's choices); the default is the second.
 TOKEN_LIFETIMES = (7, 30, 90, 365)

@@ -135,7 +135,7 @@ def identify_caller() -> None:
     """The token's user is the request's user (Flask-Login's current_user), or an anonymous
     user: cookies are never consulted. An invalid token is 401 at once."""
     caller = current_caller()
-    g._login_user = caller.user or login_manager.anonymous_user()  # noqa: SLF001
+    g._login_user = caller.user or login_manager.anonymous_user()
 
 
 @bp.teardown_request
