@@ -141,10 +141,15 @@ def visible_assessments(user: Any) -> Any:
 
 
 def _view_assessment(user: Any, assessment: Any) -> bool:
+    """Read one assessment: a public one, whoever may read the tracker (anonymous visitors
+    too when the public tracker is on); a coalition one, members; an organisation's own, its
+    members; the coordinator, all."""
     if assessment is None:
         return False
-    if is_coordinator(user) or assessment.visibility == "public":
+    if is_coordinator(user):
         return True
+    if assessment.visibility == "public":
+        return can(user, "tracker.view")
     if assessment.visibility == "coalition":
         return is_coalition_member(user)
     return assessment.organisation_id in member_organisation_ids(user)
@@ -342,7 +347,7 @@ RULES: dict[str, Rule] = {
 # Actions that anonymous visitors may take when the coalition opens them to the public.
 PUBLIC_WHEN_ENABLED = {"tracker.view": "PUBLIC_TRACKER"}
 # Actions whose rule decides for anonymous visitors too (what is public is the rule's answer).
-OPEN_TO_EVERYONE = {"statement.read_public"}
+OPEN_TO_EVERYONE = {"statement.read_public", "assessment.view"}
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:

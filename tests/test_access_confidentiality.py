@@ -504,7 +504,9 @@ def assessed(app: Flask, world: Any, rec: Any, make_user: Any) -> Any:  # noqa: 
     from coalition.recommendations.services import add_assessment
 
     author = make_user("amy@example.org", world.org, "editor", name="Amy Assessor")
-    add_assessment(author, rec, world.org, "partially", date(2021, 1, 1), "Some progress.")
+    # Public: researchers and the public tracker see public assessments only (issue 10).
+    add_assessment(author, rec, world.org, "partially", date(2021, 1, 1), "Some progress.",
+                   visibility="public")
     db.session.commit()
     return rec
 

@@ -83,6 +83,13 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("assessment.create",             "other",        COORDINATOR | {"other_editor",
                                                                      "other_admin"}),
     ("assessment.create",             "dormant",      COORDINATOR),
+    # Who reads an assessment, by its visibility (issue 10); who may change that.
+    ("assessment.view",               "own_private",  COORDINATOR | OWN),
+    ("assessment.view",               "coalition_a",  MEMBERS),
+    ("assessment.view",               "public_a",     IN_COALITION),
+    ("assessment.view",               None,           NOBODY),
+    ("assessment.set_visibility",     "own_private",  COORDINATOR | {"editor", "org_admin"}),
+    ("assessment.set_visibility",     "public_a",     COORDINATOR | {"editor", "org_admin"}),
     ("recommendation.history",        None,           MEMBERS),
     # Joint statements drafted by world.org, by the audience their text has reached
     # (Statement.audience, never the status alone): "draft" never left its drafters,
@@ -192,6 +199,12 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "published": statement_like(world, "published", "public"),
         "withdrawn_public": statement_like(world, "withdrawn", "public"),
         "codrafted": statement_like(world, "draft", "drafters", (world.other,)),
+        "own_private": SimpleNamespace(visibility="organisation", organisation_id=world.org.id,
+                                       organisation=world.org),
+        "coalition_a": SimpleNamespace(visibility="coalition", organisation_id=world.org.id,
+                                       organisation=world.org),
+        "public_a": SimpleNamespace(visibility="public", organisation_id=world.org.id,
+                                    organisation=world.org),
         "viewer_comment": SimpleNamespace(
             author_id=world.users["viewer"].id,
             statement=statement_like(world, "in_review", "steering")),
@@ -252,7 +265,7 @@ def test_anonymous_gets_nothing(world: Any, dormant: Any) -> None:
     granted = [(action, target) for action, target, _ in POLICY
                if can(user, action, target_of(world, dormant, target, user))]
     assert granted == [("statement.read_public", "published")]
-    assert {"statement.read_public"} == OPEN_TO_EVERYONE
+    assert {"statement.read_public", "assessment.view"} == OPEN_TO_EVERYONE
 
 
 def test_a_public_tracker_opens_only_tracker_view_to_anonymous_and_inactive(
@@ -265,6 +278,9 @@ def test_a_public_tracker_opens_only_tracker_view_to_anonymous_and_inactive(
         granted = {action for action, target, _ in POLICY
                    if can(user, action, target_of(world, dormant, target, user))}
         assert granted == {"tracker.view", *OPEN_TO_EVERYONE}
+        # ... and of the assessments, only the public ones (issue 10).
+        assert can(user, "assessment.view", target_of(world, dormant, "public_a", user))
+        assert not can(user, "assessment.view", target_of(world, dormant, "coalition_a", user))
     assert can(world.users["researcher"], "tracker.view")
     assert not can(world.users["researcher"], "tracker.manage")
 

@@ -94,19 +94,22 @@ MATRIX = "China-UPR3-2018-A-HRC-40-6-matrix.docx"
 
 # Illustrative follow-up on the Hong Kong recommendations, marked as demo data wherever shown:
 # (paragraph, organisation short name, status, date, evidence).
+# (paragraph, organisation, status, date, evidence, visibility): some public (researchers and
+# the public tracker see those), some for the coalition, one kept by its organisation.
 DEMO_ASSESSMENTS = [
     ("28.343", "JCHK", "not_implemented", date(2020, 9, 1),
      "*Demo data.* Civil society reports that the rights listed have been **further "
-     "restricted** since the review. See the coalition's mid-term assessment."),
+     "restricted** since the review. See the coalition's mid-term assessment.", "public"),
     ("28.343", "HKW", "regressed", date(2021, 11, 5),
      "*Demo data.* Assessment at the mid-term point: laws adopted since 2020 go against "
-     "this recommendation."),
+     "this recommendation.", "coalition"),
     ("28.344", "PEN HK", "regressed", date(2021, 11, 5),
-     "*Demo data.* Press freedom indicators declined over the period."),
+     "*Demo data.* Press freedom indicators declined over the period.", "public"),
     ("28.345", "Unison", "partially", date(2021, 6, 30),
-     "*Demo data.* Some training took place; no independent evaluation."),
+     "*Demo data.* Some training took place; no independent evaluation.", "coalition"),
     ("28.346", "DCV", "unclear", date(2021, 6, 30),
-     "*Demo data.* No public information on the legislative process was found."),
+     "*Demo data.* No public information on the legislative process was found.",
+     "organisation"),
 ]
 DEMO_RESPONSES = [
     ("28.344", "legco", "supported", date(2021, 3, 17),
@@ -143,9 +146,10 @@ def _seed_tracker() -> bool:
 
     for paragraph, kind, position, when, words, source in DEMO_RESPONSES:
         add_response(coordinator, rec(paragraph), kind, position, when, words, source)
-    for paragraph, org_short, status, when, evidence in DEMO_ASSESSMENTS:
+    for paragraph, org_short, status, when, evidence, visibility in DEMO_ASSESSMENTS:
         if org_short in orgs:
-            add_assessment(coordinator, rec(paragraph), orgs[org_short], status, when, evidence)
+            add_assessment(coordinator, rec(paragraph), orgs[org_short], status, when, evidence,
+                           visibility=visibility)
     db.session.flush()
     return True
 
