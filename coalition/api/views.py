@@ -117,6 +117,8 @@ def http_error(error: HTTPException) -> FlaskResponse:
     messages = data.get("messages")
     if messages is not None:  # webargs: a parameter or body that did not validate
         field, message = _first_problem(messages)
+        if field and isinstance(messages, dict) and "query" in messages:
+            field = field.split(".")[0]  # a repeated parameter is named, not its n-th value
         if message == "Invalid JSON body.":
             return error_response(400, "invalid_json", _("The body is not valid JSON."))
         text = f"{field}: {message}" if field else message
