@@ -140,6 +140,32 @@ def visible_assessments(user: Any) -> Any:
                Assessment.organisation_id.in_(member_organisation_ids(user)))
 
 
+def readable_assessment_events(user: Any, recommendation_id: int) -> Any:
+    """A SQL condition on AuditEvent rows of a recommendation's history: drops the events of
+    assessments (recorded, visibility changed) that `user` may not read now (issue 10). An
+    event names its organisation, not its assessment: the events of an organisation with an
+    assessment of this recommendation that `user` may not read are dropped, unless `user`
+    belongs to that organisation. So an assessment kept to its organisation, or made so
+    after it was recorded, leaves no trace of its status or date in other members' history
+    (the coordinator and its own members see everything)."""
+    from sqlalchemy import not_, or_, select, true
+
+    from coalition.audit.models import AuditEvent
+    from coalition.recommendations.models import Assessment
+
+    if is_coordinator(user):
+        return true()
+    unreadable = select(Assessment.organisation_id).where(
+        Assessment.recommendation_id == recommendation_id, not_(visible_assessments(user)))
+    return or_(AuditEvent.action.not_in(ASSESSMENT_EVENTS),
+               AuditEvent.organisation_id.in_(member_organisation_ids(user)),
+               AuditEvent.organisation_id.not_in(unreadable))
+
+
+# The audit actions that describe one assessment (its status, date, organisation).
+ASSESSMENT_EVENTS = ("assessment.create", "assessment.visibility")
+
+
 def _view_assessment(user: Any, assessment: Any) -> bool:
     """Read one assessment: a public one, whoever may read the tracker (anonymous visitors
     too when the public tracker is on); a coalition one, members; an organisation's own, its
@@ -159,6 +185,22 @@ def _set_assessment_visibility(user: Any, assessment: Any) -> bool:
     """Who may say who reads an assessment: its organisation's editors and the coordinator."""
     return assessment is not None and (
         is_coordinator(user) or has_role(user, assessment.organisation, "editor"))
+
+
+def _create_saved_view(user: Any, _obj: Any = None) -> bool:
+    """Save a tracker view: anyone signed in who may read the tracker (issue 10)."""
+    return _signed_in(user) and can(user, "tracker.view")
+
+
+def _own_saved_view(user: Any, view: Any) -> bool:
+    return _signed_in(user) and view is not None and view.owner_id == user.id
+
+
+def _read_saved_view(user: Any, view: Any) -> bool:
+    """Its owner; the members of the active organisation it is shared with."""
+    return _own_saved_view(user, view) or (
+        _signed_in(user) and view is not None and view.organisation_id is not None
+        and view.organisation_id in member_organisation_ids(user))
 
 
 def _view_import(user: Any, job: Any) -> bool:
@@ -323,6 +365,11 @@ RULES: dict[str, Rule] = {
     "assessment.create": _assess,
     "assessment.view": _view_assessment,
     "assessment.set_visibility": _set_assessment_visibility,
+    # Saved tracker views (issue 10)
+    "saved_view.create": _create_saved_view,
+    "saved_view.view": _read_saved_view,
+    "saved_view.edit": _own_saved_view,
+    "saved_view.delete": _own_saved_view,
     "recommendation.history": lambda user, _obj: is_coordinator(user) or is_coalition_member(
         user),
     # Joint statements

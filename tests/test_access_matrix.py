@@ -38,6 +38,7 @@ OTHER_ADMINS = COORDINATOR | {"other_admin"}  # may manage world.other ("oth")
 NOBODY: frozenset[str] = frozenset()
 STEERING = COORDINATOR | {"steering"}        # the steering committee manages the tracker
 MEMBERS = IN_COALITION - {"researcher"}       # belong to an organisation (or coordinate)
+OWN_MEMBERS = frozenset({"viewer", "editor", "org_admin"})  # world.org's members
 
 # Joint statements (access.py): a statement is read by the audience its text has reached: the
 # matrix's {draft} and {in_review} reached the steering committee (the draft was submitted once
@@ -99,6 +100,10 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/reviews/{review}",                  IN_COALITION,   {}),
     ("/reviews/{review}/edit",             STEERING,       {}),
     ("/recommendations/{rec_id}",          IN_COALITION,   {}),
+    # Saved tracker views (issue 10): {view_id} is the editor's, shared with world.org.
+    ("/tracker/views",                     IN_COALITION,   {}),
+    ("/tracker/views/{view_id}",           OWN_MEMBERS,    everyone_gets(302, OWN_MEMBERS)),
+    ("/tracker/views/999999",              NOBODY,         everyone_gets(404)),
     ("/recommendations/{rec_id}/history",  MEMBERS,        {}),
     ("/imports/new",                       STEERING,       {}),
     ("/imports/{job_id}",                  STEERING,       {}),
@@ -275,6 +280,15 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
     ("set who reads own's assessment", "/assessments/{assessment_id}/visibility",
         {"a{assessment_id}-visibility": "public"},
         COORDINATOR | {"editor", "org_admin"}, 302,  {}),
+    # Saved tracker views: anyone who reads the tracker saves one; only its owner (world.org's
+    # editor) renames, shares or deletes {view_id}.
+    ("save a tracker view", "/tracker/views/new?q=hong+kong&page=2",
+        {"name": "A view from the matrix", "share_with": ""}, IN_COALITION, 302, {}),
+    ("rename and unshare own's view", "/tracker/views/{view_id}/edit",
+        {"v{view_id}-name": "Renamed view", "v{view_id}-share_with": ""},
+        frozenset({"editor"}), 302, {}),
+    ("delete own's view", "/tracker/views/{view_id}/delete",
+        NOTHING,          frozenset({"editor"}), 302, {}),
     ("edit territories", "/recommendations/{rec_id}/territories",
         TERRITORY,        STEERING,       302,          {}),
     ("upload an import", "/imports/new",
@@ -388,6 +402,7 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
     db.session.commit()
     review, rec_id, job_id = tracker_scene(app, world)
     assessment_id = assessment_scene(world, rec_id)
+    view_id = saved_view_scene(world)
     partner = make_org("Partner Organisation", short_name="PAR")
     statements = statement_scene(world, partner)
     users = world.users
@@ -403,7 +418,7 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
         "reset_token": password_reset_token(users["no_org"]),
         "user_ids": {role: user.id for role, user in users.items()},
         "review": review, "rec_id": rec_id, "job_id": job_id, "own_id": world.org.id,
-        "assessment_id": assessment_id,
+        "assessment_id": assessment_id, "view_id": view_id,
         "token_id": api_token_scene(world),
         **statements,
         # The organisation each role saves a statement for (the editor's "Saving for").
@@ -455,6 +470,16 @@ def api_token_scene(world: Any) -> int:
     row, _token = create_token(world.users["viewer"], "Viewer's token", "read", 30)
     db.session.commit()
     return row.id
+
+
+def saved_view_scene(world: Any) -> int:
+    """A saved tracker view of world.org's editor, shared with world.org."""
+    from coalition.recommendations.saved_views import save
+
+    view = save(world.users["editor"], "Hong Kong, noted", "q=hong+kong&position=noted",
+                world.org)
+    db.session.commit()
+    return view.id
 
 
 def statement_scene(world: Any, partner: Any) -> dict[str, int]:
@@ -692,7 +717,7 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
     """A new route needs a row here too: every GET route in GET_ROUTES, every guarded POST
     route in POST_ROUTES (public POSTs such as sign-in are tested with their feature)."""
     tested_get = {_shape(url.split("?")[0]) for url, _, _ in GET_ROUTES}
-    tested_post = {_shape(url) for _, url, _, _, _, _ in POST_ROUTES}
+    tested_post = {_shape(url.split("?")[0]) for _, url, _, _, _, _ in POST_ROUTES}
     missing = []
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and _shape(rule.rule) not in tested_get:

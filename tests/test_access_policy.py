@@ -91,6 +91,17 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("assessment.set_visibility",     "own_private",  COORDINATOR | {"editor", "org_admin"}),
     ("assessment.set_visibility",     "public_a",     COORDINATOR | {"editor", "org_admin"}),
     ("recommendation.history",        None,           MEMBERS),
+    # Saved tracker views (issue 10): "shared_view" is the editor's, shared with world.org;
+    # "private_view" the editor's own.
+    ("saved_view.create",             None,           IN_COALITION),
+    ("saved_view.view",               "shared_view",  OWN),
+    ("saved_view.view",               "private_view", frozenset({"editor"})),
+    ("saved_view.view",               None,           NOBODY),
+    ("saved_view.edit",               "shared_view",  frozenset({"editor"})),
+    ("saved_view.edit",               "private_view", frozenset({"editor"})),
+    ("saved_view.edit",               None,           NOBODY),
+    ("saved_view.delete",             "shared_view",  frozenset({"editor"})),
+    ("saved_view.delete",             None,           NOBODY),
     # Joint statements drafted by world.org, by the audience their text has reached
     # (Statement.audience, never the status alone): "draft" never left its drafters,
     # "in_review" reached the steering committee, "open" every member, "published" everyone;
@@ -190,6 +201,10 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "dormant": dormant,
         "self": None if isinstance(user, AnonymousUserMixin) else user,
         "viewer_user": world.users["viewer"],
+        "shared_view": SimpleNamespace(owner_id=world.users["editor"].id,
+                                       organisation_id=world.org.id),
+        "private_view": SimpleNamespace(owner_id=world.users["editor"].id,
+                                        organisation_id=None),
         "steering_job": SimpleNamespace(created_by_id=world.users["steering"].id),
         "coordinator_job": SimpleNamespace(created_by_id=world.users["coordinator"].id),
         "draft": statement_like(world, "draft", "drafters"),

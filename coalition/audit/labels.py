@@ -63,6 +63,9 @@ ACTION_LABELS: dict[str, Any] = {
     "assessment.create": _l("Assessment recorded"),
     "assessment.visibility": _l("Who may read an assessment changed"),
     "import.upload": _l("Import file uploaded"),
+    "saved_view.create": _l("Tracker view saved"),
+    "saved_view.update": _l("Saved tracker view changed"),
+    "saved_view.delete": _l("Saved tracker view deleted"),
     "import.retry": _l("Import retried"),
     "import.skip_errors": _l("Import continued without the rows with problems"),
     # statements
@@ -92,6 +95,7 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
     "review": _l("Review"),
     "recommendation": _l("Recommendation"),
     "import_job": _l("Import"),
+    "saved_view": _l("Saved tracker view"),
     "statement": _l("Statement"),
     "api_token": _l("API token"),
 }
@@ -100,6 +104,8 @@ FIELD_LABELS: dict[str, Any] = {
     "assessment": _l("Assessment"),
     "assessed_on": _l("Assessed on"),
     "visibility": _l("Visible to"),
+    "query": _l("Filter"),
+    "shared_with": _l("Shared with"),
     # accounts and organisations
     "email": _l("Email"),
     "display_name": _l("Name"),

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     SelectChoice,
@@ -119,3 +120,27 @@ class AssessmentVisibilityForm(FlaskForm):
 class TerritoryForm(FlaskForm):
     territories = SelectMultipleField(_l("Territories"),
                                       choices=choices({t: t for t in TERRITORIES}))
+
+
+class SavedViewForm(FlaskForm):
+    """Save the tracker's current filter under a name (issue 10). `share_with`'s choices are
+    set by the view: "" (private) and the user's organisations."""
+
+    name = StringField(
+        _l("Name of the view"),
+        validators=[DataRequired(message=_l("Give the view a name.")),
+                    Length(max=120, message=_l("A view's name is at most %(max)s characters."))],
+        filters=[lambda value: " ".join(value.split()) if value else value])
+    share_with = SelectField(_l("Share with"), choices=[], validate_choice=True)
+    replace = BooleanField(_l("Replace the filter of my view of the same name"))
+
+
+class SavedViewEditForm(FlaskForm):
+    """Rename a saved view, share it or make it private (prefix "v<id>")."""
+
+    name = StringField(
+        _l("Name of the view"),
+        validators=[DataRequired(message=_l("Give the view a name.")),
+                    Length(max=120, message=_l("A view's name is at most %(max)s characters."))],
+        filters=[lambda value: " ".join(value.split()) if value else value])
+    share_with = SelectField(_l("Share with"), choices=[], validate_choice=True)

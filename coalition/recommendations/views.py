@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -17,7 +20,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from coalition.access import can, guard, tracker_audience, visible_assessments
+from coalition.access import (
+    can,
+    guard,
+    readable_assessment_events,
+    tracker_audience,
+    visible_assessments,
+)
 from coalition.audit.services import history_query
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
@@ -25,13 +34,15 @@ from coalition.core.markdown import render_inline
 from coalition.core.pagination import paginate
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
-from coalition.recommendations import jobs, repeats, services, tracker
+from coalition.recommendations import jobs, repeats, saved_views, services, tracker
 from coalition.recommendations.forms import (
     AssessmentForm,
     AssessmentVisibilityForm,
     ConfirmImportForm,
     ImportForm,
     ResponseForm,
+    SavedViewEditForm,
+    SavedViewForm,
     TerritoryForm,
 )
 from coalition.recommendations.models import (
@@ -39,6 +50,7 @@ from coalition.recommendations.models import (
     Assessment,
     ImportJob,
     Recommendation,
+    SavedView,
 )
 from coalition.recommendations.services import OUTCOMES, ImportReport
 from coalition.reviews.models import Review, State
@@ -201,7 +213,8 @@ def set_territories(rec: Recommendation, rec_id: int) -> WerkzeugResponse:
 @bp.route("/recommendations/<int:rec_id>/history")
 @guard("recommendation.history", load=_load_recommendation)
 def history(rec: Recommendation, rec_id: int) -> str:
-    page = paginate(history_query("recommendation", rec.id))
+    page = paginate(history_query("recommendation", rec.id).where(
+        readable_assessment_events(current_user, rec.id)))
     return render_template("audit/history.html", page=page,
                            subject=_("recommendation %(number)s", number=rec.paragraph or rec.id),
                            back=url_for("recommendations.show", rec_id=rec.id))
@@ -318,3 +331,141 @@ def retry_import(job: ImportJob, job_id: int) -> WerkzeugResponse | tuple[str, i
         return import_job(job, job_id), 400
     flash(_("The import is running again, from its preview."), "info")
     return redirect(url_for("recommendations.show_import", job_id=job.id))
+
+
+# --- saved views (issue 10) ---------------------------------------------------------------------
+# A tracker filter saved under a name, private or shared with one of the owner's organisations.
+# The tracker page shows the list and the "Save this view" form through the template global
+# `saved_views_panel` (tracker_page itself is untouched); a refused save is shown on the
+# tracker page again, with the typed name and the error.
+
+def _load_saved_view(view_id: int, **_: object) -> SavedView:
+    return db.get_or_404(SavedView, view_id)
+
+
+def _share_choices(user: object, current: Organisation | None = None) -> list:
+    orgs = saved_views.shareable_organisations(user)
+    if current is not None and current not in orgs:
+        orgs.append(current)  # shared with an organisation the owner has since left
+    return choices({"": _("Only me (private)"), **{str(o.id): o.name for o in orgs}})
+
+
+def _save_form(**kwargs: object) -> SavedViewForm:
+    form = SavedViewForm(**kwargs)
+    form.share_with.choices = _share_choices(current_user)
+    return form
+
+
+def _edit_form(view: SavedView, formdata: object = None) -> SavedViewEditForm:
+    form = SavedViewEditForm(formdata=formdata, prefix=f"v{view.id}", name=view.name,
+                             share_with=str(view.organisation_id or ""))
+    form.share_with.choices = _share_choices(current_user, view.organisation)
+    return form
+
+
+def _chosen_organisation(value: str | None) -> Organisation | None:
+    return db.session.get(Organisation, int(value)) if value else None
+
+
+def _tracker_url(query: str) -> str:
+    path = url_for("recommendations.tracker_page")
+    return f"{path}?{query}" if query else path
+
+
+@bp.app_template_global()
+def saved_views_panel(filters: tracker.TrackerFilters) -> dict[str, object]:
+    """What the tracker page shows of saved views: `{"views": [(SavedView, url, current)],
+    "form": SavedViewForm | None (None: this user may not save), "query": str (the current
+    filter, normalised; "" for none), "has_own": bool, "action": the save form's URL}`."""
+    if not can(current_user, "saved_view.create"):
+        return {"views": [], "form": None, "query": "", "has_own": False, "action": ""}
+    args = filters.args()
+    query = urlencode(args, doseq=True)
+    views = [(view, _tracker_url(view.query), view.query == query)
+             for view in saved_views.list_visible(current_user)]
+    form = g.get("saved_view_form") or _save_form(formdata=None)
+    return {"views": views, "form": form, "query": query,
+            "has_own": any(view.owner_id == current_user.id for view, _url, _c in views),
+            "action": url_for("recommendations.save_view", **args)}
+
+
+@bp.route("/tracker/views")
+@guard("saved_view.create")
+def saved_views_page() -> str:
+    return _saved_views_page()
+
+
+def _saved_views_page(failed: SavedViewEditForm | None = None,
+                      failed_id: int | None = None) -> str:
+    own = saved_views.own_views(current_user)
+    shared = [v for v in saved_views.list_visible(current_user)
+              if v.owner_id != current_user.id]
+    forms = {v.id: (failed if v.id == failed_id and failed is not None else _edit_form(v))
+             for v in own}
+    return render_template("recommendations/saved_views.html", own=own, shared=shared,
+                           forms=forms, delete_form=ActionForm(formdata=None),
+                           tracker_url=_tracker_url)
+
+
+@bp.route("/tracker/views/new", methods=["POST"])
+@guard("saved_view.create")
+def save_view() -> WerkzeugResponse | tuple[str, int]:
+    """Save the filter in this URL's query string (the tracker's) under the typed name."""
+    form = _save_form()
+    if form.validate_on_submit():
+        organisation = _chosen_organisation(form.share_with.data)
+        existing = saved_views.named(current_user, form.name.data)
+        try:
+            if existing is not None and not form.replace.data:
+                raise ServiceError(_("You already have a view named “%(name)s”: choose another "
+                                     "name, or tick “%(replace)s”.", name=existing.name,
+                                     replace=form.replace.label.text), "name")
+            view = saved_views.save(current_user, form.name.data, request.args, organisation,
+                                    view=existing if form.replace.data else None)
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The view “%(name)s” is saved.", name=view.name), "success")
+            return redirect(_tracker_url(view.query))
+    db.session.rollback()
+    g.saved_view_form = form
+    result = tracker_page()
+    body = result[0] if isinstance(result, tuple) else result
+    return body, 400
+
+
+@bp.route("/tracker/views/<int:view_id>")
+@guard("saved_view.view", load=_load_saved_view)
+def apply_view(view: SavedView, view_id: int) -> WerkzeugResponse:
+    """The tracker with the view's filter (a link that stays right if the view changes)."""
+    return redirect(_tracker_url(view.query))
+
+
+@bp.route("/tracker/views/<int:view_id>/edit", methods=["POST"])
+@guard("saved_view.edit", load=_load_saved_view)
+def edit_view(view: SavedView, view_id: int) -> WerkzeugResponse | tuple[str, int]:
+    """Rename a view, share it with one of the owner's organisations, or make it private."""
+    form = _edit_form(view, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            saved_views.save(current_user, form.name.data, view.query,
+                             _chosen_organisation(form.share_with.data), view=view)
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The view “%(name)s” is saved.", name=view.name), "success")
+            return redirect(url_for("recommendations.saved_views_page") + f"#view-{view.id}")
+    db.session.rollback()
+    return _saved_views_page(failed=form, failed_id=view_id), 400
+
+
+@bp.route("/tracker/views/<int:view_id>/delete", methods=["POST"])
+@guard("saved_view.delete", load=_load_saved_view)
+def delete_view(view: SavedView, view_id: int) -> WerkzeugResponse:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    name = view.name
+    saved_views.delete(current_user, view)
+    flash(_("The view “%(name)s” is deleted.", name=name), "success")
+    return redirect(url_for("recommendations.saved_views_page"))

@@ -23,6 +23,7 @@ from coalition.accounts.models import User
 from coalition.demo.services import DEMO_PASSWORD, STATEMENT_V1, seed_demo
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
+from coalition.recommendations import saved_views
 from coalition.recommendations.models import Assessment, Recommendation
 from coalition.recommendations.services import add_assessment
 from coalition.reviews.models import Review
@@ -72,6 +73,9 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     clash = statements.save_text(coordinator, draft, org, 1, STATEMENT_V1.replace(
         "and to reconsider those it\nnoted.", "and to review those it noted."), "Clash")
     assert clash.kind == "conflict", clash
+    # Saved tracker views (issue 10): the coordinator's own, with a long unbroken name.
+    saved_views.save(coordinator, "Hong Kong, noted", "q=Hong+Kong&position=noted")
+    saved_views.save(coordinator, LONG_ID, "q=Hong+Kong&position=supported")
     db.session.commit()
     pages_out = [
         ("sign-in", "/login"),
@@ -82,6 +86,7 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     pages_in = [
         ("home", "/"),
         ("tracker", "/tracker?q=Hong+Kong"),
+        ("saved-views", "/tracker/views"),
         ("recommendation", f"/recommendations/{rec.id}"),
         ("recommendation-history", f"/recommendations/{rec.id}/history"),
         ("reviews", "/reviews"),
