@@ -115,6 +115,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, accounts_bp, organisations_bp, reviews_bp, recommendations_bp,
                       statements_bp, audit_bp, exports_bp):
         app.register_blueprint(blueprint)
+    from coalition import api
+
+    api.init_app(app)  # API v1 (flask-smorest) and the personal-token pages
 
 
 def _register_template_helpers(app: Flask) -> None:

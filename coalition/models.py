@@ -1,6 +1,7 @@
 """Every domain's models, imported in one place so that metadata (and Alembic) sees them all."""
 
 from coalition.accounts.models import Invitation, User
+from coalition.api.models import ApiToken
 from coalition.audit.models import AuditEvent
 from coalition.organisations.models import Membership, Organisation
 from coalition.recommendations.models import (
@@ -26,6 +27,7 @@ from coalition.statements.models import (
 
 __all__ = [
     "AffectedGroup",
+    "ApiToken",
     "Assessment",
     "AuditEvent",
     "Comment",

@@ -46,6 +46,15 @@ def _seconds_until_reset(limiter: Limiter) -> int:
     return max(1, min(math.ceil(current.reset_at - time.time()), current.limit.get_expiry()))
 
 
+def _limit_api(app: Flask, limiter: Limiter) -> None:
+    """API v1 (issue 10): every request counts against its token (by id), or against the
+    client's address without one: API_RATELIMIT and API_RATELIMIT_ANONYMOUS."""
+    from coalition.api.services import rate_limit, rate_limit_key
+
+    if "api" in app.blueprints:
+        limiter.limit(rate_limit, key_func=rate_limit_key)(app.blueprints["api"])
+
+
 def init_app(app: Flask) -> Limiter:
     """Make this app's Limiter and put the limits on the credential endpoints."""
     limiter = Limiter(
@@ -62,14 +71,20 @@ def init_app(app: Flask) -> Limiter:
         view = limiter.limit(_account_limit, key_func=_account_key, methods=["POST"])(view)
         app.view_functions[endpoint] = limiter.limit(_credential_limit, methods=["POST"])(view)
 
+    _limit_api(app, limiter)
+
     @app.errorhandler(RateLimitExceeded)
     def too_many(error: RateLimitExceeded) -> tuple[str | Response, int] | Response:
         from coalition.core.web import render_error
 
         wait = _seconds_until_reset(limiter)
-        page, status = render_error(429, ngettext(
-            "Too many attempts; try again in %(num)d second.",
-            "Too many attempts; try again in %(num)d seconds.", wait))
+        if request.blueprint == "api":
+            message = ngettext("Too many requests; try again in %(num)d second.",
+                               "Too many requests; try again in %(num)d seconds.", wait)
+        else:
+            message = ngettext("Too many attempts; try again in %(num)d second.",
+                               "Too many attempts; try again in %(num)d seconds.", wait)
+        page, status = render_error(429, message)
         response = app.make_response((page, status))
         response.headers["Retry-After"] = str(wait)
         return response

@@ -145,6 +145,23 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/organisations/no-such-organisation/edit", NOBODY,   everyone_gets(404)),
     ("/users/999999/edit",                 NOBODY,         everyone_gets(404)),
     ("/users/999999/history",              NOBODY,         everyone_gets(404)),
+    # API v1 (issue 10): cookies never authenticate it, so a signed-in browser is anonymous
+    # there (401) unless the data is public; tokens: API_ROUTES below.
+    ("/profile/api-tokens",                SIGNED_IN,      {}),
+    ("/api/v1/openapi.json",               EVERYONE,       {}),
+    ("/api/v1/docs",                       EVERYONE,       {}),
+    ("/api/v1/reviews",                    NOBODY,         everyone_gets(401)),
+    ("/api/v1/reviews/{review}",           NOBODY,         everyone_gets(401)),
+    ("/api/v1/recommendations",            NOBODY,         everyone_gets(401)),
+    ("/api/v1/recommendations/{rec_id}",   NOBODY,         everyone_gets(401)),
+    ("/api/v1/responses",                  NOBODY,         everyone_gets(401)),
+    ("/api/v1/assessments",                NOBODY,         everyone_gets(401)),
+    ("/api/v1/states",                     NOBODY,         everyone_gets(401)),
+    ("/api/v1/themes",                     NOBODY,         everyone_gets(401)),
+    ("/api/v1/saved-views",                NOBODY,         everyone_gets(401)),
+    ("/api/v1/statements",                 EVERYONE,       {}),
+    ("/api/v1/statements/{published}",     EVERYONE,       {}),
+    ("/api/v1/statements/{draft}",         NOBODY,         everyone_gets(404)),
 ]
 
 # What a page shows, by role: (url, text, roles whose page contains it).
@@ -340,6 +357,19 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         {"confirm_unsigned": "y"}, STEERING, 302,       {}),
     ("reopen a published statement", "/statements/{published}/status/reopen",
         {"note": "A typo in the second paragraph."}, STEERING, 302, {}),
+    # Personal API tokens (issue 10): anyone signed in makes their own (the answer shows it
+    # once: 201); {token_id} is the viewer's, which nobody else can even see (404).
+    ("make an API token", "/profile/api-tokens",
+        {"name": "Matrix token", "scope": "read", "lifetime": "30"}, SIGNED_IN, 201, {}),
+    ("revoke an API token", "/profile/api-tokens/{token_id}/revoke",
+        NOTHING,          frozenset({"viewer"}), 302, everyone_gets(404, SIGNED_IN - {"viewer"})),
+    # The API takes no cookie: with a session (and its CSRF token) a write is anonymous, 401.
+    ("API write with a session's cookies", "/api/v1/recommendations/{rec_id}/assessments",
+        Json(organisation=1, status="fully", assessed_on="2024-01-01"), NOBODY, 201,
+        everyone_gets(401)),
+    ("API response with a session's cookies", "/api/v1/recommendations/{rec_id}/responses",
+        Json(kind="midterm", position="noted", responded_on="2024-01-01"), NOBODY, 201,
+        everyone_gets(401)),
     ("edit own profile", "/profile",
         PROFILE,          SIGNED_IN,      302,          {}),
     # Signing out one's own other sessions: any signed-in person, for themselves only (the
@@ -398,6 +428,7 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
         "user_ids": {role: user.id for role, user in users.items()},
         "review": review, "rec_id": rec_id, "job_id": job_id, "own_id": world.org.id,
         "assessment_id": assessment_id, "view_id": view_id,
+        "token_id": api_token_scene(world),
         **statements,
         # The organisation each role saves a statement for (the editor's "Saving for").
         "org_ids": {role: (user.memberships[0].organisation_id if user.memberships
@@ -439,6 +470,15 @@ def assessment_scene(world: Any, rec_id: int) -> int:
                                 date(2021, 1, 1), visibility="organisation")
     db.session.commit()
     return assessment.id
+
+
+def api_token_scene(world: Any) -> int:
+    """A personal API token of the viewer's."""
+    from coalition.api.services import create_token
+
+    row, _token = create_token(world.users["viewer"], "Viewer's token", "read", 30)
+    db.session.commit()
+    return row.id
 
 
 def saved_view_scene(world: Any) -> int:
@@ -593,6 +633,81 @@ def test_post_matrix(app: Flask, scene: dict[str, Any], role: str) -> None:
             changed = {t: (before[t][0], after[t][0]) for t in before if before[t] != after[t]}
             if changed:
                 wrong.append(f"POST {what} as {role}: refused, but changed {changed}")
+    assert wrong == []
+
+
+# --- the API with tokens ------------------------------------------------------------------------
+# Every role calls with a write-scoped token of its own (anonymous: none; PUBLIC_TRACKER is off),
+# so the policy alone decides, as on the web pages: who gets `ok`, and 403 for every other
+# token, 401 without one. Rows: method, url, JSON body, who may, ok status, exceptions.
+
+OWN_ASSESSMENT = {"organisation": "{own_id}", "status": "partially",
+                  "assessed_on": "2021-01-01"}
+API_RESPONSE = {"kind": "legco", "responded_on": "2021-03-17", "position": "noted"}
+API_ROUTES: list[tuple[str, str, dict[str, Any] | None, frozenset[str], int, dict[str, Any]]] = [
+    ("GET", "/api/v1/reviews", None, IN_COALITION, 200, {}),
+    ("GET", "/api/v1/reviews/{review}", None, IN_COALITION, 200, {}),
+    ("GET", "/api/v1/recommendations?review={review}", None, IN_COALITION, 200, {}),
+    ("GET", "/api/v1/recommendations/{rec_id}", None, IN_COALITION, 200, {}),
+    ("GET", "/api/v1/responses", None, IN_COALITION, 200, {}),
+    ("GET", "/api/v1/assessments", None, IN_COALITION, 200, {}),
+    ("GET", "/api/v1/states", None, IN_COALITION, 200, {}),
+    ("GET", "/api/v1/themes", None, IN_COALITION, 200, {}),
+    ("GET", "/api/v1/saved-views", None, IN_COALITION, 200, {}),
+    ("GET", "/api/v1/statements", None, EVERYONE, 200, {}),
+    ("GET", "/api/v1/statements/{published}", None, EVERYONE, 200, {}),
+    ("GET", "/api/v1/statements/{draft}", None, NOBODY, 200, everyone_gets(404)),
+    ("GET", "/api/v1/recommendations/999999", None, NOBODY, 200, everyone_gets(404)),
+    # Editors of another organisation pass the door but may not write for world.org.
+    ("POST", "/api/v1/recommendations/{rec_id}/assessments", OWN_ASSESSMENT,
+     COORDINATOR | {"editor", "org_admin"}, 201, {}),
+    ("POST", "/api/v1/recommendations/{rec_id}/responses", API_RESPONSE, STEERING, 201, {}),
+]
+
+
+def api_expected(role: str, allowed: frozenset[str], ok: int,
+                 exceptions: dict[str, Any]) -> int:
+    if role in exceptions:
+        return exceptions[role]
+    if role in allowed:
+        return ok
+    return 401 if role == "anonymous" else 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_matrix(app: Flask, scene: dict[str, Any], role: str) -> None:
+    """Each API route with `role`'s token; refused writes change nothing (but the token's
+    last use)."""
+    from coalition.api.services import create_token
+
+    headers = {}
+    if role != "anonymous":
+        from coalition.accounts.models import User
+
+        user = db.session.scalars(select(User).where(User.email == EMAILS[role])).one()
+        _row, token = create_token(user, "Matrix", "write", 30)
+        db.session.commit()
+        headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    wrong = []
+    for method, url, body, allowed, ok, exceptions in API_ROUTES:
+        path = url.format(**scene)
+        want = api_expected(role, allowed, ok, exceptions)
+        before = {t: v for t, v in database_state().items() if t != "api_token"}
+        if body is None:
+            response = client.open(path, method=method, headers=headers)
+        else:
+            data = {k: int(v.format(**scene)) if v.startswith("{") else v
+                    for k, v in body.items()}
+            response = client.open(path, method=method, headers=headers, json=data)
+        after = {t: v for t, v in database_state().items() if t != "api_token"}
+        if response.status_code != want:
+            wrong.append(f"{method} {url} as {role}: expected {want}, got "
+                         f"{response.status_code}")
+        if response.status_code >= 400:
+            assert response.mimetype == "application/json" and "error" in response.get_json()
+        if method == "POST" and want != ok and before != after:
+            wrong.append(f"{method} {url} as {role}: refused, but changed the database")
     assert wrong == []
 
 

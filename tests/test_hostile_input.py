@@ -148,6 +148,10 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
         "invitation_id": invitation_id, "number": 1, "session_id": session_id,
         "slug": world.org.slug, "review_slug": review.slug,
         "token": "not-a-real-token", "action": "submit", "filename": "app.js",
+        # API v1 (issue 10): a review by slug; a personal API token's id (none exists: 404).
+        "ref": review.slug, "token_id": 1,
+        # An assessment's id for its visibility form (issue 10; none exists: 404).
+        "assessment_id": 1,
     }
 
 

@@ -248,6 +248,13 @@ def test_every_form_refused_by_csrf_keeps_the_typed_text_and_writes_nothing(
             continue
         path = build(rule, real_values(rule, scene))
         view = app.view_functions[rule.endpoint]
+        if rule.endpoint.startswith("api."):
+            # API v1 takes no cookie and so needs no CSRF token: a browser's form is anonymous
+            # there, refused with 401 JSON, and writes nothing (checked below).
+            response = coordinator.client.post(path, data=fields)
+            if response.status_code != 401:
+                failures.append(f"{path}: {response.status_code}")
+            continue
         if getattr(view, "json_schema", None) is not None:
             response = coordinator.client.post(path, json={"text": typed},
                                                headers={"Accept": "application/json"})

@@ -34,6 +34,12 @@ PUBLIC_ENDPOINTS = {
     "statements.public_markdown",
     # The list of published statements (issue 9), linked from the sign-in page.
     "statements.published",
+    # API v1 (issue 10): published statements, as on the pages above (each one checked with
+    # "statement.read_public"); the OpenAPI document and its browsable page.
+    "api.statements",
+    "api.statement",
+    "api_pages.openapi",
+    "api_pages.docs",
 }
 
 # Endpoints whose view Flask itself provides, so the app cannot put a mark on the function:
@@ -115,6 +121,20 @@ def test_the_guarded_routes_are_the_ones_we_expect(tmp_path: Any) -> None:
         "organisations.revoke_invitation": "organisation.manage_members",
         "organisations.history": "organisation.history",
         "audit.log": "audit.view_log",
+        # API v1 (issue 10): the same actions as the pages showing the same data.
+        "api.reviews": "tracker.view",
+        "api.review": "tracker.view",
+        "api.recommendations": "tracker.view",
+        "api.recommendation": "tracker.view",
+        "api.responses": "tracker.view",
+        "api.add_response": "tracker.manage",
+        "api.assessments": "tracker.view",
+        "api.add_assessment": "assessment.create",
+        "api.states": "tracker.view",
+        "api.themes": "tracker.view",
+        "api.saved_views": "tracker.view",
+        "api_pages.tokens": "profile.edit",
+        "api_pages.revoke": "profile.edit",
     }
     # New guarded routes may be added freely; the existing ones keep their action.
     assert {k: actions.get(k) for k in expected} == expected

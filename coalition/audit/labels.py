@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from coalition.accounts.models import COALITION_ROLES
+from coalition.api.models import TOKEN_SCOPES
 from coalition.i18n import LOCALES, date_local, datetime_local
 from coalition.organisations.models import MEMBER_ROLE_LABELS, ORG_KINDS
 from coalition.recommendations.models import (
@@ -41,6 +42,8 @@ ACTION_LABELS: dict[str, Any] = {
     "user.reset_password": _l("Password reset with a link"),
     "user.reset_link": _l("Password reset link made"),
     "user.end_session": _l("Signed out of another device"),
+    "api_token.create": _l("API token made"),
+    "api_token.revoke": _l("API token revoked"),
     "invitation.create": _l("Invitation sent"),
     "invitation.accept": _l("Invitation accepted"),
     "invitation.revoke": _l("Invitation withdrawn"),
@@ -94,6 +97,7 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
     "import_job": _l("Import"),
     "saved_view": _l("Saved tracker view"),
     "statement": _l("Statement"),
+    "api_token": _l("API token"),
 }
 
 FIELD_LABELS: dict[str, Any] = {
@@ -110,6 +114,9 @@ FIELD_LABELS: dict[str, Any] = {
     "locale": _l("Language"),
     "password_hash": _l("Password"),
     "sessions_ended": _l("Sessions ended"),
+    "scope": _l("Allows"),
+    "expires_at": _l("Expires"),
+    "revoked_at": _l("Revoked"),
     "invited": _l("Invited"),
     "member": _l("Member"),
     "role": _l("Role"),
@@ -179,12 +186,13 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
     "position": _from(POSITIONS),
     "audience": _from(AUDIENCES),
     "visibility": _from(ASSESSMENT_VISIBILITIES),
+    "scope": _from(TOKEN_SCOPES),
     "active": _yes_no,
     "is_steering": _yes_no,
 }
 # Fields whose values are ISO dates or times (stored by audit.services._jsonable).
 DATE_FIELDS = frozenset({"signon_deadline", "review_date", "midterm_due", "expires_at",
-                         "published_at", "assessed_on", "responded_on"})
+                         "published_at", "assessed_on", "responded_on", "revoked_at"})
 # What the secret fields' stored placeholders say.
 PLACEHOLDERS = {"(hidden)": _l("(hidden)"), "(changed)": _l("(changed)")}
 

@@ -80,12 +80,20 @@ CSP = "; ".join([
 ])
 
 
+# URL prefix -> a function (code, detail) -> JSON response: the error answers of an API (its own
+# error format), registered by the API package so core knows none of them.
+JSON_ERRORS: dict[str, Callable[[int, str | None], Response]] = {}
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or (
         request.accept_mimetypes.best == "application/json")
 
 
 def render_error(code: int, detail: str | None = None) -> tuple[str | Response, int]:
+    for prefix, render in JSON_ERRORS.items():
+        if request.path.startswith(prefix) or request.path == prefix.rstrip("/"):
+            return render(code, detail), code
     title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
     if _wants_json():
         return jsonify(error=str(title), message=str(detail or text), status=code), code

@@ -108,6 +108,7 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         ("review-new", "/reviews/new"),
         ("audit-log", "/audit"),
         ("profile", "/profile"),
+        ("api-tokens", "/profile/api-tokens"),
         ("import-upload", "/imports/new"),
         ("not-found-signed-in", "/no-such-page"),
     ]
