@@ -150,8 +150,6 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
         "token": "not-a-real-token", "action": "submit", "filename": "app.js",
         # API v1 (issue 10): a review by slug; a personal API token's id (none exists: 404).
         "ref": review.slug, "token_id": 1,
-        # An assessment's id for its visibility form (issue 10; none exists: 404).
-        "assessment_id": 1,
     }
 
 
