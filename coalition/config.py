@@ -39,6 +39,15 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "60 per minute"),
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per minute"),
         "PASSWORD_HASH_METHOD": "scrypt",
+        # API v1 (issue 10): requests per token, and per client address without one.
+        "API_RATELIMIT": os.environ.get("API_RATELIMIT", "600 per minute"),
+        "API_RATELIMIT_ANONYMOUS": os.environ.get("API_RATELIMIT_ANONYMOUS", "60 per minute"),
+        # The licence a data package export names (coalition.exports.datapackage): an SPDX id,
+        # its address, title, and a note; empty ones keep CC-BY-4.0's.
+        "DATA_LICENSE": os.environ.get("DATA_LICENSE", ""),
+        "DATA_LICENSE_URL": os.environ.get("DATA_LICENSE_URL", ""),
+        "DATA_LICENSE_TITLE": os.environ.get("DATA_LICENSE_TITLE", ""),
+        "DATA_LICENSE_NOTE": os.environ.get("DATA_LICENSE_NOTE", ""),
         # Opens the recommendation tracker (read only) to visitors who are not signed in.
         "PUBLIC_TRACKER": _bool("PUBLIC_TRACKER"),
         # Sign-in back-off (no hard lock): after this many failures for one email address, or
