@@ -20,7 +20,7 @@ from typing import Any
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
@@ -362,16 +362,11 @@ def by_id(query: Any, model: Any, kind: str, cursor: str | None, limit: int
 
 
 def visible_saved_views(user: Any) -> Any:
-    """Saved tracker views `user` may read: their own, and those shared with an organisation
-    they belong to (the same rule as the tracker's list of saved views)."""
-    from coalition.access import member_organisation_ids
-    from coalition.recommendations.models import SavedView
+    """Saved tracker views `user` may read: the tracker's own rule
+    (coalition.recommendations.saved_views.visible_query)."""
+    from coalition.recommendations.saved_views import visible_query
 
-    if user is None:
-        return select(SavedView).where(false())
-    return select(SavedView).where(or_(
-        SavedView.owner_id == user.id,
-        SavedView.organisation_id.in_(member_organisation_ids(user))))
+    return visible_query(user)
 
 
 # --- ETags ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
@@ -82,17 +82,26 @@ def own_views(user: Any) -> list[SavedView]:
                                    .order_by(func.lower(SavedView.name), SavedView.id)))
 
 
-def list_visible(user: Any) -> list[SavedView]:
-    """The views `user` may apply: its own, and those shared with an active organisation it
-    belongs to (any role). Own views first, then shared ones; each by name. Anonymous: []."""
-    if not getattr(user, "is_authenticated", False):
-        return []
+def visible_query(user: Any) -> Select[tuple[SavedView]]:
+    """SELECT of the views `user` may apply: its own, and those shared with an active
+    organisation it belongs to (any role); none for an anonymous visitor. The one rule the
+    tracker's list and the API's /saved-views both use."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return select(SavedView).where(false())
     orgs = member_organisation_ids(user)
     condition = SavedView.owner_id == user.id
     if orgs:
         condition = or_(condition, SavedView.organisation_id.in_(orgs))
+    return select(SavedView).where(condition)
+
+
+def list_visible(user: Any) -> list[SavedView]:
+    """The views `user` may apply (visible_query): own views first, then shared ones; each by
+    name. Anonymous: []."""
+    if not getattr(user, "is_authenticated", False):
+        return []
     return list(db.session.scalars(
-        select(SavedView).where(condition)
+        visible_query(user)
         .options(joinedload(SavedView.organisation), joinedload(SavedView.owner))
         .order_by((SavedView.owner_id != user.id), func.lower(SavedView.name), SavedView.id)))
 
