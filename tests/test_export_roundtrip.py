@@ -29,7 +29,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from coalition.exports.columns import COLUMN_NAMES, SEPARATOR
 from coalition.exports.datapackage import datapackage_chunks
 from coalition.recommendations.importers import detect_format
 from coalition.recommendations.models import (
@@ -184,75 +183,12 @@ def snapshot(db: Any) -> tuple[dict[Any, dict[str, Any]], dict[str, tuple[Any, .
 
 # --- the export -------------------------------------------------------------------------------
 
-def _contract_rows(db: Any, long: bool) -> Iterator[list[str]]:
-    """The rows of an export as coalition/exports/columns.py specifies them."""
-    for rec in db.session.scalars(_loaded()):
-        review, states = rec.review, rec.recommending_states
-        row = {
-            "recommendation_id": str(rec.id), "review": review.slug,
-            "state_under_review": review.state.name,
-            "state_under_review_code": review.state.code,
-            "state_under_review_regional_group": review.state.regional_group or "",
-            "cycle": str(review.cycle), "session": str(review.session or ""),
-            "review_date": review.review_date.isoformat() if review.review_date else "",
-            "symbol": review.report_symbol or "", "paragraph": rec.paragraph or "",
-            "kind": rec.kind, "recommendation": rec.text,
-            "response": rec.position, "response_words": rec.position_words,
-            "response_source": rec.position_source or "",
-            "action_category": str(rec.action_category or ""),
-            "issues": SEPARATOR.join(t.name for t in rec.themes if t.kind == "upr_info"),
-            "themes": SEPARATOR.join(t.label for t in rec.themes if t.kind == "ohchr"),
-            "sdgs": SEPARATOR.join(str(s.number) for s in rec.sdgs),
-            "affected_persons": SEPARATOR.join(g.name for g in rec.affected_groups),
-            "territories": SEPARATOR.join(rec.territories),
-            "annotation_id": rec.uhri_annotation_id or "", "upr_info_id": rec.upr_info_id or "",
-            "repeated_from": str(rec.repeated_from_id or ""),
-            "assessment_status": "", "assessment_date": "", "assessment_organisation": "",
-            "updated_at": rec.updated_at.isoformat(),
-        }
-        per_row = [[s] for s in states] if long and states else [states]
-        for group in per_row:
-            row["recommending_state"] = SEPARATOR.join(s.name for s in group)
-            row["recommending_state_code"] = SEPARATOR.join(s.code for s in group)
-            row["recommending_state_regional_group"] = SEPARATOR.join(
-                s.regional_group or "" for s in group)
-            yield [row[name] for name in COLUMN_NAMES]
-
-
 def csv_export(db: Any, long: bool = False, excel: bool = False) -> Iterator[bytes]:
-    """The CSV export of every recommendation, as byte chunks.
+    """The CSV export of every recommendation (the exports' own writer), as byte chunks."""
+    from coalition.exports.services import recommendation_rows, write_csv
+    from coalition.recommendations.tracker import TrackerFilters
 
-    MERGE NOTE (lead): with the exports helper's writer (h-exports:
-    coalition.exports.services.write_csv and recommendation_rows) this is the real export;
-    until it is merged, the rows are written here from the contract in
-    coalition/exports/columns.py (header COLUMN_NAMES, one row per recommendation or, long,
-    per recommending State; "|" between values; ISO dates; an empty cell is no value).
-    """
-    try:
-        from coalition.exports.services import (  # type: ignore[attr-defined]
-            recommendation_rows,
-            write_csv,
-        )
-    except ImportError:
-        recommendation_rows = write_csv = None
-    if write_csv is not None:  # pragma: no cover - the real writer, after the merge
-        from coalition.recommendations.tracker import TrackerFilters
-
-        yield from write_csv(recommendation_rows(TrackerFilters(), None, long=long),
-                             excel=excel)
-        return
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if excel:
-        buffer.write("\ufeff")
-    writer.writerow(COLUMN_NAMES)
-    for count, row in enumerate(_contract_rows(db, long), start=1):
-        writer.writerow(row)
-        if count % 100 == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    yield from write_csv(recommendation_rows(TrackerFilters(), None, long=long), excel=excel)
 
 
 _EXPORTED: list[tuple[Any, dict[str, bytes]]] = []
