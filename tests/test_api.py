@@ -338,6 +338,7 @@ def test_unknown_filter_values_are_refused_naming_the_parameter(client, world, c
         "theme=abc": "theme",
         "theme=99999999999": "theme",
         "state=ZZZZ": "state",
+        "state=ZZZ": "state",  # three letters, but no State's code
         "sort=random": "sort",
         "sdg=18": "sdg",
         "cycle=0": "cycle",

@@ -346,6 +346,7 @@ def test_who_may_download(app, client, auth, world, imported):
     ("format=XLSX", "Unknown format"),
     ("position=nope", "does not know"),
     ("state=12345", "does not know"),
+    ("state=ZZZ", "does not know"),
     ("sort=recent", "does not know"),
     ("review=xyz-9", "No review"),
     ("review=chn-99999999999", "No review"),
@@ -504,13 +505,21 @@ def test_cli_export(app, db, imported, world, assessed, tmp_path):
     runner = app.test_cli_runner()
     out = tmp_path / "hk.csv"
     result = runner.invoke(export_command, ["--review", CHN, "--territory", "Hong Kong",
-                                            "-o", str(out)])
+                                            "--all-assessments", "-o", str(out)])
     assert result.exit_code == 0, result.output
     rows = csv_rows(out.read_bytes())
     assert {r["paragraph"] for r in rows} == HONG_KONG
-    # The coordinator by default: world.org's own assessment is the latest.
+    # As the coordinator on request: world.org's own assessment is the latest.
     assert next(r for r in rows if r["paragraph"] == "28.343")["assessment_status"] == "fully"
     assert "6 rows written" in result.output
+
+    # By default only what the public may read: the private assessment stays home.
+    out = tmp_path / "public.csv"
+    result = runner.invoke(export_command, ["--review", CHN, "--territory", "Hong Kong",
+                                            "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = csv_rows(out.read_bytes())
+    assert next(r for r in rows if r["paragraph"] == "28.343")["assessment_status"] != "fully"
 
     out = tmp_path / "hk.xlsx"
     result = runner.invoke(export_command, ["--format", "xlsx", "--q", "hong kong", "--as",
@@ -537,6 +546,7 @@ def test_cli_export(app, db, imported, world, assessed, tmp_path):
                         (["--position", "nope"], "does not know"),
                         (["--as", "nobody@example.org"], "No active account"),
                         (["--as", "loner@example.org"], "may not read the tracker"),
+                        (["--as", "viewer@example.org", "--all-assessments"], "exclude"),
                         (["--table", "responses", "--long"], "recommendations only")):
         result = runner.invoke(export_command, [*args, "-o", str(tmp_path / "bad.csv")])
         assert result.exit_code != 0 and words in result.output, (args, result.output)

@@ -16,7 +16,7 @@ def _lifetime(raw: object) -> int:
     return int(str(raw))
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[
+    name = StringField(_l("Token name"), validators=[
         DataRequired(_l("Give the token a name, to recognise it later.")), Length(max=80)],
         description=_l("What the token is for, e.g. \"Thesis data\" or \"Monthly report\"."))
     scope = SelectField(_l("Allows"), choices=choices(TOKEN_SCOPES), default="read",

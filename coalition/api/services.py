@@ -294,14 +294,16 @@ def tracker_args(args: dict[str, Any]) -> MultiDict[str, str]:
 def recommendation_filters(args: dict[str, Any], audience: str) -> Any:
     """TrackerFilters for validated API arguments, parsed as the tracker parses its URL.
     Raises ApiError 400 naming the parameter for a value the tracker would ignore."""
-    from coalition.recommendations.tracker import FilterError, TrackerFilters
+    from coalition.recommendations.tracker import FilterError, TrackerFilters, strict_notices
 
     try:
         filters = TrackerFilters.from_args(tracker_args(args))
     except FilterError as error:
         raise ApiError(400, "invalid_value", str(error)) from None
-    if filters.notices:  # the schema refuses such values first; kept as a safety net
-        raise ApiError(400, "unknown_value", filters.notices[0])
+    notices = strict_notices(filters)
+    if notices:  # the schema refuses most such values first; unknown State codes come here
+        raise ApiError(400, "unknown_value", notices[0],
+                       "state" if not filters.notices else None)
     filters.audience = audience
     return filters
 

@@ -17,8 +17,9 @@ from coalition.extensions import db
 
 
 class CoordinatorReader:
-    """Who a command-line export reads as by default: the coordinator (every assessment).
-    Enough of a user for coalition.access (signed in, active, coalition role coordinator)."""
+    """Who a command-line export reads as with --all-assessments: the coordinator (every
+    assessment, organisations' private ones too). Enough of a user for coalition.access
+    (signed in, active, coalition role coordinator)."""
 
     is_authenticated = True
     is_active = True
@@ -62,13 +63,17 @@ def _facet_options(command: Any) -> Any:
               help=_l("Order of the rows, as the tracker's (paragraph, newest, position, "
                       "status)."))
 @click.option("--as", "as_email", default=None, metavar="EMAIL",
-              help=_l("Export what this account may read (default: the coordinator, every "
-                      "assessment)."))
+              help=_l("Export what this account may read (default: what the public may read: "
+                      "public assessments only)."))
+@click.option("--all-assessments", is_flag=True,
+              help=_l("Export as the coordinator: every assessment, organisations' private "
+                      "ones too (for the coalition's own use, never to publish)."))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help=_l("The file to write (- for standard output)."))
 @with_appcontext
 def export_command(fmt: str, table: str, long_: bool, excel: bool, review: tuple[str, ...],
-                   q: str, sort: str, as_email: str | None, output: str, **facets: Any) -> None:
+                   q: str, sort: str, as_email: str | None, all_assessments: bool, output: str,
+                   **facets: Any) -> None:
     """Export the recommendations of a tracker filter (or their responses or assessments) as
     CSV, XLSX, JSON Lines or a data package, exactly as the tracker's Download does."""
     from coalition.access import can
@@ -84,7 +89,11 @@ def export_command(fmt: str, table: str, long_: bool, excel: bool, review: tuple
         for value in values:
             args.add(name, value)
     args.add("sort", sort)
-    reader: Any = CoordinatorReader()
+    # By default what may leave: public assessments only (issue 10, "What may leave"); a data
+    # package made without thinking about it must not carry an organisation's private words.
+    reader: Any = CoordinatorReader() if all_assessments else None
+    if as_email and all_assessments:
+        raise click.UsageError(_("--as and --all-assessments exclude each other."))
     if as_email:
         reader = get_by_email(as_email)
         if reader is None or not reader.is_active:

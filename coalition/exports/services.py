@@ -172,10 +172,11 @@ def filters_from_args(args: Any) -> TrackerFilters:
         filters = TrackerFilters.from_args(resolve_reviews(args))
     except tracker.FilterError as error:
         raise ServiceError(str(error), "filter") from error
-    if filters.notices:
+    notices = tracker.strict_notices(filters)
+    if notices:
         raise ServiceError(_("Nothing exported: an export holds exactly the filter asked for, "
                              "and this one has a value the tracker does not know. %(notices)s",
-                             notices=" ".join(filters.notices)), "filter")
+                             notices=" ".join(notices)), "filter")
     return filters
 
 

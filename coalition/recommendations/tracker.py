@@ -209,6 +209,20 @@ class TrackerFilters:
         return {k: v for k, v in data.items() if v not in (None, "", [])}
 
 
+def strict_notices(filters: TrackerFilters) -> list[str]:
+    """What a strict reader of the tracker's parameters (exports, the API) refuses: the
+    notices of values the tracker ignored, and State codes no State has (the tracker page
+    shows such a filter's empty result; an export or API answer must not pass an unknown
+    value off as an empty result). One query, only when `state` is given."""
+    notices = list(filters.notices)
+    if filters.state:
+        known = set(db.session.scalars(select(State.code).where(State.code.in_(filters.state))))
+        notices += [_("state: no State has the code %(value)s; the tracker does not know it.",
+                      value=repr(code))
+                    for code in filters.state if code not in known]
+    return notices
+
+
 def _linked(table: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
     """The recommendation has a row in a link table meeting `condition`: a correlated EXISTS
     probing the link table's primary key (recommendation_id, ...), so its cost follows the

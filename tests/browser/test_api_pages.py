@@ -53,7 +53,7 @@ def test_make_see_once_and_revoke_a_token_on_a_phone(browser, live_server, watch
         page.get_by_role("link", name="API tokens").click()
         expect(page.get_by_role("heading", name="API tokens", exact=True)).to_be_visible()
         check(page, "tokens-empty", screenshot, problems)
-        page.get_by_label("Name").fill("Monthly report")
+        page.get_by_label("Token name").fill("Monthly report")
         page.get_by_label("Allows").select_option("write")
         page.get_by_label("Expires after").select_option("30")
         page.get_by_role("button", name="Make token").click()
