@@ -170,6 +170,8 @@ def statement_id(app: Flask, world: Any) -> int:
 def real_values(rule: Rule, scene: dict[str, Any]) -> dict[str, Any]:
     values = {}
     for name in rule.arguments:
+        if name in (rule.defaults or {}):  # fixed by the rule itself (/exports/responses)
+            continue
         if name == "slug":
             values[name] = scene["review_slug"] if rule.rule.startswith("/reviews") \
                 else scene["slug"]
