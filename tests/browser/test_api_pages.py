@@ -57,7 +57,7 @@ def test_make_see_once_and_revoke_a_token_on_a_phone(browser, live_server, watch
         page.get_by_label("Allows").select_option("write")
         page.get_by_label("Expires after").select_option("30")
         page.get_by_role("button", name="Make token").click()
-        token = page.get_by_role("textbox", name="Token").input_value()
+        token = page.get_by_role("textbox", name="Token", exact=True).input_value()
         assert token.startswith("coal_")
         expect(page.get_by_text("it is shown only this once")).to_be_visible()
         check(page, "token-shown-once", screenshot, problems)
