@@ -344,6 +344,41 @@ def _remove_comment(user: Any, comment: Any) -> bool:
             and _view_statement(user, comment.statement))
 
 
+def _view_followup(user: Any, _obj: Any = None) -> bool:
+    """Follow-up plans, actions, evidence and coalition positions are coalition-internal
+    (issue 11): members of an active organisation and the coordinator."""
+    return is_coordinator(user) or is_coalition_member(user)
+
+
+def _update_plan(user: Any, plan: Any) -> bool:
+    """Update a plan's status, due date and notes: the steering committee (who assigns) and the
+    editors of its lead organisation."""
+    if _manage_tracker(user):
+        return True
+    return plan is not None and has_role(user, getattr(plan, "lead_organisation", None), "editor")
+
+
+def _add_action(user: Any, plan: Any) -> bool:
+    """Log an advocacy action under a plan: whoever updates the plan, and the editors of its
+    supporting organisations."""
+    if _update_plan(user, plan):
+        return True
+    return plan is not None and any(
+        has_role(user, org, "editor") for org in plan.supporting_organisations)
+
+
+def _edit_action(user: Any, action: Any) -> bool:
+    """Change an action (done date, outcome, evidence): the steering committee and the editors of
+    the organisation that owns it."""
+    if _manage_tracker(user):
+        return True
+    return action is not None and has_role(user, action.owner_organisation, "editor")
+
+
+def _read_evidence(user: Any, evidence: Any) -> bool:
+    return evidence is not None and _view_followup(user)
+
+
 RULES: dict[str, Rule] = {
     "directory.view": _in_coalition,
     "organisation.view": _view_organisation,
@@ -375,6 +410,15 @@ RULES: dict[str, Rule] = {
     "saved_view.delete": _own_saved_view,
     "recommendation.history": lambda user, _obj: is_coordinator(user) or is_coalition_member(
         user),
+    # Follow-up (issue 11)
+    "followup.view": _view_followup,
+    "followup.assign": _manage_tracker,
+    "followup.update": _update_plan,
+    "followup.add_action": _add_action,
+    "followup.edit_action": _edit_action,
+    "followup.download_evidence": _read_evidence,
+    "position.adopt": _manage_tracker,
+    "notifications.view": lambda user, _obj: _signed_in(user),
     # Joint statements
     "statement.view": _view_statement,
     "statement.read_public": _read_public_statement,

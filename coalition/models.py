@@ -3,6 +3,8 @@
 from coalition.accounts.models import Invitation, User
 from coalition.api.models import ApiToken
 from coalition.audit.models import AuditEvent
+from coalition.followup.models import AdvocacyAction, CoalitionPosition, EvidenceFile, FollowUpPlan
+from coalition.notifications.models import Notification, NotificationSettings
 from coalition.organisations.models import Membership, Organisation
 from coalition.recommendations.models import (
     Assessment,
@@ -26,17 +28,23 @@ from coalition.statements.models import (
 )
 
 __all__ = [
+    "AdvocacyAction",
     "AffectedGroup",
     "ApiToken",
     "Assessment",
     "AuditEvent",
+    "CoalitionPosition",
     "Comment",
     "ConflictCopy",
     "Draft",
     "Endorsement",
+    "EvidenceFile",
+    "FollowUpPlan",
     "ImportJob",
     "Invitation",
     "Membership",
+    "Notification",
+    "NotificationSettings",
     "Organisation",
     "Presence",
     "Recommendation",
