@@ -115,6 +115,12 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "ZIP_MAX_MEMBERS": int(os.environ.get("ZIP_MAX_MEMBERS", "1000")),
         "ZIP_MAX_RATIO": int(os.environ.get("ZIP_MAX_RATIO", "100")),
         "ZIP_MAX_XML_ELEMENTS": int(os.environ.get("ZIP_MAX_XML_ELEMENTS", "500000")),
+        # followup (issue 11): evidence files, kept outside the web root under their SHA-256
+        # (coalition.core.files); the most one file may weigh; the most recommendations one
+        # bulk assignment changes.
+        "FILES_DIR": os.environ.get("FILES_DIR") or str(Path(instance_path) / "files"),
+        "EVIDENCE_MAX_BYTES": int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024))),
+        "BULK_ASSIGN_MAX": int(os.environ.get("BULK_ASSIGN_MAX", "2000")),
         "XLSX_MAX_SHEET_BYTES": int(os.environ.get("XLSX_MAX_SHEET_BYTES",
                                                    str(512 * 1024 * 1024))),
     }

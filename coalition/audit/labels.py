@@ -22,6 +22,7 @@ from flask_babel import lazy_pgettext
 
 from coalition.accounts.models import COALITION_ROLES
 from coalition.api.models import TOKEN_SCOPES
+from coalition.followup.models import PLAN_STATUSES, PRIORITIES
 from coalition.i18n import LOCALES, date_local, datetime_local
 from coalition.organisations.models import MEMBER_ROLE_LABELS, ORG_KINDS
 from coalition.recommendations.models import (
@@ -85,6 +86,13 @@ ACTION_LABELS: dict[str, Any] = {
     "statement.comment": _l("Comment added"),
     "statement.remove_comment": _l("Comment removed"),
     "statement.resolve_comment": _l("Comment resolved"),
+    # followup (issue 11)
+    "followup.create": _l("Follow-up assigned"),
+    "followup.assign": _l("Follow-up reassigned"),
+    "followup.update": _l("Follow-up plan updated"),
+    "followup.add_action": _l("Advocacy action logged"),
+    "followup.edit_action": _l("Advocacy action changed"),
+    "followup.add_evidence": _l("Evidence file attached"),
 }
 
 OBJECT_TYPE_LABELS: dict[str, Any] = {
@@ -98,6 +106,7 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
     "saved_view": _l("Saved tracker view"),
     "statement": _l("Statement"),
     "api_token": _l("API token"),
+    "followup_plan": _l("Follow-up plan"),  # followup (issue 11)
 }
 
 FIELD_LABELS: dict[str, Any] = {
@@ -158,6 +167,19 @@ FIELD_LABELS: dict[str, Any] = {
     "published_number": _l("Published revision"),
     "correction": _l("Correction"),
     "correction_note": _l("Correction note"),
+    # followup (issue 11)
+    "lead": _l("Lead organisation"),
+    "supporting": _l("Supporting organisations"),
+    "priority": _l("Priority"),
+    "due_on": _l("Due date"),
+    "notes": _l("Notes"),
+    "action.kind": _l("Kind of action"),
+    "action.owner_organisation_id": _l("Organisation of the action"),
+    "action.owner_id": _l("Person responsible"),
+    "action.due_on": _l("Action due date"),
+    "action.done_on": _l("Done on"),
+    "action.outcome": _l("Outcome"),
+    "action.links": _l("Links"),
 }
 
 
@@ -182,7 +204,8 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
     "coalition_role": _from(COALITION_ROLES),
     "role": _from(MEMBER_ROLE_LABELS),
     "kind": _from(ORG_KINDS),
-    "status": _from(STATEMENT_STATUSES, IMPLEMENTATION_STATUSES),
+    "status": _from(STATEMENT_STATUSES, IMPLEMENTATION_STATUSES, PLAN_STATUSES),
+    "priority": _from(PRIORITIES),  # followup (issue 11)
     "position": _from(POSITIONS),
     "audience": _from(AUDIENCES),
     "visibility": _from(ASSESSMENT_VISIBILITIES),
@@ -192,7 +215,8 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
 }
 # Fields whose values are ISO dates or times (stored by audit.services._jsonable).
 DATE_FIELDS = frozenset({"signon_deadline", "review_date", "midterm_due", "expires_at",
-                         "published_at", "assessed_on", "responded_on", "revoked_at"})
+                         "published_at", "assessed_on", "responded_on", "revoked_at",
+                         "due_on", "action.due_on", "action.done_on"})
 # What the secret fields' stored placeholders say.
 PLACEHOLDERS = {"(hidden)": _l("(hidden)"), "(changed)": _l("(changed)")}
 
