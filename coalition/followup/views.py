@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from coalition.access import can, guard, has_role
@@ -233,7 +233,7 @@ def add_action(plan: FollowUpPlan, plan_id: int) -> WerkzeugResponse | tuple[str
         form = _action_form(plan)
         attach_error(form, error)
         return _plan_page(plan, error.status, action_form=form)
-    form = _action_form(plan, request.form)
+    form = _action_form(plan, CombinedMultiDict([request.form, request.files]))
     status = 400
     if form.validate_on_submit():
         org = _org(form.owner_organisation.data)
