@@ -162,6 +162,18 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/api/v1/statements",                 EVERYONE,       {}),
     ("/api/v1/statements/{published}",     EVERYONE,       {}),
     ("/api/v1/statements/{draft}",         NOBODY,         everyone_gets(404)),
+    # followup (issue 11): {plan_id} is led by world.org; {action_id} and its {file_id} are
+    # world.org's. Members see follow-up; the steering committee assigns; world.org's editors
+    # edit world.org's actions.
+    ("/followup/",                         MEMBERS,        {}),
+    ("/followup/?status=in_progress&lead={own_id}&overdue=1", MEMBERS, {}),
+    ("/followup/plans/{plan_id}",          MEMBERS,        {}),
+    ("/followup/plans/999999",             NOBODY,         everyone_gets(404)),
+    ("/followup/recommendations/{rec_id}/assign", STEERING, {}),
+    ("/followup/actions/{action_id}/edit", STEERING | {"editor", "org_admin"}, {}),
+    ("/followup/evidence/{file_id}",       MEMBERS,        {}),
+    ("/followup/bulk?scope=selected&rec={rec_id}", STEERING, {}),
+    # end followup
 ]
 
 # What a page shows, by role: (url, text, roles whose page contains it).
@@ -184,6 +196,7 @@ PAGE_CONTENT: list[tuple[str, str, frozenset[str]]] = [
     ("/s/{published}",       "Other Organisation", EVERYONE),      # the signatory
     ("/tracker",             "Download recommendations", IN_COALITION),
     ("/reviews/{review}",    "Download recommendations", IN_COALITION),
+    ("/tracker",             "bulk-assign-form",   STEERING),  # followup (issue 11)
 ]
 
 # --- POST: what, url, form, who may, status when allowed, exceptions ---------------------------
@@ -370,6 +383,29 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
     ("API response with a session's cookies", "/api/v1/recommendations/{rec_id}/responses",
         Json(kind="midterm", position="noted", responded_on="2024-01-01"), NOBODY, 201,
         everyone_gets(401)),
+    # followup (issue 11): assign (priority changes: audited), update the plan (its lead's
+    # editors and the steering committee), log and edit world.org's actions, attach a file,
+    # bulk-assign the one recommendation (confirmed).
+    ("assign follow-up", "/followup/recommendations/{rec_id}/assign",
+        {"lead": "{own_id}", "priority": "high", "due_on": ""}, STEERING, 302, {}),
+    ("update a plan led by own", "/followup/plans/{plan_id}/update",
+        {"status": "in_progress", "due_on": "", "notes": "From the matrix."},
+        STEERING | {"editor", "org_admin"}, 302, {}),
+    ("log an action for own", "/followup/plans/{plan_id}/actions",
+        {"title": "Matrix action", "kind": "meeting", "owner_organisation": "{own_id}",
+         "owner": "", "due_on": "", "done_on": "", "outcome": "", "links": ""},
+        STEERING | {"editor", "org_admin"}, 302, {}),
+    ("edit own's action", "/followup/actions/{action_id}/edit",
+        {"title": "Matrix action, edited", "kind": "media", "owner_organisation": "{own_id}",
+         "owner": "", "due_on": "", "done_on": "", "outcome": "Edited.", "links": ""},
+        STEERING | {"editor", "org_admin"}, 302, {}),
+    ("attach evidence to own's action", "/followup/actions/{action_id}/evidence",
+        {"e{action_id}-file": lambda: (io.BytesIO(b"%PDF-1.4 matrix"), "matrix.pdf")},
+        STEERING | {"editor", "org_admin"}, 302, {}),
+    ("bulk-assign follow-up", "/followup/bulk",
+        {"scope": "selected", "rec": "{rec_id}", "lead": "{own_id}", "priority": "low",
+         "confirm": "1"}, STEERING, 302, {}),
+    # end followup
     ("edit own profile", "/profile",
         PROFILE,          SIGNED_IN,      302,          {}),
     # Signing out one's own other sessions: any signed-in person, for themselves only (the
@@ -429,6 +465,7 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
         "review": review, "rec_id": rec_id, "job_id": job_id, "own_id": world.org.id,
         "assessment_id": assessment_id, "view_id": view_id,
         "token_id": api_token_scene(world),
+        **followup_scene(app, world, rec_id),  # followup (issue 11)
         **statements,
         # The organisation each role saves a statement for (the editor's "Saving for").
         "org_ids": {role: (user.memberships[0].organisation_id if user.memberships
@@ -437,6 +474,27 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
     # End the test's own read transaction: only the requests touch the database from here on.
     db.session.commit()
     return values
+
+
+def followup_scene(app: Flask, world: Any, rec_id: int) -> dict[str, int]:
+    """followup (issue 11): a plan of {rec_id} led by world.org, an action of world.org's
+    with an evidence file (kept in a temporary folder)."""
+    import tempfile
+
+    from coalition.followup import services as followup
+
+    app.config["FILES_DIR"] = tempfile.mkdtemp(prefix="matrix-files-")
+    followup.assign(world.users["coordinator"], [rec_id], world.org, "medium", None)
+    from coalition.followup.models import FollowUpPlan
+
+    plan = db.session.scalars(select(FollowUpPlan)).one()
+    action, _stored = followup.add_action(
+        world.users["editor"], plan, title="Matrix meeting", kind="meeting",
+        owner_organisation=world.org, upload=io.BytesIO(b"%PDF-1.4 scene"),
+        upload_name="scene.pdf")
+    db.session.commit()
+    return {"plan_id": plan.id, "action_id": action.id,
+            "file_id": action.evidence_files[0].id}
 
 
 def tracker_scene(app: Flask, world: Any) -> tuple[str, int, int]:

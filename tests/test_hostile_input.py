@@ -47,7 +47,8 @@ HOSTILE_JSON: list[Any] = [
 QUERY_ARGS = ["page", "q", "review", "cycle", "state", "group", "theme", "sdg", "affected",
               "position", "category", "territory", "status", "assessed_by", "sort", "a", "b",
               "since", "until", "action", "object_type", "organisation_id", "actor_id", "kind",
-              "steering", "inactive", "role", "active", "email", "next"]
+              "steering", "inactive", "role", "active", "email", "next",
+              "lead", "overdue", "scope", "rec"]  # followup (issue 11): the last line
 # Bytes that are not UTF-8 (a lone surrogate's encoding, a NUL), as a raw query string.
 RAW_QUERY = "&".join(f"{k}=%ED%B3%BF%00%C3" for k in QUERY_ARGS)
 # Form fields read outside a FlaskForm (the conflict page's choices, the sign form).
@@ -60,6 +61,7 @@ EMAILS = {"viewer": "viewer@example.org", "steering": "steering@example.org",
 def form_fields() -> list[str]:
     """Every field name of every form of the site, found by walking FlaskForm's subclasses."""
     import coalition.accounts.forms
+    import coalition.followup.forms  # noqa: F401  (followup, issue 11)
     import coalition.organisations.forms
     import coalition.recommendations.forms
     import coalition.reviews.forms
@@ -150,7 +152,29 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
         "token": "not-a-real-token", "action": "submit", "filename": "app.js",
         # API v1 (issue 10): a review by slug; a personal API token's id (none exists: 404).
         "ref": review.slug, "token_id": 1,
+        **followup_values(world, rec_id),  # followup (issue 11)
     }
+
+
+def followup_values(world: Any, rec_id: int) -> dict[str, int]:
+    """followup (issue 11): a plan of `rec_id` led by world.org and an action with a file."""
+    import tempfile
+
+    from flask import current_app
+
+    from coalition.followup import services as followup
+    from coalition.followup.models import FollowUpPlan
+
+    current_app.config["FILES_DIR"] = tempfile.mkdtemp(prefix="hostile-files-")
+    followup.assign(world.users["coordinator"], [rec_id], world.org, "medium", None)
+    plan = db.session.scalars(select(FollowUpPlan)).one()
+    action, _stored = followup.add_action(
+        world.users["editor"], plan, title="Hostile meeting", kind="meeting",
+        owner_organisation=world.org, upload=io.BytesIO(b"%PDF-1.4 hostile"),
+        upload_name="hostile.pdf")
+    db.session.commit()
+    return {"plan_id": plan.id, "action_id": action.id,
+            "file_id": action.evidence_files[0].id}
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select
@@ -233,11 +233,16 @@ def _tell_lead(actor: Any, lead: Organisation, plans: list[FollowUpPlan]) -> Non
         notify(members, "assignment", ASSIGNED_ONE,
                args={"organisation": lead.name,
                      "number": plan.recommendation.paragraph or f"#{plan.recommendation_id}"},
-               url=url_for("followup.show_plan", plan_id=plan.id), exclude=actor)
+               url=plan_path(plan.id), exclude=actor)
     else:
         notify(members, "assignment", ASSIGNED_MANY,
                args={"organisation": lead.name, "count": len(plans)},
-               url=url_for("followup.index", lead=lead.id), exclude=actor)
+               url=f"/followup/?lead={lead.id}", exclude=actor)
+
+
+def plan_path(plan_id: int) -> str:
+    """The plan page's path in the app (no request needed: the demo and the CLI assign too)."""
+    return f"/followup/plans/{plan_id}"
 
 
 def too_many_message(count: int, cap: int) -> str:
