@@ -51,8 +51,8 @@ def add_recs(review: Any, count: int, start: int = 1, territory: str | None = No
     return recs
 
 
-@pytest.fixture
-def fu(app: Flask, world: Any, make_org: Any, tmp_path: Path) -> Scene:
+@pytest.fixture(name="fu")
+def fu_scene(app: Flask, world: Any, make_org: Any, tmp_path: Path) -> Scene:
     app.config["FILES_DIR"] = str(tmp_path / "files")
     review = create_review(None, "CHN", 3, session=31, review_date=REVIEW_DATE)
     recs = add_recs(review, 5)

@@ -8,7 +8,6 @@ import threading
 from datetime import date
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from coalition.audit.models import AuditEvent
@@ -16,7 +15,7 @@ from coalition.extensions import db
 from coalition.followup import services
 from coalition.followup.models import FollowUpPlan
 from coalition.notifications.models import Notification
-from tests.followup_scene import Scene, add_recs, counts, fu  # noqa: F401
+from tests.followup_scene import Scene, add_recs, counts, fu_scene  # noqa: F401
 from tests.test_followup_plans import signed_in
 
 
@@ -176,7 +175,7 @@ def test_two_bulk_assignments_at_once_make_one_plan_each(app: Any, fu: Scene) ->
                     services.assign(actor, ids, lead, "high", None)
                 db.session.commit()
                 db.session.remove()
-        except BaseException as error:  # noqa: BLE001 (reported below)
+        except BaseException as error:  # reported below
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=(fu.world.org.id, "steering@example.org")),

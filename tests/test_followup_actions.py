@@ -11,7 +11,7 @@ from sqlalchemy import select
 from coalition.extensions import db
 from coalition.followup import services
 from coalition.followup.models import AdvocacyAction, EvidenceFile, FollowUpPlan
-from tests.followup_scene import Scene, counts, fu, kept_files  # noqa: F401
+from tests.followup_scene import Scene, counts, fu_scene, kept_files  # noqa: F401
 from tests.test_evidence_files import DOCX, PDF
 from tests.test_followup_plans import signed_in
 

@@ -14,7 +14,7 @@ from coalition.followup import services
 from coalition.followup.models import FollowUpPlan
 from coalition.notifications.models import Notification
 from tests.conftest import AuthActions
-from tests.followup_scene import Scene, counts, fu  # noqa: F401
+from tests.followup_scene import Scene, counts, fu_scene  # noqa: F401
 
 ASSIGN = {"lead": "", "priority": "high", "due_on": "2026-06-30"}
 

@@ -61,7 +61,7 @@ EMAILS = {"viewer": "viewer@example.org", "steering": "steering@example.org",
 def form_fields() -> list[str]:
     """Every field name of every form of the site, found by walking FlaskForm's subclasses."""
     import coalition.accounts.forms
-    import coalition.followup.forms  # noqa: F401  (followup, issue 11)
+    import coalition.followup.forms  # followup (issue 11)
     import coalition.organisations.forms
     import coalition.recommendations.forms
     import coalition.reviews.forms
