@@ -25,11 +25,14 @@ def make_plan(fu: Scene) -> FollowUpPlan:
     return db.session.scalars(select(FollowUpPlan)).one()
 
 
-def action_form(org: Any, **extra: Any) -> dict[str, Any]:
-    return {"title": "Meeting with the Security Bureau", "kind": "meeting",
-            "owner_organisation": str(org.id), "owner": "", "due_on": "", "done_on": "",
-            "outcome": "The bureau **listened**.", "links": "https://www.legco.gov.hk/x",
-            **extra}
+def action_form(org: Any, prefix: str = "new-", **extra: Any) -> dict[str, Any]:
+    """The plan page's "log an action" form (fields prefixed "new-"); prefix="" for the
+    action's own edit page."""
+    values = {"title": "Meeting with the Security Bureau", "kind": "meeting",
+              "owner_organisation": str(org.id), "owner": "", "due_on": "", "done_on": "",
+              "outcome": "The bureau **listened**.", "links": "https://www.legco.gov.hk/x",
+              **extra}
+    return {prefix + key: value for key, value in values.items()}
 
 
 def test_editor_logs_an_action_with_evidence_and_downloads_it(app: Any, fu: Scene) -> None:
@@ -150,9 +153,9 @@ def test_who_may_log_and_edit_actions(app: Any, fu: Scene) -> None:
     # The lead's editor does not edit the supporter's action; its owner does.
     editor = signed_in(app, "editor@example.org")
     assert editor.post(f"/followup/actions/{action.id}/edit", data=action_form(
-        fu.world.other, done_on=date.today().isoformat())).status_code == 403
+        fu.world.other, "", done_on=date.today().isoformat())).status_code == 403
     assert other.post(f"/followup/actions/{action.id}/edit", data=action_form(
-        fu.world.other, done_on=date.today().isoformat())).status_code == 302
+        fu.world.other, "", done_on=date.today().isoformat())).status_code == 302
     db.session.expire_all()
     assert db.session.get(AdvocacyAction, action.id).done_on == date.today()
 

@@ -19,6 +19,11 @@ from tests.followup_scene import Scene, counts, fu_scene  # noqa: F401
 ASSIGN = {"lead": "", "priority": "high", "due_on": "2026-06-30"}
 
 
+def plan_form(values: dict[str, Any]) -> dict[str, Any]:
+    """The plan page's update form (its fields prefixed "plan-")."""
+    return {f"plan-{key}": value for key, value in values.items()}
+
+
 def signed_in(app: Any, email: str) -> AuthActions:
     auth = AuthActions(app.test_client())
     assert auth.login(email).status_code == 302
@@ -94,8 +99,8 @@ def plan_for(fu: Scene, lead: Any = None, status: str = "not_started") -> Follow
 def test_lead_editor_updates_status_and_notes(app: Any, fu: Scene) -> None:
     plan = plan_for(fu)
     editor = signed_in(app, "editor@example.org")
-    response = editor.post(f"/followup/plans/{plan.id}/update", data={
-        "status": "in_progress", "due_on": "2026-03-01", "notes": "Met the **bureau**."})
+    response = editor.post(f"/followup/plans/{plan.id}/update", data=plan_form({
+        "status": "in_progress", "due_on": "2026-03-01", "notes": "Met the **bureau**."}))
     assert response.status_code == 302
     page = editor.client.get(f"/followup/plans/{plan.id}").get_data(as_text=True)
     assert "In progress" in page and "<strong>bureau</strong>" in page
@@ -106,25 +111,25 @@ def test_lead_editor_updates_status_and_notes(app: Any, fu: Scene) -> None:
 def test_forbidden_status_jump_keeps_the_typed_notes(app: Any, fu: Scene) -> None:
     plan = plan_for(fu, status="done")
     editor = signed_in(app, "editor@example.org")
-    response = editor.post(f"/followup/plans/{plan.id}/update", data={
-        "status": "dropped", "due_on": "2026-03-01", "notes": "Typed text kept."})
+    response = editor.post(f"/followup/plans/{plan.id}/update", data=plan_form({
+        "status": "dropped", "due_on": "2026-03-01", "notes": "Typed text kept."}))
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "cannot become “Dropped”" in page and "Typed text kept." in page
     db.session.expire_all()
     assert db.session.get(FollowUpPlan, plan.id).status == "done"
     # Back to "not started" once work is recorded: refused too; reopening is allowed.
-    assert editor.post(f"/followup/plans/{plan.id}/update", data={
-        "status": "not_started", "notes": ""}).status_code == 400
-    assert editor.post(f"/followup/plans/{plan.id}/update", data={
-        "status": "in_progress", "notes": ""}).status_code == 302
+    assert editor.post(f"/followup/plans/{plan.id}/update", data=plan_form({
+        "status": "not_started", "notes": ""})).status_code == 400
+    assert editor.post(f"/followup/plans/{plan.id}/update", data=plan_form({
+        "status": "in_progress", "notes": ""})).status_code == 302
 
 
 def test_due_date_before_the_review_is_refused_on_update(app: Any, fu: Scene) -> None:
     plan = plan_for(fu)
     editor = signed_in(app, "editor@example.org")
-    response = editor.post(f"/followup/plans/{plan.id}/update", data={
-        "status": "not_started", "due_on": "2017-01-01", "notes": ""})
+    response = editor.post(f"/followup/plans/{plan.id}/update", data=plan_form({
+        "status": "not_started", "due_on": "2017-01-01", "notes": ""}))
     assert response.status_code == 400
     assert "before the review" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -137,8 +142,8 @@ def test_editor_of_an_unrelated_organisation_gets_403(app: Any, fu: Scene) -> No
     events = db.session.query(AuditEvent).count()
     for email in ("oeditor@example.org", "viewer@example.org"):
         other = signed_in(app, email)
-        response = other.post(f"/followup/plans/{plan.id}/update", data={
-            "status": "in_progress", "notes": "Not mine."})
+        response = other.post(f"/followup/plans/{plan.id}/update", data=plan_form({
+            "status": "in_progress", "notes": "Not mine."}))
         assert response.status_code == 403
         assert other.post(f"/followup/recommendations/{fu.recs[1].id}/assign",
                           data=assign_form(fu.world.other)).status_code == 403

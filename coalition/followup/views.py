@@ -43,6 +43,7 @@ from coalition.recommendations import tracker
 from coalition.recommendations.models import Recommendation
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
+NEW_ACTION = "new"  # the prefix of the plan page's "log an action" form
 
 
 def _load_plan(plan_id: int, **_: object) -> FollowUpPlan:
@@ -102,9 +103,10 @@ def _assign_form(formdata: Any = None, plan: FollowUpPlan | None = None) -> Assi
 
 
 def _update_form(plan: FollowUpPlan, formdata: Any = None) -> PlanUpdateForm:
+    # Prefixed: the plan page also holds the action form (ids must be unique on the page).
     if formdata is not None:
-        return PlanUpdateForm(formdata=formdata)
-    return PlanUpdateForm(formdata=None, status=plan.status, due_on=plan.due_on,
+        return PlanUpdateForm(formdata=formdata, prefix="plan")
+    return PlanUpdateForm(formdata=None, prefix="plan", status=plan.status, due_on=plan.due_on,
                           notes=plan.notes)
 
 
@@ -153,7 +155,7 @@ def _plan_page(plan: FollowUpPlan, status: int = 200, **forms: Any) -> tuple[str
         update_form = _update_form(plan)
     action_form = forms.get("action_form")
     if action_form is None and can(current_user, "followup.add_action", plan):
-        action_form = _action_form(plan)
+        action_form = _action_form(plan, prefix=NEW_ACTION)
     evidence_forms = {a.id: EvidenceForm(formdata=None, prefix=f"e{a.id}") for a in plan.actions
                       if can(current_user, "followup.edit_action", a)}
     if forms.get("evidence_form") is not None:
@@ -230,10 +232,11 @@ def add_action(plan: FollowUpPlan, plan_id: int) -> WerkzeugResponse | tuple[str
     try:
         files.check_request_size(files.max_bytes())
     except files.FileRefused as error:
-        form = _action_form(plan)
+        form = _action_form(plan, prefix=NEW_ACTION)
         attach_error(form, error)
         return _plan_page(plan, error.status, action_form=form)
-    form = _action_form(plan, CombinedMultiDict([request.form, request.files]))
+    form = _action_form(plan, CombinedMultiDict([request.form, request.files]),
+                        prefix=NEW_ACTION)
     status = 400
     if form.validate_on_submit():
         org = _org(form.owner_organisation.data)

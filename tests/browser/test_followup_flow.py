@@ -90,11 +90,11 @@ def test_bulk_assign_then_log_an_action_with_evidence(app, browser, live_server,
         rows.first.get_by_role("link").first.click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Follow-up of")
         page.locator("summary", has_text="Log an advocacy action").click()
-        page.get_by_label("Title").fill("Meeting with the Security Bureau")
-        page.get_by_label("Kind").select_option(label="Meeting with officials")
-        page.get_by_label("Due date").fill((date.today() - timedelta(days=3)).isoformat())
-        page.get_by_label("Outcome (Markdown)").fill("The bureau **listened**.")
-        page.get_by_label("Evidence file (optional)").set_input_files(
+        page.locator("#new-title").fill("Meeting with the Security Bureau")
+        page.locator("#new-kind").select_option(label="Meeting with officials")
+        page.locator("#new-due_on").fill((date.today() - timedelta(days=3)).isoformat())
+        page.locator("#new-outcome").fill("The bureau **listened**.")
+        page.locator("#new-file").set_input_files(
             {"name": "minutes.pdf", "mimeType": "application/pdf", "buffer": PDF})
         fits_and_passes_axe(page, "plan with the action form open")
         page.get_by_role("button", name="Log the action").click()
