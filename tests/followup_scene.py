@@ -71,3 +71,24 @@ def counts() -> dict[str, int]:
 
 def kept_files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def seed_plan_with_evidence(app: Flask, world: Any, rec_id: int) -> dict[str, int]:
+    """For the route sweeps (access matrix, hostile input): a plan of `rec_id` led by
+    world.org, an action of world.org's with an evidence file kept in a temporary folder.
+    Returns {"plan_id", "action_id", "file_id"}."""
+    import io
+    import tempfile
+
+    from coalition.followup import services
+
+    app.config["FILES_DIR"] = tempfile.mkdtemp(prefix="followup-files-")
+    services.assign(world.users["coordinator"], [rec_id], world.org, "medium", None)
+    plan = db.session.scalars(select(FollowUpPlan)).one()
+    action, _stored = services.add_action(
+        world.users["editor"], plan, title="Sweep meeting", kind="meeting",
+        owner_organisation=world.org, upload=io.BytesIO(b"%PDF-1.4 sweep"),
+        upload_name="sweep.pdf")
+    db.session.commit()
+    return {"plan_id": plan.id, "action_id": action.id,
+            "file_id": action.evidence_files[0].id}

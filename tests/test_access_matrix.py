@@ -479,23 +479,10 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
 
 def followup_scene(app: Flask, world: Any, rec_id: int) -> dict[str, int]:
     """followup (issue 11): a plan of {rec_id} led by world.org, an action of world.org's
-    with an evidence file (kept in a temporary folder)."""
-    import tempfile
+    with an evidence file."""
+    from tests.followup_scene import seed_plan_with_evidence
 
-    from coalition.followup import services as followup
-
-    app.config["FILES_DIR"] = tempfile.mkdtemp(prefix="matrix-files-")
-    followup.assign(world.users["coordinator"], [rec_id], world.org, "medium", None)
-    from coalition.followup.models import FollowUpPlan
-
-    plan = db.session.scalars(select(FollowUpPlan)).one()
-    action, _stored = followup.add_action(
-        world.users["editor"], plan, title="Matrix meeting", kind="meeting",
-        owner_organisation=world.org, upload=io.BytesIO(b"%PDF-1.4 scene"),
-        upload_name="scene.pdf")
-    db.session.commit()
-    return {"plan_id": plan.id, "action_id": action.id,
-            "file_id": action.evidence_files[0].id}
+    return seed_plan_with_evidence(app, world, rec_id)
 
 
 def tracker_scene(app: Flask, world: Any) -> tuple[str, int, int]:

@@ -158,23 +158,11 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
 
 def followup_values(world: Any, rec_id: int) -> dict[str, int]:
     """followup (issue 11): a plan of `rec_id` led by world.org and an action with a file."""
-    import tempfile
-
     from flask import current_app
 
-    from coalition.followup import services as followup
-    from coalition.followup.models import FollowUpPlan
+    from tests.followup_scene import seed_plan_with_evidence
 
-    current_app.config["FILES_DIR"] = tempfile.mkdtemp(prefix="hostile-files-")
-    followup.assign(world.users["coordinator"], [rec_id], world.org, "medium", None)
-    plan = db.session.scalars(select(FollowUpPlan)).one()
-    action, _stored = followup.add_action(
-        world.users["editor"], plan, title="Hostile meeting", kind="meeting",
-        owner_organisation=world.org, upload=io.BytesIO(b"%PDF-1.4 hostile"),
-        upload_name="hostile.pdf")
-    db.session.commit()
-    return {"plan_id": plan.id, "action_id": action.id,
-            "file_id": action.evidence_files[0].id}
+    return seed_plan_with_evidence(current_app, world, rec_id)
 
 
 @pytest.fixture

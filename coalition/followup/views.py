@@ -222,8 +222,19 @@ def _commit_or_discard(stored: files.StoredFile | None) -> None:
         raise
 
 
-def _refused_upload(error: ServiceError) -> int:
+def _refused(form: Any, error: ServiceError) -> int:
+    """Undo what the request wrote, show the refusal on its field; the status to answer (a
+    refused file's own: 413 for one too large)."""
+    db.session.rollback()
+    attach_error(form, error)
     return getattr(error, "status", 400)
+
+
+def _kept(stored: files.StoredFile | None, message: str, url: str) -> WerkzeugResponse:
+    """Commit (removing the kept file if that fails), say so, go to `url`."""
+    _commit_or_discard(stored)
+    flash(message, "success")
+    return redirect(url)
 
 
 @bp.route("/plans/<int:plan_id>/actions", methods=["POST"])
@@ -252,13 +263,10 @@ def add_action(plan: FollowUpPlan, plan_id: int) -> WerkzeugResponse | tuple[str
                 upload=upload.stream if upload and upload.filename else None,
                 upload_name=upload.filename if upload else None)
         except ServiceError as error:
-            db.session.rollback()
-            attach_error(form, error)
-            status = _refused_upload(error)
+            status = _refused(form, error)
         else:
-            _commit_or_discard(stored)
-            flash(_("The action is logged."), "success")
-            return redirect(url_for("followup.show_plan", plan_id=plan.id) + "#actions")
+            return _kept(stored, _("The action is logged."),
+                         url_for("followup.show_plan", plan_id=plan.id) + "#actions")
     plan = db.session.get(FollowUpPlan, plan_id)
     return _plan_page(plan, status, action_form=form)
 
@@ -320,14 +328,11 @@ def add_evidence(action: AdvocacyAction, action_id: int) -> WerkzeugResponse | t
                 _evidence, stored = services.add_evidence(current_user, action, upload.stream,
                                                           upload.filename)
             except ServiceError as error:
-                db.session.rollback()
-                attach_error(form, error)
-                status = _refused_upload(error)
+                status = _refused(form, error)
             else:
-                _commit_or_discard(stored)
-                flash(_("The file is attached."), "success")
-                return redirect(url_for("followup.show_plan", plan_id=action.plan_id)
-                                + f"#action-{action.id}")
+                return _kept(stored, _("The file is attached."),
+                             url_for("followup.show_plan", plan_id=action.plan_id)
+                             + f"#action-{action.id}")
     action = db.session.get(AdvocacyAction, action_id)
     return _plan_page(action.plan, status, evidence_form=form, evidence_action_id=action.id)
 
