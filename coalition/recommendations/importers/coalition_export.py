@@ -26,6 +26,7 @@ nothing.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -199,9 +200,11 @@ def _state_code(code: str, codes: set[str], what: str) -> str:
 class _Reader:
     """Reads one row into a ParsedRecommendation (or raises _Bad)."""
 
-    def __init__(self, columns: dict[str, int], result: ParseResult) -> None:
+    def __init__(self, columns: dict[str, int], result: ParseResult, excel: bool = False
+                 ) -> None:
         self.columns = columns
-        self.cell = tabular.cell_reader(columns)
+        read = tabular.cell_reader(columns)
+        self.cell = (lambda cells, name: unguard(read(cells, name))) if excel else read
         self.result = result
         self.codes = {ref.code for ref in reference.load_states()}
         self.review_lines: dict[tuple[str, int], int] = {}
@@ -348,6 +351,12 @@ def _identity(rec: ParsedRecommendation, rec_id: str) -> tuple[object, ...]:
     return (*review, "text", rec.kind, rec.position, digest)
 
 
+def unguard(cell: str) -> str:
+    """A cell of the "for Excel" CSV as it was before the export guarded it against formulas
+    (coalition.exports.services.excel_guard): one leading apostrophe removed."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def parse(
     source: str | os.PathLike[str] | bytes | IO[bytes],
     progress: Callable[[int], None] | None = None,
@@ -365,6 +374,9 @@ def parse(
     data = tabular.read_bytes(source)
     if data.startswith(tabular.ZIP_MAGIC) and is_package(tabular.zip_names(data)):
         data = package_csv(data, filename, limits)
+    # The "for Excel" CSV (and only it) starts with a UTF-8 byte order mark and has its cells
+    # guarded against formulas.
+    excel = data.startswith(codecs.BOM_UTF8)
     table = tabular.read_table(data, filename, limits)
     what = _("an export of this platform")
     columns = tabular.match_columns(table.header, COLUMNS, ("recommendation",), what)
@@ -374,7 +386,7 @@ def parse(
     result = ParseResult(records=[], errors=[], skipped=[], format=FORMAT,
                          encoding=table.encoding, newline=table.newline)
     result.warnings.extend((0, note) for note in table.notes)
-    reader = _Reader(columns, result)
+    reader = _Reader(columns, result, excel=excel)
     cell = reader.cell
     seen: dict[tuple[object, ...], ParsedRecommendation] = {}
     paragraphs: dict[tuple[object, ...], int] = {}
