@@ -94,7 +94,8 @@ def add(db: Any, review: Review, text: str, *, paragraph: str | None = None,
 def build(db: Any) -> None:
     ensure_reference_data()
     china = create_review(None, "CHN", 3, session=31, review_date=date(2018, 11, 6),
-                          report_symbol="A/HRC/40/6", responses_symbol="A/HRC/40/6/Add.1")
+                          report_symbol="A/HRC/40/6", responses_symbol="A/HRC/40/6/Add.1",
+                          midterm_due=date(2021, 11, 6))
     db.session.flush()
     import_file(None, MATRIX.name, MATRIX.read_bytes(), china)
     # A Hong Kong tag removed from a text that names it, one set on a text that does not,
@@ -181,7 +182,8 @@ def snapshot(db: Any) -> tuple[dict[Any, dict[str, Any]], dict[str, tuple[Any, .
             "upr_info_id": rec.upr_info_id,
             "action_category": rec.action_category,
         }
-    reviews = {r.slug: (r.session, r.review_date, r.report_symbol)
+    reviews = {r.slug: (r.session, r.review_date, r.report_symbol, r.responses_symbol,
+                        r.midterm_due)
                for r in db.session.scalars(select(Review))}
     return recs, reviews
 
@@ -293,14 +295,14 @@ def test_the_command_line_imports_an_export_without_a_review(app, db, exported, 
     assert "Created 0, updated 0, unchanged 355" in result.output
 
 
-def test_the_reviews_are_created_with_their_session_date_and_symbol(db, exported):
+def test_the_reviews_are_created_with_their_session_date_and_symbols(db, exported):
     before, files = exported
     report = import_file(None, "recommendations.csv", files["csv"])
     db.session.commit()
     assert snapshot(db)[1] == before[1] == {
-        "chn-3": (31, date(2018, 11, 6), "A/HRC/40/6"),
-        "egy-2": (20, date(2014, 11, 5), "A/HRC/28/16"),
-        "fra-4": (43, date(2023, 5, 1), "A/HRC/54/5"),
+        "chn-3": (31, date(2018, 11, 6), "A/HRC/40/6", "A/HRC/40/6/Add.1", date(2021, 11, 6)),
+        "egy-2": (20, date(2014, 11, 5), "A/HRC/28/16", None, None),
+        "fra-4": (43, date(2023, 5, 1), "A/HRC/54/5", None, None),
     }
     assert any("CHN cycle 3 was created" in notice for notice in report.notices)
 

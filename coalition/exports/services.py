@@ -190,7 +190,8 @@ def _recommendation_select(f: TrackerFilters) -> Select[Any]:
     rec = Recommendation
     stmt = (
         select(rec.id, State.code, Review.cycle, State.name, State.regional_group,
-               Review.session, Review.review_date, Review.report_symbol, rec.paragraph,
+               Review.session, Review.review_date, Review.report_symbol,
+               Review.responses_symbol, Review.midterm_due, rec.paragraph,
                rec.kind, rec.text, rec.position, rec.position_words, rec.position_source,
                rec.action_category, rec.uhri_annotation_id, rec.upr_info_id,
                rec.repeated_from_id, rec.updated_at)
@@ -304,9 +305,9 @@ def _recommendation_rows(f: TrackerFilters, view: ReaderView, long: bool) -> Ite
     for batch in _streamed(_recommendation_select(f)):
         ids = [row[0] for row in batch]
         links = _links(ids, view)
-        for (rec_id, code, cycle, state_name, group, session, review_date, symbol, paragraph,
-             kind, text, position, words, source, category, annotation, upr_info, repeated,
-             updated) in batch:
+        for (rec_id, code, cycle, state_name, group, session, review_date, symbol,
+             responses_symbol, midterm_due, paragraph, kind, text, position, words, source,
+             category, annotation, upr_info, repeated, updated) in batch:
             states = links.states.get(rec_id, [])
             latest = links.latest.get(rec_id)
             row: Row = {
@@ -319,6 +320,8 @@ def _recommendation_rows(f: TrackerFilters, view: ReaderView, long: bool) -> Ite
                 "session": session,
                 "review_date": review_date,
                 "symbol": symbol,
+                "responses_symbol": responses_symbol,
+                "midterm_due": midterm_due,
                 "paragraph": paragraph,
                 "kind": kind,
                 "recommendation": text,

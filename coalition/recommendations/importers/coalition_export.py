@@ -155,6 +155,18 @@ def _integer(value: str, what: str, low: int, high: int) -> int | None:
     return int(value)
 
 
+def _date(value: str, column: str) -> date | None:
+    """An ISO date cell (a date-time's date part is taken); empty gives None."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise _Bad(_("%(column)s must be a date as 2018-11-06, not %(value)s", column=column,
+                     value=repr(text))) from None
+
+
 def _theme_code(value: str) -> str:
     """The OHCHR code of "A12 Acceptance of international norms", "A12", or a theme's name."""
     from coalition.recommendations.importers.uhri import theme_code
@@ -251,21 +263,18 @@ class _Reader:
                              session=session, expected=session_cycle, cycle=cycle))
         if cycle is None:
             raise _Bad(_("the row does not name its review's cycle"))
-        review_date = None
-        if text := cell(cells, "review_date").strip():
-            try:
-                review_date = date.fromisoformat(text[:10])
-            except ValueError:
-                raise _Bad(_("review_date must be a date as 2018-11-06, not %(value)s",
-                             value=repr(text))) from None
+        review_date = _date(cell(cells, "review_date"), "review_date")
+        midterm_due = _date(cell(cells, "midterm_due"), "midterm_due")
         symbol = " ".join(cell(cells, "symbol").split())[:40] or None
-        details = ReviewDetails(session=session, review_date=review_date, report_symbol=symbol)
+        responses = " ".join(cell(cells, "responses_symbol").split())[:40] or None
+        details = ReviewDetails(session=session, review_date=review_date, report_symbol=symbol,
+                                responses_symbol=responses, midterm_due=midterm_due)
         key = (code, cycle)
         known = self.result.reviews.get(key)
         if known is None:
             self.result.reviews[key] = details
             self.review_lines[key] = line
-        elif known != details and any((session, review_date, symbol)):
+        elif known != details and any((session, review_date, symbol, responses, midterm_due)):
             self.result.warnings.append((line, _(
                 "the review's session, date or symbol differs from line %(line)s; kept those "
                 "of line %(line)s", line=self.review_lines[key])))
