@@ -115,6 +115,10 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, accounts_bp, organisations_bp, reviews_bp, recommendations_bp,
                       statements_bp, audit_bp, exports_bp):
         app.register_blueprint(blueprint)
+    # midterm (issue 11, item 7): the mid-term assessment of a review
+    from coalition.followup.midterm_views import bp as midterm_bp
+
+    app.register_blueprint(midterm_bp)
     from coalition import api
 
     api.init_app(app)  # API v1 (flask-smorest) and the personal-token pages

@@ -379,6 +379,15 @@ def _read_evidence(user: Any, evidence: Any) -> bool:
     return evidence is not None and _view_followup(user)
 
 
+# --- midterm (issue 11, item 7; helper "midterm") ---
+def _generate_midterm(user: Any, _obj: Any = None) -> bool:
+    """Draft a review's mid-term assessment as a joint statement: the coordinator and the
+    editors of a steering organisation (the draft is led by an organisation they draft for,
+    coalition.followup.midterm.drafting_organisations)."""
+    return is_coordinator(user) or bool(_steering_editor_orgs(user))
+# --- end midterm ---
+
+
 RULES: dict[str, Rule] = {
     "directory.view": _in_coalition,
     "organisation.view": _view_organisation,
@@ -418,6 +427,7 @@ RULES: dict[str, Rule] = {
     "followup.edit_action": _edit_action,
     "followup.download_evidence": _read_evidence,
     "position.adopt": _manage_tracker,
+    "midterm.generate": _generate_midterm,  # midterm (issue 11, item 7)
     "notifications.view": lambda user, _obj: _signed_in(user),
     # Joint statements
     "statement.view": _view_statement,
