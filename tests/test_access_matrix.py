@@ -99,6 +99,10 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/reviews/new",                       STEERING,       {}),
     ("/reviews/{review}",                  IN_COALITION,   {}),
     ("/reviews/{review}/edit",             STEERING,       {}),
+    # midterm (issue 11, item 7): the mid-term assessment is follow-up, for members.
+    ("/reviews/{review}/midterm-assessment", MEMBERS,      {}),
+    ("/reviews/{review}/midterm-assessment.md", MEMBERS,   {}),
+    ("/reviews/{review}/midterm-assessment.docx", MEMBERS, {}),
     ("/recommendations/{rec_id}",          IN_COALITION,   {}),
     # Saved tracker views (issue 10): {view_id} is the editor's, shared with world.org.
     ("/tracker/views",                     IN_COALITION,   {}),
@@ -184,6 +188,7 @@ PAGE_CONTENT: list[tuple[str, str, frozenset[str]]] = [
     ("/s/{published}",       "Other Organisation", EVERYONE),      # the signatory
     ("/tracker",             "Download recommendations", IN_COALITION),
     ("/reviews/{review}",    "Download recommendations", IN_COALITION),
+    ("/reviews/{review}",    "Open as a joint statement draft", STEERING),  # midterm
 ]
 
 # --- POST: what, url, form, who may, status when allowed, exceptions ---------------------------
@@ -277,6 +282,9 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         NEW_REVIEW,       STEERING,       302,          {}),
     ("edit review", "/reviews/{review}/edit",
         EDIT_REVIEW,      STEERING,       302,          {}),
+    # midterm (issue 11, item 7): the steering committee opens the draft (a statement).
+    ("draft the mid-term assessment", "/reviews/{review}/midterm-assessment",
+        {"organisation": "{steering_org_id}"}, STEERING, 302, {}),
     ("record a government response", "/recommendations/{rec_id}/responses",
         RESPONSE,         STEERING,       302,          {}),
     # Editors of another organisation pass the door but may not choose world.org: a field error.
@@ -434,6 +442,7 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
         "org_ids": {role: (user.memberships[0].organisation_id if user.memberships
                            else world.org.id) for role, user in users.items()},
     }
+    values.update(midterm_scene(world, rec_id))  # midterm (issue 11, item 7)
     # End the test's own read transaction: only the requests touch the database from here on.
     db.session.commit()
     return values
@@ -456,6 +465,21 @@ def tracker_scene(app: Flask, world: Any) -> tuple[str, int, int]:
 
     rec_id = db.session.scalars(select(Recommendation.id)).one()
     return review.slug, rec_id, job.id
+
+
+# --- midterm (issue 11, item 7) ---
+def midterm_scene(world: Any, rec_id: int) -> dict[str, int]:
+    """A coalition position on the scene's recommendation, so the review has a tracked one."""
+    from datetime import date
+
+    from coalition.followup.models import CoalitionPosition
+
+    db.session.add(CoalitionPosition(recommendation_id=rec_id, status="partially",
+                                     adopted_on=date(2021, 2, 1), reason="Matrix position.",
+                                     organisation_id=world.steering_org.id))
+    db.session.commit()
+    return {"steering_org_id": world.steering_org.id}
+# --- end midterm ---
 
 
 def assessment_scene(world: Any, rec_id: int) -> int:

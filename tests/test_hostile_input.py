@@ -132,6 +132,13 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
     comment_id = db.session.scalars(select(Comment.id)).first()
     membership_id = db.session.scalars(select(Membership.id).where(
         Membership.user_id == users["viewer"].id)).first()
+    # midterm (issue 11, item 7): a coalition position, so the review's mid-term assessment
+    # has a tracked recommendation to report (its page, draft and downloads do real work).
+    from coalition.followup.models import CoalitionPosition
+
+    db.session.add(CoalitionPosition(recommendation_id=rec_id, status="partially",
+                                     adopted_on=date(2021, 2, 1), reason="Hostile walk."))
+    # --- end midterm ---
     from coalition.accounts.services import start_session
     from coalition.statements.models import ConflictCopy
 

@@ -276,3 +276,41 @@ def test_the_draft_is_in_the_generating_users_language(client, auth, world, revi
     assert "工作組第 31 屆會議" in text  # the review line, as the review page writes it
     assert "Uphold the rights, freedoms and rule of law" in text
     assert "Australia" in text
+
+
+@pytest.mark.parametrize("text", ["1. Ratify", "- Ratify", "+ Ratify", "> Ratify", "# Ratify",
+                                  "=== Ratify", "Ratify <script>x</script> [a](b) `c` &amp;",
+                                  "Ratify | the | Convention"])
+def test_plain_text_shows_as_typed(app, text):
+    from coalition.core.markdown import plain_text, render_html
+    from coalition.followup.midterm import escape_text
+
+    html = render_html(escape_text(text, block=True))
+    assert re.fullmatch(r"<p>.*</p>", html.strip()), html
+    assert plain_text(html) == text
+
+
+def test_member_markdown_keeps_its_formatting_but_opens_no_heading(app):
+    from coalition.core.markdown import render_html
+    from coalition.followup.midterm import contained_markdown
+
+    html = render_html(contained_markdown(
+        "Title\n===\n\nSub\n---\n\n## Heading\n   # Indented\n<h2>Raw</h2>\n\n"
+        "**Bold**, a [link](https://example.org/a) and <https://example.org/b>.\n\n- a list"))
+    assert not re.search(r"<h\d", html), html
+    assert "<strong>Bold</strong>" in html and 'href="https://example.org/a"' in html
+    assert 'href="https://example.org/b"' in html and "<li>a list</li>" in html
+    assert "## Heading" in html and "&lt;h2&gt;Raw&lt;/h2&gt;" in html
+
+
+def test_control_characters_in_stored_text_still_make_a_docx(client, auth, world, review, db):
+    """Rows stored before input was filtered may hold characters XML refuses."""
+    action = db.session.scalars(select(AdvocacyAction).where(
+        AdvocacyAction.done_on.is_not(None))).one()
+    action.outcome = "Before\x0bafter\x01 the meeting."
+    db.session.commit()
+    auth.login("viewer@example.org")
+    response = client.get(URL + ".docx")
+    assert response.status_code == 200
+    words = "\n".join(p.text for p in docx.Document(io.BytesIO(response.data)).paragraphs)
+    assert "Beforeafter the meeting." in words

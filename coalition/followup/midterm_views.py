@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -93,9 +94,11 @@ def generate(review: Review, slug: str) -> Response | tuple[str, int]:
         except ServiceError as error:
             attach_error(form, error)
         else:
-            flash(_("The mid-term assessment is drafted as a joint statement from %(count)s "
-                    "tracked recommendations: edit it, then send it for review.",
-                    count=count), "success")
+            flash(ngettext("The mid-term assessment is drafted as a joint statement from "
+                           "%(num)s tracked recommendation: edit it, then send it for review.",
+                           "The mid-term assessment is drafted as a joint statement from "
+                           "%(num)s tracked recommendations: edit it, then send it for review.",
+                           count), "success")
             return redirect(url_for("statements.show", statement_id=statement.id))
     return _page(review, form, 400)
 
