@@ -184,7 +184,8 @@ def test_members_download_markdown_and_docx(client, auth, world, review):
     auth.login("viewer@example.org")
     md = client.get(URL + ".md")
     assert md.status_code == 200 and md.mimetype == "text/markdown"
-    assert 'filename="midterm-assessment-chn-3.md"' in md.headers["Content-Disposition"]
+    assert md.headers["Content-Disposition"] == "attachment; filename=midterm-assessment-chn-3.md"
+    assert md.headers["Content-Type"] == "text/markdown; charset=utf-8"
     body = md.get_data(as_text=True)
     assert "## D51 Administration of justice & fair trial" in body
     assert "No coalition position adopted yet." in body

@@ -324,7 +324,7 @@ def _links(links: list[str]) -> list[str]:
 def _entry_markdown(entry: ReportEntry) -> list[str]:
     rec = entry.recommendation
     number = rec.paragraph or f"#{rec.id}"
-    out = [f"### {_('Recommendation %(number)s', number=escape_text(number))}", "",
+    out = ["### " + _("Recommendation %(number)s", number=escape_text(number)), "",
            escape_text(rec.text, block=True), ""]
     states = ", ".join(escape_text(s.name) for s in rec.recommending_states)
     out.append(_label(_("Recommended by:"), states or _("no recommending State (a voluntary "
@@ -339,9 +339,9 @@ def _entry_markdown(entry: ReportEntry) -> list[str]:
     out.append("")
     position = entry.position
     if position is not None and position.reason.strip():
-        out += [f"#### {_('Reason for the position')}", "",
+        out += ["#### " + _("Reason for the position"), "",
                 contained_markdown(position.reason), ""]
-    out += [f"#### {_('Evidence')}", ""]
+    out += ["#### " + _("Evidence"), ""]
     evidence = False
     if position is not None and position.assessment is not None and entry.adopted is None:
         evidence = True

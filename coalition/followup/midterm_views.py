@@ -103,31 +103,32 @@ def generate(review: Review, slug: str) -> Response | tuple[str, int]:
     return _page(review, form, 400)
 
 
-def _report_or_back(review: Review) -> midterm.MidtermReport | Response:
+# The downloads: format -> (the report as bytes, its media type).
+DOWNLOADS = {
+    "md": (lambda report: midterm.to_markdown(report).encode(), "text/markdown"),
+    "docx": (midterm.to_docx, DOCX_TYPE),
+}
+
+
+def _download(review: Review, extension: str) -> Response:
+    """The report as a file; with nothing tracked, back to its page with a message."""
     report = midterm.build_report(review)
     if not report.count:
         flash(_("No recommendation of this review is tracked yet: there is no mid-term "
                 "assessment to download."), "info")
         return redirect(url_for("midterm.show", slug=review.slug))
-    return report
+    make, mimetype = DOWNLOADS[extension]
+    return send_file(io.BytesIO(make(report)), mimetype=mimetype, as_attachment=True,
+                     download_name=f"midterm-assessment-{review.slug}.{extension}")
 
 
 @bp.route("/reviews/<slug>/midterm-assessment.md")
 @guard("followup.view", load=_load_review)
 def markdown(review: Review, slug: str) -> Response:
-    report = _report_or_back(review)
-    if isinstance(report, Response):
-        return report
-    return Response(midterm.to_markdown(report), mimetype="text/markdown; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename="
-                             f'"midterm-assessment-{review.slug}.md"'})
+    return _download(review, "md")
 
 
 @bp.route("/reviews/<slug>/midterm-assessment.docx")
 @guard("followup.view", load=_load_review)
 def docx(review: Review, slug: str) -> Response:
-    report = _report_or_back(review)
-    if isinstance(report, Response):
-        return report
-    return send_file(io.BytesIO(midterm.to_docx(report)), mimetype=DOCX_TYPE,
-                     download_name=f"midterm-assessment-{review.slug}.docx")
+    return _download(review, "docx")
