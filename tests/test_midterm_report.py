@@ -315,3 +315,22 @@ def test_control_characters_in_stored_text_still_make_a_docx(client, auth, world
     assert response.status_code == 200
     words = "\n".join(p.text for p in docx.Document(io.BytesIO(response.data)).paragraphs)
     assert "Beforeafter the meeting." in words
+
+
+def test_an_adopted_assessment_its_organisation_keeps_is_named_not_quoted(client, auth, world,
+                                                                          review, db):
+    """The draft is read by the steering committee and then every member: evidence visible
+    to its own organisation only stays there (the position itself stands)."""
+    from coalition.recommendations.models import Assessment
+
+    adopted = db.session.scalars(select(Assessment).where(
+        Assessment.status == "regressed")).one()
+    adopted.visibility = "organisation"
+    db.session.commit()
+    auth.login("steering@example.org")
+    generate(auth, world.steering_org.id)
+    text = statements.head(db.session.scalars(select(Statement)).one()).text
+    assert "Regressed, adopted 1 July 2021 by Steering Organisation." in text
+    assert ("The adopted assessment, by Owning Organisation, is kept by its organisation and "
+            "not quoted here.") in text
+    assert "Laws adopted since 2020" not in text and "example.org/report" not in text
