@@ -46,9 +46,14 @@ def home() -> str:
         )
         now = utcnow()
         previous = touch_last_seen(current_user, now)
-        if "desk_since" not in session:
-            session["desk_since"] = previous.isoformat() if previous else ""
-        since = datetime.fromisoformat(session["desk_since"]) if session["desk_since"] else None
+        # Kept per sign-in: a new sign-in starts from the visit before it.
+        signed_in_at = current_user.last_login_at.isoformat() if current_user.last_login_at \
+            else ""
+        kept = session.get("desk_since")
+        if not isinstance(kept, list) or len(kept) != 2 or kept[0] != signed_in_at:
+            kept = [signed_in_at, previous.isoformat() if previous else ""]
+            session["desk_since"] = kept
+        since = datetime.fromisoformat(kept[1]) if kept[1] else None
         desk = desk_for(current_user, now.date(), now, since)
     return render_template("core/home.html", memberships=memberships, desk=desk,
                            sees_directory=can(current_user, "directory.view"))
