@@ -86,7 +86,8 @@ def test_bell_shows_the_unread_count_and_the_list_marks_read(app, world, auth, c
     assert "Not for the viewer" not in listing
     first = notes_of(viewer)[0]
     response = auth.post(f"/notifications/{first.id}/read", {"open": "1"})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/recommendations/0")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/recommendations/0")
     assert "2 unread" in client.get("/").get_data(as_text=True)
     assert auth.post("/notifications/read-all").status_code == 302
     page = client.get("/").get_data(as_text=True)
