@@ -33,7 +33,7 @@ from coalition.extensions import db
 
 DUE_WINDOW_DAYS = 30
 COVERAGE_DAYS = 365
-LIST_LIMIT = 20
+LIST_LIMIT = 10  # rows per desk list: the desk shows the top; the lists link on
 OPEN_PLAN_STATUSES = ("not_started", "in_progress")
 
 
