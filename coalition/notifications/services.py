@@ -16,6 +16,7 @@ from flask_babel import gettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from coalition.core.errors import ServiceError
 from coalition.core.time import utcnow
@@ -143,10 +144,16 @@ def settings_of(user: Any) -> NotificationSettings:
 
 
 def _stored_settings(user: Any) -> NotificationSettings:
-    row = settings_of(user)
-    if row not in db.session:
-        db.session.add(row)
-    return row
+    """`user`'s settings row, created with the defaults if missing: INSERT ... ON CONFLICT DO
+    NOTHING, so two first requests at once (two tabs) cannot both insert it and one fail."""
+    row = db.session.get(NotificationSettings, user.id)
+    if row is not None:
+        return row
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    db.session.execute(dialect.insert(NotificationSettings).values(
+        user_id=user.id, digest="off", digest_kinds=list(NOTIFICATION_KINDS))
+        .on_conflict_do_nothing(index_elements=["user_id"]))
+    return db.session.get(NotificationSettings, user.id, populate_existing=True)
 
 
 def update_settings(actor: Any, user: Any, digest: str, kinds: Iterable[str]) -> None:

@@ -3,9 +3,21 @@ and the unsubscribe page a digest links to (which works without signing in)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from coalition.access import guard, public
@@ -30,7 +42,11 @@ def _register_helpers(state: object) -> None:
 def _unread_for_header() -> int:
     """The bell's count: one COUNT per request, only for a signed-in person (base.html)."""
     if "unread_notifications" not in g:
-        g.unread_notifications = services.unread_count(current_user)
+        try:
+            g.unread_notifications = services.unread_count(current_user)
+        except SQLAlchemyError:  # an error page after a failed transaction: no count, no 500
+            current_app.logger.warning("The bell's count could not be read.", exc_info=True)
+            g.unread_notifications = 0
     return g.unread_notifications
 
 
