@@ -74,12 +74,31 @@ def _label(plan: Any) -> str:
 
 # --- reminders --------------------------------------------------------------------------------
 
+ACTION_TEXTS = {"overdue": _l("Overdue since %(date)s: %(title)s (recommendation %(number)s)"),
+                "due_soon": _l("Due on %(date)s: %(title)s (recommendation %(number)s)")}
+PLAN_TEXTS = {"overdue": _l("Follow-up of recommendation %(number)s overdue since %(date)s"),
+              "due_soon": _l("Follow-up of recommendation %(number)s due on %(date)s")}
+
+
+def _remind(users: Iterable[Any], texts: dict[str, Any], what: str, item: Any, today: date,
+            **args: Any) -> int:
+    """One reminder of `item` (a plan or an action, with id, due_on and the plan's
+    recommendation) to `users`: overdue or due soon, keyed by object, event and due date."""
+    kind = "overdue" if item.due_on < today else "due_soon"
+    plan = item if what == "plan" else item.plan
+    return len(notify(users, kind, texts[kind],
+                      args={"date": item.due_on.isoformat(), "number": _label(plan), **args},
+                      url=_recommendation_url(plan.recommendation_id),
+                      key=f"{what}:{item.id}:{kind}:{item.due_on.isoformat()}"))
+
+
 def send_reminders(today: date, now: datetime | None = None) -> int:
     """Tell of advocacy actions and plans due within DUE_SOON_DAYS days of `today` and of those
     overdue, and of statements whose sign-on closes within CLOSING_DAYS days. Idempotent: each
     message's key names the object, the event and its date ("action:12:overdue:2026-11-01"), so
     a second run the same day (or any later day) adds nothing; a moved due date is told anew.
-    Returns how many notifications were added. Needs a request context (links)."""
+    Actions: their owner organisation's editors and their owner; plans: the members of their
+    lead organisation. Returns how many notifications were added. Needs a request context."""
     from coalition.followup.models import AdvocacyAction, FollowUpPlan
 
     added = 0
@@ -92,16 +111,8 @@ def send_reminders(today: date, now: datetime | None = None) -> int:
                  selectinload(AdvocacyAction.owner))).all()
     editors = _members((a.owner_organisation_id for a in actions), "editor")
     for action in actions:
-        kind = "overdue" if action.due_on < today else "due_soon"
-        text = (_l("Overdue since %(date)s: %(title)s (recommendation %(number)s)")
-                if kind == "overdue" else
-                _l("Due on %(date)s: %(title)s (recommendation %(number)s)"))
-        added += len(notify(
-            [*editors.get(action.owner_organisation_id, []), action.owner], kind, text,
-            args={"date": action.due_on.isoformat(), "title": action.title,
-                  "number": _label(action.plan)},
-            url=_recommendation_url(action.plan.recommendation_id),
-            key=f"action:{action.id}:{kind}:{action.due_on.isoformat()}"))
+        added += _remind([*editors.get(action.owner_organisation_id, []), action.owner],
+                         ACTION_TEXTS, "action", action, today, title=action.title)
     plans = db.session.scalars(
         select(FollowUpPlan).where(FollowUpPlan.status.in_(OPEN_PLAN_STATUSES),
                                    FollowUpPlan.due_on.is_not(None),
@@ -110,15 +121,8 @@ def send_reminders(today: date, now: datetime | None = None) -> int:
         .options(selectinload(FollowUpPlan.recommendation))).all()
     members = _members(p.lead_organisation_id for p in plans)
     for plan in plans:
-        kind = "overdue" if plan.due_on < today else "due_soon"
-        text = (_l("Follow-up of recommendation %(number)s overdue since %(date)s")
-                if kind == "overdue" else
-                _l("Follow-up of recommendation %(number)s due on %(date)s"))
-        added += len(notify(
-            members.get(plan.lead_organisation_id, []), kind, text,
-            args={"date": plan.due_on.isoformat(), "number": _label(plan)},
-            url=_recommendation_url(plan.recommendation_id),
-            key=f"plan:{plan.id}:{kind}:{plan.due_on.isoformat()}"))
+        added += _remind(members.get(plan.lead_organisation_id, []), PLAN_TEXTS, "plan", plan,
+                         today)
     return added + signon_closing(now or utcnow())
 
 
