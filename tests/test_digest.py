@@ -24,7 +24,8 @@ from tests.test_notifications import make_action, make_plan
 
 
 def parsed(raw: str) -> Any:
-    return email.message_from_string(raw, policy=policy.default)
+    """The message as a mail client reads it: from its bytes (8-bit UTF-8 parts)."""
+    return email.message_from_bytes(raw.encode("utf-8"), policy=policy.default)
 
 
 def run_digests(app: Any) -> Any:
@@ -147,3 +148,22 @@ def test_without_a_mail_server_the_command_says_so(app, world):
     app.config["MAIL_SERVER"] = None
     result = app.test_cli_runner().invoke(args=["send-digests"])
     assert result.exit_code != 0 and "MAIL_SERVER" in result.output
+
+
+def test_the_digest_is_written_in_the_users_language(mail_app, smtp_server, world):  # noqa: F811
+    from coalition.accounts.services import update_profile
+    from coalition.notifications.digest import send_digests
+    from coalition.notifications.services import notify
+
+    _, inbox = smtp_server
+    viewer = world.users["viewer"]
+    update_profile(viewer, viewer.display_name, "zh_Hant")
+    update_settings(viewer, viewer, "daily", ["mention"])
+    # A msgid the catalogue already translates (the new ones arrive with the merged catalogue).
+    notify([viewer], "mention", "Sign in")
+    db.session.commit()
+    with mail_app.test_request_context():
+        assert send_digests().mailed == 1
+    message = parsed(inbox.messages[0][2])
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert 'lang="zh-Hant"' in html and "登入" in html
