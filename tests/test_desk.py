@@ -165,3 +165,24 @@ def test_the_desk_runs_a_constant_number_of_statements(app, world, auth, client)
         page = home(client)
     assert "40" in page or "43" in page
     assert len(many) == len(few), (len(few), len(many))
+
+
+def test_changes_show_a_statement_in_review_to_the_steering_committee_only(app, world):
+    """access.readable_audit_events agrees with the rule "statement.view"."""
+    from sqlalchemy import select
+
+    from coalition.access import can, readable_audit_events
+    from coalition.audit.models import AuditEvent
+    from coalition.statements import services
+
+    statement = services.create_statement(world.users["other_editor"], world.other,
+                                          "In review statement", text=TEXT)
+    services.transition(world.users["other_editor"], statement, "submit")
+    db.session.commit()
+    for role in ("viewer", "steering", "other_viewer", "coordinator", "researcher", "no_org"):
+        user = world.users[role]
+        seen = db.session.scalars(select(AuditEvent.object_label).where(
+            AuditEvent.object_type == "statement", readable_audit_events(user))).all()
+        shown = "In review statement" in seen
+        assert shown == (role in ("steering", "other_viewer", "coordinator")), role
+        assert shown == can(user, "statement.view", statement), role
