@@ -107,13 +107,14 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.audit.views import bp as audit_bp
     from coalition.core.views import bp as core_bp
     from coalition.exports.views import bp as exports_bp
+    from coalition.notifications.views import bp as notifications_bp  # notify (issue 11)
     from coalition.organisations.views import bp as organisations_bp
     from coalition.recommendations.views import bp as recommendations_bp
     from coalition.reviews.views import bp as reviews_bp
     from coalition.statements.views import bp as statements_bp
 
     for blueprint in (core_bp, accounts_bp, organisations_bp, reviews_bp, recommendations_bp,
-                      statements_bp, audit_bp, exports_bp):
+                      statements_bp, audit_bp, exports_bp, notifications_bp):
         app.register_blueprint(blueprint)
     # midterm (issue 11, item 7): the mid-term assessment of a review
     from coalition.followup.midterm_views import bp as midterm_bp

@@ -166,6 +166,13 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/api/v1/statements",                 EVERYONE,       {}),
     ("/api/v1/statements/{published}",     EVERYONE,       {}),
     ("/api/v1/statements/{draft}",         NOBODY,         everyone_gets(404)),
+    # notify (issue 11): one's own notifications and settings; the digest's unsubscribe page
+    # needs no sign-in (its signed token is the key); a bad token is a 400 for everyone.
+    ("/notifications",                     SIGNED_IN,      {}),
+    ("/notifications?show=unread",         SIGNED_IN,      {}),
+    ("/notifications/settings",            SIGNED_IN,      {}),
+    ("/notifications/unsubscribe/{unsubscribe_token}", EVERYONE, {}),
+    ("/notifications/unsubscribe/not-a-token", NOBODY,     everyone_gets(400)),
 ]
 
 # What a page shows, by role: (url, text, roles whose page contains it).
@@ -238,6 +245,7 @@ class Json(dict):
 # "retry an import" here finds the job done (the row before confirmed it): refused, no change.
 NOT_AUDITED = {"autosave a draft", "editor heartbeat", "preview Markdown", "retry an import",
                "sign out an ended session"}
+NOT_AUDITED |= {"mark a notification read", "mark all notifications read"}  # notify (issue 11)
 
 # Allowed POSTs answer 302 (back to a page), or 200 where they show a link to pass on (no mail
 # server is configured). Rows run in this order, as one person: later rows do not depend on
@@ -386,6 +394,13 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         NOTHING,          SIGNED_IN,      400,          {}),
     ("sign out everywhere else", "/profile/sessions/end-others",
         NOTHING,          SIGNED_IN,      302,          {}),
+    # notify (issue 11): {notification_id} is the viewer's; nobody else can even see it.
+    ("mark a notification read", "/notifications/{notification_id}/read",
+        NOTHING,          frozenset({"viewer"}), 302, everyone_gets(404, SIGNED_IN - {"viewer"})),
+    ("mark all notifications read", "/notifications/read-all",
+        NOTHING,          SIGNED_IN,      302,          {}),
+    ("notification settings", "/notifications/settings",
+        {"digest": "daily", "kinds": "overdue"}, SIGNED_IN, 302, {}),
     ("change own password", "/profile/password",          # last: it renews the session
         PASSWORD_CHANGE,  SIGNED_IN,      302,          {}),
 ]
@@ -437,6 +452,7 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
         "review": review, "rec_id": rec_id, "job_id": job_id, "own_id": world.org.id,
         "assessment_id": assessment_id, "view_id": view_id,
         "token_id": api_token_scene(world),
+        **notification_scene(world),  # notify (issue 11)
         **statements,
         # The organisation each role saves a statement for (the editor's "Saving for").
         "org_ids": {role: (user.memberships[0].organisation_id if user.memberships
@@ -494,6 +510,16 @@ def assessment_scene(world: Any, rec_id: int) -> int:
                                 date(2021, 1, 1), visibility="organisation")
     db.session.commit()
     return assessment.id
+
+
+def notification_scene(world: Any) -> dict[str, Any]:  # notify (issue 11)
+    """A notification of the viewer's, and the viewer's digest unsubscribe token."""
+    from coalition.notifications.services import notify, unsubscribe_token
+
+    [row] = notify([world.users["viewer"]], "mention", "Matrix mention")
+    db.session.commit()
+    return {"notification_id": row.id,
+            "unsubscribe_token": unsubscribe_token(world.users["viewer"])}
 
 
 def api_token_scene(world: Any) -> int:

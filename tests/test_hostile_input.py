@@ -60,6 +60,7 @@ EMAILS = {"viewer": "viewer@example.org", "steering": "steering@example.org",
 def form_fields() -> list[str]:
     """Every field name of every form of the site, found by walking FlaskForm's subclasses."""
     import coalition.accounts.forms
+    import coalition.notifications.forms  # notify (issue 11)
     import coalition.organisations.forms
     import coalition.recommendations.forms
     import coalition.reviews.forms
@@ -157,7 +158,17 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
         "token": "not-a-real-token", "action": "submit", "filename": "app.js",
         # API v1 (issue 10): a review by slug; a personal API token's id (none exists: 404).
         "ref": review.slug, "token_id": 1,
+        # notify (issue 11): a notification of the viewer's.
+        "notification_id": notification_scene(world),
     }
+
+
+def notification_scene(world: Any) -> int:  # notify (issue 11)
+    from coalition.notifications.services import notify
+
+    [row] = notify([world.users["viewer"]], "mention", "Hostile walk")
+    db.session.commit()
+    return row.id
 
 
 @pytest.fixture
