@@ -108,14 +108,19 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.core.views import bp as core_bp
     from coalition.exports.views import bp as exports_bp
     from coalition.followup.views import bp as followup_bp  # follow-up (issue 11)
+    from coalition.notifications.views import bp as notifications_bp  # notify (issue 11)
     from coalition.organisations.views import bp as organisations_bp
     from coalition.recommendations.views import bp as recommendations_bp
     from coalition.reviews.views import bp as reviews_bp
     from coalition.statements.views import bp as statements_bp
 
     for blueprint in (core_bp, accounts_bp, organisations_bp, reviews_bp, recommendations_bp,
-                      statements_bp, audit_bp, exports_bp, followup_bp):
+                      statements_bp, audit_bp, exports_bp, notifications_bp, followup_bp):
         app.register_blueprint(blueprint)
+    # midterm (issue 11, item 7): the mid-term assessment of a review
+    from coalition.followup.midterm_views import bp as midterm_bp
+
+    app.register_blueprint(midterm_bp)
     from coalition import api
 
     api.init_app(app)  # API v1 (flask-smorest) and the personal-token pages

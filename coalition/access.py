@@ -166,6 +166,50 @@ def readable_assessment_events(user: Any, recommendation_id: int) -> Any:
 ASSESSMENT_EVENTS = ("assessment.create", "assessment.visibility")
 
 
+# --- notify (issue 11): "what changed since my last visit" on the desk ------------------------
+
+def readable_audit_events(user: Any) -> Any:
+    """A SQL condition on AuditEvent rows across the whole platform: those a member may read
+    as news on the desk. Only the kinds of object whose history the member may read are kept,
+    each with its own rule: recommendations and reviews (tracker data; events of assessments the
+    member may not read dropped exactly as in `readable_assessment_events`, for every
+    recommendation at once), follow-up (coalition-internal) and statements the member may read
+    (`_view_statement` as SQL: reached every member, drafted by one of the member's
+    organisations, or reached the steering committee and the member is on it). Organisations'
+    and people's own events are never news. The coordinator: everything; anyone who is not a
+    member of an active organisation: nothing."""
+    from sqlalchemy import and_, exists, false, not_, or_, select, true
+
+    from coalition.audit.models import AuditEvent
+    from coalition.recommendations.models import Assessment
+    from coalition.statements.models import AUDIENCE_ORDER, Statement, StatementDrafter
+
+    if is_coordinator(user):
+        return true()
+    if not is_coalition_member(user):
+        return false()
+    mine = member_organisation_ids(user)
+    unreadable_assessment = exists(select(Assessment.id).where(
+        Assessment.recommendation_id == AuditEvent.object_id,
+        Assessment.organisation_id == AuditEvent.organisation_id,
+        not_(visible_assessments(user))))
+    tracker = and_(AuditEvent.object_type.in_(("recommendation", "review")), or_(
+        AuditEvent.action.not_in(ASSESSMENT_EVENTS), AuditEvent.organisation_id.in_(mine),
+        not_(unreadable_assessment)))
+    followup = AuditEvent.object_type.in_(
+        ("followup_plan", "advocacy_action", "evidence_file", "coalition_position"))
+    audiences = list(AUDIENCE_ORDER[AUDIENCE_ORDER.index("members"):])
+    if is_steering_member(user):
+        audiences = list(AUDIENCE_ORDER[AUDIENCE_ORDER.index("steering"):])
+    readable_statement = exists(select(Statement.id).where(
+        Statement.id == AuditEvent.object_id,
+        or_(Statement.audience.in_(audiences), exists(select(StatementDrafter.id).where(
+            StatementDrafter.statement_id == Statement.id,
+            StatementDrafter.organisation_id.in_(mine))))))
+    statements = and_(AuditEvent.object_type == "statement", readable_statement)
+    return or_(tracker, followup, statements)
+
+
 def _view_assessment(user: Any, assessment: Any) -> bool:
     """Read one assessment: a public one, whoever may read the tracker (anonymous visitors
     too when the public tracker is on); a coalition one, members; an organisation's own, its
@@ -379,6 +423,15 @@ def _read_evidence(user: Any, evidence: Any) -> bool:
     return evidence is not None and _view_followup(user)
 
 
+# --- midterm (issue 11, item 7; helper "midterm") ---
+def _generate_midterm(user: Any, _obj: Any = None) -> bool:
+    """Draft a review's mid-term assessment as a joint statement: the coordinator and the
+    editors of a steering organisation (the draft is led by an organisation they draft for,
+    coalition.followup.midterm.drafting_organisations)."""
+    return is_coordinator(user) or bool(_steering_editor_orgs(user))
+# --- end midterm ---
+
+
 RULES: dict[str, Rule] = {
     "directory.view": _in_coalition,
     "organisation.view": _view_organisation,
@@ -418,6 +471,7 @@ RULES: dict[str, Rule] = {
     "followup.edit_action": _edit_action,
     "followup.download_evidence": _read_evidence,
     "position.adopt": _manage_tracker,
+    "midterm.generate": _generate_midterm,  # midterm (issue 11, item 7)
     "notifications.view": lambda user, _obj: _signed_in(user),
     # Joint statements
     "statement.view": _view_statement,

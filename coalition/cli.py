@@ -66,6 +66,11 @@ def register_commands(app: Flask) -> None:
     from coalition.i18n.commands import translations_group
 
     app.cli.add_command(translations_group)
+    # notify (issue 11): reminders and the e-mail digest, for cron.
+    from coalition.notifications.commands import send_digests_command, send_reminders_command
+
+    app.cli.add_command(send_reminders_command)
+    app.cli.add_command(send_digests_command)
 
 
 @click.command("demo")

@@ -42,6 +42,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # API v1 (issue 10): requests per token, and per client address without one.
         "API_RATELIMIT": os.environ.get("API_RATELIMIT", "600 per minute"),
         "API_RATELIMIT_ANONYMOUS": os.environ.get("API_RATELIMIT_ANONYMOUS", "60 per minute"),
+        "EXPORT_RATELIMIT": os.environ.get("EXPORT_RATELIMIT", "30 per hour"),
         # The licence a data package export names (coalition.exports.datapackage): an SPDX id,
         # its address, title, and a note; empty ones keep CC-BY-4.0's.
         "DATA_LICENSE": os.environ.get("DATA_LICENSE", ""),

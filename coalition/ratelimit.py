@@ -55,6 +55,27 @@ def _limit_api(app: Flask, limiter: Limiter) -> None:
         limiter.limit(rate_limit, key_func=rate_limit_key)(app.blueprints["api"])
 
 
+def _export_limit() -> str:
+    return current_app.config["EXPORT_RATELIMIT"]
+
+
+def _export_key() -> str:
+    """Exports count per signed-in person (a coalition's members may share one address), per
+    client address for anonymous visitors of the public tracker."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return f"export-user:{current_user.id}"
+    return "export-address:" + get_remote_address()
+
+
+def _limit_exports(app: Flask, limiter: Limiter) -> None:
+    """Downloads (issue 10): a 100,000-row export keeps a database connection and a worker
+    busy for seconds, so each person may start EXPORT_RATELIMIT of them."""
+    if "exports" in app.blueprints:
+        limiter.limit(_export_limit, key_func=_export_key)(app.blueprints["exports"])
+
+
 def init_app(app: Flask) -> Limiter:
     """Make this app's Limiter and put the limits on the credential endpoints."""
     limiter = Limiter(
@@ -72,6 +93,7 @@ def init_app(app: Flask) -> Limiter:
         app.view_functions[endpoint] = limiter.limit(_credential_limit, methods=["POST"])(view)
 
     _limit_api(app, limiter)
+    _limit_exports(app, limiter)
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(error: RateLimitExceeded) -> tuple[str | Response, int] | Response:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,54 @@ class FreshContextClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+class _OpenConnections:
+    """The PostgreSQL connections opened during one test (psycopg.Connection.connect, watched
+    by weak reference): one still open when the test is over belongs to an engine nobody
+    disposed, and would warn when the garbage collector finds it, inside whatever test runs
+    then (CI failed so once, in a test that had nothing to do with it)."""
+
+    def __init__(self) -> None:
+        self.made: list[weakref.ref[Any]] = []
+        try:
+            import psycopg
+        except ImportError:  # SQLite only: nothing to watch
+            return
+        connect = psycopg.Connection.connect.__func__  # type: ignore[attr-defined]
+        made = self.made
+
+        def watched(cls: Any, *args: Any, **kwargs: Any) -> Any:
+            connection = connect(cls, *args, **kwargs)
+            made.append(weakref.ref(connection))
+            return connection
+
+        psycopg.Connection.connect = classmethod(watched)  # type: ignore[assignment]
+        # psycopg.connect is the same method, bound when psycopg was imported (the dialect
+        # calls it).
+        psycopg.connect = psycopg.Connection.connect  # type: ignore[assignment]
+
+    def still_open(self) -> int:
+        alive = [ref() for ref in self.made]
+        self.made.clear()
+        return sum(1 for c in alive if c is not None and not c.closed)
+
+
+_OPEN_CONNECTIONS = _OpenConnections() if os.environ.get("TEST_DATABASE_URL") else None
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_left_open() -> Iterator[None]:
+    """Fail the test that leaves a PostgreSQL connection open (see _OpenConnections): torn down
+    after every other fixture of the test, so the app's own engine is disposed by then."""
+    if _OPEN_CONNECTIONS is None:
+        yield
+        return
+    _OPEN_CONNECTIONS.made.clear()
+    yield
+    left = _OPEN_CONNECTIONS.still_open()
+    assert not left, (f"{left} PostgreSQL connection(s) left open: dispose the engine of an "
+                      "app the test made (tests.conftest.dispose_engine)")
+
+
 @pytest.fixture(scope="session")
 def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return database_url(tmp_path_factory.mktemp("db"))
@@ -87,6 +136,13 @@ def app(db_url: str, _schema: None) -> Iterator[Flask]:
         _db.session.remove()
         clear_tables()
         _db.engine.dispose()  # each test's app has its own engine; close its connections
+
+
+def dispose_engine(app: Flask) -> None:
+    """Close the connections of a second app's engine (a test that makes its own app): left to
+    the garbage collector, an open PostgreSQL connection warns inside a later test, failing it."""
+    with app.app_context():
+        _db.engine.dispose()
 
 
 def clear_tables() -> None:

@@ -99,6 +99,10 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/reviews/new",                       STEERING,       {}),
     ("/reviews/{review}",                  IN_COALITION,   {}),
     ("/reviews/{review}/edit",             STEERING,       {}),
+    # midterm (issue 11, item 7): the mid-term assessment is follow-up, for members.
+    ("/reviews/{review}/midterm-assessment", MEMBERS,      {}),
+    ("/reviews/{review}/midterm-assessment.md", MEMBERS,   {}),
+    ("/reviews/{review}/midterm-assessment.docx", MEMBERS, {}),
     ("/recommendations/{rec_id}",          IN_COALITION,   {}),
     # Saved tracker views (issue 10): {view_id} is the editor's, shared with world.org.
     ("/tracker/views",                     IN_COALITION,   {}),
@@ -174,6 +178,13 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/followup/evidence/{file_id}",       MEMBERS,        {}),
     ("/followup/bulk?scope=selected&rec={rec_id}", STEERING, {}),
     # end followup
+    # notify (issue 11): one's own notifications and settings; the digest's unsubscribe page
+    # needs no sign-in (its signed token is the key); a bad token is a 400 for everyone.
+    ("/notifications",                     SIGNED_IN,      {}),
+    ("/notifications?show=unread",         SIGNED_IN,      {}),
+    ("/notifications/settings",            SIGNED_IN,      {}),
+    ("/notifications/unsubscribe/{unsubscribe_token}", EVERYONE, {}),
+    ("/notifications/unsubscribe/not-a-token", NOBODY,     everyone_gets(400)),
 ]
 
 # What a page shows, by role: (url, text, roles whose page contains it).
@@ -197,6 +208,7 @@ PAGE_CONTENT: list[tuple[str, str, frozenset[str]]] = [
     ("/tracker",             "Download recommendations", IN_COALITION),
     ("/reviews/{review}",    "Download recommendations", IN_COALITION),
     ("/tracker",             "bulk-assign-form",   STEERING),  # followup (issue 11)
+    ("/reviews/{review}",    "Open as a joint statement draft", STEERING),  # midterm
 ]
 
 # --- POST: what, url, form, who may, status when allowed, exceptions ---------------------------
@@ -246,6 +258,7 @@ class Json(dict):
 # "retry an import" here finds the job done (the row before confirmed it): refused, no change.
 NOT_AUDITED = {"autosave a draft", "editor heartbeat", "preview Markdown", "retry an import",
                "sign out an ended session"}
+NOT_AUDITED |= {"mark a notification read", "mark all notifications read"}  # notify (issue 11)
 
 # Allowed POSTs answer 302 (back to a page), or 200 where they show a link to pass on (no mail
 # server is configured). Rows run in this order, as one person: later rows do not depend on
@@ -290,6 +303,9 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         NEW_REVIEW,       STEERING,       302,          {}),
     ("edit review", "/reviews/{review}/edit",
         EDIT_REVIEW,      STEERING,       302,          {}),
+    # midterm (issue 11, item 7): the steering committee opens the draft (a statement).
+    ("draft the mid-term assessment", "/reviews/{review}/midterm-assessment",
+        {"organisation": "{steering_org_id}"}, STEERING, 302, {}),
     ("record a government response", "/recommendations/{rec_id}/responses",
         RESPONSE,         STEERING,       302,          {}),
     # Editors of another organisation pass the door but may not choose world.org: a field error.
@@ -415,6 +431,13 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         NOTHING,          SIGNED_IN,      400,          {}),
     ("sign out everywhere else", "/profile/sessions/end-others",
         NOTHING,          SIGNED_IN,      302,          {}),
+    # notify (issue 11): {notification_id} is the viewer's; nobody else can even see it.
+    ("mark a notification read", "/notifications/{notification_id}/read",
+        NOTHING,          frozenset({"viewer"}), 302, everyone_gets(404, SIGNED_IN - {"viewer"})),
+    ("mark all notifications read", "/notifications/read-all",
+        NOTHING,          SIGNED_IN,      302,          {}),
+    ("notification settings", "/notifications/settings",
+        {"digest": "daily", "kinds": "overdue"}, SIGNED_IN, 302, {}),
     ("change own password", "/profile/password",          # last: it renews the session
         PASSWORD_CHANGE,  SIGNED_IN,      302,          {}),
 ]
@@ -467,11 +490,13 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
         "assessment_id": assessment_id, "view_id": view_id,
         "token_id": api_token_scene(world),
         **followup_scene(app, world, rec_id),  # followup (issue 11)
+        **notification_scene(world),  # notify (issue 11)
         **statements,
         # The organisation each role saves a statement for (the editor's "Saving for").
         "org_ids": {role: (user.memberships[0].organisation_id if user.memberships
                            else world.org.id) for role, user in users.items()},
     }
+    values.update(midterm_scene(world, rec_id))  # midterm (issue 11, item 7)
     # End the test's own read transaction: only the requests touch the database from here on.
     db.session.commit()
     return values
@@ -504,6 +529,21 @@ def tracker_scene(app: Flask, world: Any) -> tuple[str, int, int]:
     return review.slug, rec_id, job.id
 
 
+# --- midterm (issue 11, item 7) ---
+def midterm_scene(world: Any, rec_id: int) -> dict[str, int]:
+    """A coalition position on the scene's recommendation, so the review has a tracked one."""
+    from datetime import date
+
+    from coalition.followup.models import CoalitionPosition
+
+    db.session.add(CoalitionPosition(recommendation_id=rec_id, status="partially",
+                                     adopted_on=date(2021, 2, 1), reason="Matrix position.",
+                                     organisation_id=world.steering_org.id))
+    db.session.commit()
+    return {"steering_org_id": world.steering_org.id}
+# --- end midterm ---
+
+
 def assessment_scene(world: Any, rec_id: int) -> int:
     """An assessment by world.org, visible to its own organisation only."""
     from datetime import date
@@ -516,6 +556,16 @@ def assessment_scene(world: Any, rec_id: int) -> int:
                                 date(2021, 1, 1), visibility="organisation")
     db.session.commit()
     return assessment.id
+
+
+def notification_scene(world: Any) -> dict[str, Any]:  # notify (issue 11)
+    """A notification of the viewer's, and the viewer's digest unsubscribe token."""
+    from coalition.notifications.services import notify, unsubscribe_token
+
+    [row] = notify([world.users["viewer"]], "mention", "Matrix mention")
+    db.session.commit()
+    return {"notification_id": row.id,
+            "unsubscribe_token": unsubscribe_token(world.users["viewer"])}
 
 
 def api_token_scene(world: Any) -> int:

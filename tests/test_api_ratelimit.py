@@ -21,6 +21,7 @@ def limited_app(db_url: str, storage: str):
     app = create_app(base_config(
         db_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage,
         API_RATELIMIT="3 per minute", API_RATELIMIT_ANONYMOUS="2 per minute",
+        EXPORT_RATELIMIT="2 per minute",
         PUBLIC_TRACKER=True, RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}"))
     app.test_client_class = FreshContextClient
     return app
@@ -65,6 +66,36 @@ def test_each_token_and_each_anonymous_address_has_its_own_count(db_url, _schema
             # The site's pages are not limited by the API's counts.
             assert client.get("/login", environ_base={"REMOTE_ADDR": "192.0.2.7"}
                               ).status_code == 200
+        finally:
+            _db.session.remove()
+            clear_tables()
+            _db.engine.dispose()
+
+
+def test_each_person_may_start_a_few_exports_a_minute(db_url, _schema):
+    """Downloads count per person (EXPORT_RATELIMIT): the third in the window is a 429 page
+    saying how long to wait; another member on the same network still downloads."""
+    from tests.conftest import AuthActions
+
+    app = limited_app(db_url, "memory://")
+    with app.app_context():
+        try:
+            org = create_organisation(None, name="Limited Organisation")
+            for email in ("first@example.org", "second@example.org"):
+                add_member(None, org, create_user(None, email, email, PASSWORD, "none"),
+                           "viewer")
+            _db.session.commit()
+            first, second = app.test_client(), app.test_client()
+            AuthActions(first).login("first@example.org")
+            AuthActions(second).login("second@example.org")
+            path = "/exports/recommendations?format=csv"
+            assert [first.get(path).status_code for _ in range(2)] == [200, 200]
+            refused = first.get(path)
+            assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+            assert "try again in" in refused.get_data(as_text=True).lower()
+            assert second.get(path).status_code == 200
+            # The tracker itself is not limited by the exports' count.
+            assert first.get("/tracker").status_code == 200
         finally:
             _db.session.remove()
             clear_tables()

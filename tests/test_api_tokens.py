@@ -57,6 +57,32 @@ def test_a_token_is_shown_once_works_and_is_listed(client, auth, world):
     assert event.changes["scope"] == [None, "read"] and token not in repr(event.changes)
 
 
+def test_the_same_form_sent_twice_makes_one_token(client, auth, world):
+    """Reloading the answer that showed the token (the browser sends the form again) or a
+    double click makes no second token: the page says the token was made and shown once."""
+    auth.login("viewer@example.org")
+    page = client.get("/profile/api-tokens").get_data(as_text=True)
+    once = re.search(r'name="once" type="hidden" value="([^"]+)"|'
+                     r'name="once" value="([^"]+)"', page)
+    assert once, page
+    data = {"name": "Thesis data", "scope": "read", "lifetime": "30",
+            "once": once.group(1) or once.group(2), "csrf_token": csrf_from(page)}
+    first = client.post("/profile/api-tokens", data=data)
+    assert first.status_code == 201 and TOKEN_RE.search(first.get_data(as_text=True))
+    again = client.post("/profile/api-tokens", data=data)
+    html = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "This form was already sent" in html and not TOKEN_RE.search(html)
+    assert len(db.session.scalars(select(ApiToken)).all()) == 1
+    # A new form (a new value) makes a new token.
+    fresh = re.search(r'name="once" type="hidden" value="([^"]+)"', html).group(1)
+    assert fresh != data["once"]
+    third = client.post("/profile/api-tokens", data={**data, "once": fresh,
+                                                     "name": "Second"})
+    assert third.status_code == 201
+    assert len(db.session.scalars(select(ApiToken)).all()) == 2
+
+
 def test_revoking_stops_the_token_at_once(client, auth, world):
     auth.login("editor@example.org")
     _response, token = make_in_browser(auth, "Reports", "write", "7")

@@ -94,7 +94,8 @@ def add(db: Any, review: Review, text: str, *, paragraph: str | None = None,
 def build(db: Any) -> None:
     ensure_reference_data()
     china = create_review(None, "CHN", 3, session=31, review_date=date(2018, 11, 6),
-                          report_symbol="A/HRC/40/6", responses_symbol="A/HRC/40/6/Add.1")
+                          report_symbol="A/HRC/40/6", responses_symbol="A/HRC/40/6/Add.1",
+                          midterm_due=date(2021, 11, 6))
     db.session.flush()
     import_file(None, MATRIX.name, MATRIX.read_bytes(), china)
     # A Hong Kong tag removed from a text that names it, one set on a text that does not,
@@ -122,6 +123,11 @@ def build(db: Any) -> None:
         states=["SWE"], themes=["D43"], sdgs=[16, 5], annotation="ann-166-2", action=4)
     add(db, egypt, "Continue the national human rights plan", paragraph="166.3",
         position="supported", words="Supported", states=[], issues=["General"])
+    # Texts Excel would take for formulas, and one that starts with an apostrophe itself.
+    add(db, egypt, '=HYPERLINK("http://attacker.example/","Click for the report")',
+        paragraph="166.4", position="noted", words="@SUM(1+1)", states=["FRA"])
+    add(db, egypt, "'Ensure' the independence of the judiciary", paragraph="166.5",
+        position="supported", words="-Supported", states=["DEU"])
     add(db, egypt, "Establish a national preventive mechanism by 2016", kind="pledge",
         position="supported", words="Voluntary Pledge", source="UPR Info",
         issues=["Torture and other CID", "Detention conditions"], upr_info_id="pledge-77",
@@ -176,7 +182,8 @@ def snapshot(db: Any) -> tuple[dict[Any, dict[str, Any]], dict[str, tuple[Any, .
             "upr_info_id": rec.upr_info_id,
             "action_category": rec.action_category,
         }
-    reviews = {r.slug: (r.session, r.review_date, r.report_symbol)
+    reviews = {r.slug: (r.session, r.review_date, r.report_symbol, r.responses_symbol,
+                        r.midterm_due)
                for r in db.session.scalars(select(Review))}
     return recs, reviews
 
@@ -222,7 +229,7 @@ def exported(app: Any, db: Any) -> tuple[Any, dict[str, bytes]]:
 def test_the_database_covers_what_a_round_trip_must_keep(exported):
     (recs, reviews), _files = exported
     values = list(recs.values())
-    assert len(values) == 346 + 7 and set(reviews) == {"chn-3", "egy-2", "fra-4"}
+    assert len(values) == 346 + 9 and set(reviews) == {"chn-3", "egy-2", "fra-4"}
     assert {len(v["states"]) for v in values} >= {0, 1, 3}
     assert {v["kind"] for v in values} == {"recommendation", "pledge"}
     assert {v["position"] for v in values} == {"supported", "supported_in_part", "noted",
@@ -232,6 +239,29 @@ def test_the_database_covers_what_a_round_trip_must_keep(exported):
     assert any(v["words"] == WORDS for v in values)
     assert any(v["annotation_id"] for v in values) and any(v["upr_info_id"] for v in values)
     assert any(v["sdgs"] for v in values) and any(v["affected"] for v in values)
+
+
+def test_the_excel_csv_guards_what_excel_would_run_as_a_formula(exported):
+    """OWASP's CSV injection: in the "for Excel" CSV a cell that starts with = + - @ (or an
+    apostrophe) starts with an apostrophe, which Excel reads as "text"; the plain CSV keeps
+    the words as they are. The round trip (below) gives the words back exactly."""
+    import csv
+    import io
+
+    _before, files = exported
+    excel = list(csv.DictReader(io.StringIO(files["excel"].decode("utf-8-sig"))))
+    plain = list(csv.DictReader(io.StringIO(files["csv"].decode("utf-8"))))
+    formula = next(r for r in plain if r["paragraph"] == "166.4")
+    assert formula["recommendation"].startswith("=HYPERLINK(")
+    assert formula["response_words"] == "@SUM(1+1)"
+    guarded = next(r for r in excel if r["paragraph"] == "166.4")
+    assert guarded["recommendation"] == "'" + formula["recommendation"]
+    assert guarded["response_words"] == "'@SUM(1+1)"
+    quoted = next(r for r in excel if r["paragraph"] == "166.5")
+    assert quoted["recommendation"] == "''Ensure' the independence of the judiciary"
+    assert quoted["response_words"] == "'-Supported"
+    for row in excel:
+        assert not any(value.startswith(("=", "+", "-", "@")) for value in row.values()), row
 
 
 @pytest.mark.parametrize("name", ["csv", "excel", "long", "package", "long_package"])
@@ -262,17 +292,17 @@ def test_the_command_line_imports_an_export_without_a_review(app, db, exported, 
         assert result.exit_code == 0, result.output
         db.session.remove()
         assert snapshot(db) == before
-    assert "Created 0, updated 0, unchanged 353" in result.output
+    assert "Created 0, updated 0, unchanged 355" in result.output
 
 
-def test_the_reviews_are_created_with_their_session_date_and_symbol(db, exported):
+def test_the_reviews_are_created_with_their_session_date_and_symbols(db, exported):
     before, files = exported
     report = import_file(None, "recommendations.csv", files["csv"])
     db.session.commit()
     assert snapshot(db)[1] == before[1] == {
-        "chn-3": (31, date(2018, 11, 6), "A/HRC/40/6"),
-        "egy-2": (20, date(2014, 11, 5), "A/HRC/28/16"),
-        "fra-4": (43, date(2023, 5, 1), "A/HRC/54/5"),
+        "chn-3": (31, date(2018, 11, 6), "A/HRC/40/6", "A/HRC/40/6/Add.1", date(2021, 11, 6)),
+        "egy-2": (20, date(2014, 11, 5), "A/HRC/28/16", None, None),
+        "fra-4": (43, date(2023, 5, 1), "A/HRC/54/5", None, None),
     }
     assert any("CHN cycle 3 was created" in notice for notice in report.notices)
 
@@ -282,7 +312,7 @@ def test_the_data_package_holds_the_same_csv(exported):
     archive = zipfile.ZipFile(io.BytesIO(files["package"]))
     assert archive.read("data/recommendations.csv") == files["csv"]
     descriptor = json.loads(archive.read("datapackage.json"))
-    assert descriptor["coalition:filter"]["rows"] == 353
+    assert descriptor["coalition:filter"]["rows"] == 355
     long = json.loads(zipfile.ZipFile(io.BytesIO(files["long_package"])).read(
         "datapackage.json"))
     assert long["resources"][0]["schema"]["primaryKey"] == ["recommendation_id",
@@ -300,7 +330,7 @@ def test_the_data_package_is_valid_for_frictionless(exported, tmp_path, name):
     report = frictionless.validate(str(path))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "message"])
     rows = report.tasks[0].stats["rows"]
-    assert report.stats["errors"] == 0 and (rows > 353 if name == "long_package" else rows == 353)
+    assert report.stats["errors"] == 0 and (rows > 355 if name == "long_package" else rows == 355)
     cli = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json",
                           str(path)], capture_output=True, text=True, timeout=300, check=False)
     assert cli.returncode == 0, cli.stdout[-2000:] + cli.stderr[-2000:]

@@ -389,7 +389,7 @@ ZH = {"Download": "下載", "Download recommendations": "下載建議",
 
 
 def test_download_control_in_both_languages(app, db, db_url, world, imported, tmp_path,
-                                            monkeypatch):
+                                            monkeypatch, request):
     """Every label of the control is marked: in English by default, and in Chinese from a
     catalogue that holds them (a copy of the project's with these strings added)."""
     import shutil
@@ -398,7 +398,7 @@ def test_download_control_in_both_languages(app, db, db_url, world, imported, tm
 
     from coalition import create_app
     from coalition.i18n import catalogue
-    from tests.conftest import AuthActions, FreshContextClient, base_config
+    from tests.conftest import AuthActions, FreshContextClient, base_config, dispose_engine
 
     copy = tmp_path / "translations"
     shutil.copytree(catalogue.TRANSLATIONS_DIR, copy)
@@ -413,6 +413,9 @@ def test_download_control_in_both_languages(app, db, db_url, world, imported, tm
     catalogue.compile_catalogues()
     other = create_app(base_config(db_url, BABEL_TRANSLATION_DIRECTORIES=str(copy)))
     other.test_client_class = FreshContextClient
+    # This second app has its own engine: close its connections when the test ends (left to
+    # the garbage collector, an open PostgreSQL connection fails a later test).
+    request.addfinalizer(lambda: dispose_engine(other))
     client = other.test_client()
     AuthActions(client).login("viewer@example.org")
     english = client.get("/tracker", headers={"Accept-Language": "en"}).get_data(as_text=True)

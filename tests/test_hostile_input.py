@@ -62,6 +62,7 @@ def form_fields() -> list[str]:
     """Every field name of every form of the site, found by walking FlaskForm's subclasses."""
     import coalition.accounts.forms
     import coalition.followup.forms  # followup (issue 11)
+    import coalition.notifications.forms  # notify (issue 11)
     import coalition.organisations.forms
     import coalition.recommendations.forms
     import coalition.reviews.forms
@@ -134,6 +135,13 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
     comment_id = db.session.scalars(select(Comment.id)).first()
     membership_id = db.session.scalars(select(Membership.id).where(
         Membership.user_id == users["viewer"].id)).first()
+    # midterm (issue 11, item 7): a coalition position, so the review's mid-term assessment
+    # has a tracked recommendation to report (its page, draft and downloads do real work).
+    from coalition.followup.models import CoalitionPosition
+
+    db.session.add(CoalitionPosition(recommendation_id=rec_id, status="partially",
+                                     adopted_on=date(2021, 2, 1), reason="Hostile walk."))
+    # --- end midterm ---
     from coalition.accounts.services import start_session
     from coalition.statements.models import ConflictCopy
 
@@ -153,6 +161,8 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
         # API v1 (issue 10): a review by slug; a personal API token's id (none exists: 404).
         "ref": review.slug, "token_id": 1,
         **followup_values(world, rec_id),  # followup (issue 11)
+        # notify (issue 11): a notification of the viewer's.
+        "notification_id": notification_scene(world),
     }
 
 
@@ -163,6 +173,14 @@ def followup_values(world: Any, rec_id: int) -> dict[str, int]:
     from tests.followup_scene import seed_plan_with_evidence
 
     return seed_plan_with_evidence(current_app, world, rec_id)
+
+
+def notification_scene(world: Any) -> int:  # notify (issue 11)
+    from coalition.notifications.services import notify
+
+    [row] = notify([world.users["viewer"]], "mention", "Hostile walk")
+    db.session.commit()
+    return row.id
 
 
 @pytest.fixture

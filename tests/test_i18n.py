@@ -185,6 +185,21 @@ def test_dates_numbers_and_relative_times_per_locale(app: Flask, header: str,
         assert render_template_string("{{ none|date_local }}{{ none|ago }}", none=None) == ""
 
 
+@pytest.mark.parametrize("header", ["en-GB", "zh-HK"])
+def test_whole_numbers_are_written_as_babel_writes_them(app: Flask, header: str) -> None:
+    """`number` writes whole numbers without Babel's general formatter (the tracker shows a
+    hundred a page): the result must be Babel's, digit for digit, in both languages."""
+    from babel import numbers as babel_numbers
+
+    from coalition.i18n import FORMAT_LOCALE, current_locale, number
+
+    values = [0, 7, -7, 999, 1000, -1000, 12345, 1234567, -98765432, 10**12]
+    with app.test_request_context(headers={"Accept-Language": header}):
+        babel_locale = FORMAT_LOCALE[current_locale()]
+        for value in values:
+            assert number(value) == babel_numbers.format_decimal(value, locale=babel_locale)
+
+
 # --- error pages and e-mails ------------------------------------------------------------------
 
 def test_error_pages_in_chinese(client: Any) -> None:

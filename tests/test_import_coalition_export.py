@@ -144,6 +144,7 @@ BAD = [
     (row(paragraph="9", recommendation="i", kind="promise"), "kind must be recommendation"),
     (row(paragraph="10", recommendation="j", review_date="06/11/2018"),
      "review_date must be a date"),
+    (row(paragraph="12", recommendation="k", midterm_due="soon"), "midterm_due must be a date"),
     (row(paragraph="11", recommendation=""), "recommendation text is empty"),
     (row(paragraph="28.1", recommendation="again"),
      "paragraph 28.1 of the review is also on line 2"),

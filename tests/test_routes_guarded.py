@@ -40,6 +40,8 @@ PUBLIC_ENDPOINTS = {
     "api.statement",
     "api_pages.openapi",
     "api_pages.docs",
+    # notify (issue 11): a digest's unsubscribe link works without signing in (signed token).
+    "notifications.unsubscribe",
 }
 
 # Endpoints whose view Flask itself provides, so the app cannot put a mark on the function:

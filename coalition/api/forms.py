@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from coalition.api.models import TOKEN_SCOPES
@@ -24,3 +24,6 @@ class TokenForm(FlaskForm):
                                        "also record assessments and responses as you."))
     lifetime = SelectField(_l("Expires after"), coerce=_lifetime, default=90, choices=choices({
         "7": _l("7 days"), "30": _l("30 days"), "90": _l("90 days"), "365": _l("1 year")}))
+    # A random value per form shown: the same form sent twice (a reload of the answer, a
+    # double click) makes one token, not two (see api.views.tokens).
+    once = HiddenField()

@@ -13,6 +13,7 @@ the web views do with `guard`; the lists are narrowed by the same rules
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -21,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 import marshmallow as ma
 from flask import Blueprint as FlaskBlueprint
 from flask import Response as FlaskResponse
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -572,15 +573,39 @@ def tokens() -> tuple[str, int]:
 
     form = TokenForm()
     if form.validate_on_submit():
+        once = (form.once.data or "")[:64]
+        made = session.get(SENT_FORMS_KEY, [])
+        if once and once in made:
+            # The answer that showed the token was reloaded (or the button pressed twice): the
+            # token exists and its secret cannot be shown again; no second token is made.
+            flash(_("This form was already sent: the token %(name)s was made and shown once. "
+                    "If you did not copy it, revoke it and make another.",
+                    name=form.name.data), "warning")
+            return _tokens_page(_fresh_token_form(), 409)
         try:
             row, token = create_token(current_user, form.name.data, form.scope.data,
                                       form.lifetime.data)
         except ServiceError as error:
             attach_error(form, error)
         else:
+            if once:
+                session[SENT_FORMS_KEY] = [*made, once][-SENT_FORMS_KEPT:]
             # The only time the token is shown: this answer is never cached (no-store).
-            return _tokens_page(TokenForm(formdata=None), 201, new_token=token, new_row=row)
+            return _tokens_page(_fresh_token_form(), 201, new_token=token, new_row=row)
+    if request.method == "GET":
+        form = _fresh_token_form()
     return _tokens_page(form, 400 if request.method == "POST" else 200)
+
+
+# The token forms this session has sent (their `once` values), newest last, a few kept.
+SENT_FORMS_KEY = "api_token_forms_sent"
+SENT_FORMS_KEPT = 20
+
+
+def _fresh_token_form() -> TokenForm:
+    form = TokenForm(formdata=None)
+    form.once.data = secrets.token_urlsafe(16)
+    return form
 
 
 @pages.route("/profile/api-tokens/<int:token_id>/revoke", methods=["POST"])

@@ -84,6 +84,8 @@ ACTION_LABELS: dict[str, Any] = {
     "statement.reconfirm": _l("Signature confirmed for the new revision"),
     "statement.withdraw_signature": _l("Signature withdrawn"),
     "statement.comment": _l("Comment added"),
+    # notify (issue 11)
+    "notifications.settings": _l("Notification settings changed"),
     "statement.remove_comment": _l("Comment removed"),
     "statement.resolve_comment": _l("Comment resolved"),
     # followup (issue 11)

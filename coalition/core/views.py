@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -19,13 +30,32 @@ bp = Blueprint("core", __name__)
 @bp.route("/")
 @public
 def home() -> str:
+    """Anonymous visitors: what the coalition is and the way in. Signed in: the desk
+    (coalition.desk), with "what changed since your last visit" measured from the last visit
+    before this sign-in (kept in the session, so reloading the page does not empty it)."""
     memberships = []
+    desk = None
     if current_user.is_authenticated:
+        from coalition.core.time import utcnow
+        from coalition.desk.services import desk_for
+        from coalition.notifications.services import touch_last_seen
+
         memberships = sorted(
             (m for m in current_user.memberships if m.organisation.active),
             key=lambda m: m.organisation.name,
         )
-    return render_template("core/home.html", memberships=memberships,
+        now = utcnow()
+        previous = touch_last_seen(current_user, now)
+        # Kept per sign-in: a new sign-in starts from the visit before it.
+        signed_in_at = current_user.last_login_at.isoformat() if current_user.last_login_at \
+            else ""
+        kept = session.get("desk_since")
+        if not isinstance(kept, list) or len(kept) != 2 or kept[0] != signed_in_at:
+            kept = [signed_in_at, previous.isoformat() if previous else ""]
+            session["desk_since"] = kept
+        since = datetime.fromisoformat(kept[1]) if kept[1] else None
+        desk = desk_for(current_user, now.date(), now, since)
+    return render_template("core/home.html", memberships=memberships, desk=desk,
                            sees_directory=can(current_user, "directory.view"))
 
 

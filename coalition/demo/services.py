@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -69,7 +69,8 @@ def seed_demo() -> bool:
     """Seed the demo coalition into an empty database; returns whether anything was seeded."""
     seeded = _seed_coalition()
     seeded = _seed_tracker() or seeded
-    return seed_statements() or seeded
+    seeded = seed_statements() or seeded
+    return seed_followup() or seeded
 
 
 def _seed_coalition() -> bool:
@@ -224,5 +225,128 @@ def seed_statements() -> bool:
     if "mfmw-admin@example.org" in users and "MFMW" in orgs:
         statements.sign(users["mfmw-admin@example.org"], published, orgs["MFMW"])
     statements.transition(steering, published, "publish")
+    db.session.flush()
+    return True
+
+
+# --- follow-up (issue 11, item 8) -------------------------------------------------------------
+# China's 2018 Hong Kong recommendations assigned to demo organisations, so that the dashboards,
+# the desk and the mid-term assessment show real shapes on first start. Dates are days from the
+# day of seeding, so what is overdue stays overdue and what is due soon is due soon.
+# (paragraph, lead, supporting, priority, status, due in days, notes)
+DEMO_PLANS = [
+    ("28.14", "MFMW", ["Unison", "JCHK"], "medium", "in_progress", 180,
+     "*Demo data.* Press for ratification of the Migrant Workers Convention, starting with "
+     "its extension to Hong Kong."),
+    ("28.205", "PEN HK", ["HKW", "HKJA"], "high", "in_progress", 90,
+     "*Demo data.* Document restrictions on expression, assembly and association."),
+    ("28.343", "JCHK", ["HKW", "CHRF"], "high", "in_progress", -15,
+     "*Demo data.* The coalition's lead recommendation for the mid-term assessment."),
+    ("28.344", "MFMW", ["JCHK"], "high", "in_progress", 60,
+     "*Demo data.* Gather workers' cases on the Standard Employment Contract."),
+    ("28.345", "Unison", ["CHRF"], "medium", "not_started", 120, ""),
+    ("28.346", "SoCO", ["DCV"], "low", "done", -30,
+     "*Demo data.* The coalition's submission on a Children's Commission is made."),
+]
+# (paragraph, kind, title, owner organisation, owner's e-mail, due in days, done in days
+# (None: not done), outcome, links)
+DEMO_ACTIONS = [
+    ("28.343", "meeting", "Meeting with the Constitutional and Mainland Affairs Bureau", "JCHK",
+     "coordinator@example.org", -60, -58,
+     "*Demo data.* Officials restated the Government's position; no commitment was made to "
+     "review the laws adopted since 2020.", ""),
+    ("28.343", "un_engagement", "Briefing for the Human Rights Committee's review of Hong Kong",
+     "HKW", None, -20, None, "", ""),
+    ("28.343", "shadow_report", "Chapter of the mid-term shadow report", "JCHK",
+     "coordinator@example.org", 21, None, "", ""),
+    ("28.344", "legco", "Submission to the LegCo Panel on Manpower on the Standard Employment "
+     "Contract", "MFMW", "mfmw-admin@example.org", -90, -92,
+     "*Demo data.* The Panel discussed the submission; the Labour Department agreed to publish "
+     "its inspection figures.", "https://www.legco.gov.hk/"),
+    ("28.344", "media", "Press conference with migrant domestic workers", "MFMW",
+     "mfmw-admin@example.org", -10, None, "", ""),
+    ("28.205", "un_engagement", "Submission to the Special Rapporteur on freedom of expression",
+     "PEN HK", "steering@example.org", -45, -40,
+     "*Demo data.* The Special Rapporteur's communication cites the submission.",
+     "https://www.ohchr.org/en/special-procedures/sr-freedom-of-opinion-and-expression"),
+    ("28.205", "media", "Opinion piece on press freedom", "HKW", None, 14, None, "", ""),
+    ("28.14", "meeting", "Meeting with the Labour and Welfare Bureau on the Migrant Workers "
+     "Convention", "Unison", "editor@example.org", -5, None, "", ""),
+    ("28.346", "legco", "LegCo submission on a Children's Commission", "SoCO", None, -200, -210,
+     "*Demo data.* The submission was received; a Children's Commission remains "
+     "non-statutory.", ""),
+]
+# Two organisations disagree about 28.344; the steering committee adopts MFMW's assessment.
+# (paragraph, organisation, status, days ago, evidence, links)
+DEMO_DISAGREEING = [
+    ("28.344", "JCHK", "partially", 40,
+     "*Demo data.* The Labour Department now publishes its inspection figures, and more "
+     "employment agencies were prosecuted.", "https://www.labour.gov.hk/"),
+    ("28.344", "MFMW", "not_implemented", 35,
+     "*Demo data.* Workers' cases handled by the Mission show that the Standard Employment "
+     "Contract is still breached without consequence: inspections remain rare.",
+     "https://www.migrants.net/"),
+]
+DEMO_POSITION = ("28.344", "MFMW", "not_implemented", 30,
+                 "*Demo data.* The lead organisation's evidence from workers' cases outweighs "
+                 "the published figures, which count inspections, not outcomes.")
+
+
+def seed_followup(today: date | None = None) -> bool:
+    """Follow-up plans on China's 2018 Hong Kong recommendations (leads, supporting
+    organisations, due dates), advocacy actions (some done with outcomes, some overdue), two
+    disagreeing assessments of 28.344 and the coalition position adopting one of them.
+
+    Dates count from `today` (default: the day of seeding). Seeds nothing (returns False)
+    when any follow-up plan exists, or without the demo's review, organisations and accounts.
+    The rows are written with the models (the follow-up services are not written yet); the
+    assessments go through the tracker's service, so its latest-assessment columns follow."""
+    from coalition.core.markdown import render_html
+    from coalition.followup.models import AdvocacyAction, CoalitionPosition, FollowUpPlan
+    from coalition.recommendations.models import Assessment, Recommendation
+    from coalition.recommendations.services import add_assessment
+    from coalition.reviews.services import get_review
+
+    if db.session.scalars(select(FollowUpPlan.id).limit(1)).first() is not None:
+        return False
+    review = get_review("CHN", 3)
+    orgs = {o.short_name: o for o in db.session.scalars(select(Organisation))}
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    steering = users.get("steering@example.org")
+    needed = {short for row in DEMO_PLANS for short in (row[1], *row[2])}
+    if review is None or steering is None or not needed <= orgs.keys():
+        return False
+    today = today or date.today()
+    recs = {r.paragraph: r for r in db.session.scalars(select(Recommendation).where(
+        Recommendation.review_id == review.id,
+        Recommendation.paragraph.in_({row[0] for row in DEMO_PLANS})))}
+    if len(recs) != len(DEMO_PLANS):
+        return False
+
+    plans: dict[str, FollowUpPlan] = {}
+    for paragraph, lead, supporting, priority, status, due, notes in DEMO_PLANS:
+        plans[paragraph] = FollowUpPlan(
+            recommendation=recs[paragraph], lead_organisation=orgs[lead],
+            supporting_organisations=[orgs[s] for s in supporting], priority=priority,
+            status=status, due_on=today + timedelta(days=due), notes=notes,
+            notes_html=render_html(notes), assigned_by=steering)
+        db.session.add(plans[paragraph])
+    for paragraph, kind, title, owner_org, owner, due, done, outcome, links in DEMO_ACTIONS:
+        plans[paragraph].actions.append(AdvocacyAction(
+            kind=kind, title=title, owner_organisation=orgs[owner_org],
+            owner=users.get(owner or ""), due_on=today + timedelta(days=due),
+            done_on=None if done is None else today + timedelta(days=done), outcome=outcome,
+            outcome_html=render_html(outcome), links=links, created_by_id=steering.id))
+    assessments: dict[str, Assessment] = {}
+    for paragraph, org_short, status, days_ago, evidence, links in DEMO_DISAGREEING:
+        assessments[org_short] = add_assessment(
+            steering, recs[paragraph], orgs[org_short], status,
+            today - timedelta(days=days_ago), evidence, links, visibility="coalition")
+    paragraph, org_short, status, days_ago, reason = DEMO_POSITION
+    db.session.add(CoalitionPosition(
+        recommendation=recs[paragraph], status=status,
+        adopted_on=today - timedelta(days=days_ago), reason=reason,
+        reason_html=render_html(reason), assessment=assessments[org_short],
+        adopted_by=steering, organisation=orgs["PEN HK"]))
     db.session.flush()
     return True

@@ -51,6 +51,11 @@ RECOMMENDATION_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("review_date", "date", "Date of the review in the Working Group."),
     ExportColumn("symbol", "string",
                  "UN document symbol of the Working Group's report, e.g. A/HRC/40/6."),
+    ExportColumn("responses_symbol", "string",
+                 "UN document symbol of the State's responses (the report's addendum), e.g. "
+                 "A/HRC/40/6/Add.1."),
+    ExportColumn("midterm_due", "date",
+                 "When the State's voluntary mid-term report on this review is due."),
     ExportColumn("paragraph", "string",
                  "Paragraph number of the recommendation in the report, e.g. 28.343."),
     ExportColumn("kind", "string",

@@ -190,7 +190,8 @@ def _recommendation_select(f: TrackerFilters) -> Select[Any]:
     rec = Recommendation
     stmt = (
         select(rec.id, State.code, Review.cycle, State.name, State.regional_group,
-               Review.session, Review.review_date, Review.report_symbol, rec.paragraph,
+               Review.session, Review.review_date, Review.report_symbol,
+               Review.responses_symbol, Review.midterm_due, rec.paragraph,
                rec.kind, rec.text, rec.position, rec.position_words, rec.position_source,
                rec.action_category, rec.uhri_annotation_id, rec.upr_info_id,
                rec.repeated_from_id, rec.updated_at)
@@ -304,9 +305,9 @@ def _recommendation_rows(f: TrackerFilters, view: ReaderView, long: bool) -> Ite
     for batch in _streamed(_recommendation_select(f)):
         ids = [row[0] for row in batch]
         links = _links(ids, view)
-        for (rec_id, code, cycle, state_name, group, session, review_date, symbol, paragraph,
-             kind, text, position, words, source, category, annotation, upr_info, repeated,
-             updated) in batch:
+        for (rec_id, code, cycle, state_name, group, session, review_date, symbol,
+             responses_symbol, midterm_due, paragraph, kind, text, position, words, source,
+             category, annotation, upr_info, repeated, updated) in batch:
             states = links.states.get(rec_id, [])
             latest = links.latest.get(rec_id)
             row: Row = {
@@ -319,6 +320,8 @@ def _recommendation_rows(f: TrackerFilters, view: ReaderView, long: bool) -> Ite
                 "session": session,
                 "review_date": review_date,
                 "symbol": symbol,
+                "responses_symbol": responses_symbol,
+                "midterm_due": midterm_due,
                 "paragraph": paragraph,
                 "kind": kind,
                 "recommendation": text,
@@ -466,12 +469,26 @@ def _cell(value: Any, column: ExportColumn) -> str:
     return _text(value)
 
 
+# A cell that Excel would read as a formula (OWASP, "CSV Injection"): a text typed by a member
+# or a State ("=HYPERLINK(...)", "@SUM(...)") must not run when a researcher opens the file.
+# The "for Excel" CSV starts such a cell with an apostrophe, which Excel takes as "this is
+# text" and does not show; a cell that itself starts with an apostrophe gets one too, so the
+# importer (coalition_export.unguard) removes exactly one from every cell that has one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def excel_guard(text: str) -> str:
+    """`text` as a "for Excel" CSV cell: with an apostrophe before it when it starts with a
+    formula character (or an apostrophe); otherwise unchanged."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def write_csv(rows: Iterable[Row], columns: Sequence[ExportColumn] = RECOMMENDATION_COLUMNS,
               excel: bool = False) -> Iterator[bytes]:
     """CSV (RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or line
     break), UTF-8, a header of the column names; `excel` starts it with a byte order mark so
-    Excel reads UTF-8. Multi-valued cells are joined by SEPARATOR. Yields chunks of about
-    CSV_FLUSH_ROWS rows."""
+    Excel reads UTF-8, and guards the cells Excel would take for formulas (`excel_guard`).
+    Multi-valued cells are joined by SEPARATOR. Yields chunks of about CSV_FLUSH_ROWS rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.name for c in columns])
@@ -481,7 +498,8 @@ def write_csv(rows: Iterable[Row], columns: Sequence[ExportColumn] = RECOMMENDAT
     buffer.truncate()
     pending = 0
     for row in rows:
-        writer.writerow([_cell(row[c.name], c) for c in columns])
+        cells = [_cell(row[c.name], c) for c in columns]
+        writer.writerow([excel_guard(cell) for cell in cells] if excel else cells)
         pending += 1
         if pending >= CSV_FLUSH_ROWS:
             yield buffer.getvalue().encode()

@@ -31,8 +31,8 @@ from typing import Any
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale, get_timezone
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
@@ -147,11 +147,24 @@ def script_strings() -> dict[str, str]:
             for key, text in SCRIPT_STRINGS.items()}
 
 
+# Babel's str(Locale) rebuilds the identifier on every call (about 25 µs): a tracker page asks
+# for the locale a few hundred times (every number, date and label), so the code is looked up
+# by the locale's parts instead (bench/README.md, issue 10: 15 % of the page's time).
+_CODES: dict[tuple[str | None, ...], str] = {}
+_FORMAT_LOCALES: dict[str, Locale] = {}
+
+
 def current_locale() -> str:
     """The locale of this request ('en' | 'zh_Hant'), as Flask-Babel selected it."""
     locale = get_locale()
-    code = str(locale) if locale is not None else DEFAULT_LOCALE
-    return code if code in LOCALES else DEFAULT_LOCALE
+    if locale is None:
+        return DEFAULT_LOCALE
+    parts = (locale.language, locale.script, locale.territory, locale.variant)
+    code = _CODES.get(parts)
+    if code is None:
+        code = str(locale)
+        code = _CODES.setdefault(parts, code if code in LOCALES else DEFAULT_LOCALE)
+    return code
 
 
 def html_lang(locale: str | None = None) -> str:
@@ -161,7 +174,28 @@ def html_lang(locale: str | None = None) -> str:
 
 
 def _format_locale() -> Locale:
-    return Locale.parse(FORMAT_LOCALE[current_locale()])
+    code = current_locale()
+    locale = _FORMAT_LOCALES.get(code)
+    if locale is None:
+        locale = _FORMAT_LOCALES.setdefault(code, Locale.parse(FORMAT_LOCALE[code]))
+    return locale
+
+
+# Whole numbers as both languages write them ("1,234": thousands grouped by the locale's
+# symbol), without Babel's general number formatting (which costs 50 µs a number; a page shows
+# a hundred): the pattern of each format locale is checked once to be the plain "#,##0".
+_PLAIN_GROUPING: dict[tuple[str | None, ...], str | None] = {}
+
+
+def _group_symbol(locale: Locale) -> str | None:
+    key = (locale.language, locale.script, locale.territory)
+    if key not in _PLAIN_GROUPING:
+        pattern = locale.decimal_formats.get(None)
+        plain = pattern is not None and pattern.grouping == (3, 3) and not pattern.prefix[0] \
+            and not pattern.suffix[0] \
+            and locale.number_symbols["latn"]["minusSign"] == "-"
+        _PLAIN_GROUPING[key] = locale.number_symbols["latn"]["group"] if plain else None
+    return _PLAIN_GROUPING[key]
 
 
 def _localise(value: datetime) -> datetime:
@@ -202,10 +236,15 @@ def number(value: float | int | None, decimals: int | None = None) -> str:
     `decimals` fixes the digits after the point. None gives ''."""
     if value is None:
         return ""
+    locale = _format_locale()
+    if decimals is None and isinstance(value, int) and not isinstance(value, bool):
+        group = _group_symbol(locale)
+        if group is not None:
+            return f"{value:,}".replace(",", group) if group != "," else f"{value:,}"
     if decimals is None:
-        return babel_numbers.format_decimal(value, locale=_format_locale())
+        return babel_numbers.format_decimal(value, locale=locale)
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return babel_numbers.format_decimal(value, pattern, locale=_format_locale())
+    return babel_numbers.format_decimal(value, pattern, locale=locale)
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:
@@ -219,9 +258,35 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     return babel_dates.format_timedelta(delta, add_direction=True, locale=_format_locale())
 
 
+def _translations() -> Any:
+    """This request's translations, looked up once per locale: Flask-Babel's own lookup walks
+    its context, its domain and `str(locale)` on every string (a tracker page translates about
+    200 in its templates: a third of the page's rendering). Kept beside Flask-Babel's context
+    with the locale they are for, so `force_locale` (e-mails in the recipient's language) gets
+    its own: a different locale object than the one kept means a new lookup."""
+    try:
+        state = g._flask_babel
+    except (AttributeError, RuntimeError):  # before Flask-Babel's first lookup, or no context
+        return get_translations()
+    locale = getattr(state, "babel_locale", None)
+    kept = getattr(state, "coalition_translations", None)
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    state.coalition_translations = (getattr(state, "babel_locale", None), translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
     """The filters (`date_local`, `datetime_local`, `number`, `ago`) and the template globals
-    `html_lang()`, `current_locale()` and `LOCALES` (the language switch)."""
+    `html_lang()`, `current_locale()` and `LOCALES` (the language switch); the templates'
+    gettext through `_translations` (after Flask-Babel's init_app, which installs its own)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.jinja_env.filters.update(date_local=date_local, datetime_local=datetime_local,
                                  number=number, ago=ago)
     app.jinja_env.globals.update(html_lang=html_lang, current_locale=current_locale,

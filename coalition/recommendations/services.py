@@ -383,7 +383,9 @@ class _Importer:
             return Review(state=state, cycle=cycle, session=session)
         return Review(state=state, cycle=cycle,
                       session=details.session if details.session is not None else session,
-                      review_date=details.review_date, report_symbol=details.report_symbol)
+                      review_date=details.review_date, report_symbol=details.report_symbol,
+                      responses_symbol=details.responses_symbol,
+                      midterm_due=details.midterm_due)
 
     def review_created(self, review: Review) -> None:
         """Audit a review this import created, and tell the user."""
@@ -392,8 +394,11 @@ class _Importer:
                                    "session": [None, review.session]}
         if review.review_date is not None:
             changes["review_date"] = [None, review.review_date.isoformat()]
-        if review.report_symbol:
-            changes["report_symbol"] = [None, review.report_symbol]
+        for name in ("report_symbol", "responses_symbol"):
+            if getattr(review, name):
+                changes[name] = [None, getattr(review, name)]
+        if review.midterm_due is not None:
+            changes["midterm_due"] = [None, review.midterm_due.isoformat()]
         record(self.actor, "review.create", review, changes)
         notice = _("Review %(code)s cycle %(cycle)s was created (%(state)s).",
                    code=review.state.code, cycle=review.cycle, state=review.state.name)

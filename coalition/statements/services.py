@@ -227,6 +227,9 @@ def save_text(actor: Any, statement: Statement, organisation: Organisation | Non
             "revision": [current.number, new.number],
             **({"merged_with": [None, [r.number for r in merged_with]]} if merged_with else {}),
         }, organisation=organisation)
+        # notify (issue 11): signatures of the text before this one need re-confirmation.
+        from coalition.notifications.events import text_changed
+        text_changed(actor, statement, current.number)
         return SaveOutcome("merged" if merged_with else "saved", revision=new,
                            merged_with=merged_with)
     raise ServiceError(_("The statement is being saved by many people at once; try again."))
@@ -395,6 +398,9 @@ def transition(actor: Any, statement: Statement, action: str,
         changes["audience"] = [statement.audience, STATUS_AUDIENCE[target]]
         statement.audience = STATUS_AUDIENCE[target]
     record(actor, f"statement.{action}", statement, changes)
+    if action == "open_signon":  # notify (issue 11): the org_admins who sign are told.
+        from coalition.notifications.events import signon_opened
+        signon_opened(actor, statement)
 
 
 # --- sign-on ----------------------------------------------------------------------------------
@@ -497,6 +503,9 @@ def add_comment(actor: Any, statement: Statement, organisation: Organisation | N
     db.session.add(comment)
     record(actor, "statement.comment", statement, {"comment": [None, body[:200]]},
            organisation=organisation)
+    # notify (issue 11): @organisation-slug and @person@e-mail mentions who may read it.
+    from coalition.notifications.events import mentions
+    mentions(actor, statement, comment)
     return comment
 
 

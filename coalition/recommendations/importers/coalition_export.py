@@ -26,6 +26,7 @@ nothing.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -154,6 +155,18 @@ def _integer(value: str, what: str, low: int, high: int) -> int | None:
     return int(value)
 
 
+def _date(value: str, column: str) -> date | None:
+    """An ISO date cell (a date-time's date part is taken); empty gives None."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise _Bad(_("%(column)s must be a date as 2018-11-06, not %(value)s", column=column,
+                     value=repr(text))) from None
+
+
 def _theme_code(value: str) -> str:
     """The OHCHR code of "A12 Acceptance of international norms", "A12", or a theme's name."""
     from coalition.recommendations.importers.uhri import theme_code
@@ -199,9 +212,11 @@ def _state_code(code: str, codes: set[str], what: str) -> str:
 class _Reader:
     """Reads one row into a ParsedRecommendation (or raises _Bad)."""
 
-    def __init__(self, columns: dict[str, int], result: ParseResult) -> None:
+    def __init__(self, columns: dict[str, int], result: ParseResult, excel: bool = False
+                 ) -> None:
         self.columns = columns
-        self.cell = tabular.cell_reader(columns)
+        read = tabular.cell_reader(columns)
+        self.cell = (lambda cells, name: unguard(read(cells, name))) if excel else read
         self.result = result
         self.codes = {ref.code for ref in reference.load_states()}
         self.review_lines: dict[tuple[str, int], int] = {}
@@ -248,21 +263,18 @@ class _Reader:
                              session=session, expected=session_cycle, cycle=cycle))
         if cycle is None:
             raise _Bad(_("the row does not name its review's cycle"))
-        review_date = None
-        if text := cell(cells, "review_date").strip():
-            try:
-                review_date = date.fromisoformat(text[:10])
-            except ValueError:
-                raise _Bad(_("review_date must be a date as 2018-11-06, not %(value)s",
-                             value=repr(text))) from None
+        review_date = _date(cell(cells, "review_date"), "review_date")
+        midterm_due = _date(cell(cells, "midterm_due"), "midterm_due")
         symbol = " ".join(cell(cells, "symbol").split())[:40] or None
-        details = ReviewDetails(session=session, review_date=review_date, report_symbol=symbol)
+        responses = " ".join(cell(cells, "responses_symbol").split())[:40] or None
+        details = ReviewDetails(session=session, review_date=review_date, report_symbol=symbol,
+                                responses_symbol=responses, midterm_due=midterm_due)
         key = (code, cycle)
         known = self.result.reviews.get(key)
         if known is None:
             self.result.reviews[key] = details
             self.review_lines[key] = line
-        elif known != details and any((session, review_date, symbol)):
+        elif known != details and any((session, review_date, symbol, responses, midterm_due)):
             self.result.warnings.append((line, _(
                 "the review's session, date or symbol differs from line %(line)s; kept those "
                 "of line %(line)s", line=self.review_lines[key])))
@@ -348,6 +360,12 @@ def _identity(rec: ParsedRecommendation, rec_id: str) -> tuple[object, ...]:
     return (*review, "text", rec.kind, rec.position, digest)
 
 
+def unguard(cell: str) -> str:
+    """A cell of the "for Excel" CSV as it was before the export guarded it against formulas
+    (coalition.exports.services.excel_guard): one leading apostrophe removed."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def parse(
     source: str | os.PathLike[str] | bytes | IO[bytes],
     progress: Callable[[int], None] | None = None,
@@ -365,6 +383,9 @@ def parse(
     data = tabular.read_bytes(source)
     if data.startswith(tabular.ZIP_MAGIC) and is_package(tabular.zip_names(data)):
         data = package_csv(data, filename, limits)
+    # The "for Excel" CSV (and only it) starts with a UTF-8 byte order mark and has its cells
+    # guarded against formulas.
+    excel = data.startswith(codecs.BOM_UTF8)
     table = tabular.read_table(data, filename, limits)
     what = _("an export of this platform")
     columns = tabular.match_columns(table.header, COLUMNS, ("recommendation",), what)
@@ -374,7 +395,7 @@ def parse(
     result = ParseResult(records=[], errors=[], skipped=[], format=FORMAT,
                          encoding=table.encoding, newline=table.newline)
     result.warnings.extend((0, note) for note in table.notes)
-    reader = _Reader(columns, result)
+    reader = _Reader(columns, result, excel=excel)
     cell = reader.cell
     seen: dict[tuple[object, ...], ParsedRecommendation] = {}
     paragraphs: dict[tuple[object, ...], int] = {}

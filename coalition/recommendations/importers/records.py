@@ -95,6 +95,8 @@ class ReviewDetails:
     session: int | None = None
     review_date: date | None = None
     report_symbol: str | None = None
+    responses_symbol: str | None = None
+    midterm_due: date | None = None
 
 
 @dataclass(slots=True)

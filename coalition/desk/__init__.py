@@ -1,0 +1,1 @@
+"""The home page as a desk, per role (issue 11, item 5)."""
