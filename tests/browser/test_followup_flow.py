@@ -66,8 +66,10 @@ def test_bulk_assign_then_log_an_action_with_evidence(app, browser, live_server,
         sign_in(page, "steering@example.org")
         page.goto("/tracker?q=Hong+Kong")
         boxes = page.locator("input[form=bulk-assign-form]")
+        chosen = []
         for n in range(3):
             boxes.nth(n).check()
+            chosen.append(int(boxes.nth(n).get_attribute("value")))
         fits_and_passes_axe(page, "tracker with the bulk controls")
         page.get_by_role("button", name="Assign the ticked rows…").click()
         expect(page.get_by_text("3 selected recommendations.")).to_be_visible()
@@ -75,19 +77,23 @@ def test_bulk_assign_then_log_an_action_with_evidence(app, browser, live_server,
         page.get_by_label("Priority").select_option(label="High")
         page.get_by_role("button", name="Next: check what changes").click()
         expect(page.get_by_text("This changes 3 recommendations:")).to_be_visible()
-        expect(page.get_by_text("3 new plans created")).to_be_visible()
+        # The demo may already follow some of them up: new + reassigned + already led = 3.
+        expect(page.locator(".bulk-summary li")).to_have_count(3)
         fits_and_passes_axe(page, "bulk confirmation")
         screenshot(page, "followup-phone-01-bulk-confirm")
         page.get_by_role("button", name="Confirm: assign 3 recommendations").click()
-        expect(page.get_by_text(re.compile(r"3 plans created and 0 reassigned"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"plans created and \d+ reassigned to Justice "
+                                           r"Centre Hong Kong"))).to_be_visible()
         context.clear_cookies()
+        plan_id = db.session.scalars(select(FollowUpPlan.id).where(
+            FollowUpPlan.recommendation_id == chosen[0])).one()
+        db.session.remove()
 
         sign_in(page, "jc-editor@example.org")
         page.goto("/followup/")
-        rows = page.locator("table tbody tr")
-        expect(rows).to_have_count(3)
+        expect(page.locator("table tbody tr").first).to_be_visible()
         fits_and_passes_axe(page, "plans list")
-        rows.first.get_by_role("link").first.click()
+        page.goto(f"/followup/plans/{plan_id}")
         expect(page.get_by_role("heading", level=1)).to_contain_text("Follow-up of")
         page.locator("summary", has_text="Log an advocacy action").click()
         page.locator("#new-title").fill("Meeting with the Security Bureau")
@@ -100,7 +106,8 @@ def test_bulk_assign_then_log_an_action_with_evidence(app, browser, live_server,
         page.get_by_role("button", name="Log the action").click()
         expect(page.get_by_text("The action is logged.")).to_be_visible()
         expect(page.get_by_role("link", name="minutes.pdf")).to_be_visible()
-        expect(page.get_by_text(re.compile(r"^Overdue: was due"))).to_be_visible()
+        ours = page.locator("article.advocacy-action", has_text="Security Bureau")
+        expect(ours.get_by_text(re.compile(r"^Overdue: was due"))).to_be_visible()
         fits_and_passes_axe(page, "plan with an overdue action")
         screenshot(page, "followup-phone-02-plan")
 
@@ -111,6 +118,7 @@ def test_bulk_assign_then_log_an_action_with_evidence(app, browser, live_server,
         screenshot(page, "followup-phone-03-plan-zh")
     finally:
         context.close()
-    plans = db.session.scalars(select(FollowUpPlan)).all()
+    plans = db.session.scalars(select(FollowUpPlan).where(
+        FollowUpPlan.recommendation_id.in_(chosen))).all()
     assert len(plans) == 3 and {p.lead_organisation.short_name for p in plans} == {"JCHK"}
-    assert db.session.scalars(select(EvidenceFile.filename)).all() == ["minutes.pdf"]
+    assert "minutes.pdf" in db.session.scalars(select(EvidenceFile.filename)).all()
