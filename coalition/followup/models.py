@@ -120,6 +120,11 @@ class FollowUpPlan(db.Model):
         return str(PLAN_STATUSES[self.status])
 
     @property
+    def audit_label(self) -> str:
+        """How the audit trail names a plan: by its recommendation (paragraph and first words)."""
+        return self.recommendation.audit_label if self.recommendation else f"#{self.id}"
+
+    @property
     def priority_label(self) -> str:
         return str(PRIORITIES[self.priority])
 
