@@ -3,8 +3,7 @@ these after their own writes (small marked calls in coalition.statements.service
 reminders run from the CLI (`coalition send-reminders`, and `coalition send-digests` first).
 
 Every function adds notifications in the caller's transaction (through `notify`), and builds
-links with `url_for`: it needs a request context (a request, or the CLI's
-`app.test_request_context(base_url=...)`).
+links with `services.app_path` (in a request or not: the demo seeds outside one).
 
 Mentions in a statement comment (documented in the README):
 
@@ -25,14 +24,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from coalition.core.time import utcnow
 from coalition.extensions import db
-from coalition.notifications.services import notify
+from coalition.notifications.services import app_path, notify
 from coalition.organisations.models import MEMBER_ROLES, Membership, Organisation
 
 DUE_SOON_DAYS = 7
@@ -60,11 +58,11 @@ def _members(organisation_ids: Iterable[int | None], least: str = "viewer") -> d
 
 
 def _recommendation_url(recommendation_id: int) -> str:
-    return url_for("recommendations.show", rec_id=recommendation_id)
+    return app_path("recommendations.show", rec_id=recommendation_id)
 
 
 def _statement_url(statement: Any) -> str:
-    return url_for("statements.show", statement_id=statement.id)
+    return app_path("statements.show", statement_id=statement.id)
 
 
 def _label(plan: Any) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -66,6 +66,16 @@ def notify(users: Iterable[Any], kind: str, text: str, *, args: Mapping[str, Any
     db.session.add_all(rows)
     db.session.flush()
     return rows
+
+
+def app_path(endpoint: str, **values: Any) -> str:
+    """The path of an app page ("/statements/3"), for a notification's link: `url_for` in a
+    request; outside one (the demo, a CLI command with no SERVER_NAME) built from the URL map
+    alone. Never an outside address: a notification links inside the app."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    root = current_app.config.get("APPLICATION_ROOT") or "/"
+    return current_app.url_map.bind("localhost", script_name=root).build(endpoint, values)
 
 
 def msgid(text: Any) -> str:
