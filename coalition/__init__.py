@@ -112,8 +112,11 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.reviews.views import bp as reviews_bp
     from coalition.statements.views import bp as statements_bp
 
+    # --- positions (issue 11): dashboards and the coalition position
+    from coalition.dashboards.views import bp as dashboards_bp
+
     for blueprint in (core_bp, accounts_bp, organisations_bp, reviews_bp, recommendations_bp,
-                      statements_bp, audit_bp, exports_bp):
+                      statements_bp, audit_bp, exports_bp, dashboards_bp):
         app.register_blueprint(blueprint)
     from coalition import api
 

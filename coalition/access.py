@@ -418,6 +418,9 @@ RULES: dict[str, Rule] = {
     "followup.edit_action": _edit_action,
     "followup.download_evidence": _read_evidence,
     "position.adopt": _manage_tracker,
+    # --- positions (issue 11): the dashboards, coalition-internal like the follow-up.
+    "dashboard.view": _view_followup,
+    # --- end positions
     "notifications.view": lambda user, _obj: _signed_in(user),
     # Joint statements
     "statement.view": _view_statement,

@@ -33,12 +33,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.extensions import db
 
-# Every table whose rows a facet count or label reads.
-FACET_TABLES = (
+# The tables migration perf10 put triggers on (a migration's list never changes).
+PERF10_TABLES = (
     "recommendation", "recommendation_state", "recommendation_theme", "recommendation_sdg",
     "recommendation_affected", "recommendation_territory", "assessment", "review", "state",
     "theme", "sdg", "affected_group", "organisation",
 )
+# Every table whose rows a facet count or label reads.
+# --- positions (issue 11): the coalition position facet; triggers by migration positions11.
+FACET_TABLES = (*PERF10_TABLES, "coalition_position_current")
 
 
 class TrackerDataVersion(db.Model):
