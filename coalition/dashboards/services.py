@@ -6,18 +6,22 @@ regional group and lead organisation; supported vs noted; status over time; cove
 every bar links to exactly the tracker rows it counts. Filters are the tracker's
 (TrackerFilters, literal values), for the coalition audience (the dashboards are members-only).
 
-Two SQL statements, whatever the number of rows: one UNION ALL of group-by aggregates over the
-filtered recommendations (each chart a part), one for the status over time (the intervals in
-which each position and assessment was the one in force, as +1/-1 per month, summed up in
-Python). No per-row query.
+Two aggregate SQL statements, whatever the number of rows: one UNION ALL of group-by
+aggregates over the filtered recommendations (each chart a part), one for the status over
+time (the intervals in which each position and assessment was the one in force, as +1/-1 per
+month, summed up in Python). No per-row query. Their rows are kept per filter and day at the
+tracker's data version, as the tracker keeps its facet counts (see `_rows`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -27,8 +31,10 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    delete,
     func,
     literal,
+    literal_column,
     null,
     select,
     union_all,
@@ -49,6 +55,7 @@ from coalition.recommendations.models import (
 )
 from coalition.recommendations.tracker import NOT_ASSESSED, TrackerFilters, filtered_ids
 from coalition.reviews.models import REGIONAL_GROUP_LABELS, Sdg, State, Theme
+from coalition.search.freshness import TrackerDataVersion, TrackerFacetCache, store
 
 # The statuses in the order charts stack them (worst first), then "not assessed".
 STATUS_ORDER = ("regressed", "not_implemented", "unclear", "partially", "fully", "none")
@@ -182,6 +189,45 @@ def _aggregate_statement(filters: TrackerFilters, since: date) -> Any:
     return union_all(*parts)
 
 
+def _rows(filters: TrackerFilters, today: date) -> tuple[list[Any], list[Any]]:
+    """The rows of the two aggregate statements for `filters` as at `today`: kept in
+    tracker_facet_cache (scope "dash:<hash of the filters, the date, the database>") at the
+    data version they were computed from, and used only while that version is current (the
+    database bumps it on every write to what a chart counts: coalition.search.freshness
+    FACET_TABLES). The version is read before the aggregates, so counts kept under a version
+    are never older than it. In a PostgreSQL transaction that has itself written to those
+    tables, the kept rows are not read (as the tracker's).
+
+    SQL statements: one when kept; else four or five (version, two aggregates, keep, drop
+    older kept dashboards)."""
+    dialect = db.engine.dialect.name
+    query = urlencode(filters.args(), doseq=True)
+    digest = hashlib.sha256(f"{dialect}|{today.isoformat()}|{query}".encode()).hexdigest()
+    scope = "dash:" + digest[:32]
+    cache, version = TrackerFacetCache, TrackerDataVersion
+    read = (select(cache.payload)
+            .join(version, and_(version.id == 1, version.version == cache.version))
+            .where(cache.scope == scope))
+    if dialect == "postgresql":
+        read = read.where(func.coalesce(func.current_setting(
+            literal_column("'coalition.tracker_data_marked'"), literal_column("true")),
+            "") != "1")
+    payload = db.session.execute(read).scalar()
+    if payload is not None:
+        kept = json.loads(payload)
+        return kept["aggregates"], kept["over_time"]
+    current = db.session.scalar(select(version.version).where(version.id == 1))
+    rows = [list(row) for row in db.session.execute(_aggregate_statement(
+        filters, today - timedelta(days=RECENT_DAYS)))]
+    time_rows = [list(row) for row in db.session.execute(_over_time_statement(filters))]
+    if current is not None:
+        store(scope, int(current), json.dumps({"aggregates": rows, "over_time": time_rows},
+                                              default=str))
+        db.session.execute(delete(cache).where(cache.scope.startswith("dash:"),
+                                               cache.version < int(current)))
+    return rows, time_rows
+
+
 def _month(column: Any) -> Any:
     """'YYYY-MM' of a date column, in either database."""
     if db.engine.dialect.name == "postgresql":
@@ -192,44 +238,41 @@ def _month(column: Any) -> Any:
 def _over_time_statement(filters: TrackerFilters) -> Any:
     """(month, status, delta): +1 in the month a position or assessment came in force, -1 in
     the month it stopped being (a newer one of its kind; for an assessment, also the first
-    coalition position, which outranks every assessment from then on)."""
+    coalition position, which outranks every assessment from then on).
+
+    One pass: positions and the assessments the coalition may read, as one stream per
+    recommendation, sorted once for the window functions (no join)."""
     cp, a = CoalitionPosition, Assessment
     ids = filtered_ids(filters) if filters.active() else None
 
     def restrict(column: Any) -> list[Any]:
         return [column.in_(ids)] if ids is not None else []
 
-    positions = select(
-        cp.recommendation_id.label("rid"), cp.status.label("status"),
-        cp.adopted_on.label("start"),
-        func.lead(cp.adopted_on).over(partition_by=cp.recommendation_id,
-                                      order_by=(cp.adopted_on, cp.id)).label("stop"),
-    ).where(*restrict(cp.recommendation_id)).subquery("p")
-    first = select(cp.recommendation_id.label("rid"), func.min(cp.adopted_on).label("first")
-                   ).where(*restrict(cp.recommendation_id)).group_by(cp.recommendation_id
-                                                                     ).subquery("f")
-    assessed = select(
-        a.recommendation_id.label("rid"), a.status.label("status"),
-        a.assessed_on.label("start"),
-        func.lead(a.assessed_on).over(partition_by=a.recommendation_id,
-                                      order_by=(a.assessed_on, a.id)).label("nxt"),
-    ).where(a.visibility.in_(COALITION_VISIBLE), *restrict(a.recommendation_id)
-            ).subquery("a")
-    stop = case((first.c.first.is_(None), assessed.c.nxt),
-                (assessed.c.nxt.is_(None), first.c.first),
-                (assessed.c.nxt < first.c.first, assessed.c.nxt), else_=first.c.first)
-    intervals = union_all(
-        select(positions.c.status, positions.c.start, positions.c.stop),
-        select(assessed.c.status, assessed.c.start, stop.label("stop"))
-        .select_from(assessed).outerjoin(first, first.c.rid == assessed.c.rid),
-    ).subquery("i")
-    live = (intervals.c.stop.is_(None)) | (intervals.c.stop > intervals.c.start)
+    stream = union_all(
+        select(cp.recommendation_id.label("rid"), literal(1).label("kind"),
+               cp.status.label("status"), cp.adopted_on.label("start"), cp.id.label("id"))
+        .where(*restrict(cp.recommendation_id)),
+        select(a.recommendation_id.label("rid"), literal(0).label("kind"),
+               a.status.label("status"), a.assessed_on.label("start"), a.id.label("id"))
+        .where(a.visibility.in_(COALITION_VISIBLE), *restrict(a.recommendation_id)),
+    ).subquery("s")
+    nxt = func.lead(stream.c.start).over(partition_by=(stream.c.rid, stream.c.kind),
+                                         order_by=(stream.c.start, stream.c.id))
+    first = func.min(case((stream.c.kind == 1, stream.c.start))).over(
+        partition_by=stream.c.rid)
+    windowed = select(stream.c.kind, stream.c.status, stream.c.start, nxt.label("nxt"),
+                      first.label("first")).subquery("w")
+    w = windowed.c
+    stop = case((w.kind == 1, w.nxt), (w.first.is_(None), w.nxt), (w.nxt.is_(None), w.first),
+                (w.nxt < w.first, w.nxt), else_=w.first)
+    intervals = select(w.status, w.start, stop.label("stop")).cte("intervals")
+    i = intervals.c
+    live = (i.stop.is_(None)) | (i.stop > i.start)
     one = literal(1, Integer())
     events = union_all(
-        select(_month(intervals.c.start).label("month"), intervals.c.status,
-               one.label("delta")).where(live),
-        select(_month(intervals.c.stop).label("month"), intervals.c.status,
-               (-one).label("delta")).where(live, intervals.c.stop.is_not(None)),
+        select(_month(i.start).label("month"), i.status, one.label("delta")).where(live),
+        select(_month(i.stop).label("month"), i.status, (-one).label("delta"))
+        .where(live, i.stop.is_not(None)),
     ).subquery("e")
     return (select(events.c.month, events.c.status, func.sum(events.c.delta))
             .group_by(events.c.month, events.c.status))
@@ -254,8 +297,7 @@ def dashboard(filters: TrackerFilters, today: date | None = None) -> Dashboard:
     `today` (default: the server's date). Two SQL statements (see the module)."""
     today = today or date.today()
     filters.audience = "coalition"
-    rows = db.session.execute(_aggregate_statement(
-        filters, today - timedelta(days=RECENT_DAYS))).all()
+    rows, time_rows = _rows(filters, today)
     grouped: dict[str, dict[tuple[str, str, str], dict[str, int]]] = defaultdict(
         lambda: defaultdict(dict))
     coverage: dict[str, int] = {"total": 0, "lead": 0, "recent": 0}
@@ -311,7 +353,7 @@ def dashboard(filters: TrackerFilters, today: date | None = None) -> Dashboard:
                    lambda k: {"position": [k]},
                    order=lambda item: list(POSITIONS).index(item[0][0])
                    if item[0][0] in POSITIONS else 99), statuses),
-        _over_time(filters, today, total, statuses),
+        _over_time(time_rows, today, total, statuses),
         Chart("coverage", _("Coverage"), [
             Bar(_("With a lead organisation"), [
                 Segment("covered", _("Yes"), coverage["lead"]),
@@ -324,11 +366,12 @@ def dashboard(filters: TrackerFilters, today: date | None = None) -> Dashboard:
     return Dashboard(total, charts, coverage)
 
 
-def _over_time(filters: TrackerFilters, today: date, total: int,
+def _over_time(time_rows: list[Any], today: date, total: int,
                statuses: list[tuple[str, str]]) -> Chart:
-    """Status as at each of the last MONTHS month ends (the last: today)."""
+    """Status as at each of the last MONTHS month ends (the last: today), from the rows of
+    _over_time_statement."""
     deltas: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for month, status, delta in db.session.execute(_over_time_statement(filters)):
+    for month, status, delta in time_rows:
         if month is not None:
             deltas[month][status] += int(delta or 0)
     ends = month_ends(today)

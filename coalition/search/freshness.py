@@ -40,8 +40,10 @@ PERF10_TABLES = (
     "theme", "sdg", "affected_group", "organisation",
 )
 # Every table whose rows a facet count or label reads.
-# --- positions (issue 11): the coalition position facet; triggers by migration positions11.
-FACET_TABLES = (*PERF10_TABLES, "coalition_position_current")
+# --- positions (issue 11): the coalition position facet, and what the dashboards count
+# (kept the same way, coalition.dashboards.services); triggers by migration positions11.
+POSITIONS11_TABLES = ("coalition_position_current", "coalition_position", "followup_plan")
+FACET_TABLES = (*PERF10_TABLES, *POSITIONS11_TABLES)
 
 
 class TrackerDataVersion(db.Model):

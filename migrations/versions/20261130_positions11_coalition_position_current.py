@@ -6,7 +6,8 @@ Create Date: 2026-11-30 18:40:00
 
 coalition_position_current: one row per recommendation that has a coalition position (the
 newest CoalitionPosition), kept by coalition.followup.positions; the tracker's coalition
-position facet counts it, so writes to it bump tracker_data_version like the other facet
+position facet counts it, and the dashboards' kept aggregates also read coalition_position
+and followup_plan, so writes to the three bump tracker_data_version like the other facet
 tables (coalition/search/freshness.py). A new table: no tracker table is altered.
 """
 from alembic import op
@@ -19,7 +20,9 @@ down_revision = 'follow11'
 branch_labels = None
 depends_on = None
 
-TABLES = ('coalition_position_current',)
+# The tracker's coalition position facet reads the first; the dashboards' kept aggregates
+# (coalition.dashboards.services) the others too.
+TABLES = ('coalition_position_current', 'coalition_position', 'followup_plan')
 
 
 def upgrade():
