@@ -115,7 +115,8 @@ def test_own_position_and_history_is_append_only(app, db, auth, world, disagreei
 
 
 @pytest.mark.parametrize("case", ["other_rec", "unreadable", "future", "empty_reason",
-                                  "no_status", "bad_status", "not_a_number"])
+                                  "no_status", "bad_status", "not_a_number", "too_big",
+                                  "bad_date", "long_reason"])
 def test_bad_input_writes_nothing(app, db, auth, world, recs, disagreeing, case):
     rec = disagreeing["rec"]
     elsewhere = services.add_assessment(world.users["editor"], recs[1], world.org, "fully",
@@ -130,6 +131,9 @@ def test_bad_input_writes_nothing(app, db, auth, world, recs, disagreeing, case)
         "no_status": {"reason": "A reason typed in full."},
         "bad_status": {"status": "done", "reason": "A reason typed in full."},
         "not_a_number": {"source": "x"},
+        "too_big": {"source": str(10**25)},
+        "bad_date": {"source": disagreeing["ours"].id, "adopted_on": "31/02/2026"},
+        "long_reason": {"status": "fully", "reason": "x" * 20_001},
     }[case]
     auth.login("steering@example.org")
     response = adopt(auth, rec, **data)

@@ -47,7 +47,8 @@ HOSTILE_JSON: list[Any] = [
 QUERY_ARGS = ["page", "q", "review", "cycle", "state", "group", "theme", "sdg", "affected",
               "position", "category", "territory", "status", "assessed_by", "sort", "a", "b",
               "since", "until", "action", "object_type", "organisation_id", "actor_id", "kind",
-              "steering", "inactive", "role", "active", "email", "next"]
+              "steering", "inactive", "role", "active", "email", "next",
+              "coalition", "overall"]  # positions (issue 11): the tracker's member facets
 # Bytes that are not UTF-8 (a lone surrogate's encoding, a NUL), as a raw query string.
 RAW_QUERY = "&".join(f"{k}=%ED%B3%BF%00%C3" for k in QUERY_ARGS)
 # Form fields read outside a FlaskForm (the conflict page's choices, the sign form).
@@ -60,6 +61,7 @@ EMAILS = {"viewer": "viewer@example.org", "steering": "steering@example.org",
 def form_fields() -> list[str]:
     """Every field name of every form of the site, found by walking FlaskForm's subclasses."""
     import coalition.accounts.forms
+    import coalition.dashboards.forms  # positions (issue 11)
     import coalition.organisations.forms
     import coalition.recommendations.forms
     import coalition.reviews.forms

@@ -19,11 +19,12 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext as _
 from sqlalchemy import (
     Integer,
@@ -41,6 +42,7 @@ from sqlalchemy import (
 )
 
 from coalition.extensions import db
+from coalition.i18n import number
 from coalition.followup.models import CoalitionPosition, FollowUpPlan
 from coalition.followup.position_models import CoalitionPositionCurrent
 from coalition.organisations.models import Organisation
@@ -79,6 +81,7 @@ class Segment:
     label: str
     n: int
     url: str | None = None
+    text: str = ""  # `n` written the reader's way (set by `dashboard`)
 
 
 @dataclass
@@ -88,8 +91,9 @@ class Bar:
     label: str
     segments: list[Segment]
     url: str | None = None
+    total_text: str = ""  # `total` written the reader's way (set by `dashboard`)
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(s.n for s in self.segments)
 
@@ -109,7 +113,7 @@ class Chart:
     def table_bars(self) -> list[Bar]:
         return self.all_bars or self.bars
 
-    @property
+    @cached_property
     def max_total(self) -> int:
         return max((b.total for b in self.bars), default=0) or 1
 
@@ -289,7 +293,29 @@ def month_ends(today: date, count: int = MONTHS) -> list[date]:
 
 
 def _tracker_url(filters: TrackerFilters, **change: Any) -> str:
-    return url_for("recommendations.tracker_page", **filters.args(**change))
+    """The tracker's URL for `filters` with some changed (as url_for would write it; the path
+    is looked up once per request: a dashboard has thousands of links)."""
+    path = g.get("dashboard_tracker_path")
+    if path is None:
+        path = g.dashboard_tracker_path = url_for("recommendations.tracker_page")
+    query = urlencode(filters.args(**change), doseq=True)
+    return f"{path}?{query}" if query else path
+
+
+def _write_numbers(charts: list[Chart]) -> None:
+    """Every count of `charts` written the reader's way, each distinct number formatted once."""
+    written: dict[int, str] = {}
+
+    def text(n: int) -> str:
+        if n not in written:
+            written[n] = number(n)
+        return written[n]
+
+    for chart in charts:
+        for bar in {id(b): b for b in (*chart.bars, *chart.table_bars)}.values():
+            bar.total_text = text(bar.total)
+            for seg in bar.segments:
+                seg.text = text(seg.n)
 
 
 def dashboard(filters: TrackerFilters, today: date | None = None) -> Dashboard:
@@ -308,6 +334,7 @@ def dashboard(filters: TrackerFilters, today: date | None = None) -> Dashboard:
         grouped[chart][(key, label or "", extra or "")][status] = int(n)
     total = coverage["total"]
     statuses = [(s, status_label(s)) for s in STATUS_ORDER]
+    labels = dict(statuses)  # translated once
 
     def bars(chart: str, label_of: Any, url_args: Any, order: Any = None) -> list[Bar]:
         items = list(grouped[chart].items())
@@ -315,7 +342,7 @@ def dashboard(filters: TrackerFilters, today: date | None = None) -> Dashboard:
         result = []
         for (key, label, extra), counts in items:
             change = url_args(key)
-            segments = [Segment(s, status_label(s), counts.get(s, 0),
+            segments = [Segment(s, labels[s], counts.get(s, 0),
                                 _tracker_url(filters, overall=[s], **change)
                                 if change is not None else None)
                         for s in STATUS_ORDER if counts.get(s)]
@@ -363,6 +390,7 @@ def dashboard(filters: TrackerFilters, today: date | None = None) -> Dashboard:
                 Segment("uncovered", _("No"), total - coverage["recent"])]),
         ], [("covered", _("Yes")), ("uncovered", _("No"))]),
     ]
+    _write_numbers(charts)
     return Dashboard(total, charts, coverage)
 
 
