@@ -106,14 +106,12 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.accounts.views import bp as accounts_bp
     from coalition.audit.views import bp as audit_bp
     from coalition.core.views import bp as core_bp
+    from coalition.dashboards.views import bp as dashboards_bp  # positions (issue 11)
     from coalition.exports.views import bp as exports_bp
     from coalition.organisations.views import bp as organisations_bp
     from coalition.recommendations.views import bp as recommendations_bp
     from coalition.reviews.views import bp as reviews_bp
     from coalition.statements.views import bp as statements_bp
-
-    # --- positions (issue 11): dashboards and the coalition position
-    from coalition.dashboards.views import bp as dashboards_bp
 
     for blueprint in (core_bp, accounts_bp, organisations_bp, reviews_bp, recommendations_bp,
                       statements_bp, audit_bp, exports_bp, dashboards_bp):

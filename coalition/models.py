@@ -4,8 +4,7 @@ from coalition.accounts.models import Invitation, User
 from coalition.api.models import ApiToken
 from coalition.audit.models import AuditEvent
 from coalition.followup.models import AdvocacyAction, CoalitionPosition, EvidenceFile, FollowUpPlan
-# --- positions (issue 11): the current coalition position per recommendation
-from coalition.followup.position_models import CoalitionPositionCurrent
+from coalition.followup.position_models import CoalitionPositionCurrent  # positions (issue 11)
 from coalition.notifications.models import Notification, NotificationSettings
 from coalition.organisations.models import Membership, Organisation
 from coalition.recommendations.models import (

@@ -19,8 +19,8 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -42,9 +42,9 @@ from sqlalchemy import (
 )
 
 from coalition.extensions import db
-from coalition.i18n import number
 from coalition.followup.models import CoalitionPosition, FollowUpPlan
 from coalition.followup.position_models import CoalitionPositionCurrent
+from coalition.i18n import number
 from coalition.organisations.models import Organisation
 from coalition.recommendations.models import (
     IMPLEMENTATION_STATUSES,

@@ -10,17 +10,17 @@ from __future__ import annotations
 import os
 import re
 from datetime import date
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from coalition.demo.services import DEMO_PASSWORD, seed_demo
+from coalition.demo.services import seed_demo
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.recommendations.models import Recommendation
 from coalition.recommendations.services import add_assessment
-from tests.browser.test_layout_and_a11y import SIZES, axe_violations, overflow
+from tests.browser.test_layout_and_a11y import SIZES, sign_in
+from tests.browser.test_saved_view_flow import fits_and_passes_axe
 
 try:
     from playwright.sync_api import expect
@@ -30,19 +30,6 @@ except ImportError:  # the `browser` fixture explains; here only the import must
     pytest.skip("Playwright for Python is not installed", allow_module_level=True)
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Any, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
-def fits_and_passes_axe(page: Any, where: str) -> None:
-    assert overflow(page) is None, f"{where}: {overflow(page)}"
-    assert axe_violations(page) == [], where
 
 
 def seed() -> int:
