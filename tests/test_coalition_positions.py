@@ -92,6 +92,12 @@ def test_steering_member_adopts_an_assessment(app, db, auth, world, disagreeing)
                                            "other_editor", "other_admin")}
     assert told == members
     assert world.users["steering"].id not in told
+    from coalition.notifications.services import message
+
+    note = db.session.scalars(select(Notification).where(
+        Notification.kind == "position_adopted")).first()
+    assert rec.paragraph in message(note) and note.url.endswith(
+        f"/recommendations/{rec.id}#coalition-position")
 
 
 def test_own_position_and_history_is_append_only(app, db, auth, world, disagreeing):

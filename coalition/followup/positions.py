@@ -129,12 +129,15 @@ def _notify(actor: Any, rec: Recommendation, position: CoalitionPosition,
         select(Membership).join(Organisation).where(
             Membership.organisation_id.in_(org_ids), Organisation.active.is_(True))
         .options(joinedload(Membership.user)))]
-    from flask import url_for
+    from flask import has_request_context, url_for
 
+    # Outside a request (the demo, a CLI command) without SERVER_NAME, url_for cannot build.
+    path = (url_for("recommendations.show", rec_id=rec.id) if has_request_context()
+            else f"/recommendations/{rec.id}")
     notify(users, "position_adopted",
-           _l("The coalition adopted a position on recommendation %(number)s: %(status)s"),
-           args={"number": rec.paragraph or f"#{rec.id}", "status": position.status},
-           url=url_for("recommendations.show", rec_id=rec.id) + "#coalition-position",
+           _l("The coalition adopted its position on recommendation %(number)s."),
+           args={"number": rec.paragraph or f"#{rec.id}"},
+           url=path + "#coalition-position",
            key=f"position:{position.id}", exclude=actor)
 
 
