@@ -180,12 +180,15 @@ def measure_raw(url: str, sqls: list[str], requests: int, warmup: int = 2) -> di
         conn = sqlite3.connect(parsed.database or "")
     times = []
     try:
+        if parsed.get_backend_name() == "postgresql":
+            sqls = ["SET LOCAL jit = off", *sqls]  # as the app does
         for n in range(warmup + requests):
             start = time.perf_counter()
             for sql in sqls:
                 cur = conn.cursor()
                 cur.execute(sql)
-                cur.fetchall()
+                if cur.description is not None:
+                    cur.fetchall()
             conn.rollback()
             if n >= warmup:
                 times.append((time.perf_counter() - start) * 1000)
