@@ -472,6 +472,9 @@ RULES: dict[str, Rule] = {
     "followup.download_evidence": _read_evidence,
     "position.adopt": _manage_tracker,
     "midterm.generate": _generate_midterm,  # midterm (issue 11, item 7)
+    # --- positions (issue 11): the dashboards, coalition-internal like the follow-up.
+    "dashboard.view": _view_followup,
+    # --- end positions
     "notifications.view": lambda user, _obj: _signed_in(user),
     # Joint statements
     "statement.view": _view_statement,

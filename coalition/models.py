@@ -4,6 +4,7 @@ from coalition.accounts.models import Invitation, User
 from coalition.api.models import ApiToken
 from coalition.audit.models import AuditEvent
 from coalition.followup.models import AdvocacyAction, CoalitionPosition, EvidenceFile, FollowUpPlan
+from coalition.followup.position_models import CoalitionPositionCurrent  # positions (issue 11)
 from coalition.notifications.models import Notification, NotificationSettings
 from coalition.organisations.models import Membership, Organisation
 from coalition.recommendations.models import (
@@ -34,6 +35,7 @@ __all__ = [
     "Assessment",
     "AuditEvent",
     "CoalitionPosition",
+    "CoalitionPositionCurrent",
     "Comment",
     "ConflictCopy",
     "Draft",

@@ -109,6 +109,11 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/tracker/views/{view_id}",           OWN_MEMBERS,    everyone_gets(302, OWN_MEMBERS)),
     ("/tracker/views/999999",              NOBODY,         everyone_gets(404)),
     ("/recommendations/{rec_id}/history",  MEMBERS,        {}),
+    # --- positions (issue 11): the dashboards are coalition-internal (members, coordinator).
+    ("/dashboard",                         MEMBERS,        {}),
+    ("/dashboard?territory=Hong+Kong&overall=none&coalition=fully", MEMBERS, {}),
+    ("/dashboard?review=99999999999",      NOBODY,         everyone_gets(400, MEMBERS)),
+    # --- end positions
     # Exports of the tracker (issue 10): whoever may view the tracker; a bad format is a 400.
     ("/exports/recommendations",           IN_COALITION,   {}),
     ("/exports/recommendations?format=xlsx&layout=long&review={review}", IN_COALITION, {}),
@@ -199,6 +204,10 @@ PAGE_CONTENT: list[tuple[str, str, frozenset[str]]] = [
     ("/organisations/{oth}", "Invite a member",    OTHER_ADMINS),
     ("/organisations",       "Dormant Organisation", NOBODY),      # inactive: off the list
     # A draft is off the list for those who may not read it.
+    # --- positions (issue 11): the coalition position is coalition-internal; steering adopts.
+    ("/recommendations/{rec_id}", "Coalition position", MEMBERS),
+    ("/recommendations/{rec_id}", "Adopt the coalition position", STEERING),
+    # --- end positions
     ("/statements",          "Matrix draft statement", DRAFT_READERS),
     ("/statements",          "Matrix statement in review", DRAFT_READERS),
     ("/statements/{draft}",  "Edit text",          DRAFTERS),
@@ -327,6 +336,11 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         frozenset({"editor"}), 302, {}),
     ("delete own's view", "/tracker/views/{view_id}/delete",
         NOTHING,          frozenset({"editor"}), 302, {}),
+    # --- positions (issue 11): a steering member writes the coalition's own position.
+    ("adopt a coalition position", "/recommendations/{rec_id}/positions",
+        {"source": "own", "status": "partially", "adopted_on": "2021-01-01",
+         "reason": "The matrix's reason."}, STEERING, 302, {}),
+    # --- end positions
     ("edit territories", "/recommendations/{rec_id}/territories",
         TERRITORY,        STEERING,       302,          {}),
     ("upload an import", "/imports/new",

@@ -48,7 +48,8 @@ QUERY_ARGS = ["page", "q", "review", "cycle", "state", "group", "theme", "sdg", 
               "position", "category", "territory", "status", "assessed_by", "sort", "a", "b",
               "since", "until", "action", "object_type", "organisation_id", "actor_id", "kind",
               "steering", "inactive", "role", "active", "email", "next",
-              "lead", "overdue", "scope", "rec"]  # followup (issue 11): the last line
+              "lead", "overdue", "scope", "rec",
+              "coalition", "overall"]  # followup, positions (issue 11): the last lines
 # Bytes that are not UTF-8 (a lone surrogate's encoding, a NUL), as a raw query string.
 RAW_QUERY = "&".join(f"{k}=%ED%B3%BF%00%C3" for k in QUERY_ARGS)
 # Form fields read outside a FlaskForm (the conflict page's choices, the sign form).
@@ -61,6 +62,7 @@ EMAILS = {"viewer": "viewer@example.org", "steering": "steering@example.org",
 def form_fields() -> list[str]:
     """Every field name of every form of the site, found by walking FlaskForm's subclasses."""
     import coalition.accounts.forms
+    import coalition.dashboards.forms  # positions (issue 11)
     import coalition.followup.forms  # followup (issue 11)
     import coalition.notifications.forms  # notify (issue 11)
     import coalition.organisations.forms

@@ -69,6 +69,8 @@ ACTION_LABELS: dict[str, Any] = {
     "saved_view.delete": _l("Saved tracker view deleted"),
     "import.retry": _l("Import retried"),
     "import.skip_errors": _l("Import continued without the rows with problems"),
+    # --- positions (issue 11)
+    "position.adopt": _l("Coalition position adopted"),
     # statements
     "statement.create": _l("Statement created"),
     "statement.update": _l("Statement settings changed"),
@@ -114,6 +116,7 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
 FIELD_LABELS: dict[str, Any] = {
     "assessment": _l("Assessment"),
     "assessed_on": _l("Assessed on"),
+    "adopted_on": _l("Adopted on"),  # positions (issue 11)
     "visibility": _l("Visible to"),
     "query": _l("Filter"),
     "shared_with": _l("Shared with"),
@@ -218,7 +221,8 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
 # Fields whose values are ISO dates or times (stored by audit.services._jsonable).
 DATE_FIELDS = frozenset({"signon_deadline", "review_date", "midterm_due", "expires_at",
                          "published_at", "assessed_on", "responded_on", "revoked_at",
-                         "due_on", "action.due_on", "action.done_on"})
+                         "due_on", "action.due_on", "action.done_on",
+                         "adopted_on"})
 # What the secret fields' stored placeholders say.
 PLACEHOLDERS = {"(hidden)": _l("(hidden)"), "(changed)": _l("(changed)")}
 

@@ -77,6 +77,22 @@ PER_PAGE = 50
 REPEATED = {"yes": _l("Yes"), "no": _l("No")}
 # The "status" facet's value for a recommendation no organisation has assessed.
 NOT_ASSESSED = _l("Not assessed")
+# --- positions (issue 11): the coalition position facet ("coalition": the current coalition
+# position's status) and the "overall" facet (the coalition position, else the latest
+# assessment: what the dashboards count). Members only: for the public audience they are
+# neither counted nor applied.
+NO_POSITION = _l("No coalition position")
+MEMBER_FACETS = ("coalition", "overall")
+
+
+def coalition_status() -> Any:
+    """The recommendation's current coalition position status (NULL without one): a
+    correlated probe of coalition_position_current's primary key."""
+    from coalition.followup.position_models import CoalitionPositionCurrent as Current
+
+    return (select(Current.status).where(Current.recommendation_id == Recommendation.id)
+            .correlate(Recommendation).scalar_subquery())
+# --- end positions
 
 
 class FilterError(ValueError):
@@ -100,10 +116,13 @@ class TrackerFilters:
     assessed_by: list[int] = field(default_factory=list)
     kind: list[str] = field(default_factory=list)
     repeated: list[str] = field(default_factory=list)
+    coalition: list[str] = field(default_factory=list)  # positions (issue 11)
+    overall: list[str] = field(default_factory=list)  # positions (issue 11)
     sort: str = "paragraph"
 
     FACETS = ("review", "cycle", "state", "group", "theme", "sdg", "affected", "position",
-              "category", "territory", "status", "assessed_by", "kind", "repeated")
+              "category", "territory", "status", "assessed_by", "kind", "repeated",
+              *MEMBER_FACETS)
 
     # Messages about parameter values the tracker did not know and ignored (an old bookmark's
     # `?sort=recent`, a facet value since renamed): shown on the page, never part of the URL.
@@ -190,12 +209,14 @@ class TrackerFilters:
             status=choices("status", {**IMPLEMENTATION_STATUSES, "none": NOT_ASSESSED}),
             assessed_by=ints("assessed_by"), kind=choices("kind", ENTRY_KINDS),
             repeated=choices("repeated", REPEATED), sort=sort,
+            coalition=choices("coalition", {**IMPLEMENTATION_STATUSES, "none": NO_POSITION}),
+            overall=choices("overall", {**IMPLEMENTATION_STATUSES, "none": NOT_ASSESSED}),
         )
         filters.notices = notices
         return filters
 
     def active(self) -> bool:
-        return bool(self.q or any(getattr(self, f) for f in self.FACETS))
+        return bool(self.q or _active(self))
 
     def args(self, **change: Any) -> dict[str, Any]:
         """URL parameters of these filters, with some changed (for links and pagination)."""
@@ -274,15 +295,17 @@ def _facet_condition(f: TrackerFilters, name: str, param: bool = False) -> Colum
     if name == "territory":
         return _linked(RecommendationTerritory.__table__,
                        RecommendationTerritory.territory.in_(values(String())))
-    if name == "status":
-        column = f.status_column
-        statuses = [s for s in f.status if s != "none"]
+    if name in ("status", *MEMBER_FACETS):
+        column = {"status": f.status_column, "coalition": coalition_status(),
+                  "overall": func.coalesce(coalition_status(), f.status_column)}[name]
+        chosen = getattr(f, name)
+        statuses = [s for s in chosen if s != "none"]
         if param:
-            parts = ([column.in_(bindparam("v_status", expanding=True, type_=String()))]
+            parts = ([column.in_(bindparam(f"v_{name}", expanding=True, type_=String()))]
                      if statuses else [])
         else:
             parts = [column.in_(statuses)] if statuses else []
-        if "none" in f.status:
+        if "none" in chosen:
             parts.append(column.is_(None))
         return parts[0] if len(parts) == 1 else parts[0] | parts[1]
     if name == "assessed_by":
@@ -300,7 +323,9 @@ def _facet_condition(f: TrackerFilters, name: str, param: bool = False) -> Colum
 
 
 def _active(f: TrackerFilters) -> list[str]:
-    return [name for name in f.FACETS if getattr(f, name)]
+    # positions (issue 11): the member facets are never applied for the public audience.
+    return [name for name in f.FACETS if getattr(f, name)
+            and not (f.audience == "public" and name in MEMBER_FACETS)]
 
 
 def _conditions(f: TrackerFilters, skip: str | None = None) -> list[ColumnElement[bool]]:
@@ -429,19 +454,28 @@ class _Shape:
     repeated: frozenset[str]
     sort: str
     audience: str
+    # positions (issue 11): the same two flags for the "coalition" and "overall" facets.
+    member_statuses: tuple[tuple[bool, bool], ...] = ()
 
     @classmethod
     def of(cls, f: TrackerFilters) -> _Shape:
         return cls(db.engine.dialect.name, match_value(f.q) is not None, tuple(_active(f)),
                    any(s != "none" for s in f.status), "none" in f.status,
-                   frozenset(f.repeated), f.sort, f.audience)
+                   frozenset(f.repeated), f.sort, f.audience,
+                   tuple((any(s != "none" for s in getattr(f, n)), "none" in getattr(f, n))
+                         for n in MEMBER_FACETS))
 
     def filters(self) -> TrackerFilters:
         """Filters of this shape (the values are bind parameters; these are placeholders)."""
-        return TrackerFilters(status=(["fully"] if self.statuses else [])
-                              + (["none"] if self.no_status else []),
+        def placeholder(statuses: bool, none: bool) -> list[str]:
+            return (["fully"] if statuses else []) + (["none"] if none else [])
+
+        members = dict(zip(MEMBER_FACETS, self.member_statuses, strict=True)) \
+            if self.member_statuses else {}
+        return TrackerFilters(status=placeholder(self.statuses, self.no_status),
                               repeated=sorted(self.repeated), sort=self.sort,
-                              audience=self.audience)
+                              audience=self.audience,
+                              **{n: placeholder(*flags) for n, flags in members.items()})
 
 
 def _params(f: TrackerFilters) -> dict[str, Any]:
@@ -450,10 +484,10 @@ def _params(f: TrackerFilters) -> dict[str, Any]:
     if match is not None:
         params[MATCH_PARAM] = match
     for name in _active(f):
-        if name == "status":
-            statuses = [s for s in f.status if s != "none"]
+        if name in ("status", *MEMBER_FACETS):
+            statuses = [s for s in getattr(f, name) if s != "none"]
             if statuses:
-                params["v_status"] = statuses
+                params[f"v_{name}"] = statuses
         elif name != "repeated":
             params[f"v_{name}"] = list(getattr(f, name))
     return params
@@ -507,9 +541,12 @@ def _facet_statement(shape: _Shape, with_page: bool, with_version: bool) -> Sele
     repeated_key = case((rec.repeated_from_id.is_not(None), "yes"), else_="no")
     flags = {name: case((_facet_condition(filters, name, param=True), 1),
                         else_=0).label(f"f_{name}") for name in active}
+    members = shape.audience != "public"  # positions (issue 11): the member facets
+    coalition = coalition_status() if members else null().cast(String())
     base = select(rec.id, rec.review_id, rec.position, rec.action_category,
                   status.label("latest_status"), rec.kind, repeated_key.label("repeated"),
-                  rec.paragraph_sort, rec.updated_at, *flags.values())
+                  rec.paragraph_sort, rec.updated_at, coalition.label("coalition_status"),
+                  *flags.values())
     unfiltered = not shape.search and not active
     if shape.search:
         base = base.where(recommendation_match_param())
@@ -606,6 +643,16 @@ def _facet_statement(shape: _Shape, with_page: bool, with_version: bool) -> Sele
                func.count(rows.c.id), literal(0), none_text, none_number))
         .where(*passing(None)),
     ]
+    # --- positions (issue 11): the coalition position and the overall status, members only.
+    if members:
+        for name, key in (("coalition", func.coalesce(rows.c.coalition_status, "none")),
+                          ("overall", func.coalesce(rows.c.coalition_status,
+                                                    rows.c.latest_status, "none"))):
+            parts.append(select(*_labelled(
+                literal(TrackerFilters.FACETS.index(name)), key, none_text, none_text,
+                none_text, func.count(rows.c.id), literal(0), key, none_number))
+                .where(*passing(name)).group_by(key))
+    # --- end positions
     if with_page:
         page = (select(rows.c.id).where(*passing(None))
                 .order_by(*_order(shape.sort, rows.c))
@@ -641,8 +688,10 @@ def _facet_label(name: str, raw: Any, first: Any, second: Any, third: Any) -> st
         label = POSITIONS.get(raw, raw)
     elif name == "category":
         label = _("Category %(category)s", category=raw)
-    elif name == "status":
+    elif name in ("status", "overall"):
         label = {**IMPLEMENTATION_STATUSES, "none": NOT_ASSESSED}.get(raw, raw)
+    elif name == "coalition":  # positions (issue 11)
+        label = {**IMPLEMENTATION_STATUSES, "none": NO_POSITION}.get(raw, raw)
     elif name == "territory":
         label = raw
     elif name == "kind":
@@ -769,6 +818,9 @@ FACET_LABELS = {
     "category": _l("Action category"), "territory": _l("Territory"),
     "status": _l("Implementation status"), "assessed_by": _l("Assessed by"), "kind": _l("Kind"),
     "repeated": _l("Repeated from an earlier cycle"),
+    # positions (issue 11)
+    "coalition": _l("Coalition position"),
+    "overall": _l("Status (coalition position, else latest assessment)"),
 }
 
 

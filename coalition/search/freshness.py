@@ -33,12 +33,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.extensions import db
 
-# Every table whose rows a facet count or label reads.
-FACET_TABLES = (
+# The tables migration perf10 put triggers on (a migration's list never changes).
+PERF10_TABLES = (
     "recommendation", "recommendation_state", "recommendation_theme", "recommendation_sdg",
     "recommendation_affected", "recommendation_territory", "assessment", "review", "state",
     "theme", "sdg", "affected_group", "organisation",
 )
+# Every table whose rows a facet count or label reads.
+# --- positions (issue 11): the coalition position facet, and what the dashboards count
+# (kept the same way, coalition.dashboards.services); triggers by migration positions11.
+POSITIONS11_TABLES = ("coalition_position_current", "coalition_position", "followup_plan")
+FACET_TABLES = (*PERF10_TABLES, *POSITIONS11_TABLES)
 
 
 class TrackerDataVersion(db.Model):

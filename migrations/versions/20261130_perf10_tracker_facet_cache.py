@@ -41,9 +41,9 @@ def upgrade():
         sa.PrimaryKeyConstraint('scope', name=op.f('pk_tracker_facet_cache')))
     op.execute("INSERT INTO tracker_data_version (id, version) VALUES (1, 0)")
     if op.get_bind().dialect.name == 'postgresql':
-        statements = freshness.postgresql_trigger_statements()
+        statements = freshness.postgresql_trigger_statements(freshness.PERF10_TABLES)
     else:
-        statements = freshness.sqlite_trigger_statements()
+        statements = freshness.sqlite_trigger_statements(freshness.PERF10_TABLES)
     for statement in statements:
         op.execute(statement)
 
@@ -52,9 +52,9 @@ def downgrade():
     from coalition.search import freshness
 
     if op.get_bind().dialect.name == 'postgresql':
-        statements = freshness.postgresql_drop_statements()
+        statements = freshness.postgresql_drop_statements(freshness.PERF10_TABLES)
     else:
-        statements = freshness.sqlite_drop_statements()
+        statements = freshness.sqlite_drop_statements(freshness.PERF10_TABLES)
     for statement in statements:
         op.execute(statement)
     op.drop_table('tracker_facet_cache')
