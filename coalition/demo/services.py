@@ -299,10 +299,9 @@ def seed_followup(today: date | None = None) -> bool:
 
     Dates count from `today` (default: the day of seeding). Seeds nothing (returns False)
     when any follow-up plan exists, or without the demo's review, organisations and accounts.
-    The rows are written with the models (the follow-up services are not written yet); the
-    assessments go through the tracker's service, so its latest-assessment columns follow."""
-    from coalition.core.markdown import render_html
-    from coalition.followup.models import AdvocacyAction, CoalitionPosition, FollowUpPlan
+    Everything goes through the services (audited, notifying, the coalition position kept
+    current for the tracker and the dashboard), as the steering member would do it."""
+    from coalition.followup.models import FollowUpPlan
     from coalition.recommendations.models import Assessment, Recommendation
     from coalition.recommendations.services import add_assessment
     from coalition.reviews.services import get_review
@@ -323,30 +322,31 @@ def seed_followup(today: date | None = None) -> bool:
     if len(recs) != len(DEMO_PLANS):
         return False
 
-    plans: dict[str, FollowUpPlan] = {}
-    for paragraph, lead, supporting, priority, status, due, notes in DEMO_PLANS:
-        plans[paragraph] = FollowUpPlan(
-            recommendation=recs[paragraph], lead_organisation=orgs[lead],
-            supporting_organisations=[orgs[s] for s in supporting], priority=priority,
-            status=status, due_on=today + timedelta(days=due), notes=notes,
-            notes_html=render_html(notes), assigned_by=steering)
-        db.session.add(plans[paragraph])
+    from coalition.followup import positions, services
+
+    for paragraph, lead, supporting, priority, _status, due, _notes in DEMO_PLANS:
+        services.assign(steering, [recs[paragraph].id], orgs[lead], priority,
+                        today + timedelta(days=due), [orgs[s] for s in supporting])
+    plans = {paragraph: services.plan_of(recs[paragraph]) for paragraph in recs}
+    for paragraph, _lead, _supporting, _priority, status, due, notes in DEMO_PLANS:
+        plan = plans[paragraph]
+        assert plan is not None
+        services.update_plan(steering, plan, status, today + timedelta(days=due), notes)
     for paragraph, kind, title, owner_org, owner, due, done, outcome, links in DEMO_ACTIONS:
-        plans[paragraph].actions.append(AdvocacyAction(
-            kind=kind, title=title, owner_organisation=orgs[owner_org],
+        plan = plans[paragraph]
+        assert plan is not None
+        services.add_action(
+            steering, plan, title=title, kind=kind, owner_organisation=orgs[owner_org],
             owner=users.get(owner or ""), due_on=today + timedelta(days=due),
             done_on=None if done is None else today + timedelta(days=done), outcome=outcome,
-            outcome_html=render_html(outcome), links=links, created_by_id=steering.id))
+            links=links)
     assessments: dict[str, Assessment] = {}
     for paragraph, org_short, status, days_ago, evidence, links in DEMO_DISAGREEING:
         assessments[org_short] = add_assessment(
             steering, recs[paragraph], orgs[org_short], status,
             today - timedelta(days=days_ago), evidence, links, visibility="coalition")
-    paragraph, org_short, status, days_ago, reason = DEMO_POSITION
-    db.session.add(CoalitionPosition(
-        recommendation=recs[paragraph], status=status,
-        adopted_on=today - timedelta(days=days_ago), reason=reason,
-        reason_html=render_html(reason), assessment=assessments[org_short],
-        adopted_by=steering, organisation=orgs["PEN HK"]))
+    paragraph, org_short, _status, days_ago, reason = DEMO_POSITION
+    positions.adopt(steering, recs[paragraph], today - timedelta(days=days_ago), reason,
+                    assessment=assessments[org_short])
     db.session.flush()
     return True
