@@ -23,3 +23,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def in_list(values: object) -> str:
+    """The SQL text of a CHECK constraint's list of allowed values: `'a', 'b'` for the keys of
+    a dict (or the items of a tuple) of fixed, code-defined values, never user input."""
+    return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.core.time import utcnow
 from coalition.core.types import UTCDateTime
+from coalition.core.types import in_list as _in
 from coalition.extensions import db
 from coalition.recommendations.models import IMPLEMENTATION_STATUSES
 
@@ -43,9 +44,6 @@ if TYPE_CHECKING:
     from coalition.organisations.models import Organisation
     from coalition.recommendations.models import Assessment, Recommendation
 
-
-def _in(values: dict | tuple) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 PRIORITIES = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}

@@ -15,12 +15,9 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coalition.core.types import in_list as _in
 from coalition.extensions import db
 from coalition.recommendations.models import IMPLEMENTATION_STATUSES
-
-
-def _in(values: object) -> str:
-    return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
 
 
 class CoalitionPositionCurrent(db.Model):

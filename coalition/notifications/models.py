@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.core.time import utcnow
 from coalition.core.types import UTCDateTime
+from coalition.core.types import in_list as _in
 from coalition.extensions import db
 
 if TYPE_CHECKING:
@@ -35,9 +36,6 @@ NOTIFICATION_KINDS = {
 }
 DIGEST_FREQUENCIES = {"off": _l("No e-mail"), "daily": _l("Daily"), "weekly": _l("Weekly")}
 
-
-def _in(values: dict) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 class Notification(db.Model):

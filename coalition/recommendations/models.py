@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.core.time import utcnow
 from coalition.core.types import UTCDateTime
+from coalition.core.types import in_list as _in
 from coalition.extensions import db
 from coalition.reviews.models import AffectedGroup, Review, Sdg, State, Theme
 
@@ -78,9 +79,6 @@ IMPORT_FORMATS = {
     "coalition_export": _l("Coalition export"),
 }
 
-
-def _in(values: object) -> str:
-    return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
 
 
 def _link_table(name: str, column: str, target: str) -> Table:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.core.time import utcnow
 from coalition.core.types import UTCDateTime
+from coalition.core.types import in_list as _in
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 
@@ -54,9 +55,6 @@ LANGUAGES = {"en": _l("English"), "zh_Hant": _l("Traditional Chinese"),
 # A statement is a text of a few pages; this bounds a paste by a wide margin.
 MAX_TEXT_CHARS = 200_000
 
-
-def _in(values: object) -> str:
-    return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
 
 
 class Statement(db.Model):
