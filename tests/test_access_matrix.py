@@ -338,8 +338,9 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         NOTHING,          frozenset({"editor"}), 302, {}),
     # --- positions (issue 11): a steering member writes the coalition's own position.
     ("adopt a coalition position", "/recommendations/{rec_id}/positions",
-        {"source": "own", "status": "partially", "adopted_on": "2021-01-01",
-         "reason": "The matrix's reason."}, STEERING, 302, {}),
+        {"position-source": "own", "position-status": "partially",
+         "position-adopted_on": "2021-01-01", "position-reason": "The matrix's reason."},
+        STEERING, 302, {}),
     # --- end positions
     ("edit territories", "/recommendations/{rec_id}/territories",
         TERRITORY,        STEERING,       302,          {}),

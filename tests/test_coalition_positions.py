@@ -57,7 +57,8 @@ def positions(db: Any) -> list[CoalitionPosition]:
 def adopt(auth: Any, rec: Any, **data: Any) -> Any:
     values = {"source": "own", "status": "", "adopted_on": PAST.isoformat(), "reason": ""}
     values.update({k: str(v) for k, v in data.items()})
-    return auth.post(f"/recommendations/{rec.id}/positions", values)
+    return auth.post(f"/recommendations/{rec.id}/positions",
+                     {f"position-{name}": value for name, value in values.items()})
 
 
 def test_steering_member_adopts_an_assessment(app, db, auth, world, disagreeing):
@@ -162,7 +163,7 @@ def test_only_the_steering_committee_adopts(app, db, auth, world, disagreeing, r
 
 def test_anonymous_is_sent_to_sign_in(app, db, client, world, disagreeing):
     response = client.post(f"/recommendations/{disagreeing['rec'].id}/positions",
-                           data={"source": "own"})
+                           data={"position-source": "own"})
     assert response.status_code in (302, 400, 401)
     assert positions(db) == []
 

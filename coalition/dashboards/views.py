@@ -49,7 +49,9 @@ def _load_recommendation(rec_id: int, **_: object) -> Recommendation:
 
 
 def _position_form(rec: Recommendation, **kwargs: Any) -> PositionForm:
-    form = PositionForm(**kwargs)
+    # Prefixed: the page's assessment form has fields of the same names (status, ...), and an
+    # id must be unique for each label to name its own field.
+    form = PositionForm(prefix="position", **kwargs)
     options = {OWN: _("Write the coalition's own position")}
     for item in positions.adoptable_assessments(current_user, rec):
         options[str(item.id)] = _("Adopt: %(status)s, by %(organisation)s (%(date)s)",

@@ -58,7 +58,7 @@ def test_adopt_a_position_and_see_it_on_the_dashboard(size, browser, live_server
         sign_in(page, "steering@example.org")
         page.goto(f"/recommendations/{rec_id}")
         page.get_by_text("Adopt the coalition position").click()
-        source = page.locator("select#source")
+        source = page.locator("select#position-source")
         option = source.locator("option", has_text="Partially implemented, by ")
         source.select_option(value=option.first.get_attribute("value"))
         page.get_by_label("Reason (Markdown)").fill("The government's own figures agree.")

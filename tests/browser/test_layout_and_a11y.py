@@ -22,6 +22,7 @@ from sqlalchemy import select
 from coalition.accounts.models import User
 from coalition.demo.services import DEMO_PASSWORD, STATEMENT_V1, seed_demo
 from coalition.extensions import db
+from coalition.followup.models import FollowUpPlan
 from coalition.organisations.models import Organisation
 from coalition.recommendations import saved_views
 from coalition.recommendations.models import Assessment, Recommendation
@@ -65,6 +66,8 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         Statement.status == "published")).one()
     org = db.session.scalars(select(Organisation).where(Organisation.short_name == "JCHK")).one()
     coordinator = db.session.scalars(select(User).where(User.email == COORDINATOR)).one()
+    plan = db.session.scalars(select(FollowUpPlan).order_by(FollowUpPlan.id)).first()
+    assert plan is not None  # the demo's follow-up (issue 11)
     # Long unbroken runs, as people paste them: a URL, a document id, in an assessment shown on
     # the recommendation's page, the tracker and the audit log. They wrap; the page stays put.
     add_assessment(coordinator, rec, org, "unclear", date(2022, 1, 10),
@@ -110,6 +113,13 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         ("profile", "/profile"),
         ("api-tokens", "/profile/api-tokens"),
         ("import-upload", "/imports/new"),
+        # Issue 11: follow-up, dashboard, notifications, the mid-term assessment.
+        ("followup", "/followup/"),
+        ("followup-plan", f"/followup/plans/{plan.id}"),
+        ("dashboard", "/dashboard"),
+        ("notifications", "/notifications"),
+        ("notification-settings", "/notifications/settings"),
+        ("midterm", f"/reviews/{review.slug}/midterm-assessment"),
         ("not-found-signed-in", "/no-such-page"),
     ]
     db.session.remove()  # the test holds no transaction while the server reads (SQLite)
@@ -165,6 +175,20 @@ def axe_violations(page: Any) -> list[str]:
     return lines
 
 
+def duplicate_ids(page: Any) -> list[str]:
+    """Ids used twice on the page: a label's `for` then names the first one only (two forms
+    with a field of the same name on one page), which axe-core no longer reports. Hidden inputs
+    (each form's CSRF token) are never labelled, so they do not count."""
+    return page.evaluate("""() => {
+        const seen = new Set(), twice = [];
+        for (const e of document.querySelectorAll('[id]:not([type=hidden])')) {
+            if (seen.has(e.id)) twice.push(e.id);
+            seen.add(e.id);
+        }
+        return twice;
+    }""")
+
+
 def check_pages(page: Any, pages: list[tuple[str, str]], size: str,
                 screenshot: Callable[[Any, str], Path], problems: list[str]) -> None:
     for name, path in pages:
@@ -180,6 +204,8 @@ def check_pages(page: Any, pages: list[tuple[str, str]], size: str,
             problems.append(f"{name} ({path}) at {size}: {wide}")
         for line in axe_violations(page):
             problems.append(f"{name} ({path}) at {size}: axe {line}")
+        for same in duplicate_ids(page):
+            problems.append(f"{name} ({path}) at {size}: two elements have the id {same!r}")
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -269,7 +295,8 @@ def test_sign_in_search_and_assess_with_the_keyboard_alone(size, browser, live_s
         keys.type("Justice")
         expect(organisation.locator("option:checked")).to_have_text(
             "Justice Centre Hong Kong")
-        status = page.get_by_label("Implementation status")
+        # The assessment form's own field (the coalition position's form has one too).
+        status = page.locator("form", has=organisation).get_by_label("Implementation status")
         press_until_focused(page, status)
         keys.type("Fully")
         expect(status.locator("option:checked")).to_have_text(re.compile(r"^Fully"))
@@ -314,6 +341,10 @@ def test_the_accessibility_check_finds_what_it_should(browser, live_server):
         found = "\n".join(axe_violations(page))
         assert "label (critical)" in found
         assert "link-name (serious)" in found
+        assert duplicate_ids(page) == []
+        page.evaluate("""() => document.querySelector('main').insertAdjacentHTML(
+            'beforeend', '<p id="email">again</p>')""")
+        assert duplicate_ids(page) == ["email"]
     finally:
         context.close()
 
