@@ -60,6 +60,10 @@ def test_an_overdue_action_reaches_the_digest_once(mail_app, smtp_server, overdu
     assert message["List-Unsubscribe"].startswith("<http://coalition.test/notifications/"
                                                   "unsubscribe/")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # As sent: the address itself, not an RFC 2047 encoded word (a structured header may not
+    # hold one, and a mail client's one-click button would not decode it).
+    assert re.search(r"^List-Unsubscribe: <http://coalition\.test/notifications/unsubscribe/",
+                     raw, re.M), raw[:2000]
     db.session.expire_all()
     assert all(n.emailed_at for n in db.session.scalars(select(Notification).where(
         Notification.user_id == overdue_world.users["editor"].id)))

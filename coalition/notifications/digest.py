@@ -21,6 +21,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import policy
 from typing import Any
 
 from flask import render_template, url_for
@@ -76,6 +77,18 @@ def pending(settings: NotificationSettings) -> list[Notification]:
         .order_by(Notification.created_at, Notification.id).limit(MAX_ITEMS)))
 
 
+class _DigestMessage(Message):
+    """Flask-Mail's message, its headers folded at RFC 5322's 998 characters: at 78 (Flask-Mail's
+    policy) the List-Unsubscribe address, one long word, was written as an RFC 2047 encoded
+    word, which a structured header may not hold: mail clients' one-click button (RFC 8058)
+    would not find the address."""
+
+    def _message(self) -> Any:
+        message = super()._message()
+        message.policy = policy.SMTP.clone(max_line_length=998)
+        return message
+
+
 def compose(user: Any, items: list[Notification]) -> Message:
     """The digest for `user` in the user's language (User.locale). Needs a request context
     whose base URL is the site's public address (links are absolute)."""
@@ -91,7 +104,7 @@ def compose(user: Any, items: list[Notification]) -> Message:
         subject = _("Coalition: %(count)s new notifications", count=len(items))
         body = render_template("notifications/digest.txt", **context)
         html = render_template("notifications/digest.html", **context)
-    return Message(subject=subject, recipients=[user.email], body=body, html=html,
+    return _DigestMessage(subject=subject, recipients=[user.email], body=body, html=html,
                    extra_headers={"List-Unsubscribe": f"<{link}>",
                                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
 

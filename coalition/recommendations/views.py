@@ -137,6 +137,13 @@ def _assessment_form(**kwargs: object) -> AssessmentForm:
                        if m.role in ("editor", "org_admin") and m.organisation.active),
                       key=lambda o: o.name)
     form.organisation.choices = choices({o.id: o.name for o in orgs})
+    if form.organisation.data is None:
+        # The user's own organisation first (the coordinator may choose any active one, and
+        # the first in the alphabet was taken by mistake in testing).
+        own = [m.organisation_id for m in current_user.memberships
+               if m.role in ("editor", "org_admin") and m.organisation.active]
+        if own and any(o.id == own[0] for o in orgs):
+            form.organisation.data = own[0]
     return form
 
 
