@@ -162,6 +162,24 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("statement.remove_comment",      "viewer_comment", COORDINATOR | {"viewer"}),
     ("statement.remove_comment",      "stranded_comment", COORDINATOR),
     ("statement.remove_comment",      None,           COORDINATOR),
+    # Follow-up (issue 11): coalition-internal; "plan" is led by world.org with world.other
+    # supporting; "action" is owned by world.org; "evidence" a file of such an action.
+    ("followup.view",                 None,           MEMBERS),
+    ("followup.assign",               None,           STEERING),
+    ("followup.update",               "plan",         STEERING | {"editor", "org_admin"}),
+    ("followup.update",               None,           STEERING),
+    ("followup.add_action",           "plan",         STEERING | {"editor", "org_admin",
+                                                                  "other_editor",
+                                                                  "other_admin"}),
+    ("followup.add_action",           None,           STEERING),
+    ("followup.edit_action",          "action",       STEERING | {"editor", "org_admin"}),
+    ("followup.edit_action",          None,           STEERING),
+    ("followup.download_evidence",    "evidence",     MEMBERS),
+    ("followup.download_evidence",    None,           NOBODY),
+    ("position.adopt",                None,           STEERING),
+    ("dashboard.view",                None,           MEMBERS),
+    ("midterm.generate",              None,           STEERING),
+    ("notifications.view",            None,           SIGNED_IN),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")
@@ -222,6 +240,10 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
                                        organisation=world.org),
         "public_a": SimpleNamespace(visibility="public", organisation_id=world.org.id,
                                     organisation=world.org),
+        "plan": SimpleNamespace(lead_organisation=world.org,
+                                supporting_organisations=[world.other]),
+        "action": SimpleNamespace(owner_organisation=world.org),
+        "evidence": SimpleNamespace(id=1),
         "viewer_comment": SimpleNamespace(
             author_id=world.users["viewer"].id,
             statement=statement_like(world, "in_review", "steering")),
