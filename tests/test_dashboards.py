@@ -228,3 +228,54 @@ def test_zh_hant_dashboard(app, db, auth, world, data):
     auth.post("/language", {"locale": "zh_Hant", "next": "/dashboard"})
     html = auth.client.get("/dashboard").get_data(as_text=True)
     assert 'lang="zh-Hant"' in html or 'lang="zh_Hant"' in html
+
+
+def test_the_worker_warms_stale_dashboards_so_the_next_view_reads_one_row(
+        app, db, auth, world, data):
+    """After a write, `warm` (the worker's job, every minute) recomputes the unfiltered
+    dashboard and each one viewed today: the next member reads kept rows, no aggregate runs,
+    and they show the write. Nothing stale: nothing recomputed."""
+    auth.login("viewer@example.org")
+    recs = data["recs"]
+    for query in ("", "position=supported"):
+        assert auth.client.get("/dashboard?" + query).status_code == 200
+    assert dash.warm() == 0
+    positions.adopt(world.users["steering"], recs[7], date(2026, 5, 1), "Why.",
+                    status="regressed")
+    db.session.commit()
+    assert dash.warm() == 2
+    assert dash.warm() == 0
+    for query in ("", "position=supported"):
+        with counting_statements(db.engine) as statements:
+            html = auth.client.get("/dashboard?" + query).get_data(as_text=True)
+        assert not any("GROUP BY" in s.upper() for s in statements), (query, statements)
+        fresh = board(app, query)
+        assert chart(fresh, "position").table_bars
+        if not query:
+            regressed = sum(seg.n for bar in chart(fresh, "theme").table_bars
+                            for seg in bar.segments if seg.key == "regressed")
+            assert regressed >= 1 and "Regressed" in html
+
+
+def test_a_day_old_kept_dashboard_is_dropped(app, db, auth, world, data):
+    from datetime import timedelta
+
+    from coalition.search.freshness import TrackerFacetCache
+
+    board(app)  # kept for TODAY
+    with app.test_request_context("/dashboard"):
+        filters = TrackerFilters()
+        filters.audience = "coalition"
+        dash._rows(filters, TODAY + timedelta(days=1))
+        db.session.commit()
+    scopes = db.session.scalars(select(TrackerFacetCache.scope).where(
+        TrackerFacetCache.scope.startswith("dash:"))).all()
+    assert scopes and all(s.startswith("dash:20261201:") for s in scopes), scopes
+
+
+def test_the_worker_runs_the_warm_job_every_minute(app, db, auth, world, data):
+    from coalition.dashboards.jobs import warm_dashboards
+
+    assert warm_dashboards.schedule == {"minute": "*"}
+    assert "dashboards.warm" in app.extensions["coalition.tasks"]
+    assert warm_dashboards() == 1  # nothing kept yet: the unfiltered dashboard

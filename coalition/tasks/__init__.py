@@ -112,6 +112,7 @@ def init_app(app: Flask) -> Huey:
     """Build the app's queue and register every declared task on it."""
     # The modules that declare tasks; importing them fills _declared.
     from coalition.accounts import mail  # noqa: F401
+    from coalition.dashboards import jobs as dashboard_jobs  # noqa: F401
     from coalition.recommendations import jobs  # noqa: F401
 
     huey = make_huey(app.config, app.instance_path)
