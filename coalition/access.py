@@ -506,6 +506,11 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     rule = RULES.get(action)
     if rule is None:
         raise KeyError(f"no access rule for action {action!r}")
+    # `current_user` is a proxy that looks the user up on every attribute; a rule reads
+    # several, and a tracker page asks about 90 times: resolve it once.
+    resolve = getattr(user, "_get_current_object", None)
+    if resolve is not None:
+        user = resolve()
     setting = PUBLIC_WHEN_ENABLED.get(action)
     public_now = bool(setting and has_app_context() and current_app.config.get(setting))
     if not _signed_in(user):
