@@ -10,9 +10,9 @@ by the local SMTP server; the mid-term report draft opens as a statement.
 Set up outside the browser: the demo coalition, one editor account at Justice Centre (invited
 people need mail to accept; the invitation flow has its own test), the local SMTP server (as in
 tests/test_digest.py) and the digest run itself (`coalition send-digests`, cron's job).
-Everything else is clicks and typing. Every page fits the window (no sideways scrolling) and
-axe-core finds no serious or critical violation; no page answers an error status or logs a
-console error."""
+Everything else is clicks and typing. Every page fits the window (no sideways scrolling),
+axe-core finds no serious or critical violation, and in Chinese no interface string is left in
+English; no page answers an error status or logs a console error."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from coalition.demo.services import DEMO_PASSWORD, seed_demo
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.organisations.services import add_member
+from tests.browser.test_chinese_flow import english_left
 from tests.browser.test_layout_and_a11y import DESKTOP, PHONE, axe_violations, overflow
 from tests.test_invitations import mail_app, smtp_server  # noqa: F401 (fixtures)
 
@@ -120,6 +121,10 @@ class Walk:
             self.problems.append(f"{name} ({self.page.url}; {path}): {wide}")
         self.problems += [f"{name} ({self.page.url}; {path}): axe {line}"
                           for line in axe_violations(self.page)]
+        if self.language == "zh_Hant":  # no interface string left in English
+            left = english_left(self.page)
+            if left:
+                self.problems.append(f"{name} ({self.page.url}; {path}): English {left}")
 
     def close(self) -> None:
         self.context.close()
@@ -314,27 +319,44 @@ def test_issue_11_done_when(language, viewport, app, mail_app, smtp_server,  # n
         html = message.get_body(preferencelist=("html",)).get_content()
         assert ACTION in text and ACTION in html, text
         assert t.before("Overdue since %(date)s: %(title)s (recommendation %(number)s)") in text
-        # The digest's link opens the app (the notifications, signed in).
-        link = re.search(re.escape(live_server) + r"/\S*", text)
-        assert link, text
+        # Its link opens the recommendation (signed in): its follow-up box counts the overdue
+        # action and opens the plan, where the action stands marked overdue.
+        entry = re.search(re.escape(ACTION) + r".*\n\s*(\S+)", text)
+        assert entry and entry.group(1).startswith(live_server), text
+        page = editor.page
+        page.goto(entry.group(1))
+        box = page.locator("section.followup-box")
+        expect(box.locator(".badge.overdue")).to_have_text(
+            t.n("%(num)s overdue", "%(num)s overdue", 1))
+        editor.look("17-digest-link")
+        box.get_by_role("link", name=t("Open the follow-up plan")).click()
+        expect(page.locator("article.advocacy-action.is-overdue", has_text=ACTION)).to_have_count(1)
 
         # 7. The mid-term report: the steering member opens its draft as a statement.
         page = steering.page
         page.goto("/reviews/chn-3")
         panel = page.locator("section.midterm-panel")
         expect(panel.get_by_role("heading", name=t("Mid-term assessment"))).to_be_visible()
-        steering.look("17-review-midterm-panel")
+        steering.look("18-review-midterm-panel")
         panel.get_by_role("button", name=t("Open as a joint statement draft")).click()
         expect(page).to_have_url(re.compile(r"/statements/\d+$"))
         expect(page.get_by_role("heading", level=1)).to_have_text(
             t("Mid-term assessment: %(state)s, cycle %(cycle)s", state="China", cycle=3))
         statement = page.locator("article.statement-text")
-        expect(statement.get_by_role("heading", name=t("Recommendation %(number)s",
-                                                       number=OURS))).to_be_visible()
-        expect(statement).to_contain_text(t("lead: %(org)s", org=JCHK))
-        expect(statement).to_contain_text(REASON)
+        heading = t("Recommendation %(number)s", number=OURS)
+        expect(statement.get_by_role("heading", name=heading)).to_be_visible()
+        # Its entry (up to the next recommendation): Justice Centre leads, the coalition
+        # position is the adopted assessment, with the steering member's reason.
+        words = statement.inner_text()
+        entry_text = words[words.index(heading):]
+        following = entry_text.find(t.before("Recommendation %(number)s"), len(heading))
+        entry_text = entry_text[:following] if following > 0 else entry_text
+        assert t("lead: %(org)s", org=JCHK) in entry_text, entry_text
+        assert re.search(re.escape(t("Coalition position:")) + r"\s*"
+                         + re.escape(t("Partially implemented")), entry_text), entry_text
+        assert REASON in entry_text, entry_text
         expect(page.get_by_role("button", name=t("Edit text"))).to_be_visible()
-        steering.look("18-midterm-statement")
+        steering.look("19-midterm-statement")
     finally:
         steering.close()
         editor.close()
