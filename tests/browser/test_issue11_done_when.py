@@ -331,13 +331,14 @@ def test_issue_11_done_when(language, viewport, app, mail_app, smtp_server,  # n
         editor.look("17-digest-link")
         box.get_by_role("link", name=t("Open the follow-up plan")).click()
         expect(page.locator("article.advocacy-action.is-overdue", has_text=ACTION)).to_have_count(1)
+        editor.look("18-plan-from-the-digest")
 
         # 7. The mid-term report: the steering member opens its draft as a statement.
         page = steering.page
         page.goto("/reviews/chn-3")
         panel = page.locator("section.midterm-panel")
         expect(panel.get_by_role("heading", name=t("Mid-term assessment"))).to_be_visible()
-        steering.look("18-review-midterm-panel")
+        steering.look("19-review-midterm-panel")
         panel.get_by_role("button", name=t("Open as a joint statement draft")).click()
         expect(page).to_have_url(re.compile(r"/statements/\d+$"))
         expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -356,7 +357,7 @@ def test_issue_11_done_when(language, viewport, app, mail_app, smtp_server,  # n
                          + re.escape(t("Partially implemented")), entry_text), entry_text
         assert REASON in entry_text, entry_text
         expect(page.get_by_role("button", name=t("Edit text"))).to_be_visible()
-        steering.look("19-midterm-statement")
+        steering.look("20-midterm-statement")
     finally:
         steering.close()
         editor.close()
