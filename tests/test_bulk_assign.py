@@ -190,3 +190,36 @@ def test_two_bulk_assignments_at_once_make_one_plan_each(app: Any, fu: Scene) ->
     plans = db.session.scalars(select(FollowUpPlan)).all()
     assert sorted(p.recommendation_id for p in plans) == sorted(ids)
     assert len({p.lead_organisation_id for p in plans}) == 1
+
+
+def test_blank_due_date_and_supporters_keep_each_plans_own(app: Any, fu: Scene) -> None:
+    """A bulk reassignment that leaves the due date and the supporters blank keeps each
+    plan's own (the helper's walk found them wiped); the confirmation page says so."""
+    rec1, rec2 = fu.recs[:2]
+    services.assign(fu.users["steering"], [rec1.id], fu.world.other, "low", date(2027, 3, 1),
+                    [fu.world.org])
+    services.assign(fu.users["steering"], [rec2.id], fu.world.other, "low", date(2027, 4, 1))
+    db.session.commit()
+    steering = signed_in(app, "steering@example.org")
+    query = f"scope=selected&rec={rec1.id}&rec={rec2.id}&review={fu.review.id}"
+    page = steering.client.get(f"/followup/bulk?{query}").get_data(as_text=True)
+    token = steering.csrf("/profile")
+    form = [(k, v) for k, v in hidden_fields(page) if k != "csrf_token"] + [
+        ("csrf_token", token), ("lead", str(fu.world.org.id)), ("priority", "high"),
+        ("due_on", "")]
+    confirm = steering.client.post("/followup/bulk", data=_multi(form))
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200, page
+    assert "Each plan keeps its own due date." in page
+    assert "Each plan keeps its own supporting organisations." in page
+    done = steering.client.post("/followup/bulk", data=_multi(
+        [*hidden_fields(page), ("csrf_token", token)]))
+    assert done.status_code == 302
+    db.session.expire_all()
+    plans = {p.recommendation_id: p for p in db.session.scalars(select(FollowUpPlan))}
+    assert plans[rec1.id].lead_organisation_id == fu.world.org.id
+    assert plans[rec1.id].due_on == date(2027, 3, 1)
+    assert plans[rec2.id].due_on == date(2027, 4, 1)
+    assert plans[rec2.id].priority == "high"
+    # The supporter who is now the lead cannot also support; the rest are kept.
+    assert [o.id for o in plans[rec1.id].supporting_organisations] in ([], [fu.world.org.id])

@@ -165,11 +165,13 @@ def _ensure_plans(rec_ids: Sequence[int], actor: Any) -> set[int]:
 
 
 def assign(actor: Any, rec_ids: Sequence[int], lead: Organisation | None, priority: str,
-           due_on: date | None, supporters: Sequence[Organisation | None] = ()
-           ) -> BulkCounts:
+           due_on: date | None, supporters: Sequence[Organisation | None] = (),
+           keep_blank: bool = False) -> BulkCounts:
     """Assign the recommendations `rec_ids` to `lead` with `priority`, `due_on` and
     `supporters`: a plan is created for those without one, the others are reassigned (their
-    status, notes and actions are kept). One transaction (the caller's); every plan changed is
+    status, notes and actions are kept). With `keep_blank` (bulk assignment), a due date of
+    None and no supporters leave each plan's own (less the new lead, who cannot support
+    itself) instead of clearing them. One transaction (the caller's); every plan changed is
     audited; the lead organisation's members are told (one notification each, naming the
     recommendation for one, the count for several). Returns what changed.
 
@@ -197,16 +199,21 @@ def assign(actor: Any, rec_ids: Sequence[int], lead: Organisation | None, priori
     newly_led: list[FollowUpPlan] = []
     for plan in plans:
         before_lead = plan.lead_organisation
-        changes = _set_plan(plan, {"lead_organisation_id": lead.id, "priority": priority,
-                                   "due_on": due_on})
+        values: dict[str, Any] = {"lead_organisation_id": lead.id, "priority": priority}
+        if due_on is not None or not keep_blank:
+            values["due_on"] = due_on
+        changes = _set_plan(plan, values)
         if before_lead is None or before_lead.id != lead.id:
             changes["lead"] = [before_lead.name if before_lead else None, lead.name]
             newly_led.append(plan)
         changes.pop("lead_organisation_id", None)
         before = [o.name for o in plan.supporting_organisations]
-        if before != [o.name for o in supporting]:
-            plan.supporting_organisations = list(supporting)
-            changes["supporting"] = [before, [o.name for o in supporting]]
+        wanted = list(supporting)
+        if keep_blank and not supporting:
+            wanted = [o for o in plan.supporting_organisations if o.id != lead.id]
+        if before != [o.name for o in wanted]:
+            plan.supporting_organisations = wanted
+            changes["supporting"] = [before, [o.name for o in wanted]]
         if changes or plan.recommendation_id in created:
             plan.assigned_by_id = getattr(actor, "id", None)
             plan.updated_at = utcnow()

@@ -438,7 +438,7 @@ def bulk_assign() -> WerkzeugResponse | tuple[str, int]:
             form.confirm.data = "1"
             return _bulk_page(targets, form, count, counts=services.bulk_counts(ids, lead))
         counts = services.assign(current_user, ids, lead, form.priority.data,
-                                 form.due_on.data, supporters)
+                                 form.due_on.data, supporters, keep_blank=True)
     except ServiceError as error:
         db.session.rollback()
         form.confirm.data = ""
