@@ -180,3 +180,22 @@ def test_bulk_assignment_keeps_its_lead_field_apart_from_the_filter(app, db, aut
     assert db.session.scalar(select(func.count()).select_from(FollowUpPlan).where(
         FollowUpPlan.lead_organisation_id == jchk.id)) == 0
     assert page_of(auth.client, f"lead={jchk.id}").total == 0
+
+
+def test_a_data_package_describes_the_lead_filter_only_where_applied(app, db, demo):
+    """The data package's filter description names the lead organisation for a member; for
+    the public audience, where the facet is not applied, it neither says nor echoes it."""
+    from werkzeug.datastructures import MultiDict
+
+    from coalition.exports.datapackage import describe_filters
+    from coalition.exports.services import filters_from_args
+
+    jchk = demo["jchk"]
+    args = MultiDict([("lead", str(jchk.id)), ("lead", "none"), ("territory", "Hong Kong")])
+    with app.test_request_context("/"):
+        query, words = describe_filters(filters_from_args(args, "coalition"))
+        assert f"lead={jchk.id}" in query and "lead=none" in query
+        assert "lead organisation: Justice Centre Hong Kong or no lead organisation" in words
+        query, words = describe_filters(filters_from_args(args, "public"))
+        assert "lead" not in query and "lead" not in words
+        assert words == "territory: Hong Kong"

@@ -13,7 +13,6 @@ version makes the next page count again rather than serve them.
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'lead11'
 down_revision = 'positions11'
