@@ -279,3 +279,42 @@ def test_the_worker_runs_the_warm_job_every_minute(app, db, auth, world, data):
     assert warm_dashboards.schedule == {"minute": "*"}
     assert "dashboards.warm" in app.extensions["coalition.tasks"]
     assert warm_dashboards() == 1  # nothing kept yet: the unfiltered dashboard
+
+def test_lead_bars_and_coverage_link_to_the_tracker_lead_filter(app, db, auth, world, data):
+    """The lead organisation chart links each bar to `lead=<organisation id>` and each of its
+    segments to that and `overall=<status>`; coverage's "With a lead organisation" Yes/No to
+    `lead=any` / `lead=none`. Each link shows as many recommendations as the bar counts."""
+    auth.login("viewer@example.org")
+    result = board(app)
+    lead = chart(result, "lead")
+    assert not lead.note  # the tracker has a lead filter now
+    assert {b.label for b in lead.bars} == {world.org.name, world.other.name}
+    for bar in lead.bars:
+        assert bar.url is not None
+        query = parse_qs(urlsplit(bar.url).query)
+        organisation = world.org if bar.label == world.org.name else world.other
+        assert query == {"lead": [str(organisation.id)]}
+        assert page_of(auth.client, urlsplit(bar.url).query).total == bar.total
+        for seg in bar.segments:
+            query = parse_qs(urlsplit(seg.url).query)
+            assert query == {"lead": [str(organisation.id)], "overall": [seg.key]}
+            assert page_of(auth.client, urlsplit(seg.url).query).total == seg.n
+    coverage = chart(result, "coverage")
+    with_lead, recent = coverage.bars
+    assert [parse_qs(urlsplit(s.url).query) for s in with_lead.segments] == [
+        {"lead": ["any"]}, {"lead": ["none"]}]
+    for seg in with_lead.segments:
+        assert page_of(auth.client, urlsplit(seg.url).query).total == seg.n
+    assert [s.n for s in with_lead.segments] == [2, result.total - 2]
+    assert all(s.url is None for s in recent.segments)  # no tracker filter says "recent"
+    # Under a filter, the links keep it.
+    filtered = board(app, "territory=Hong+Kong")
+    for bar in chart(filtered, "lead").bars:
+        assert "territory=Hong+Kong" in bar.url
+        assert page_of(auth.client, urlsplit(bar.url).query).total == bar.total
+    # The page: the bars of the lead chart are links (SVG and table), and the old note is gone.
+    html = html_lib.unescape(auth.client.get("/dashboard").get_data(as_text=True))
+    section = html[html.index('id="chart-lead"'):html.index('id="chart-position"')]
+    assert f'<a href="/tracker?lead={world.org.id}">' in section
+    assert "has no filter by lead organisation" not in html
+    assert '<a href="/tracker?lead=any"' in html and '<a href="/tracker?lead=none"' in html

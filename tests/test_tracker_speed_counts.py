@@ -31,7 +31,7 @@ from tests.test_tracker import (  # noqa: F401  (china, imported, parsed: fixtur
     parsed,
 )
 
-CHECKED = ("position", "status", "assessed_by", "territory", "kind", "cycle")
+CHECKED = ("position", "status", "assessed_by", "territory", "kind", "cycle", "lead")
 
 
 def page_of(client: Any, query: str = "") -> TrackerPage:
@@ -120,6 +120,22 @@ def test_kept_counts_follow_every_write(app, client, auth, world, db, role, requ
     page = assert_counts_agree(client, total)
     assert counts(page, "position")["noted"] == noted + 1
 
+    # Follow-up plans assigned to a lead organisation, then one reassigned (the lead facet,
+    # members only: a researcher has none, whatever the plans).
+    from coalition.followup import services as followup
+
+    steering = world.users["steering"]
+    followup.assign(steering, [recs[3].id, recs[4].id], org, "medium", None)
+    db.session.commit()
+    page = assert_counts_agree(client, total)
+    expected = {str(org.id): 2, "any": 2, "none": total - 2}
+    assert counts(page, "lead") == (expected if role == "viewer" else {})
+    followup.assign(steering, [recs[4].id], world.other, "high", None)
+    db.session.commit()
+    page = assert_counts_agree(client, total)
+    expected = {str(org.id): 1, str(world.other.id): 1, "any": 2, "none": total - 2}
+    assert counts(page, "lead") == (expected if role == "viewer" else {})
+
     # A write that bypasses the app (another process, psql): the database bumps the version.
     version = current_version()
     db.session.commit()
@@ -130,6 +146,13 @@ def test_kept_counts_follow_every_write(app, client, auth, world, db, role, requ
     assert current_version() > version
     page = assert_counts_agree(client, total)
     assert counts(page, "position")["pending"] >= 1
+    # ... a plan's lead cleared straight in the database, too.
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE followup_plan SET lead_organisation_id = NULL "
+                          "WHERE recommendation_id = :id"), {"id": recs[3].id})
+    page = assert_counts_agree(client, total)
+    expected = {str(world.other.id): 1, "any": 1, "none": total - 1}
+    assert counts(page, "lead") == (expected if role == "viewer" else {})
 
 
 @pytest.mark.usefixtures("imported")

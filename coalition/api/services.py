@@ -300,6 +300,7 @@ def recommendation_filters(args: dict[str, Any], audience: str) -> Any:
         filters = TrackerFilters.from_args(tracker_args(args))
     except FilterError as error:
         raise ApiError(400, "invalid_value", str(error)) from None
+    filters.audience = audience
     notices = strict_notices(filters)
     if notices:  # the schema refuses most such values first; unknown State codes come here
         raise ApiError(400, "unknown_value", notices[0],

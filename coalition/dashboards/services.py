@@ -493,9 +493,7 @@ def dashboard(filters: TrackerFilters, today: date | None = None) -> Dashboard:
               bars("group", lambda k, _l, _e: str(REGIONAL_GROUP_LABELS.get(k, k)),
                    lambda k: {"group": [k]}), statuses),
         Chart("lead", _("Implementation status by lead organisation"),
-              bars("lead", lambda k, name, _e: name, lambda k: None), statuses,
-              note=_("The tracker has no filter by lead organisation: these bars are not "
-                     "links.")),
+              bars("lead", lambda k, name, _e: name, lambda k: {"lead": [k]}), statuses),
         Chart("position", _("Supported and noted recommendations, by implementation status"),
               bars("position", lambda k, _l, _e: str(POSITIONS.get(k, k)),
                    lambda k: {"position": [k]},
@@ -504,8 +502,10 @@ def dashboard(filters: TrackerFilters, today: date | None = None) -> Dashboard:
         _over_time(time_rows, today, total, statuses),
         Chart("coverage", _("Coverage"), [
             Bar(_("With a lead organisation"), [
-                Segment("covered", _("Yes"), coverage["lead"]),
-                Segment("uncovered", _("No"), total - coverage["lead"])]),
+                Segment("covered", _("Yes"), coverage["lead"],
+                        _tracker_url(filters, lead=["any"])),
+                Segment("uncovered", _("No"), total - coverage["lead"],
+                        _tracker_url(filters, lead=["none"]))]),
             Bar(_("With an assessment in the last 12 months"), [
                 Segment("covered", _("Yes"), coverage["recent"]),
                 Segment("uncovered", _("No"), total - coverage["recent"])]),

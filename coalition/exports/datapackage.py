@@ -465,10 +465,17 @@ def describe_filters(filters: Any) -> tuple[str, str]:
     reviews = names(Review, filters.review, lambda r: r.slug)
     themes = names(Theme, filters.theme, lambda t: t.label)
     affected = names(AffectedGroup, filters.affected, lambda g: g.name)
-    organisations = names(Organisation, filters.assessed_by, lambda o: o.name)
+    from coalition.recommendations.tracker import LEAD_WORDS, MEMBER_FACETS
+
+    lead_ids = [int(v) for v in getattr(filters, "lead", []) if v not in LEAD_WORDS]
+    organisations = names(Organisation, [*filters.assessed_by, *lead_ids], lambda o: o.name)
+    leads = {"none": "no lead organisation", "any": "any lead organisation",
+             **{str(i): name for i, name in organisations.items()}}
     shown = {"review": reviews, "theme": themes, "affected": affected,
-             "assessed_by": organisations}
-    args = filters.args()
+             "assessed_by": organisations, "lead": leads}
+    # The members-only facets are not applied for the public audience: not described either.
+    hidden = MEMBER_FACETS if getattr(filters, "audience", "") == "public" else ()
+    args = {k: v for k, v in filters.args().items() if k not in hidden}
     if "review" in args:
         args["review"] = [reviews.get(i, str(i)) for i in filters.review]
     query = urlencode(args, doseq=True)
@@ -477,13 +484,14 @@ def describe_filters(filters: Any) -> tuple[str, str]:
              "affected": "affected persons", "position": "position",
              "category": "action category", "territory": "territory",
              "status": "implementation status", "assessed_by": "assessed by",
-             "kind": "kind", "repeated": "repeated from an earlier cycle"}
+             "kind": "kind", "repeated": "repeated from an earlier cycle",
+             "lead": "lead organisation"}
     parts = []
     if filters.q:
         parts.append(f'search: "{filters.q}"')
     for name in filters.FACETS:
         values = getattr(filters, name)
-        if values:
+        if values and name not in hidden:
             labels = [shown.get(name, {}).get(v, str(v)) for v in values]
             parts.append(f"{words.get(name, name)}: {' or '.join(labels)}")
     return query, "; ".join(parts)

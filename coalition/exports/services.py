@@ -163,15 +163,18 @@ def resolve_reviews(args: Any) -> MultiDict[str, str]:
     return out
 
 
-def filters_from_args(args: Any) -> TrackerFilters:
+def filters_from_args(args: Any, audience: str = "coalition") -> TrackerFilters:
     """Tracker filters from URL parameters (a MultiDict or a dict; or the CLI's options),
     strictly: where the tracker
     page ignores a value it does not know with a notice, an export refuses it (ServiceError
-    naming the values), since it must hold exactly the filter asked for."""
+    naming the values), since it must hold exactly the filter asked for. `audience`: the
+    reader's tracker audience (coalition.access.tracker_audience); the members-only facets
+    are neither applied nor checked for "public"."""
     try:
         filters = TrackerFilters.from_args(resolve_reviews(args))
     except tracker.FilterError as error:
         raise ServiceError(str(error), "filter") from error
+    filters.audience = audience
     notices = tracker.strict_notices(filters)
     if notices:
         raise ServiceError(_("Nothing exported: an export holds exactly the filter asked for, "

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coalition.access import guard
+from coalition.access import guard, tracker_audience
 from coalition.core.errors import ServiceError
 from coalition.exports import services
 
@@ -45,7 +45,7 @@ def download(table: str) -> Response:
     400 naming the problem for an unknown format or filter value."""
     reader = current_user if current_user.is_authenticated else None
     try:
-        filters = services.filters_from_args(request.args)
+        filters = services.filters_from_args(request.args, tracker_audience(reader))
         export = services.ExportRequest(
             table=table, format=request.args.get("format", "csv") or "csv", filters=filters,
             reader=reader,

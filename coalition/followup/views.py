@@ -356,13 +356,20 @@ def download_evidence(evidence: EvidenceFile, file_id: int) -> WerkzeugResponse:
 
 # --- bulk assignment from the tracker -----------------------------------------------------------
 
+FILTER_LEAD = "filter_lead"  # the tracker's `lead` filter, within the bulk assignment's pages
+
+
 class BulkTargets:
     """The recommendations a bulk assignment names: the ticked rows (`rec`), or every row of
     the tracker's filter (`scope=all`), read from the query string (GET) or the form (POST)."""
 
     def __init__(self, source: MultiDict[str, str]) -> None:
         self.scope = "all" if source.get("scope") == "all" else "selected"
-        self.filters = tracker.TrackerFilters.from_args(source)
+        # The tracker's "lead" filter travels as FILTER_LEAD: `lead` is the assignment form's
+        # field (the organisation to assign), not a filter.
+        args = MultiDict([(k, v) for k, v in source.items(multi=True) if k != "lead"]
+                         + [("lead", v) for v in source.getlist(FILTER_LEAD)])
+        self.filters = tracker.TrackerFilters.from_args(args)
         self.filters.audience = "coalition"
         self.ticked = sorted({v for v in (to_db_int(r) for r in source.getlist("rec"))
                               if v is not None})
@@ -372,7 +379,7 @@ class BulkTargets:
         pairs: list[tuple[str, Any]] = [("scope", self.scope)]
         for name, value in self.filters.args().items():
             for item in value if isinstance(value, list) else [value]:
-                pairs.append((name, item))
+                pairs.append((FILTER_LEAD if name == "lead" else name, item))
         if self.scope == "selected":
             pairs += [("rec", rec_id) for rec_id in self.ticked]
         return pairs

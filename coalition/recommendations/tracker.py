@@ -32,6 +32,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
+    or_,
     select,
     union_all,
 )
@@ -82,7 +83,13 @@ NOT_ASSESSED = _l("Not assessed")
 # assessment: what the dashboards count). Members only: for the public audience they are
 # neither counted nor applied.
 NO_POSITION = _l("No coalition position")
-MEMBER_FACETS = ("coalition", "overall")
+MEMBER_STATUS_FACETS = ("coalition", "overall")
+# The "lead" facet (issue 11): the lead organisation of the recommendation's follow-up plan
+# (an organisation id), "none" (no plan, or a plan without a lead) or "any" (has a lead).
+NO_LEAD = _l("No lead organisation")
+ANY_LEAD = _l("Any lead organisation")
+LEAD_WORDS = ("none", "any")
+MEMBER_FACETS = (*MEMBER_STATUS_FACETS, "lead")
 
 
 def coalition_status() -> Any:
@@ -91,6 +98,16 @@ def coalition_status() -> Any:
     from coalition.followup.position_models import CoalitionPositionCurrent as Current
 
     return (select(Current.status).where(Current.recommendation_id == Recommendation.id)
+            .correlate(Recommendation).scalar_subquery())
+
+
+def lead_organisation() -> Any:
+    """The lead organisation id of the recommendation's follow-up plan (NULL without a plan or
+    without a lead): a correlated probe of followup_plan's unique recommendation_id."""
+    from coalition.followup.models import FollowUpPlan
+
+    return (select(FollowUpPlan.lead_organisation_id)
+            .where(FollowUpPlan.recommendation_id == Recommendation.id)
             .correlate(Recommendation).scalar_subquery())
 # --- end positions
 
@@ -118,6 +135,7 @@ class TrackerFilters:
     repeated: list[str] = field(default_factory=list)
     coalition: list[str] = field(default_factory=list)  # positions (issue 11)
     overall: list[str] = field(default_factory=list)  # positions (issue 11)
+    lead: list[str] = field(default_factory=list)  # organisation ids, "none", "any"
     sort: str = "paragraph"
 
     FACETS = ("review", "cycle", "state", "group", "theme", "sdg", "affected", "position",
@@ -160,8 +178,11 @@ class TrackerFilters:
                              filter=FACET_LABELS[name], value=repr(value[:40])))
 
         def ints(name: str) -> list[int]:
+            return ints_of(name, args.getlist(name))
+
+        def ints_of(name: str, raws: list[str]) -> list[int]:
             values = []
-            for raw in args.getlist(name):
+            for raw in raws:
                 if raw == "":
                     continue
                 value = to_db_int(raw)
@@ -183,6 +204,16 @@ class TrackerFilters:
                 elif value != "":
                     unknown(name, value)
             return values
+
+        def leads() -> list[str]:
+            values: list[str] = []
+            for raw in args.getlist("lead"):
+                value = raw.strip().lower()
+                if value in LEAD_WORDS:
+                    values.append(value)
+                elif value:
+                    values += [str(v) for v in ints_of("lead", [raw])]
+            return list(dict.fromkeys(values))
 
         def state_codes() -> list[str]:
             values = []
@@ -211,6 +242,7 @@ class TrackerFilters:
             repeated=choices("repeated", REPEATED), sort=sort,
             coalition=choices("coalition", {**IMPLEMENTATION_STATUSES, "none": NO_POSITION}),
             overall=choices("overall", {**IMPLEMENTATION_STATUSES, "none": NOT_ASSESSED}),
+            lead=leads(),
         )
         filters.notices = notices
         return filters
@@ -234,13 +266,23 @@ def strict_notices(filters: TrackerFilters) -> list[str]:
     """What a strict reader of the tracker's parameters (exports, the API) refuses: the
     notices of values the tracker ignored, and State codes no State has (the tracker page
     shows such a filter's empty result; an export or API answer must not pass an unknown
-    value off as an empty result). One query, only when `state` is given."""
+    value off as an empty result). One query, only when `state` is given.
+
+    Likewise lead organisation ids no organisation has, for members only (the "lead" facet is
+    not theirs to use: for the public audience it is ignored, so never checked); set
+    `filters.audience` first. One query, only when such ids are given."""
     notices = list(filters.notices)
     if filters.state:
         known = set(db.session.scalars(select(State.code).where(State.code.in_(filters.state))))
         notices += [_("state: no State has the code %(value)s; the tracker does not know it.",
                       value=repr(code))
                     for code in filters.state if code not in known]
+    lead_ids = [int(v) for v in filters.lead if v not in LEAD_WORDS]
+    if lead_ids and filters.audience != "public":
+        known_ids = set(db.session.scalars(select(Organisation.id).where(
+            Organisation.id.in_(lead_ids))))
+        notices += [_("lead: no organisation has the id %(value)s; the tracker does not know "
+                      "it.", value=value) for value in lead_ids if value not in known_ids]
     return notices
 
 
@@ -295,7 +337,18 @@ def _facet_condition(f: TrackerFilters, name: str, param: bool = False) -> Colum
     if name == "territory":
         return _linked(RecommendationTerritory.__table__,
                        RecommendationTerritory.territory.in_(values(String())))
-    if name in ("status", *MEMBER_FACETS):
+    if name == "lead":
+        lead = lead_organisation()
+        ids = [v for v in f.lead if v not in LEAD_WORDS]
+        parts = []
+        if ids:
+            parts.append(lead.in_(values(Integer()) if param else [int(v) for v in ids]))
+        if "none" in f.lead:
+            parts.append(lead.is_(None))
+        if "any" in f.lead:
+            parts.append(lead.is_not(None))
+        return or_(*parts)
+    if name in ("status", *MEMBER_STATUS_FACETS):
         column = {"status": f.status_column, "coalition": coalition_status(),
                   "overall": func.coalesce(coalition_status(), f.status_column)}[name]
         chosen = getattr(f, name)
@@ -456,6 +509,8 @@ class _Shape:
     audience: str
     # positions (issue 11): the same two flags for the "coalition" and "overall" facets.
     member_statuses: tuple[tuple[bool, bool], ...] = ()
+    # The "lead" facet: has organisation ids, "none", "any".
+    leads: tuple[bool, bool, bool] = (False, False, False)
 
     @classmethod
     def of(cls, f: TrackerFilters) -> _Shape:
@@ -463,18 +518,22 @@ class _Shape:
                    any(s != "none" for s in f.status), "none" in f.status,
                    frozenset(f.repeated), f.sort, f.audience,
                    tuple((any(s != "none" for s in getattr(f, n)), "none" in getattr(f, n))
-                         for n in MEMBER_FACETS))
+                         for n in MEMBER_STATUS_FACETS),
+                   (any(v not in LEAD_WORDS for v in f.lead), "none" in f.lead,
+                    "any" in f.lead))
 
     def filters(self) -> TrackerFilters:
         """Filters of this shape (the values are bind parameters; these are placeholders)."""
         def placeholder(statuses: bool, none: bool) -> list[str]:
             return (["fully"] if statuses else []) + (["none"] if none else [])
 
-        members = dict(zip(MEMBER_FACETS, self.member_statuses, strict=True)) \
+        members = dict(zip(MEMBER_STATUS_FACETS, self.member_statuses, strict=True)) \
             if self.member_statuses else {}
+        lead = [value for value, flag in zip(("0", "none", "any"), self.leads, strict=True)
+                if flag]
         return TrackerFilters(status=placeholder(self.statuses, self.no_status),
                               repeated=sorted(self.repeated), sort=self.sort,
-                              audience=self.audience,
+                              audience=self.audience, lead=lead,
                               **{n: placeholder(*flags) for n, flags in members.items()})
 
 
@@ -484,10 +543,14 @@ def _params(f: TrackerFilters) -> dict[str, Any]:
     if match is not None:
         params[MATCH_PARAM] = match
     for name in _active(f):
-        if name in ("status", *MEMBER_FACETS):
+        if name in ("status", *MEMBER_STATUS_FACETS):
             statuses = [s for s in getattr(f, name) if s != "none"]
             if statuses:
                 params[f"v_{name}"] = statuses
+        elif name == "lead":
+            ids = [int(v) for v in f.lead if v not in LEAD_WORDS]
+            if ids:
+                params["v_lead"] = ids
         elif name != "repeated":
             params[f"v_{name}"] = list(getattr(f, name))
     return params
@@ -543,10 +606,11 @@ def _facet_statement(shape: _Shape, with_page: bool, with_version: bool) -> Sele
                         else_=0).label(f"f_{name}") for name in active}
     members = shape.audience != "public"  # positions (issue 11): the member facets
     coalition = coalition_status() if members else null().cast(String())
+    lead = lead_organisation() if members else null().cast(Integer())
     base = select(rec.id, rec.review_id, rec.position, rec.action_category,
                   status.label("latest_status"), rec.kind, repeated_key.label("repeated"),
                   rec.paragraph_sort, rec.updated_at, coalition.label("coalition_status"),
-                  *flags.values())
+                  lead.label("lead_id"), *flags.values())
     unfiltered = not shape.search and not active
     if shape.search:
         base = base.where(recommendation_match_param())
@@ -652,6 +716,19 @@ def _facet_statement(shape: _Shape, with_page: bool, with_version: bool) -> Sele
                 literal(TrackerFilters.FACETS.index(name)), key, none_text, none_text,
                 none_text, func.count(rows.c.id), literal(0), key, none_number))
                 .where(*passing(name)).group_by(key))
+        # The "lead" facet: each lead organisation (labelled by its name), then "any" and
+        # "none" (first in the list: by_count -1).
+        lead_index = literal(TrackerFilters.FACETS.index("lead"))
+        parts.append(select(*_labelled(
+            lead_index, cast(Organisation.id, text), Organisation.name, none_text, none_text,
+            func.count(rows.c.id), literal(0), Organisation.name, none_number))
+            .select_from(rows).join(Organisation, Organisation.id == rows.c.lead_id)
+            .where(*passing("lead")).group_by(Organisation.id, Organisation.name))
+        led = case((rows.c.lead_id.is_(None), "none"), else_="any")
+        parts.append(select(*_labelled(
+            lead_index, led, none_text, none_text, none_text, func.count(rows.c.id),
+            literal(-1), led, none_number))
+            .where(*passing("lead")).group_by(led))
     # --- end positions
     if with_page:
         page = (select(rows.c.id).where(*passing(None))
@@ -692,6 +769,8 @@ def _facet_label(name: str, raw: Any, first: Any, second: Any, third: Any) -> st
         label = {**IMPLEMENTATION_STATUSES, "none": NOT_ASSESSED}.get(raw, raw)
     elif name == "coalition":  # positions (issue 11)
         label = {**IMPLEMENTATION_STATUSES, "none": NO_POSITION}.get(raw, raw)
+    elif name == "lead":
+        label = {"none": NO_LEAD, "any": ANY_LEAD}.get(raw, first)
     elif name == "territory":
         label = raw
     elif name == "kind":
@@ -821,6 +900,7 @@ FACET_LABELS = {
     # positions (issue 11)
     "coalition": _l("Coalition position"),
     "overall": _l("Status (coalition position, else latest assessment)"),
+    "lead": _l("Lead organisation"),
 }
 
 
