@@ -102,11 +102,11 @@ def test_counts_status_position_coverage_and_time(app, db, world, data):
     as_at = {b.label: {s.key: s.n for s in b.segments} for b in time.bars}
     # Jan 2025: only rec 1 assessed (fully); Jul 2025: rec 0 partially too; Feb 2026: rec 0's
     # latest assessment says not implemented; from Mar 2026 the coalition position (partially).
-    assert as_at["as at 2025-01-31"] == {"fully": 1, "none": total - 1}
-    assert as_at["as at 2025-07-31"] == {"fully": 1, "partially": 1, "none": total - 2}
-    assert as_at["as at 2026-02-28"] == {"fully": 1, "not_implemented": 1, "none": total - 2}
-    assert as_at["as at 2026-03-31"] == {"fully": 1, "partially": 1, "none": total - 2}
-    assert as_at["as at 2026-11-30"] == as_at["as at 2026-03-31"]
+    assert as_at["as at 31 Jan 2025"] == {"fully": 1, "none": total - 1}
+    assert as_at["as at 31 Jul 2025"] == {"fully": 1, "partially": 1, "none": total - 2}
+    assert as_at["as at 28 Feb 2026"] == {"fully": 1, "not_implemented": 1, "none": total - 2}
+    assert as_at["as at 31 Mar 2026"] == {"fully": 1, "partially": 1, "none": total - 2}
+    assert as_at["as at 30 Nov 2026"] == as_at["as at 31 Mar 2026"]
 
 
 def test_every_link_shows_the_rows_it_counts(app, db, auth, world, data):

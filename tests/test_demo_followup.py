@@ -89,3 +89,55 @@ def test_the_demo_mid_term_assessment_opens_as_a_statement(app, db, client, auth
     assert "Mid-term assessment: China, cycle 3" in shown
     assert "Recommendation 28.344" in shown and "Mission for Migrant Workers" in shown
     assert "Not implemented" in shown
+
+
+def test_justice_centre_has_its_own_editor_who_writes_its_follow_up(app, db, client, auth):
+    """The demo's Justice Centre (JCHK) editor: its actions, its plan's updates and its
+    assessments are theirs, and they carry the follow-up flow themselves (no coordinator
+    acting for Justice Centre): their desk shows JCHK's work, and they mark the open shadow
+    report chapter done."""
+    from coalition.accounts.models import User
+    from coalition.audit.models import AuditEvent
+    from coalition.demo.services import DEMO_PASSWORD, demo_accounts
+
+    assert seed_demo()
+    db.session.commit()
+    assert ("Editor (Justice Centre Hong Kong)", "jchk-editor@example.org") in demo_accounts()
+    editor = db.session.scalars(select(User).where(
+        User.email == "jchk-editor@example.org")).one()
+    assert [(m.organisation.short_name, m.role) for m in editor.memberships] == [
+        ("JCHK", "editor")]
+    actions = db.session.scalars(select(AdvocacyAction).where(
+        AdvocacyAction.owner_organisation.has(short_name="JCHK"))).all()
+    assert len(actions) == 2
+    assert all(a.created_by_id == editor.id and a.owner_id == editor.id for a in actions)
+    jchk_assessments = db.session.scalars(select(Assessment).where(
+        Assessment.organisation.has(short_name="JCHK"))).all()
+    assert len(jchk_assessments) == 2 and all(
+        a.author_id == editor.id for a in jchk_assessments)
+    plan = next(p for p in db.session.scalars(select(FollowUpPlan))
+                if p.lead_organisation.short_name == "JCHK")
+    updates = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "followup.update", AuditEvent.object_id == plan.id)).all()
+    assert updates and all(e.actor_id == editor.id for e in updates)
+    # Others' follow-up stays the steering member's.
+    steering = db.session.scalars(select(User).where(
+        User.email == "steering@example.org")).one()
+    assert all(a.created_by_id == steering.id
+               for a in db.session.scalars(select(AdvocacyAction)) if a not in actions)
+
+    auth.login("jchk-editor@example.org", DEMO_PASSWORD)
+    desk = client.get("/").get_data(as_text=True)
+    assert "Chapter of the mid-term shadow report" in desk.split('id="desk-due"')[1]
+    assert "recommendation 28.343" in desk.split('id="desk-overdue"')[1]
+    chapter = next(a for a in actions if a.done_on is None)
+    form = client.get(f"/followup/actions/{chapter.id}/edit").get_data(as_text=True)
+    assert "Chapter of the mid-term shadow report" in form
+    response = auth.post(f"/followup/actions/{chapter.id}/edit", {
+        "title": chapter.title, "kind": chapter.kind,
+        "owner_organisation": str(chapter.owner_organisation_id), "owner": str(editor.id),
+        "due_on": chapter.due_on.isoformat(), "done_on": date.today().isoformat(),
+        "outcome": "Chapter sent to the coalition.", "links": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    assert db.session.get(AdvocacyAction, chapter.id).done_on == date.today()

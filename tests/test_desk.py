@@ -186,3 +186,35 @@ def test_changes_show_a_statement_in_review_to_the_steering_committee_only(app, 
         shown = "In review statement" in seen
         assert shown == (role in ("steering", "other_viewer", "coordinator")), role
         assert shown == can(user, "statement.view", statement), role
+
+
+def test_the_desk_writes_dates_the_readers_way(app, world, auth, client):
+    """A due action and its reminder on the desk: '15 Nov 2026' in English, '2026年11月15日' in
+    繁體中文; never the stored ISO date."""
+    from coalition.accounts.services import update_profile
+    from coalition.notifications.events import send_reminders
+
+    today = utcnow().date()
+    due = today + timedelta(days=3)
+    plan = make_plan(world.org, due_on=today + timedelta(days=60))
+    make_action(plan, world.org, due, title="LegCo submission")
+    with app.test_request_context():
+        send_reminders(today)
+    db.session.commit()
+    auth.login("editor@example.org")
+    english = f"{due.day} {due.strftime('%b')} {due.year}"
+    chinese = f"{due.year}年{due.month}月{due.day}日"
+    page = home(client)
+    told = page.split('id="desk-notifications"')[1].split("</section>")[0]
+    assert f"Due on {english}: LegCo submission" in told
+    listed = page.split('id="desk-due"')[1].split("</section>")[0]
+    assert f">{english}</time>" in listed
+    assert due.isoformat() not in told and f">{due.isoformat()}<" not in listed
+    editor = world.users["editor"]
+    update_profile(editor, editor.display_name, "zh_Hant")
+    db.session.commit()
+    page = home(client)
+    told = page.split('id="desk-notifications"')[1].split("</section>")[0]
+    assert f"{chinese} 到期：LegCo submission" in told  # noqa: RUF001
+    listed = page.split('id="desk-due"')[1].split("</section>")[0]
+    assert f">{chinese}</time>" in listed

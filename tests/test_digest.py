@@ -57,6 +57,11 @@ def test_an_overdue_action_reaches_the_digest_once(mail_app, smtp_server, overdu
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "Brief the Legislative Council panel" in text and "Overdue" in text
     assert "Brief the Legislative Council panel" in html
+    # The due date as the reader writes it (stored ISO in the notification).
+    due = utcnow().date() - timedelta(days=4)
+    shown = f"{due.day} {due.strftime('%b')} {due.year}"
+    assert f"Overdue since {shown}" in text and f"Overdue since {shown}" in html
+    assert due.isoformat() not in text
     assert message["List-Unsubscribe"].startswith("<http://coalition.test/notifications/"
                                                   "unsubscribe/")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

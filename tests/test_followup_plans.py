@@ -71,7 +71,8 @@ def test_bad_assignments_are_refused_and_nothing_is_written(app: Any, fu: Scene)
     steering = signed_in(app, "steering@example.org")
     cases = [
         (assign_form(fu.dormant), "Dormant Organisation is inactive"),
-        (assign_form(fu.world.org, due_on="2018-11-05"), "before the review (2018-11-06)"),
+        (assign_form(fu.world.org, due_on="2018-11-05"),
+         "The due date 5 Nov 2018 is before the review (6 Nov 2018)"),
         (assign_form(fu.world.org, supporting=[str(fu.dormant.id)]), "is inactive"),
         ({**ASSIGN, "lead": "999999"}, "Choose an organisation from the list"),
         ({**ASSIGN, "lead": "x"}, "Choose the lead organisation."),

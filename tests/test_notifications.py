@@ -4,7 +4,7 @@ signature, sign-on opening, mentions in a comment."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import pytest
@@ -293,3 +293,47 @@ def test_unknown_kind_is_a_programming_error(app, world):
     with pytest.raises(KeyError):
         notify([world.users["viewer"]], "nonsense", "x")
     assert db.session.execute(select(func.count(Notification.id))).scalar_one() == 0
+
+
+def test_reminder_dates_are_stored_iso_and_shown_the_readers_way(app, world, auth, client):
+    """The stored message keeps the ISO date; the bell's list, in English and in 繁體中文,
+    writes it as the reader does (the app's date_local)."""
+    from coalition.accounts.services import update_profile
+
+    today = date(2026, 11, 10)
+    editor = world.users["editor"]
+    plan = make_plan(world.org, due_on=today + timedelta(days=60))
+    make_action(plan, world.org, date(2026, 11, 15), title="LegCo submission")
+    with app.test_request_context():
+        send_reminders(today)
+    db.session.commit()
+    note = notes_of(editor, "due_soon")[0]
+    assert note.payload["args"]["date"] == "2026-11-15"
+    auth.login("editor@example.org")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Due on 15 Nov 2026: LegCo submission" in page and "2026-11-15" not in page
+    update_profile(editor, editor.display_name, "zh_Hant")
+    db.session.commit()
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "2026年11月15日 到期：LegCo submission" in page  # noqa: RUF001
+    assert "2026-11-15" not in page
+
+
+def test_sign_on_deadlines_are_shown_the_readers_way(app, world, open_statement):
+    """Stored ISO; an old row's "YYYY-MM-DD HH:MM UTC" is read too."""
+    from datetime import datetime
+
+    from coalition.i18n import datetime_local, translated
+
+    note = notes_of(world.users["org_admin"], "signon_open")[0]
+    stored = note.payload["args"]["deadline"]
+    deadline = datetime.fromisoformat(stored)
+    with app.test_request_context():
+        assert message(note).endswith(f"until {datetime_local(deadline)}")
+        assert stored not in message(note)
+        with translated("zh_Hant"):
+            assert datetime_local(deadline) in message(note)
+        note.payload = {**note.payload, "args": {**note.payload["args"],
+                                                 "deadline": "2026-12-01 09:30 UTC"}}
+        assert message(note).endswith(
+            "until " + datetime_local(datetime(2026, 12, 1, 9, 30, tzinfo=UTC)))

@@ -140,7 +140,7 @@ def test_steering_member_edits_a_review(client, auth, world, db, china):
         "report_symbol": "A/HRC/40/6", "responses_symbol": "A/HRC/40/6/Add.1",
         "midterm_due": "2021-03-31"})
     assert response.status_code == 302
-    assert "mid-term report due 2021-03-31" in client.get("/reviews/chn-3").get_data(
+    assert "mid-term report due 31 March 2021" in client.get("/reviews/chn-3").get_data(
         as_text=True)
     response = auth.post("/reviews/chn-3/edit", data={"cycle": "2", "session": "31"})
     assert response.status_code == 400

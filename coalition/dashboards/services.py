@@ -46,7 +46,7 @@ from werkzeug.datastructures import MultiDict
 from coalition.extensions import db
 from coalition.followup.models import CoalitionPosition, FollowUpPlan
 from coalition.followup.position_models import CoalitionPositionCurrent
-from coalition.i18n import number
+from coalition.i18n import date_local, number
 from coalition.organisations.models import Organisation
 from coalition.recommendations.models import (
     IMPLEMENTATION_STATUSES,
@@ -536,7 +536,7 @@ def _over_time(time_rows: list[Any], today: date, total: int,
             index += 1
         counts = {s: n for s, n in running.items() if n}
         counts["none"] = max(total - sum(counts.values()), 0)
-        result.append(Bar(_("as at %(date)s", date=end.isoformat()), [
+        result.append(Bar(_("as at %(date)s", date=date_local(end)), [
             Segment(s, status_label(s), counts.get(s, 0)) for s in STATUS_ORDER
             if counts.get(s)]))
     return Chart("time", _("Implementation status over time (as at each month end)"),

@@ -22,6 +22,7 @@ from coalition.dashboards import services
 from coalition.dashboards.forms import OWN, PositionForm
 from coalition.extensions import db
 from coalition.followup import positions
+from coalition.i18n import date_local
 from coalition.recommendations import tracker
 from coalition.recommendations.models import Assessment, Recommendation
 
@@ -56,7 +57,7 @@ def _position_form(rec: Recommendation, **kwargs: Any) -> PositionForm:
     for item in positions.adoptable_assessments(current_user, rec):
         options[str(item.id)] = _("Adopt: %(status)s, by %(organisation)s (%(date)s)",
                                   status=item.status_label, organisation=item.organisation.name,
-                                  date=item.assessed_on.isoformat())
+                                  date=date_local(item.assessed_on))
     form.source.choices = choices(options)
     return form
 

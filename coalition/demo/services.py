@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -49,6 +50,8 @@ ACCOUNTS = [
      "JCHK", "org_admin", "coordinator"),
     ("Steering member (PEN Hong Kong, editor)", "steering@example.org", "Sam Steering",
      "PEN HK", "editor", "none"),
+    ("Editor (Justice Centre Hong Kong)", "jchk-editor@example.org", "Jo Justice", "JCHK",
+     "editor", "none"),
     ("Org admin (Hong Kong Unison)", "orgadmin@example.org", "Olivia Admin", "Unison",
      "org_admin", "none"),
     ("Editor (Hong Kong Unison)", "editor@example.org", "Eddie Editor", "Unison", "editor",
@@ -59,6 +62,11 @@ ACCOUNTS = [
      "org_admin", "none"),
     ("Researcher", "researcher@example.org", "Rae Researcher", None, None, "researcher"),
 ]
+
+
+# Who writes an organisation's follow-up in the demo (its actions, its plan's updates, its
+# assessments), by organisation short name; the steering member writes the rest.
+DEMO_AUTHORS = {"JCHK": "jchk-editor@example.org"}
 
 
 def demo_accounts() -> list[tuple[str, str]]:
@@ -147,9 +155,12 @@ def _seed_tracker() -> bool:
 
     for paragraph, kind, position, when, words, source in DEMO_RESPONSES:
         add_response(coordinator, rec(paragraph), kind, position, when, words, source)
+    authors = {u.email: u for u in db.session.scalars(select(User).where(
+        User.email.in_(DEMO_AUTHORS.values())))}
     for paragraph, org_short, status, when, evidence, visibility in DEMO_ASSESSMENTS:
         if org_short in orgs:
-            add_assessment(coordinator, rec(paragraph), orgs[org_short], status, when, evidence,
+            author = authors.get(DEMO_AUTHORS.get(org_short, "")) or coordinator
+            add_assessment(author, rec(paragraph), orgs[org_short], status, when, evidence,
                            visibility=visibility)
     db.session.flush()
     return True
@@ -252,13 +263,13 @@ DEMO_PLANS = [
 # (None: not done), outcome, links)
 DEMO_ACTIONS = [
     ("28.343", "meeting", "Meeting with the Constitutional and Mainland Affairs Bureau", "JCHK",
-     "coordinator@example.org", -60, -58,
+     "jchk-editor@example.org", -60, -58,
      "*Demo data.* Officials restated the Government's position; no commitment was made to "
      "review the laws adopted since 2020.", ""),
     ("28.343", "un_engagement", "Briefing for the Human Rights Committee's review of Hong Kong",
      "HKW", None, -20, None, "", ""),
     ("28.343", "shadow_report", "Chapter of the mid-term shadow report", "JCHK",
-     "coordinator@example.org", 21, None, "", ""),
+     "jchk-editor@example.org", 21, None, "", ""),
     ("28.344", "legco", "Submission to the LegCo Panel on Manpower on the Standard Employment "
      "Contract", "MFMW", "mfmw-admin@example.org", -90, -92,
      "*Demo data.* The Panel discussed the submission; the Labour Department agreed to publish "
@@ -300,7 +311,9 @@ def seed_followup(today: date | None = None) -> bool:
     Dates count from `today` (default: the day of seeding). Seeds nothing (returns False)
     when any follow-up plan exists, or without the demo's review, organisations and accounts.
     Everything goes through the services (audited, notifying, the coalition position kept
-    current for the tracker and the dashboard), as the steering member would do it."""
+    current for the tracker and the dashboard), as the steering member would do it, but for
+    what an organisation with a demo editor (DEMO_AUTHORS: Justice Centre's) writes itself:
+    its plan's updates, its actions and its assessments."""
     from coalition.followup.models import FollowUpPlan
     from coalition.recommendations.models import Assessment, Recommendation
     from coalition.recommendations.services import add_assessment
@@ -322,29 +335,39 @@ def seed_followup(today: date | None = None) -> bool:
     if len(recs) != len(DEMO_PLANS):
         return False
 
+    from coalition.access import can
     from coalition.followup import positions, services
+
+    def by(org_short: str, rule: str, obj: Any) -> Any:
+        """Who writes `org_short`'s follow-up: its demo editor where the policy lets them
+        (`rule` on `obj`), else the steering member."""
+        author = users.get(DEMO_AUTHORS.get(org_short, ""))
+        return author if author is not None and can(author, rule, obj) else steering
 
     for paragraph, lead, supporting, priority, _status, due, _notes in DEMO_PLANS:
         services.assign(steering, [recs[paragraph].id], orgs[lead], priority,
                         today + timedelta(days=due), [orgs[s] for s in supporting])
     plans = {paragraph: services.plan_of(recs[paragraph]) for paragraph in recs}
-    for paragraph, _lead, _supporting, _priority, status, due, notes in DEMO_PLANS:
+    for paragraph, lead, _supporting, _priority, status, due, notes in DEMO_PLANS:
         plan = plans[paragraph]
         assert plan is not None
-        services.update_plan(steering, plan, status, today + timedelta(days=due), notes)
+        services.update_plan(by(lead, "followup.update", plan), plan, status,
+                             today + timedelta(days=due), notes)
     for paragraph, kind, title, owner_org, owner, due, done, outcome, links in DEMO_ACTIONS:
         plan = plans[paragraph]
         assert plan is not None
         services.add_action(
-            steering, plan, title=title, kind=kind, owner_organisation=orgs[owner_org],
-            owner=users.get(owner or ""), due_on=today + timedelta(days=due),
+            by(owner_org, "followup.add_action", plan), plan, title=title, kind=kind,
+            owner_organisation=orgs[owner_org], owner=users.get(owner or ""),
+            due_on=today + timedelta(days=due),
             done_on=None if done is None else today + timedelta(days=done), outcome=outcome,
             links=links)
     assessments: dict[str, Assessment] = {}
     for paragraph, org_short, status, days_ago, evidence, links in DEMO_DISAGREEING:
         assessments[org_short] = add_assessment(
-            steering, recs[paragraph], orgs[org_short], status,
-            today - timedelta(days=days_ago), evidence, links, visibility="coalition")
+            by(org_short, "assessment.create", orgs[org_short]), recs[paragraph],
+            orgs[org_short], status, today - timedelta(days=days_ago), evidence, links,
+            visibility="coalition")
     paragraph, org_short, _status, days_ago, reason = DEMO_POSITION
     positions.adopt(steering, recs[paragraph], today - timedelta(days=days_ago), reason,
                     assessment=assessments[org_short])

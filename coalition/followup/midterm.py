@@ -431,28 +431,69 @@ def drafting_organisations(user: Any) -> list[Organisation]:
     return sorted(orgs.values(), key=lambda o: (o.name.lower(), o.id))
 
 
+def live_draft(review: Review) -> Statement | None:
+    """The review's mid-term assessment draft that is not withdrawn, if one was opened (there is
+    at most one: the index uq_statement_live_midterm)."""
+    return db.session.scalars(select(Statement).where(
+        Statement.midterm_review_id == review.id,
+        Statement.status != "withdrawn").order_by(Statement.id)).first()
+
+
+@dataclass
+class Draft:
+    """What generate_draft did: the statement, how many recommendations the report had, and
+    whether the statement is new (False: the review's live draft, opened before)."""
+
+    statement: Statement
+    count: int
+    created: bool
+
+
 def generate_draft(actor: Any, review: Review, organisation: Organisation,
-                   today: date | None = None) -> tuple[Statement, int]:
+                   today: date | None = None) -> Draft:
     """Open the mid-term assessment of `review` as a joint-statement draft led by
-    `organisation`; returns (statement, number of recommendations in it).
+    `organisation`, or, when the review already has one that is not withdrawn, give that one
+    back (created=False; nothing written). After a withdrawal a fresh draft is opened.
+
+    Two requests at the same moment open one draft: the review's row is locked while the
+    draft is looked for and opened (PostgreSQL), and the database keeps at most one live draft
+    per review (a partial unique index); the request that loses the race gets the winner's.
 
     Raises ServiceError (nothing written) when no recommendation of the review is tracked, when
     `organisation` is not one `actor` may draft for (field "organisation"), or when the text
     is longer than a statement may be. Who may call it is the policy's "midterm.generate"."""
+    from sqlalchemy.exc import IntegrityError
+
     from coalition.statements.services import create_statement
 
     if organisation.id not in {o.id for o in drafting_organisations(actor)}:
         raise ServiceError(_("Choose an organisation you draft for."), "organisation")
+    # Wait for whoever is opening this review's draft right now (a no-op on SQLite, whose
+    # writers are serialised and which the unique index below still guards).
+    db.session.execute(select(Review.id).where(Review.id == review.id).with_for_update())
     report = build_report(review)
+    existing = live_draft(review)
+    if existing is not None:
+        return Draft(existing, report.count, False)
     if not report.count:
         raise ServiceError(_("No recommendation of this review is tracked yet: assign "
                              "follow-up or adopt a coalition position first, then draft the "
                              "mid-term assessment."))
     language = current_locale()
-    statement = create_statement(
-        actor, organisation, report_title(review),
-        _("Mid-term assessment of the recommendations of %(review)s",
-          review=review.report_symbol or review.display_title),
-        "midterm", language if language in LANGUAGES else "en", [],
-        to_markdown(report, today))
-    return statement, report.count
+    try:
+        with db.session.begin_nested():
+            statement = create_statement(
+                actor, organisation, report_title(review),
+                _("Mid-term assessment of the recommendations of %(review)s",
+                  review=review.report_symbol or review.display_title),
+                "midterm", language if language in LANGUAGES else "en", [],
+                to_markdown(report, today))
+            statement.midterm_review_id = review.id
+            db.session.flush()
+    except IntegrityError:
+        # Another request opened the review's draft between our look and our write.
+        existing = live_draft(review)
+        if existing is None:
+            raise
+        return Draft(existing, report.count, False)
+    return Draft(statement, report.count, True)

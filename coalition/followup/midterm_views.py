@@ -60,40 +60,58 @@ def midterm_panel(review: Review) -> dict[str, Any] | None:
         return None
     generate = can(current_user, "midterm.generate")
     return {"count": midterm.count_tracked(review),
-            "form": _form() if generate else None}
+            "form": _form() if generate else None, **_existing(review, generate)}
+
+
+def _existing(review: Review, generate: bool) -> dict[str, Any]:
+    """The review's live draft, as the pages show it: `draft` (the statement, shown to who may
+    read it or may generate one) and `draft_readable` (whether to link to it)."""
+    draft = midterm.live_draft(review)
+    readable = draft is not None and can(current_user, "statement.view", draft)
+    return {"draft": draft if readable or generate else None, "draft_readable": readable}
 
 
 def _page(review: Review, form: MidtermForm | None, status: int = 200) -> tuple[str, int]:
     report = midterm.build_report(review)
     preview = render_markdown(midterm.to_markdown(report)) if report.count else None
     return render_template("followup/midterm.html", review=review, report=report,
-                           preview=preview, form=form), status
+                           preview=preview, form=form,
+                           **_existing(review, can(current_user, "midterm.generate"))), status
 
 
 @bp.route("/reviews/<slug>/midterm-assessment")
 @guard("followup.view", load=_load_review)
 def show(review: Review, slug: str) -> tuple[str, int]:
     """The report as it stands: a preview, its downloads, and the draft form."""
-    form = _form() if can(current_user, "midterm.generate") else None
-    return _page(review, form)
+    return _page(review, _form() if can(current_user, "midterm.generate") else None)
 
 
 @bp.route("/reviews/<slug>/midterm-assessment", methods=["POST"])
 @guard("midterm.generate", load=_load_review)
 def generate(review: Review, slug: str) -> Response | tuple[str, int]:
     """Open the report as a joint-statement draft led by the chosen organisation, then show
-    it. A refusal (nothing tracked, an organisation the user does not draft for) is a 400 with
-    the page and its message; nothing is written."""
+    it; when the review's draft is already open (not withdrawn), show that one, saying so (or,
+    to who may not read it, the report's page with the message). A refusal (nothing tracked,
+    an organisation the user does not draft for) is a 400 with the page and its message;
+    nothing is written."""
     form = _form(submitted=True)
     if form.validate_on_submit():
         organisation = db.session.get(Organisation, form.organisation.data)
         try:
             if organisation is None:
                 raise ServiceError(_("Choose an organisation you draft for."), "organisation")
-            statement, count = midterm.generate_draft(current_user, review, organisation)
+            draft = midterm.generate_draft(current_user, review, organisation)
         except ServiceError as error:
             attach_error(form, error)
         else:
+            statement, count = draft.statement, draft.count
+            if not draft.created:
+                flash(_("The mid-term assessment of this review is already drafted, led by "
+                        "%(org)s: this is that draft. To start afresh, withdraw it first.",
+                        org=statement.lead_organisation.name), "info")
+                if not can(current_user, "statement.view", statement):
+                    return redirect(url_for("midterm.show", slug=review.slug))
+                return redirect(url_for("statements.show", statement_id=statement.id))
             flash(ngettext("The mid-term assessment is drafted as a joint statement from "
                            "%(num)s tracked recommendation: edit it, then send it for review.",
                            "The mid-term assessment is drafted as a joint statement from "

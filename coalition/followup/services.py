@@ -35,6 +35,7 @@ from coalition.followup.models import (
     EvidenceFile,
     FollowUpPlan,
 )
+from coalition.i18n import date_local
 from coalition.notifications.services import notify
 from coalition.organisations.models import Membership, Organisation
 from coalition.recommendations.models import Recommendation
@@ -87,8 +88,8 @@ def check_due(due_on: date | None, review_date: date | None, field: str = "due_o
     """A plan's due date may not come before the review (ServiceError on `field`)."""
     if due_on is not None and review_date is not None and due_on < review_date:
         raise ServiceError(_("The due date %(due)s is before the review (%(review)s): choose a "
-                             "date on or after the review.", due=due_on.isoformat(),
-                             review=review_date.isoformat()), field)
+                             "date on or after the review.", due=date_local(due_on),
+                             review=date_local(review_date)), field)
 
 
 def check_transition(before: str, after: str) -> None:

@@ -81,7 +81,8 @@ PLAN_TEXTS = {"overdue": _l("Follow-up of recommendation %(number)s overdue sinc
 def _remind(users: Iterable[Any], texts: dict[str, Any], what: str, item: Any, today: date,
             **args: Any) -> int:
     """One reminder of `item` (a plan or an action, with id, due_on and the plan's
-    recommendation) to `users`: overdue or due soon, keyed by object, event and due date."""
+    recommendation) to `users`: overdue or due soon, keyed by object, event and due date. The
+    date is stored ISO and shown in the reader's language (services.message)."""
     kind = "overdue" if item.due_on < today else "due_soon"
     plan = item if what == "plan" else item.plan
     return len(notify(users, kind, texts[kind],
@@ -147,7 +148,7 @@ def signon_closing(now: datetime) -> int:
             waiting, "signon_closing",
             _l("Sign-on to \u201c%(title)s\u201d closes on %(deadline)s"),
             args={"title": statement.title,
-                  "deadline": statement.signon_deadline.strftime("%Y-%m-%d %H:%M UTC")},
+                  "deadline": statement.signon_deadline.isoformat()},
             url=_statement_url(statement),
             key=f"statement:{statement.id}:closing:{statement.signon_deadline.isoformat()}"))
     return added
@@ -164,7 +165,7 @@ def signon_opened(actor: Any, statement: Any) -> None:
     notify([u for users in admins.values() for u in users], "signon_open",
            _l("\u201c%(title)s\u201d is open for sign-on until %(deadline)s"),
            args={"title": statement.title,
-                 "deadline": deadline.strftime("%Y-%m-%d %H:%M UTC") if deadline else ""},
+                 "deadline": deadline.isoformat() if deadline else ""},
            url=_statement_url(statement),
            key=f"statement:{statement.id}:open:{deadline.isoformat() if deadline else ''}",
            exclude=actor)

@@ -8,7 +8,7 @@ the reader's language (a steering member writing in English notifies a member re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
@@ -85,13 +85,43 @@ def msgid(text: Any) -> str:
     return str(args[0]) if args else str(text)
 
 
+# Arguments stored as ISO dates ("2026-11-15") or moments ("2026-11-15T12:00:00+00:00"; rows
+# written before that: "2026-11-15 12:00 UTC"), shown in the reader's language when read.
+DATE_ARGS = frozenset({"date"})
+DATETIME_ARGS = frozenset({"deadline"})
+_OLD_MOMENT = "%Y-%m-%d %H:%M UTC"
+
+
+def _shown(name: str, value: Any) -> Any:
+    """An argument as the reader reads it: a stored date or moment in their language (the
+    app's date_local / datetime_local); anything else, or a value that does not parse, as is."""
+    from coalition.i18n import date_local, datetime_local
+
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        if name in DATE_ARGS:
+            return date_local(date.fromisoformat(value))
+        if name in DATETIME_ARGS:
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                moment = datetime.strptime(value, _OLD_MOMENT).replace(tzinfo=UTC)
+            return datetime_local(moment)
+    except ValueError:
+        return value
+    return value
+
+
 def message(notification: Notification) -> str:
     """The notification's words in the current language: its msgid translated, then its
-    arguments filled in (an argument missing from an old row leaves its placeholder)."""
+    arguments filled in, dates and moments as the reader writes them (an argument missing
+    from an old row leaves its placeholder)."""
     payload = notification.payload or {}
     text = gettext(payload.get("text", ""))
+    args = {name: _shown(name, value) for name, value in (payload.get("args") or {}).items()}
     try:
-        return text % dict(payload.get("args") or {})
+        return text % args
     except (KeyError, TypeError, ValueError):
         return text
 

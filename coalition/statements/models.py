@@ -10,10 +10,12 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,7 +56,10 @@ LANGUAGES = {"en": _l("English"), "zh_Hant": _l("Traditional Chinese"),
              "zh_Hans": _l("Simplified Chinese"), "fr": _l("French"), "es": _l("Spanish")}
 # A statement is a text of a few pages; this bounds a paste by a wide margin.
 MAX_TEXT_CHARS = 200_000
-
+# A review has at most one live mid-term assessment draft: one that is not withdrawn
+# (coalition.followup.midterm.generate_draft). The database holds it, so that two clicks at the
+# same moment cannot both open one.
+LIVE_MIDTERM = "midterm_review_id IS NOT NULL AND status <> 'withdrawn'"
 
 
 class Statement(db.Model):
@@ -63,6 +68,8 @@ class Statement(db.Model):
         CheckConstraint(f"status IN ({_in(STATEMENT_STATUSES)})", name="status"),
         CheckConstraint(f"kind IN ({_in(STATEMENT_KINDS)})", name="kind"),
         CheckConstraint(f"audience IN ({_in(AUDIENCES)})", name="audience"),
+        Index("uq_statement_live_midterm", "midterm_review_id", unique=True,
+              postgresql_where=text(LIVE_MIDTERM), sqlite_where=text(LIVE_MIDTERM)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +90,10 @@ class Statement(db.Model):
     correction_note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The review whose mid-term assessment this statement is (coalition.followup.midterm);
+    # None for every other statement, and for mid-term drafts opened before it was recorded.
+    midterm_review_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review.id", ondelete="SET NULL"))
 
     lead_organisation: Mapped[Organisation] = relationship()
     drafters: Mapped[list[StatementDrafter]] = relationship(

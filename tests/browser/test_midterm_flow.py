@@ -76,6 +76,21 @@ def test_steering_member_drafts_the_mid_term_assessment(browser, live_server, wa
         expect(text).to_contain_text("Mission for Migrant Workers")
         expect(page.get_by_role("button", name="Edit text")).to_be_visible()
         check(page, screenshot, "phone-statement", problems)
+        statement_url = page.url
+
+        # Drafted once: the review page now links to the draft instead of the button.
+        page.goto(REVIEW)
+        panel = page.locator("section.midterm-panel")
+        expect(panel).to_contain_text("already drafted as a joint statement, led by")
+        expect(panel.get_by_role("button", name="Open as a joint statement draft")).to_have_count(0)
+        check(page, screenshot, "phone-review-drafted", problems)
+        panel.get_by_role("link", name="Open the mid-term assessment draft").click()
+        expect(page).to_have_url(statement_url)
+
+        # Withdrawn, a fresh draft may be opened: once in Chinese.
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Withdraw statement").click()
+        expect(page.locator(".flashes")).to_be_visible()
 
         # Once in Chinese: the language switch, then the same button.
         page.goto(REVIEW)
