@@ -1,7 +1,7 @@
 """The review whose mid-term assessment a statement is; one live draft per review (issue 11)
 
 Revision ID: midterm11b
-Revises: positions11
+Revises: lead11
 Create Date: 2026-11-30 22:50:00
 
 statement.midterm_review_id ties a mid-term assessment draft to its review
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'midterm11b'
-down_revision = 'positions11'
+down_revision = 'lead11'
 branch_labels = None
 depends_on = None
 
