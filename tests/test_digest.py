@@ -62,6 +62,11 @@ def test_an_overdue_action_reaches_the_digest_once(mail_app, smtp_server, overdu
     shown = f"{due.day} {due.strftime('%b')} {due.year}"
     assert f"Overdue since {shown}" in text and f"Overdue since {shown}" in html
     assert due.isoformat() not in text
+    # The link goes to the action itself, on its plan's page (not the recommendation's).
+    plan_link = re.search(r"http://coalition\.test/followup/plans/\d+#action-\d+", text)
+    assert plan_link, text
+    assert f'href="{plan_link.group(0)}"' in html
+    assert "<strong>" in html and "&lt;strong&gt;" not in html and "&lt;a" not in html
     assert message["List-Unsubscribe"].startswith("<http://coalition.test/notifications/"
                                                   "unsubscribe/")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -176,3 +181,6 @@ def test_the_digest_is_written_in_the_users_language(mail_app, smtp_server, worl
     message = parsed(inbox.messages[0][2])
     html = message.get_body(preferencelist=("html",)).get_content()
     assert 'lang="zh-Hant"' in html and "登入" in html
+    # Chinese punctuation: a full-width colon after the kind, not ": ".
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "\uff1a登入" in text and ": 登入" not in text, text  # U+FF1A, full-width colon

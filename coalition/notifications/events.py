@@ -61,6 +61,12 @@ def _recommendation_url(recommendation_id: int) -> str:
     return app_path("recommendations.show", rec_id=recommendation_id)
 
 
+def _plan_url(plan: Any, action: Any = None) -> str:
+    """The plan's page; for an action, at the action (where its due date and evidence are)."""
+    path = app_path("followup.show_plan", plan_id=plan.id)
+    return f"{path}#action-{action.id}" if action is not None else path
+
+
 def _statement_url(statement: Any) -> str:
     return app_path("statements.show", statement_id=statement.id)
 
@@ -87,7 +93,7 @@ def _remind(users: Iterable[Any], texts: dict[str, Any], what: str, item: Any, t
     plan = item if what == "plan" else item.plan
     return len(notify(users, kind, texts[kind],
                       args={"date": item.due_on.isoformat(), "number": _label(plan), **args},
-                      url=_recommendation_url(plan.recommendation_id),
+                      url=_plan_url(plan, item if what == "action" else None),
                       key=f"{what}:{item.id}:{kind}:{item.due_on.isoformat()}"))
 
 

@@ -319,18 +319,15 @@ def test_issue_11_done_when(language, viewport, app, mail_app, smtp_server,  # n
         html = message.get_body(preferencelist=("html",)).get_content()
         assert ACTION in text and ACTION in html, text
         assert t.before("Overdue since %(date)s: %(title)s (recommendation %(number)s)") in text
-        # Its link opens the recommendation (signed in): its follow-up box counts the overdue
-        # action and opens the plan, where the action stands marked overdue.
+        # Its link opens the action on its plan's page (signed in), marked overdue.
         entry = re.search(re.escape(ACTION) + r".*\n\s*(\S+)", text)
         assert entry and entry.group(1).startswith(live_server), text
+        assert re.search(r"/followup/plans/\d+#action-\d+$", entry.group(1)), entry.group(1)
         page = editor.page
         page.goto(entry.group(1))
-        box = page.locator("section.followup-box")
-        expect(box.locator(".badge.overdue")).to_have_text(
-            t.n("%(num)s overdue", "%(num)s overdue", 1))
-        editor.look("17-digest-link")
-        box.get_by_role("link", name=t("Open the follow-up plan")).click()
         expect(page.locator("article.advocacy-action.is-overdue", has_text=ACTION)).to_have_count(1)
+        anchor = entry.group(1).rsplit("#", 1)[1]
+        expect(page.locator(f"article#{anchor}")).to_contain_text(ACTION)
         editor.look("18-plan-from-the-digest")
 
         # 7. The mid-term report: the steering member opens its draft as a statement.
