@@ -615,8 +615,16 @@ def _facet_statement(shape: _Shape, with_page: bool, with_version: bool) -> Sele
     if shape.search:
         base = base.where(recommendation_match_param())
     if len(active) > 1:
-        failing_at_most_one = sum(base.selected_columns[f"f_{n}"] for n in active)
-        base = base.where(failing_at_most_one >= len(active) - 1)
+        if db.engine.dialect.name == "postgresql":
+            # Each flag once per row: PostgreSQL otherwise evaluates the flags again in the
+            # WHERE (building each hashed subplan twice); OFFSET 0 keeps the subquery from
+            # being merged back into its parent.
+            flagged = base.offset(0).subquery("flagged")
+            base = select(*flagged.c).where(
+                sum(flagged.c[f"f_{n}"] for n in active) >= len(active) - 1)
+        else:  # SQLite evaluates them once a row either way; a subquery only costs a copy
+            failing_at_most_one = sum(base.selected_columns[f"f_{n}"] for n in active)
+            base = base.where(failing_at_most_one >= len(active) - 1)
     rows: Any = base.subquery("tracker_rows") if unfiltered else base.cte("tracker_rows")
 
     def passing(name: str | None) -> list[ColumnElement[bool]]:
