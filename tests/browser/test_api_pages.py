@@ -4,22 +4,17 @@ documentation (vendored Swagger UI) under the site's Content-Security-Policy."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
 import pytest
 
 from coalition.extensions import db
+from tests.browser import require_playwright
 from tests.browser.test_layout_and_a11y import PHONE, axe_violations, overflow
 from tests.conftest import PASSWORD
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

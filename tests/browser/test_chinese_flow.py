@@ -7,7 +7,6 @@ the test. Recommendation and statement texts, and names, stay in their own langu
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -21,13 +20,9 @@ from coalition.demo.services import DEMO_PASSWORD, seed_demo
 from coalition.extensions import db
 from coalition.recommendations.models import Assessment
 from coalition.statements.models import Statement
+from tests.browser import require_playwright
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

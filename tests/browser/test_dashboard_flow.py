@@ -7,7 +7,6 @@ pages fit the window and axe-core finds no serious violation; the dashboard also
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 
@@ -19,15 +18,11 @@ from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.recommendations.models import Recommendation
 from coalition.recommendations.services import add_assessment
+from tests.browser import require_playwright
 from tests.browser.test_layout_and_a11y import SIZES, sign_in
 from tests.browser.test_saved_view_flow import fits_and_passes_axe
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

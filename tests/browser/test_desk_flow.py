@@ -5,7 +5,6 @@ and the pages fit the window and pass axe-core; the desk in 繁體中文 too."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 from typing import Any
@@ -14,16 +13,12 @@ import pytest
 
 from coalition.core.time import utcnow
 from coalition.extensions import db
+from tests.browser import require_playwright
 from tests.browser.test_layout_and_a11y import axe_violations, overflow
 from tests.conftest import PASSWORD
 from tests.test_notifications import make_action, make_plan
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

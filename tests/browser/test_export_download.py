@@ -7,7 +7,6 @@ recommendations."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -18,14 +17,10 @@ import pytest
 
 from coalition.demo.services import DEMO_PASSWORD, seed_demo
 from coalition.extensions import db
+from tests.browser import require_playwright
 from tests.browser.test_layout_and_a11y import PHONE, axe_violations, overflow
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,6 @@ the plan page in 繁體中文. Nothing is wider than the window; axe-core finds 
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -17,14 +16,10 @@ from sqlalchemy import select
 from coalition.demo.services import DEMO_PASSWORD, seed_demo
 from coalition.extensions import db
 from coalition.followup.models import EvidenceFile, FollowUpPlan
+from tests.browser import require_playwright
 from tests.browser.test_layout_and_a11y import SIZES, axe_violations, overflow
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,6 @@ test_tracker_flow exercises the background worker and the progress page.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -21,14 +20,10 @@ from sqlalchemy import func, select
 
 from coalition.recommendations import views
 from coalition.recommendations.models import ImportJob, Recommendation
+from tests.browser import require_playwright
 from tests.conftest import PASSWORD
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

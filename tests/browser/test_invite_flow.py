@@ -3,20 +3,15 @@ an account from the link, signs in and finds themself on the organisation page."
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
 import pytest
 
+from tests.browser import require_playwright
 from tests.conftest import PASSWORD
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,6 @@ English; no page answers an error status or logs a console error."""
 from __future__ import annotations
 
 import email
-import os
 import re
 from datetime import timedelta
 from email import policy
@@ -25,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.support import Translations
 from sqlalchemy import select
 
 from coalition.accounts.services import create_user
@@ -34,21 +32,15 @@ from coalition.demo.services import DEMO_PASSWORD, seed_demo
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.organisations.services import add_member
-from tests.browser.test_chinese_flow import english_left
+from tests.browser import require_playwright
+from tests.browser.test_chinese_flow import ZH, english_left
 from tests.browser.test_layout_and_a11y import DESKTOP, PHONE, axe_violations, overflow
 from tests.test_invitations import mail_app, smtp_server  # noqa: F401 (fixtures)
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "coalition" / "translations"
-ZH = Translations.load(str(TRANSLATIONS), ["zh_Hant"])
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STEERING = "steering@example.org"
 EDITOR = "jc-editor@example.org"

@@ -8,7 +8,6 @@ token is stale fetches a fresh one first and saves."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -18,14 +17,10 @@ from sqlalchemy import select
 from coalition.extensions import db
 from coalition.statements import services
 from coalition.statements.models import Draft, Statement
+from tests.browser import require_playwright
 from tests.browser.test_statement_flow import sign_in
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,6 @@ recommendations, assessments, a statement with three revisions and comments, a p
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from datetime import date
@@ -30,13 +29,9 @@ from coalition.recommendations.services import add_assessment
 from coalition.reviews.models import Review
 from coalition.statements import services as statements
 from coalition.statements.models import Statement
+from tests.browser import require_playwright
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,6 @@ axe-core finds no serious violation on the pages with the panel open."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
@@ -16,14 +15,10 @@ from sqlalchemy import select
 from coalition.demo.services import DEMO_PASSWORD
 from coalition.extensions import db
 from coalition.recommendations.models import SavedView
+from tests.browser import require_playwright
 from tests.browser.test_layout_and_a11y import SIZES, axe_violations, overflow, seeded_pages
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,6 @@ the editor's preview, on the statement page and on the public page (no dialog, n
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
@@ -17,14 +16,10 @@ import pytest
 
 from coalition.extensions import db
 from coalition.statements.services import create_statement
+from tests.browser import require_playwright
 from tests.conftest import PASSWORD
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

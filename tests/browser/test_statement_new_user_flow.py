@@ -4,21 +4,16 @@ a passage selected in a statement's text is quoted in a comment with "Comment on
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
 
 from coalition.extensions import db
 from coalition.statements import services
+from tests.browser import require_playwright
 from tests.conftest import PASSWORD
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,6 @@ recommendations."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,13 +17,9 @@ from sqlalchemy import select
 from coalition.demo.services import DEMO_PASSWORD, seed_demo
 from coalition.extensions import db
 from coalition.recommendations.models import Recommendation
+from tests.browser import require_playwright
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,6 @@ exercised every time, however fast the import is."""
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from pathlib import Path
@@ -24,14 +23,10 @@ from coalition import tasks
 from coalition.recommendations import jobs
 from coalition.recommendations.models import Recommendation
 from coalition.reviews.services import create_review
+from tests.browser import require_playwright
 from tests.conftest import PASSWORD
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture explains; here only the import must not break
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip("Playwright for Python is not installed", allow_module_level=True)
+expect = require_playwright()
 
 pytestmark = pytest.mark.browser
 
