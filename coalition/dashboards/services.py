@@ -132,24 +132,23 @@ class Dashboard:
     coverage: dict[str, int]
 
 
-def _assessed_cte(ids: Any) -> Any:
-    """The recommendations among `ids` (a SELECT of ids; None: all) that have a status (see
-    module): (id, position, status).
+def _assessed_cte(src: Any) -> Any:
+    """The recommendations of `src` (the recommendation table, or the filtered rows: columns
+    id, position, latest_status) that have a status (see module): (id, position, status).
 
     Few of them (an assessment or a coalition position: 17,000 of 100,000 in bench/), so each
     chart counts its totals from the link tables alone (their indexes) and only these rows by
     status; "none" (not assessed) is the rest (`dashboard`). Counting every row by status
     joined 100,000 wide recommendation rows into each chart: 1.6 to 2 s at 100k."""
-    rec, current = Recommendation, CoalitionPositionCurrent
-    where = [rec.id.in_(ids)] if ids is not None else []
-    adopted = (select(current.recommendation_id.label("id"), rec.position.label("position"),
+    current = CoalitionPositionCurrent
+    adopted = (select(current.recommendation_id.label("id"), src.c.position.label("position"),
                       current.status.label("status"))
-               .join(rec, rec.id == current.recommendation_id).where(*where))
-    assessed = (select(rec.id.label("id"), rec.position.label("position"),
-                       rec.latest_status.label("status"))
-                .where(rec.latest_status.is_not(None), *where,
+               .join(src, src.c.id == current.recommendation_id))
+    assessed = (select(src.c.id.label("id"), src.c.position.label("position"),
+                       src.c.latest_status.label("status"))
+                .where(src.c.latest_status.is_not(None),
                        ~select(current.recommendation_id)
-                       .where(current.recommendation_id == rec.id).exists()))
+                       .where(current.recommendation_id == src.c.id).exists()))
     return union_all(adopted, assessed).cte("dash_assessed")
 
 
@@ -157,14 +156,18 @@ def _aggregate_statement(filters: TrackerFilters, since: date) -> Any:
     """One UNION ALL of (chart, key, label, extra, status, n) rows: for each chart, a row per
     category with status NULL giving its total, and a row per category and status for the
     recommendations with a status (`dashboard` makes "none" the difference)."""
+    rec = Recommendation
     ids = None
+    src: Any = rec.__table__
     if filters.active():
-        # The filtered ids once (a CTE referred to several times is computed once, in both
-        # databases), then a semi-join in each chart: PostgreSQL planned the filter anew
-        # inside every part (2.3 s for one theme at 100k).
-        kept_ids = filtered_ids(filters).cte("dash_ids")
-        ids = select(kept_ids.c.id)
-    assessed = _assessed_cte(ids)
+        # The filtered rows once, with the columns the charts read (a CTE referred to several
+        # times is computed once, in both databases), then a semi-join in each chart:
+        # PostgreSQL planned the filter anew inside every part (2.3 s for one theme at 100k),
+        # and looked each id up in the recommendation table again for every part.
+        src = (select(rec.id, rec.position, rec.latest_status)
+               .where(filtered_ids(filters).whereclause).cte("dash_ids"))
+        ids = select(src.c.id)
+    assessed = _assessed_cte(src)
     text = String()
     none_text = null().cast(text)
 
@@ -206,7 +209,6 @@ def _aggregate_statement(filters: TrackerFilters, since: date) -> Any:
         return [named(total, none_text), named(by_status, by_status.c.s)]
 
     theme_link, sdg_link, state_link = recommendation_theme, recommendation_sdg, recommending_state
-    rec = Recommendation
     parts = [
         *part("theme", theme_link.c.theme_id, theme_link.c.recommendation_id,
               lambda k: (Theme.id, Theme.name, func.coalesce(Theme.kind, "") + "|" + Theme.code,
@@ -225,11 +227,10 @@ def _aggregate_statement(filters: TrackerFilters, since: date) -> Any:
               FollowUpPlan.lead_organisation_id.is_not(None)),
     ]
     # The State's position: a column of the recommendation itself.
-    where = [rec.id.in_(ids)] if ids is not None else []
-    parts.append(select(literal("position").label("chart"), cast(rec.position, text)
+    parts.append(select(literal("position").label("chart"), cast(src.c.position, text)
                         .label("key"), none_text.label("label"), none_text.label("extra"),
                         none_text.label("status"), func.count().label("n"))
-                 .where(*where).group_by(rec.position))
+                 .group_by(src.c.position))
     parts.append(select(literal("position").label("chart"), cast(assessed.c.position, text)
                         .label("key"), none_text.label("label"), none_text.label("extra"),
                         assessed.c.status.label("status"), func.count().label("n"))
@@ -239,17 +240,15 @@ def _aggregate_statement(filters: TrackerFilters, since: date) -> Any:
     led = select(FollowUpPlan.recommendation_id).where(
         FollowUpPlan.lead_organisation_id.is_not(None))
 
-    def coverage(key: Any, n: Any, *conditions: Any) -> Any:
+    def coverage(key: Any, n: Any) -> Any:
         return select(literal("coverage").label("chart"), key.label("key"),
                       none_text.label("label"), none_text.label("extra"),
-                      none_text.label("status"), n.label("n")).where(*conditions)
+                      none_text.label("status"), n.label("n"))
 
-    total_where = [rec.id.in_(ids)] if ids is not None else []
-    parts.append(coverage(none_text, select(func.count()).select_from(rec)
-                          .where(*total_where).scalar_subquery()))
+    parts.append(coverage(none_text, select(func.count()).select_from(src).scalar_subquery()))
     for key, subset in (("lead", led), ("recent", recent)):
-        parts.append(coverage(literal(key), select(func.count()).select_from(rec).where(
-            rec.id.in_(subset), *total_where).scalar_subquery()))
+        parts.append(coverage(literal(key), select(func.count()).select_from(src).where(
+            src.c.id.in_(subset)).scalar_subquery()))
     return union_all(*parts)
 
 
