@@ -172,3 +172,26 @@ def test_the_list_filters_and_marks_overdue_in_words(app: Any, fu: Scene) -> Non
     page = viewer.client.get("/followup/?status=done").get_data(as_text=True)
     assert "No follow-up plan matches." in page
     assert viewer.client.get("/followup/?lead=99999999999999").status_code == 400
+
+
+def test_the_organisation_page_shows_the_follow_up_it_leads(app: Any, fu: Scene) -> None:
+    """A new user looked for Justice Centre's follow-up on its page and found none: the page
+    counts the plans it leads and the overdue ones, with links; outsiders see no such section
+    (no members list either)."""
+    rec1, rec2 = fu.recs[:2]
+    services.assign(fu.users["steering"], [rec1.id], fu.world.org, "high",
+                    date.today() - timedelta(days=3))
+    services.assign(fu.users["steering"], [rec2.id], fu.world.org, "low", None)
+    db.session.commit()
+    viewer = signed_in(app, "viewer@example.org")
+    page = viewer.client.get(f"/organisations/{fu.world.org.slug}").get_data(as_text=True)
+    assert "Follow-up it leads" in page
+    assert "Leads the follow-up of 2 recommendations." in page and "1 overdue" in page
+    assert f'href="/followup/?lead={fu.world.org.id}"' in page
+    assert f'href="/followup/?lead={fu.world.org.id}&amp;overdue=1"' in page
+    plans = viewer.client.get(f"/followup/?lead={fu.world.org.id}&overdue=1").get_data(
+        as_text=True)
+    assert rec1.paragraph in plans and rec2.paragraph not in plans
+    other = fu.world.other
+    page = viewer.client.get(f"/organisations/{other.slug}").get_data(as_text=True)
+    assert "It leads no follow-up plan yet." in page

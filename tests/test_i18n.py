@@ -423,3 +423,24 @@ def test_the_commands_help_speaks_the_environments_language(monkeypatch: Any,
     except SystemExit as done:
         assert done.code == 0
     assert "Coalition：普遍定期審議聯盟平台。" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("header,expected", [("zh-Hant", "此欄位是必需的。"),
+                                             ("en", "This field is required.")])
+def test_wtforms_own_messages_are_in_the_readers_script(app: Flask, header: str,
+                                                        expected: str) -> None:
+    """WTForms' built-in messages (a required date left empty) in Traditional Chinese, not
+    the Simplified "该字段是必填字段" gettext falls back to for zh_Hant (a new user saw it)."""
+    from wtforms import DateField
+    from wtforms.validators import DataRequired
+
+    from coalition.core.forms import Form
+
+    class DateOnly(Form):
+        when = DateField(validators=[DataRequired()])
+
+    with app.test_request_context("/", method="POST", data={"when": ""},
+                                  headers={"Accept-Language": header}):
+        form = DateOnly(meta={"csrf": False})
+        assert not form.validate()
+        assert form.when.errors == [expected]

@@ -1,22 +1,21 @@
 """Sign-in, profile, password, invitation and user-administration forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from coalition.accounts.models import COALITION_ROLES, LOCALES
 from coalition.accounts.services import MIN_PASSWORD_LENGTH
-from coalition.core.forms import choices
+from coalition.core.forms import Form, choices
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=choices(LOCALES))
 
@@ -32,28 +31,28 @@ def _confirm(target: str) -> PasswordField:
         DataRequired(), EqualTo(target, message=_l("The two passwords do not match."))])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = _new_password()
     confirm = _confirm("new_password")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     new_password = _new_password()
     confirm = _confirm("new_password")
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     new_password = _new_password(_l("Choose a password"))
     confirm = _confirm("new_password")
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     coalition_role = SelectField(_l("Coalition role"), choices=choices(COALITION_ROLES),

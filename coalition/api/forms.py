@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from coalition.api.models import TOKEN_SCOPES
-from coalition.core.forms import choices
+from coalition.core.forms import Form, choices
 
 
 def _lifetime(raw: object) -> int:
     """`coerce` of the lifetime: a whole number of days (ValueError: "Not a valid choice")."""
     return int(str(raw))
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Token name"), validators=[
         DataRequired(_l("Give the token a name, to recognise it later.")), Length(max=80)],
         description=_l("What the token is for, e.g. \"Thesis data\" or \"Monthly report\"."))

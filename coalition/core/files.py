@@ -28,6 +28,7 @@ from typing import IO
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from coalition.core.errors import ServiceError
 
@@ -94,12 +95,14 @@ def max_bytes(setting: str = "EVIDENCE_MAX_BYTES") -> int:
 
 
 def size_label(size: int) -> str:
-    """'20 MB', '512 KB', '12 bytes' (decimal-free, for messages)."""
+    """'20 MB', '512 KB', '12 bytes' / '12 位元組' (decimal-free, in the reader's language)."""
+    from coalition.i18n import number
+
     if size >= 1024 * 1024:
-        return f"{size // (1024 * 1024)} MB"
+        return f"{number(size // (1024 * 1024))} MB"
     if size >= 1024:
-        return f"{size // 1024} KB"
-    return f"{size} bytes"
+        return f"{number(size // 1024)} KB"
+    return ngettext("%(num)s byte", "%(num)s bytes", size)
 
 
 def check_request_size(limit: int, overhead: int = 64 * 1024) -> None:

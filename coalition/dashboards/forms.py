@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from coalition.core.forms import choices
+from coalition.core.forms import Form, choices
 from coalition.followup.positions import REASON_MAX
 from coalition.recommendations.forms import not_in_future
 from coalition.recommendations.models import IMPLEMENTATION_STATUSES
@@ -18,7 +17,7 @@ from coalition.recommendations.models import IMPLEMENTATION_STATUSES
 OWN = "own"  # the "source" choice of a position the steering member writes
 
 
-class PositionForm(FlaskForm):
+class PositionForm(Form):
     """Adopt a member assessment as the coalition position, or write the coalition's own.
     `source` is an assessment id (the choices: those the adopter may read) or OWN."""
 

@@ -4,12 +4,11 @@ services check every value again (an inactive organisation, a forbidden status j
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from coalition.core.forms import MultiCheckboxField, choices
+from coalition.core.forms import Form, MultiCheckboxField, choices
 from coalition.core.inputs import to_db_int
 from coalition.followup.models import ACTION_KINDS, PLAN_STATUSES, PRIORITIES
 
@@ -19,7 +18,7 @@ def _int_or_none(value: object) -> int | None:
     return to_db_int(value)
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     """Assign one recommendation, or many (bulk), to a lead organisation."""
 
     lead = SelectField(_l("Lead organisation"), coerce=_int_or_none, validate_choice=False,
@@ -32,13 +31,13 @@ class AssignForm(FlaskForm):
     confirm = HiddenField()
 
 
-class PlanUpdateForm(FlaskForm):
+class PlanUpdateForm(Form):
     status = SelectField(_l("Status"), choices=choices(PLAN_STATUSES), validate_choice=False)
     due_on = DateField(_l("Due date"), validators=[Optional()])
     notes = TextAreaField(_l("Notes (Markdown)"), validators=[Length(max=20_000)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """An advocacy action; the evidence file is optional (more can be added later)."""
 
     title = StringField(_l("Title"), validators=[DataRequired(_l("Give the action a title.")),
@@ -57,6 +56,6 @@ class ActionForm(FlaskForm):
                                     "text, up to the size limit."))
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
     file = FileField(_l("Evidence file"), description=_l(
         "PDF, Word, Excel, OpenDocument text, PNG, JPEG or plain text, up to the size limit."))

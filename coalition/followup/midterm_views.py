@@ -11,13 +11,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectField
 
 from coalition.access import can, guard
 from coalition.core.errors import ServiceError
-from coalition.core.forms import attach_error
+from coalition.core.forms import Form, attach_error
 from coalition.core.inputs import db_int
 from coalition.core.markdown import render_markdown
 from coalition.extensions import db
@@ -31,7 +30,7 @@ bp = Blueprint("midterm", __name__)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class MidtermForm(FlaskForm):
+class MidtermForm(Form):
     organisation = SelectField(_l("Drafted by"), coerce=db_int)
 
 

@@ -305,6 +305,16 @@ def plans_query(status: str | None = None, lead_id: int | None = None, overdue: 
                           FollowUpPlan.id)
 
 
+def led_counts(organisation: Organisation, today: date | None = None) -> tuple[int, int]:
+    """(plans the organisation leads, of which overdue), as the plans list counts them: one
+    statement."""
+    led = plans_query(lead_id=organisation.id).order_by(None).subquery()
+    late = plans_query(lead_id=organisation.id, overdue=True, today=today).order_by(None)
+    return tuple(db.session.execute(select(
+        select(func.count()).select_from(led).scalar_subquery(),
+        select(func.count()).select_from(late.subquery()).scalar_subquery())).one())
+
+
 def plan_of(rec: Recommendation) -> FollowUpPlan | None:
     return db.session.scalar(select(FollowUpPlan).where(
         FollowUpPlan.recommendation_id == rec.id))

@@ -469,6 +469,16 @@ def followup_plan_of(rec: Recommendation) -> FollowUpPlan | None:
 
 
 @bp.app_template_global()
+def followup_led_by(org: Organisation) -> dict[str, int] | None:
+    """What an organisation's page shows of the follow-up it leads: {"led", "overdue"}; None
+    for a reader who may not see follow-up (researchers, the public)."""
+    if not can(current_user, "followup.view"):
+        return None
+    led, overdue = services.led_counts(org)
+    return {"led": led, "overdue": overdue}
+
+
+@bp.app_template_global()
 def followup_today() -> date:
     """Today, against which overdue plans and actions are marked."""
     return date.today()

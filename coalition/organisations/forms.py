@@ -2,17 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from coalition.core.forms import choices
+from coalition.core.forms import Form, choices
 from coalition.organisations.models import MEMBER_ROLE_LABELS, ORG_KINDS
 
 ROLE_CHOICES = choices(MEMBER_ROLE_LABELS)
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(lazy_pgettext("organisation", "Name"),
                        validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=50)])
@@ -28,10 +27,10 @@ class OrganisationForm(FlaskForm):
         description=_l("Otherwise only its own members and the coordinator see them."))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="viewer")
 
 
-class MemberRoleForm(FlaskForm):
+class MemberRoleForm(Form):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)

@@ -27,7 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from coalition.core.forms import choices
+from coalition.core.forms import Form, choices
 from coalition.core.inputs import db_int
 from coalition.recommendations.models import (
     ASSESSMENT_VISIBILITIES,
@@ -43,7 +43,7 @@ def not_in_future(form: FlaskForm, field: DateField) -> None:
         raise ValidationError(_l("The date cannot be in the future."))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to import."))],
                      description=_l("OHCHR's matrix of recommendations (.docx), a UPR Info "
                                     "database export (old or current, .csv or .xlsx), a "
@@ -63,14 +63,14 @@ class ImportForm(FlaskForm):
             raise ValidationError(_l("Choose a review from the list, or name a new one: not both."))
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     """The preview's confirmation; skip_errors "1" is the user's choice to import the good rows
     and skip the problem rows."""
 
     skip_errors = HiddenField(default="")
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(Form):
     kind = SelectField(_l("Kind of statement"), choices=choices(RESPONSE_KINDS))
     # InputRequired, not DataRequired: the latter would replace "Not a valid date value"
     # with "This field is required" for a malformed date.
@@ -82,7 +82,7 @@ class ResponseForm(FlaskForm):
     url = URLField(_l("Link"), validators=[Optional(), URL(), Length(max=500)])
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(Form):
     organisation = SelectField(_l("On behalf of"), coerce=db_int)
     # No status is preselected: the user chooses one (issue 9, 3.7); the empty first choice is
     # refused with a message, and the rest of the form (evidence) comes back as typed.
@@ -112,19 +112,19 @@ class AssessmentForm(FlaskForm):
                 raise ValidationError(_("Not a web link: %(link)s", link=line[:80]))
 
 
-class AssessmentVisibilityForm(FlaskForm):
+class AssessmentVisibilityForm(Form):
     visibility = SelectField(
         _l("Who may read it"), choices=choices(ASSESSMENT_VISIBILITIES),
         validators=[AnyOf(list(ASSESSMENT_VISIBILITIES),
                           message=_l("Choose who may read the assessment from the list."))])
 
 
-class TerritoryForm(FlaskForm):
+class TerritoryForm(Form):
     territories = SelectMultipleField(_l("Territories"),
                                       choices=choices({t: t for t in TERRITORIES}))
 
 
-class SavedViewForm(FlaskForm):
+class SavedViewForm(Form):
     """Save the tracker's current filter under a name (issue 10). `share_with`'s choices are
     set by the view: "" (private) and the user's organisations."""
 
@@ -137,7 +137,7 @@ class SavedViewForm(FlaskForm):
     replace = BooleanField(_l("Replace the filter of my view of the same name"))
 
 
-class SavedViewEditForm(FlaskForm):
+class SavedViewEditForm(Form):
     """Rename a saved view, share it or make it private (prefix "v<id>")."""
 
     name = StringField(

@@ -1,15 +1,14 @@
 """Review forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from coalition.core.forms import IntegerField, choices
+from coalition.core.forms import Form, IntegerField, choices
 from coalition.reviews import reference
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     state_code = SelectField(_l("State under review"), validators=[DataRequired()])
     cycle = IntegerField(_l("UPR cycle"), validators=[DataRequired(), NumberRange(1, 9)])
     session = IntegerField(_l("Working Group session"), validators=[Optional(),

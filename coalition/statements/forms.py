@@ -1,7 +1,6 @@
 """Statement forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -11,12 +10,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from coalition.core.forms import IntegerField, MultiCheckboxField, choices
+from coalition.core.forms import Form, IntegerField, MultiCheckboxField, choices
 from coalition.core.inputs import db_int
 from coalition.statements.models import LANGUAGES, MAX_TEXT_CHARS, STATEMENT_KINDS
 
 
-class StatementForm(FlaskForm):
+class StatementForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     occasion = StringField(_l("Occasion"), validators=[Optional(), Length(max=300)],
                            description=_l("For example: HRC 40th session, item 6, adoption "
@@ -33,41 +32,41 @@ class StatementForm(FlaskForm):
                          render_kw={"rows": 18})
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     occasion = StringField(_l("Occasion"), validators=[Optional(), Length(max=300)])
     kind = SelectField(_l("Kind"), choices=choices(STATEMENT_KINDS))
     language = SelectField(_l("Language"), choices=choices(LANGUAGES))
 
 
-class DraftersForm(FlaskForm):
+class DraftersForm(Form):
     co_drafters = MultiCheckboxField(_l("Co-drafting organisations"), coerce=db_int,
                                      validators=[Optional()])
 
 
-class EditForm(FlaskForm):
+class EditForm(Form):
     base_number = IntegerField(_l("Base revision"), validators=[InputRequired()])
     organisation = SelectField(_l("Saving for"), coerce=db_int)
     text = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=MAX_TEXT_CHARS)])
     summary = StringField(_l("What did you change?"), validators=[Optional(), Length(max=300)])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     quote = TextAreaField(_l("Passage you comment on (optional, copied from the text)"),
                           validators=[Optional(), Length(max=2000)])
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=20_000)])
     parent_id = HiddenField()
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     organisation = SelectField(_l("Organisation"), coerce=db_int)
 
 
-class OpenSignOnForm(FlaskForm):
+class OpenSignOnForm(Form):
     deadline = DateTimeLocalField(_l("Sign-on deadline (UTC)"), format="%Y-%m-%dT%H:%M",
                                   validators=[DataRequired()])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     note = TextAreaField(_l("What is being corrected?"), validators=[DataRequired(),
                                                                   Length(max=2000)])
