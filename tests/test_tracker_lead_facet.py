@@ -91,6 +91,8 @@ def test_researchers_get_no_lead_facet_and_cannot_probe(app, db, auth, demo):
         assert probed.status == 200 and probed.total == page.total, query
         assert probed.facet("lead") == {}
         assert set(probed.paragraphs) == set(page.paragraphs)
+        # Said, not silently dropped; the same words whatever the value (nothing to probe).
+        assert "Lead organisation: a filter for coalition members, ignored." in probed.html
     # Exports: byte for byte the export without it (an unknown id is not even checked).
     plain = auth.client.get("/exports/recommendations?format=csv").get_data()
     for query in (f"lead={jchk.id}", "lead=none", "lead=999999"):

@@ -262,6 +262,16 @@ class TrackerFilters:
         return {k: v for k, v in data.items() if v not in (None, "", [])}
 
 
+def members_only_notices(filters: TrackerFilters) -> list[str]:
+    """For a reader outside the coalition (audience "public"), a notice for each members-only
+    filter the URL gives: it is ignored, and the page says so rather than showing every row
+    without a word (a researcher following a member's link)."""
+    if filters.audience != "public":
+        return []
+    return [_("%(filter)s: a filter for coalition members, ignored.",
+              filter=FACET_LABELS[name]) for name in MEMBER_FACETS if getattr(filters, name)]
+
+
 def strict_notices(filters: TrackerFilters) -> list[str]:
     """What a strict reader of the tracker's parameters (exports, the API) refuses: the
     notices of values the tracker ignored, and State codes no State has (the tracker page

@@ -82,6 +82,7 @@ def tracker_page() -> str | tuple[str, int]:
                                filters=tracker.TrackerFilters(), page=None, facets={},
                                facet_labels=tracker.FACET_LABELS, sorts=tracker.SORTS), 400
     filters.audience = tracker_audience(current_user)
+    filters.notices += tracker.members_only_notices(filters)
     page, facets = tracker.tracker_results(filters, tracker.page_number())
     return render_template("recommendations/tracker.html", filters=filters, page=page,
                            facets=facets,
