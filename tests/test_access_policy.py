@@ -330,12 +330,14 @@ def test_an_inactive_user_gets_nothing(world: Any, dormant: Any) -> None:
 
 
 def test_anonymous_gets_nothing(world: Any, dormant: Any) -> None:
-    """Nothing but what is open to everyone: the published text of a statement."""
+    """Nothing but what is open to everyone: the published text of a statement, a public
+    submission once OHCHR has published it (issue 12)."""
     user = AnonymousUserMixin()
     granted = [(action, target) for action, target, _ in POLICY
                if can(user, action, target_of(world, dormant, target, user))]
-    assert granted == [("statement.read_public", "published")]
-    assert {"statement.read_public", "assessment.view"} == OPEN_TO_EVERYONE
+    assert granted == [("statement.read_public", "published"),
+                       ("submission.view", "sub_public_published")]
+    assert {"statement.read_public", "assessment.view", "submission.view"} == OPEN_TO_EVERYONE
 
 
 def test_a_public_tracker_opens_only_tracker_view_to_anonymous_and_inactive(

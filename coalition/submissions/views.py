@@ -208,8 +208,10 @@ def change_status(submission: Submission,
     return _show(submission, form, 400)
 
 
-@bp.route("/<int:submission_id>/participants/<int:participant_id>/<any(confirm, decline):answer>",
-          methods=["POST"])
+@bp.route("/<int:submission_id>/participants/<int:participant_id>/confirm", methods=["POST"],
+          defaults={"answer": "confirm"})
+@bp.route("/<int:submission_id>/participants/<int:participant_id>/decline", methods=["POST"],
+          defaults={"answer": "decline"})
 @guard("submission.answer", load=_load_participant)
 def answer(participant: SubmissionParticipant, submission_id: int, participant_id: int,
            answer: str) -> WerkzeugResponse | tuple[str, int]:
