@@ -191,8 +191,8 @@ def update_submission(actor: Any, submission: Submission, review: Review | None,
     answered = [p for p in submission.participants if p.state != "invited"]
     kept_out = [p.organisation.name for p in answered if p.organisation_id not in wanted]
     if kept_out:
-        raise ServiceError(_("%(names)s already answered and stay listed.",
-                             names=", ".join(kept_out)), "co_submitters")
+        raise ServiceError(_("%(names)s already answered: an organisation that answered "
+                             "stays listed.", names=", ".join(kept_out)), "co_submitters")
     _check_kind(kind, co_submitters)
     if submission.status != "draft" and review is not None and review.id != submission.review_id:
         raise ServiceError(_("A submission sent to OHCHR stays with its review."), "review")
