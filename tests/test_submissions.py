@@ -118,6 +118,14 @@ def test_joint_submission_confirm_decline_and_submit(app: Any, world: Any, revie
                        "submission.submitted"]
     page = editor.client.get(url).get_data(as_text=True)
     assert "Participation confirmed" in page and "Sent to OHCHR" in page
+    # Once sent, the co-submitters are fixed: no new invitation, no answer changed.
+    late = editor.post(f"{url}/edit", data=new_form(
+        review, world.org, kind="joint", visibility="coalition",
+        co_submitters=[str(world.other.id), str(third.id), str(world.steering_org.id)]))
+    assert late.status_code == 400
+    assert "its co-submitters no longer change" in late.get_data(as_text=True)
+    assert oeditor.post(f"{url}/participants/{other.id}/decline").status_code == 400
+    assert count(SubmissionParticipant) == 2
 
 
 def test_joint_with_only_the_lead_is_refused_naming_the_field(app: Any, world: Any,
@@ -279,6 +287,7 @@ def test_zh_hant_page_has_no_english_left(app: Any, world: Any, review: Any) -> 
     """In Traditional Chinese (the lead merges /work/wt/tr/subs.po into the catalogue)."""
     submission = services.create_submission(world.users["editor"], review, "聯合意見書草稿",
                                             "joint", world.org, [world.other.id])
+    world.users["other_editor"].locale = "zh_Hant"
     db.session.commit()
     auth = signed_in(app, "oeditor@example.org")
     headers = {"Accept-Language": "zh-HK"}

@@ -194,6 +194,10 @@ def update_submission(actor: Any, submission: Submission, review: Review | None,
         raise ServiceError(_("%(names)s already answered: an organisation that answered "
                              "stays listed.", names=", ".join(kept_out)), "co_submitters")
     _check_kind(kind, co_submitters)
+    if submission.status != "draft" and wanted != {p.organisation_id
+                                                   for p in submission.participants}:
+        raise ServiceError(_("The submission was already sent to OHCHR: its co-submitters "
+                             "no longer change."), "co_submitters")
     if submission.status != "draft" and review is not None and review.id != submission.review_id:
         raise ServiceError(_("A submission sent to OHCHR stays with its review."), "review")
     themes = _themes(theme_ids)
