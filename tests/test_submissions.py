@@ -222,6 +222,14 @@ def test_status_steps_and_dates(app: Any, world: Any, review: Any) -> None:
                                                                   date(2023, 11, 1))
 
 
+def test_every_submission_action_has_a_label() -> None:
+    from coalition.audit.labels import ACTION_LABELS
+
+    actions = {*services.STATUS_ACTIONS.values(), *services.ANSWER_ACTIONS.values(),
+               "submission.create", "submission.update"}
+    assert actions <= ACTION_LABELS.keys()
+
+
 def test_deadline_words(app: Any, world: Any, review: Any) -> None:
     today = date(2026, 3, 1)
     review.submission_deadline = date(2026, 3, 2)

@@ -41,6 +41,11 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     "published": frozenset(),
 }
 
+# The audit actions (each has its label in coalition.audit.labels.ACTION_LABELS).
+STATUS_ACTIONS = {"submitted": "submission.submitted", "published": "submission.published",
+                  "draft": "submission.draft"}
+ANSWER_ACTIONS = {"confirmed": "submission.confirm", "declined": "submission.decline"}
+
 
 # --- who sees what ---------------------------------------------------------------------------
 
@@ -243,7 +248,7 @@ def answer(actor: Any, participant: SubmissionParticipant, state: str) -> None:
     participant.state = state
     participant.answered_by_id = getattr(actor, "id", None)
     participant.answered_at = utcnow()
-    record(actor, f"submission.{'confirm' if state == 'confirmed' else 'decline'}", submission,
+    record(actor, ANSWER_ACTIONS[state], submission,
            {"organisation": [participant.organisation.name, participant.organisation.name],
             "participation": [before, state]},
            organisation=participant.organisation)
@@ -286,7 +291,7 @@ def change_status(actor: Any, submission: Submission, status: str,
         values["submitted_on"] = None
     changes = diff(submission, values)
     submission.updated_at = utcnow()
-    record(actor, f"submission.{status}", submission, changes)
+    record(actor, STATUS_ACTIONS[status], submission, changes)
 
 
 def participation_label(state: str) -> str:
