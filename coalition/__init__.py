@@ -114,10 +114,11 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.recommendations.views import bp as recommendations_bp
     from coalition.reviews.views import bp as reviews_bp
     from coalition.statements.views import bp as statements_bp
+    from coalition.submissions.views import bp as submissions_bp  # submissions (issue 12)
 
     for blueprint in (core_bp, accounts_bp, organisations_bp, reviews_bp, recommendations_bp,
                       statements_bp, audit_bp, exports_bp, notifications_bp, followup_bp,
-                      dashboards_bp):
+                      dashboards_bp, submissions_bp):
         app.register_blueprint(blueprint)
     # midterm (issue 11, item 7): the mid-term assessment of a review
     from coalition.followup.midterm_views import bp as midterm_bp

@@ -432,6 +432,58 @@ def _generate_midterm(user: Any, _obj: Any = None) -> bool:
 # --- end midterm ---
 
 
+# --- submissions (issue 12, item 1) ---
+def _submission_orgs(submission: Any) -> list[Organisation]:
+    return [submission.lead_organisation, *(p.organisation for p in submission.participants)]
+
+
+def _view_submission(user: Any, submission: Any) -> bool:
+    """Read a stakeholder submission: the audience it has reached, never more (DESIGN.md).
+    Members of its lead and co-submitting organisations (declined ones too: they were shown
+    the draft) always; every coalition member when its visibility is "coalition" or "public",
+    or once OHCHR has published it; researchers and anonymous visitors only a "public" one
+    that OHCHR has published. The coordinator: all. coalition.submissions.services.
+    visible_submissions says the same in SQL for the list."""
+    if submission is None:
+        return False
+    if is_coordinator(user):
+        return True
+    if submission.visibility == "public" and submission.status == "published":
+        return True
+    if any(role_in(user, org) is not None for org in _submission_orgs(submission)):
+        return True
+    return is_coalition_member(user) and (
+        submission.visibility in ("coalition", "public") or submission.status == "published")
+
+
+def _list_submissions(user: Any, _obj: Any = None) -> bool:
+    """The list of submissions: coalition members, researchers and the coordinator (each sees
+    the rows visible to them)."""
+    return _in_coalition(user)
+
+
+def _create_submission(user: Any, obj: Any) -> bool:
+    """Start a submission: led by an organisation, as its editor (the coordinator: any); with
+    no organisation chosen yet, as the editor of at least one organisation (DESIGN.md: an
+    editor of X creates X's submissions)."""
+    return _assess(user, obj)
+
+
+def _edit_submission(user: Any, submission: Any) -> bool:
+    """Edit a submission and move it through its statuses: the editors of its lead
+    organisation and the coordinator. Co-submitters answer; they do not edit."""
+    return submission is not None and (
+        is_coordinator(user) or has_role(user, submission.lead_organisation, "editor"))
+
+
+def _answer_participation(user: Any, participant: Any) -> bool:
+    """Confirm or decline a co-submitting organisation's participation: that organisation's
+    editors and org admins, and the coordinator."""
+    return participant is not None and (
+        is_coordinator(user) or has_role(user, participant.organisation, "editor"))
+# --- end submissions ---
+
+
 RULES: dict[str, Rule] = {
     "directory.view": _in_coalition,
     "organisation.view": _view_organisation,
@@ -493,12 +545,18 @@ RULES: dict[str, Rule] = {
 
 
     "statement.remove_comment": _remove_comment,
+    # Stakeholder submissions (issue 12)
+    "submission.list": _list_submissions,
+    "submission.view": _view_submission,
+    "submission.create": _create_submission,
+    "submission.edit": _edit_submission,
+    "submission.answer": _answer_participation,
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.
 PUBLIC_WHEN_ENABLED = {"tracker.view": "PUBLIC_TRACKER", "tracker.export": "PUBLIC_TRACKER"}
 # Actions whose rule decides for anonymous visitors too (what is public is the rule's answer).
-OPEN_TO_EVERYONE = {"statement.read_public", "assessment.view"}
+OPEN_TO_EVERYONE = {"statement.read_public", "assessment.view", "submission.view"}
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:

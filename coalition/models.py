@@ -27,6 +27,7 @@ from coalition.statements.models import (
     Statement,
     StatementDrafter,
 )
+from coalition.submissions.models import Submission, SubmissionParticipant
 
 __all__ = [
     "AdvocacyAction",
@@ -59,6 +60,8 @@ __all__ = [
     "State",
     "Statement",
     "StatementDrafter",
+    "Submission",
+    "SubmissionParticipant",
     "Theme",
     "User",
 ]

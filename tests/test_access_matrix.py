@@ -190,6 +190,19 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/notifications/settings",            SIGNED_IN,      {}),
     ("/notifications/unsubscribe/{unsubscribe_token}", EVERYONE, {}),
     ("/notifications/unsubscribe/not-a-token", NOBODY,     everyone_gets(400)),
+    # submissions (issue 12): {sub_joint} is world.org's draft with world.other invited,
+    # {sub_solo} world.org's own draft, {sub_public} a public one OHCHR published.
+    ("/submissions/",                      IN_COALITION,   {}),
+    ("/submissions/?review={sub_review_id}&organisation={own_id}&status=draft&kind=joint",
+     IN_COALITION, {}),
+    ("/submissions/new",                   STATEMENT_CREATORS, {}),
+    ("/submissions/{sub_joint}",           COORDINATOR | OWN_MEMBERS | {
+        "other_viewer", "other_editor", "other_admin"}, {}),
+    ("/submissions/{sub_solo}",            COORDINATOR | OWN_MEMBERS, {}),
+    ("/submissions/{sub_public}",          EVERYONE,       {}),
+    ("/submissions/999999",                NOBODY,         everyone_gets(404)),
+    ("/submissions/{sub_solo}/edit",       COORDINATOR | {"editor", "org_admin"}, {}),
+    # end submissions
 ]
 
 # What a page shows, by role: (url, text, roles whose page contains it).
@@ -218,6 +231,9 @@ PAGE_CONTENT: list[tuple[str, str, frozenset[str]]] = [
     ("/reviews/{review}",    "Download recommendations", IN_COALITION),
     ("/tracker",             "bulk-assign-form",   STEERING),  # followup (issue 11)
     ("/reviews/{review}",    "Open as a joint statement draft", STEERING),  # midterm
+    # submissions (issue 12): an organisation's draft is off the list of others.
+    ("/submissions/",        "Matrix solo submission", COORDINATOR | OWN_MEMBERS),
+    ("/submissions/",        "Matrix public submission", IN_COALITION),
 ]
 
 # --- POST: what, url, form, who may, status when allowed, exceptions ---------------------------
@@ -438,6 +454,25 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         {"scope": "selected", "rec": "{rec_id}", "lead": "{own_id}", "priority": "low",
          "confirm": "1"}, STEERING, 302, {}),
     # end followup
+    # submissions (issue 12): editors of another organisation pass the door but may not lead
+    # for world.org (a field error); world.org's editors edit and send its draft; world.other's
+    # editors answer for world.other.
+    ("create a submission led by own", "/submissions/new",
+        {"review": "{sub_review_id}", "title": "Matrix new submission", "kind": "individual",
+         "lead": "{own_id}", "visibility": "organisation", "ohchr_reference": ""},
+        COORDINATOR | {"editor", "org_admin"}, 302,
+        everyone_gets(400, frozenset({"other_editor", "other_admin", "steering"}))),
+    ("edit own's submission", "/submissions/{sub_solo}/edit",
+        {"review": "{sub_review_id}", "title": "Matrix solo submission, edited",
+         "kind": "individual", "visibility": "coalition", "ohchr_reference": "JS9"},
+        COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    ("send own's submission", "/submissions/{sub_solo}/status",
+        {"status": "submitted", "on": ""}, COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    ("confirm for other", "/submissions/{sub_joint}/participants/{sub_participant}/confirm",
+        NOTHING, COORDINATOR | {"other_editor", "other_admin"}, 302, {}),
+    ("decline for other", "/submissions/{sub_joint}/participants/{sub_participant}/decline",
+        NOTHING, COORDINATOR | {"other_editor", "other_admin"}, 302, {}),
+    # end submissions
     ("edit own profile", "/profile",
         PROFILE,          SIGNED_IN,      302,          {}),
     # Signing out one's own other sessions: any signed-in person, for themselves only (the
@@ -512,9 +547,31 @@ def scene(app: Flask, world: Any, make_org: Any) -> dict[str, Any]:
                            else world.org.id) for role, user in users.items()},
     }
     values.update(midterm_scene(world, rec_id))  # midterm (issue 11, item 7)
+    values.update(submission_scene(world, review))  # submissions (issue 12)
     # End the test's own read transaction: only the requests touch the database from here on.
     db.session.commit()
     return values
+
+
+def submission_scene(world: Any, review_slug: str) -> dict[str, int]:
+    """submissions (issue 12): world.org's joint draft with world.other invited, its own
+    individual draft, and a public submission OHCHR published."""
+    from coalition.reviews.services import review_from_slug
+    from coalition.submissions import services
+
+    editor = world.users["editor"]
+    review = review_from_slug(review_slug)
+    joint = services.create_submission(editor, review, "Matrix joint submission", "joint",
+                                       world.org, [world.other.id])
+    solo = services.create_submission(editor, review, "Matrix solo submission", "individual",
+                                      world.org)
+    public = services.create_submission(editor, review, "Matrix public submission",
+                                        "individual", world.org, visibility="public")
+    services.change_status(editor, public, "submitted")
+    services.change_status(editor, public, "published")
+    db.session.commit()
+    return {"sub_review_id": review.id, "sub_joint": joint.id, "sub_solo": solo.id,
+            "sub_public": public.id, "sub_participant": joint.participants[0].id}
 
 
 def followup_scene(app: Flask, world: Any, rec_id: int) -> dict[str, int]:

@@ -180,6 +180,25 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("dashboard.view",                None,           MEMBERS),
     ("midterm.generate",              None,           STEERING),
     ("notifications.view",            None,           SIGNED_IN),
+    # Stakeholder submissions (issue 12): led by world.org; "sub_joint" has world.other invited
+    # as co-submitter; the audience follows visibility and whether OHCHR published it.
+    ("submission.list",               None,           IN_COALITION),
+    ("submission.view",               None,           NOBODY),
+    ("submission.view",               "sub_solo",     COORDINATOR | OWN),
+    ("submission.view",               "sub_joint",    COORDINATOR | OWN | {"other_viewer",
+                                                                         "other_editor",
+                                                                         "other_admin"}),
+    ("submission.view",               "sub_coalition", MEMBERS),
+    ("submission.view",               "sub_public_draft", MEMBERS),
+    ("submission.view",               "sub_published_org", MEMBERS),
+    ("submission.view",               "sub_public_published", frozenset(ROLES)),
+    ("submission.create",             None,           COORDINATOR | EDITORS),
+    ("submission.create",             "org",          COORDINATOR | {"editor", "org_admin"}),
+    ("submission.edit",               "sub_joint",    COORDINATOR | {"editor", "org_admin"}),
+    ("submission.edit",               None,           NOBODY),
+    ("submission.answer",             "participant_other", COORDINATOR | {"other_editor",
+                                                                          "other_admin"}),
+    ("submission.answer",             None,           NOBODY),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")
@@ -206,6 +225,11 @@ def statement_like(world: Any, status: str, audience: str, co: tuple = ()) -> An
     return SimpleNamespace(status=status, audience=audience, lead_organisation=world.org,
                            drafting_organisations=[world.org, *co],
                            published_number=1 if audience == "public" else None)
+
+
+def submission_like(world: Any, status: str, visibility: str, co: tuple = ()) -> Any:
+    return SimpleNamespace(status=status, visibility=visibility, lead_organisation=world.org,
+                           participants=[SimpleNamespace(organisation=o) for o in co])
 
 
 def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
@@ -247,6 +271,13 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "viewer_comment": SimpleNamespace(
             author_id=world.users["viewer"].id,
             statement=statement_like(world, "in_review", "steering")),
+        "sub_solo": submission_like(world, "draft", "organisation"),
+        "sub_joint": submission_like(world, "draft", "organisation", (world.other,)),
+        "sub_coalition": submission_like(world, "draft", "coalition"),
+        "sub_public_draft": submission_like(world, "submitted", "public"),
+        "sub_published_org": submission_like(world, "published", "organisation"),
+        "sub_public_published": submission_like(world, "published", "public"),
+        "participant_other": SimpleNamespace(organisation=world.other),
         "stranded_comment": SimpleNamespace(
             author_id=world.users["other_viewer"].id,
             statement=statement_like(world, "draft", "drafters")),
@@ -299,12 +330,14 @@ def test_an_inactive_user_gets_nothing(world: Any, dormant: Any) -> None:
 
 
 def test_anonymous_gets_nothing(world: Any, dormant: Any) -> None:
-    """Nothing but what is open to everyone: the published text of a statement."""
+    """Nothing but what is open to everyone: the published text of a statement, a public
+    submission once OHCHR has published it (issue 12)."""
     user = AnonymousUserMixin()
     granted = [(action, target) for action, target, _ in POLICY
                if can(user, action, target_of(world, dormant, target, user))]
-    assert granted == [("statement.read_public", "published")]
-    assert {"statement.read_public", "assessment.view"} == OPEN_TO_EVERYONE
+    assert granted == [("statement.read_public", "published"),
+                       ("submission.view", "sub_public_published")]
+    assert {"statement.read_public", "assessment.view", "submission.view"} == OPEN_TO_EVERYONE
 
 
 def test_a_public_tracker_opens_only_tracker_view_to_anonymous_and_inactive(

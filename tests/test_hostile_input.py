@@ -165,7 +165,18 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
         **followup_values(world, rec_id),  # followup (issue 11)
         # notify (issue 11): a notification of the viewer's.
         "notification_id": notification_scene(world),
+        **submission_values(world, review),  # submissions (issue 12)
     }
+
+
+def submission_values(world: Any, review: Any) -> dict[str, int]:
+    """submissions (issue 12): world.org's joint draft with world.other invited."""
+    from coalition.submissions import services as submissions
+
+    joint = submissions.create_submission(world.users["editor"], review, "Hostile submission",
+                                          "joint", world.org, [world.other.id])
+    db.session.commit()
+    return {"submission_id": joint.id, "participant_id": joint.participants[0].id}
 
 
 def followup_values(world: Any, rec_id: int) -> dict[str, int]:

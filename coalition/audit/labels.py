@@ -31,6 +31,12 @@ from coalition.recommendations.models import (
     POSITIONS,
 )
 from coalition.statements.models import AUDIENCES, STATEMENT_STATUSES
+from coalition.submissions.models import (
+    PARTICIPATION_STATES,
+    SUBMISSION_KINDS,
+    SUBMISSION_STATUSES,
+    SUBMISSION_VISIBILITIES,
+)
 
 # Every action name passed to coalition.audit.record() (and through accounts'
 # set_password(), and statements' transition() as `statement.<transition>`).
@@ -97,6 +103,14 @@ ACTION_LABELS: dict[str, Any] = {
     "followup.add_action": _l("Advocacy action logged"),
     "followup.edit_action": _l("Advocacy action changed"),
     "followup.add_evidence": _l("Evidence file attached"),
+    # submissions (issue 12)
+    "submission.create": _l("Submission created"),
+    "submission.update": _l("Submission details changed"),
+    "submission.confirm": _l("Participation confirmed"),
+    "submission.decline": _l("Participation declined"),
+    "submission.submitted": _l("Sent to OHCHR"),
+    "submission.published": _l("Published by OHCHR"),
+    "submission.draft": _l("Returned to draft"),
 }
 
 OBJECT_TYPE_LABELS: dict[str, Any] = {
@@ -111,6 +125,7 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
     "statement": _l("Statement"),
     "api_token": _l("API token"),
     "followup_plan": _l("Follow-up plan"),  # followup (issue 11)
+    "submission": _l("Stakeholder submission"),  # submissions (issue 12)
 }
 
 FIELD_LABELS: dict[str, Any] = {
@@ -152,6 +167,7 @@ FIELD_LABELS: dict[str, Any] = {
     "report_symbol": _l("Report symbol"),
     "responses_symbol": _l("Responses symbol"),
     "midterm_due": _l("Mid-term report due"),
+    "submission_deadline": _l("Deadline for stakeholder submissions"),
     "themes": _l("Themes"),
     "sdgs": _l("SDGs"),
     "affected_persons": _l("Affected persons"),
@@ -185,6 +201,13 @@ FIELD_LABELS: dict[str, Any] = {
     "action.done_on": _l("Done on"),
     "action.outcome": _l("Outcome"),
     "action.links": _l("Links"),
+    # submissions (issue 12)
+    "review": _l("Review"),
+    "co_submitters": _l("Co-submitting organisations"),
+    "participation": _l("Participation"),
+    "ohchr_reference": _l("OHCHR reference"),
+    "submitted_on": _l("Sent to OHCHR on"),
+    "published_on": _l("Published by OHCHR on"),
 }
 
 
@@ -208,18 +231,21 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
     "locale": _from(LOCALES),
     "coalition_role": _from(COALITION_ROLES),
     "role": _from(MEMBER_ROLE_LABELS),
-    "kind": _from(ORG_KINDS),
-    "status": _from(STATEMENT_STATUSES, IMPLEMENTATION_STATUSES, PLAN_STATUSES),
+    "kind": _from(ORG_KINDS, SUBMISSION_KINDS),
+    "status": _from(STATEMENT_STATUSES, IMPLEMENTATION_STATUSES, PLAN_STATUSES,
+                    SUBMISSION_STATUSES),
     "priority": _from(PRIORITIES),  # followup (issue 11)
+    "participation": _from(PARTICIPATION_STATES),  # submissions (issue 12)
     "position": _from(POSITIONS),
     "audience": _from(AUDIENCES),
-    "visibility": _from(ASSESSMENT_VISIBILITIES),
+    "visibility": _from(ASSESSMENT_VISIBILITIES, SUBMISSION_VISIBILITIES),
     "scope": _from(TOKEN_SCOPES),
     "active": _yes_no,
     "is_steering": _yes_no,
 }
 # Fields whose values are ISO dates or times (stored by audit.services._jsonable).
-DATE_FIELDS = frozenset({"signon_deadline", "review_date", "midterm_due", "expires_at",
+DATE_FIELDS = frozenset({"signon_deadline", "review_date", "midterm_due", "submission_deadline",
+                         "submitted_on", "published_on", "expires_at",
                          "published_at", "assessed_on", "responded_on", "revoked_at",
                          "due_on", "action.due_on", "action.done_on",
                          "adopted_on"})

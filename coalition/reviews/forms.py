@@ -20,6 +20,8 @@ class ReviewForm(Form):
                                    validators=[Optional(), Length(max=40)],
                                    description=_l("For example A/HRC/40/6/Add.1."))
     midterm_due = DateField(_l("Mid-term report due"), validators=[Optional()])
+    submission_deadline = DateField(_l("Deadline for stakeholder submissions"),
+                                    validators=[Optional()])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -92,6 +92,8 @@ class Review(db.Model):
     report_symbol: Mapped[str | None] = mapped_column(String(40))
     responses_symbol: Mapped[str | None] = mapped_column(String(40))
     midterm_due: Mapped[date | None] = mapped_column(Date)
+    # OHCHR's deadline for stakeholder submissions to this review (issue 12).
+    submission_deadline: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     state: Mapped[State] = relationship()

@@ -22,6 +22,7 @@ REVIEW_FIELDS = [
     "report_symbol",
     "responses_symbol",
     "midterm_due",
+    "submission_deadline",
 ]
 
 
@@ -72,6 +73,7 @@ def create_review(
     report_symbol: str | None = None,
     responses_symbol: str | None = None,
     midterm_due: date | None = None,
+    submission_deadline: date | None = None,
 ) -> Review:
     ensure_reference_data()
     state = state_by_code(state_code or "")
@@ -89,6 +91,7 @@ def create_review(
         report_symbol=report_symbol or None,
         responses_symbol=responses_symbol or None,
         midterm_due=midterm_due,
+        submission_deadline=submission_deadline,
     )
     db.session.add(review)
     record(actor, "review.create", review, snapshot(review, REVIEW_FIELDS))

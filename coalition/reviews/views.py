@@ -47,7 +47,7 @@ def new() -> str | Response | tuple[str, int]:
             review = services.create_review(
                 current_user, form.state_code.data, form.cycle.data, form.session.data,
                 form.review_date.data, form.report_symbol.data, form.responses_symbol.data,
-                form.midterm_due.data)
+                form.midterm_due.data, form.submission_deadline.data)
         except ServiceError as error:
             attach_error(form, error)
         else:
@@ -92,7 +92,8 @@ def edit(review: Review, slug: str) -> str | Response | tuple[str, int]:
                                    session=form.session.data, review_date=form.review_date.data,
                                    report_symbol=form.report_symbol.data or None,
                                    responses_symbol=form.responses_symbol.data or None,
-                                   midterm_due=form.midterm_due.data)
+                                   midterm_due=form.midterm_due.data,
+                                   submission_deadline=form.submission_deadline.data)
         except ServiceError as error:
             attach_error(form, error)
         else:

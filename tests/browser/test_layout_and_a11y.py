@@ -74,11 +74,27 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     # Saved tracker views (issue 10): the coordinator's own, with a long unbroken name.
     saved_views.save(coordinator, "Hong Kong, noted", "q=Hong+Kong&position=noted")
     saved_views.save(coordinator, LONG_ID, "q=Hong+Kong&position=supported")
+    # Issue 12: a joint submission with two co-submitters (one answered), a published one.
+    from coalition.submissions import services as submissions
+
+    review.submission_deadline = date(2018, 3, 29)
+    partners = db.session.scalars(select(Organisation).where(
+        Organisation.id != org.id, Organisation.active.is_(True)).order_by(Organisation.id)
+        .limit(2)).all()
+    joint = submissions.create_submission(
+        coordinator, review, "Joint submission on " + LONG_ID, "joint", org,
+        [o.id for o in partners], visibility="coalition", ohchr_reference="JS3")
+    submissions.answer(coordinator, joint.participants[0], "confirmed")
+    published_sub = submissions.create_submission(
+        coordinator, review, "Published submission", "individual", org, visibility="public")
+    submissions.change_status(coordinator, published_sub, "submitted", date(2018, 3, 29))
+    submissions.change_status(coordinator, published_sub, "published", date(2018, 8, 20))
     db.session.commit()
     pages_out = [
         ("sign-in", "/login"),
         ("forgot-password", "/password/forgot"),
         ("public-statement", f"/s/{published.id}"),
+        ("public-submission", f"/submissions/{published_sub.id}"),  # issue 12
         ("not-found", "/no-such-page"),
     ]
     pages_in = [
@@ -115,6 +131,11 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         ("notifications", "/notifications"),
         ("notification-settings", "/notifications/settings"),
         ("midterm", f"/reviews/{review.slug}/midterm-assessment"),
+        # Issue 12: stakeholder submissions.
+        ("submissions", f"/submissions/?review={review.id}"),
+        ("submission", f"/submissions/{joint.id}"),
+        ("submission-new", "/submissions/new"),
+        ("submission-edit", f"/submissions/{joint.id}/edit"),
         ("not-found-signed-in", "/no-such-page"),
     ]
     db.session.remove()  # the test holds no transaction while the server reads (SQLite)

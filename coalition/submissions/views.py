@@ -1,0 +1,236 @@
+"""Stakeholder submission pages (issue 12, item 1): the list with its filters, a new
+submission, one submission (co-submitters, status, history) and its edit form."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from coalition.access import can, guard, has_role, is_coordinator
+from coalition.audit.services import history_query
+from coalition.core.errors import ServiceError
+from coalition.core.forms import ActionForm, attach_error, choices
+from coalition.core.inputs import int_arg
+from coalition.core.pagination import paginate
+from coalition.extensions import db
+from coalition.organisations.models import Organisation
+from coalition.reviews.models import Review, Theme
+from coalition.submissions import services
+from coalition.submissions.forms import StatusForm, SubmissionForm
+from coalition.submissions.models import (
+    PARTICIPATION_STATES,
+    SUBMISSION_KINDS,
+    SUBMISSION_STATUSES,
+    SUBMISSION_VISIBILITIES,
+    Submission,
+    SubmissionParticipant,
+)
+
+bp = Blueprint("submissions", __name__, url_prefix="/submissions")
+HISTORY_SHOWN = 30
+
+
+def _load_submission(submission_id: int, **_: object) -> Submission:
+    return db.get_or_404(Submission, submission_id)
+
+
+def _load_participant(submission_id: int, participant_id: int,
+                      **_: object) -> SubmissionParticipant:
+    participant = db.get_or_404(SubmissionParticipant, participant_id)
+    if participant.submission_id != submission_id:
+        abort(404)
+    return participant
+
+
+def _active_organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).where(
+        Organisation.active.is_(True)).order_by(Organisation.name)))
+
+
+def _themes() -> list[Theme]:
+    return list(db.session.scalars(select(Theme).where(Theme.kind == "ohchr")
+                                   .order_by(Theme.code)))
+
+
+def _lead_choices() -> list[Organisation]:
+    """The organisations the current user may lead a submission for."""
+    orgs = _active_organisations()
+    if is_coordinator(current_user):
+        return orgs
+    return [o for o in orgs if has_role(current_user, o, "editor")]
+
+
+def _fill(form: SubmissionForm, leads: list[Organisation]) -> SubmissionForm:
+    form.review.choices = choices({"": _("Choose…"), **{
+        r.id: r.display_title for r in services.reviews()}})
+    form.lead.choices = choices({o.id: o.name for o in leads})
+    form.co_submitters.choices = choices({o.id: o.name for o in _active_organisations()})
+    form.themes.choices = choices({t.id: f"{t.code} {t.name}" for t in _themes()})
+    return form
+
+
+def _review(review_id: int | None) -> Review | None:
+    return db.session.get(Review, review_id) if review_id else None
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+@bp.route("/")
+@guard("submission.list")
+def index() -> str:
+    status = request.args.get("status", "")
+    status = status if status in SUBMISSION_STATUSES else ""
+    kind = request.args.get("kind", "")
+    kind = kind if kind in SUBMISSION_KINDS else ""
+    review_id = int_arg("review", None, minimum=1)
+    organisation_id = int_arg("organisation", None, minimum=1)
+    theme_id = int_arg("theme", None, minimum=1)
+    page = paginate(services.submissions_query(current_user, review_id, organisation_id,
+                                               theme_id, status or None, kind or None))
+    review = _review(review_id)
+    return render_template(
+        "submissions/index.html", page=page, status=status, kind=kind, review_id=review_id,
+        organisation_id=organisation_id, theme_id=theme_id, statuses=SUBMISSION_STATUSES,
+        kinds=SUBMISSION_KINDS, reviews=services.reviews(), review=review,
+        organisations=_active_organisations(), themes=_themes(),
+        deadline_words=services.deadline_words,
+        may_create=can(current_user, "submission.create"))
+
+
+# --- new and edit -----------------------------------------------------------------------------
+
+@bp.route("/new", methods=["GET", "POST"])
+@guard("submission.create")
+def new() -> WerkzeugResponse | tuple[str, int]:
+    leads = _lead_choices()
+    form = _fill(SubmissionForm(), leads)
+    if request.method == "GET":
+        form.review.data = int_arg("review", None, minimum=1)
+        if leads:
+            form.lead.data = leads[0].id
+    if form.validate_on_submit():
+        lead = db.session.get(Organisation, form.lead.data) if form.lead.data else None
+        try:
+            if lead is None or not can(current_user, "submission.create", lead):
+                raise ServiceError(_("Choose the lead organisation from the list."), "lead")
+            submission = services.create_submission(
+                current_user, _review(form.review.data), form.title.data, form.kind.data,
+                lead, form.co_submitters.data or [], form.themes.data or [],
+                form.visibility.data, form.ohchr_reference.data)
+        except ServiceError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            flash(_("The submission is created."), "success")
+            return redirect(url_for("submissions.show", submission_id=submission.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("submissions/form.html", form=form, submission=None), status
+
+
+@bp.route("/<int:submission_id>/edit", methods=["GET", "POST"])
+@guard("submission.edit", load=_load_submission)
+def edit(submission: Submission, submission_id: int) -> WerkzeugResponse | tuple[str, int]:
+    if request.method == "POST":
+        form = SubmissionForm()
+    else:
+        form = SubmissionForm(formdata=None, obj=submission, review=submission.review_id,
+                              lead=submission.lead_organisation_id,
+                              co_submitters=[p.organisation_id for p in submission.participants],
+                              themes=[t.id for t in submission.themes])
+    _fill(form, [submission.lead_organisation])
+    form.lead.data = submission.lead_organisation_id  # the lead never changes
+    if form.validate_on_submit():
+        try:
+            services.update_submission(
+                current_user, submission, _review(form.review.data), form.title.data,
+                form.kind.data, form.co_submitters.data or [], form.themes.data or [],
+                form.visibility.data, form.ohchr_reference.data)
+        except ServiceError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            flash(_("The submission is saved."), "success")
+            return redirect(url_for("submissions.show", submission_id=submission.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("submissions/form.html", form=form, submission=submission), status
+
+
+# --- one submission ---------------------------------------------------------------------------
+
+def _show(submission: Submission, status_form: StatusForm | None = None,
+          code: int = 200) -> tuple[str, int]:
+    may_edit = can(current_user, "submission.edit", submission)
+    if status_form is None and may_edit:
+        status_form = StatusForm(formdata=None)
+        following = sorted(services.STATUS_TRANSITIONS[submission.status])
+        status_form.status.data = following[-1] if following else submission.status
+    if status_form is not None:
+        following = services.STATUS_TRANSITIONS[submission.status]
+        status_form.status.choices = choices({k: v for k, v in SUBMISSION_STATUSES.items()
+                                              if k in following})
+    events = db.session.scalars(history_query("submission", submission.id)
+                                .limit(HISTORY_SHOWN)).all()
+    answerable = {p.id for p in submission.participants
+                  if can(current_user, "submission.answer", p)}
+    return render_template(
+        "submissions/show.html", submission=submission, status_form=status_form,
+        may_edit=may_edit, answerable=answerable, events=events,
+        kinds=SUBMISSION_KINDS, statuses=SUBMISSION_STATUSES,
+        visibilities=SUBMISSION_VISIBILITIES, participation=PARTICIPATION_STATES,
+        deadline=services.deadline_words(submission.review), today=date.today()), code
+
+
+@bp.route("/<int:submission_id>")
+@guard("submission.view", load=_load_submission)
+def show(submission: Submission, submission_id: int) -> tuple[str, int]:
+    return _show(submission)
+
+
+@bp.route("/<int:submission_id>/status", methods=["POST"])
+@guard("submission.edit", load=_load_submission)
+def change_status(submission: Submission,
+                  submission_id: int) -> WerkzeugResponse | tuple[str, int]:
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            services.change_status(current_user, submission, form.status.data, form.on.data)
+        except ServiceError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            flash(_("The status is changed."), "success")
+            return redirect(url_for("submissions.show", submission_id=submission.id))
+    return _show(submission, form, 400)
+
+
+@bp.route("/<int:submission_id>/participants/<int:participant_id>/confirm", methods=["POST"],
+          defaults={"answer": "confirm"})
+@bp.route("/<int:submission_id>/participants/<int:participant_id>/decline", methods=["POST"],
+          defaults={"answer": "decline"})
+@guard("submission.answer", load=_load_participant)
+def answer(participant: SubmissionParticipant, submission_id: int, participant_id: int,
+           answer: str) -> WerkzeugResponse | tuple[str, int]:
+    form = ActionForm()
+    submission = participant.submission
+    if not form.validate_on_submit():
+        flash(_("The form expired: try again."), "error")
+        return _show(submission, code=400)
+    try:
+        services.answer(current_user, participant,
+                        "confirmed" if answer == "confirm" else "declined")
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _show(submission, code=400)
+    if answer == "confirm":
+        flash(_("%(organisation)s confirmed its participation.",
+                organisation=participant.organisation.name), "success")
+    else:
+        flash(_("%(organisation)s declined to take part.",
+                organisation=participant.organisation.name), "success")
+    return redirect(url_for("submissions.show", submission_id=submission_id))
