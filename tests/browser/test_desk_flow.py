@@ -79,7 +79,10 @@ def test_bell_notifications_and_desk_on_a_phone(browser, live_server, seeded, sc
         expect(page.get_by_role("link", name=re.compile(r"Notifications"))).to_contain_text(
             "none unread")
         page.get_by_role("link", name=re.compile("Brief the Legislative Council panel")).click()
-        expect(page).to_have_url(re.compile(r"/recommendations/\d+$"))
+        # The reminder opens the action itself, on its plan's page.
+        expect(page).to_have_url(re.compile(r"/followup/plans/\d+#action-\d+$"))
+        expect(page.locator("article.advocacy-action.is-overdue")).to_contain_text(
+            "Brief the Legislative Council panel")
 
         page.goto("/notifications/settings")
         page.get_by_label("E-mail digest").select_option("weekly")
