@@ -200,6 +200,29 @@ def test_whole_numbers_are_written_as_babel_writes_them(app: Flask, header: str)
             assert number(value) == babel_numbers.format_decimal(value, locale=babel_locale)
 
 
+def test_one_request_switches_language_and_back_with_the_same_dates(app: Flask) -> None:
+    """The request's translations and formatted dates are kept per request and locale (issue 10:
+    looked up once, not per string): a message in another language inside a Chinese request
+    (`translated`, as e-mails are written) is in that language, the request is Chinese again
+    afterwards, and a date written in both keeps each language's form."""
+    from flask_babel import gettext
+
+    from coalition.i18n import date_local, translated
+
+    day = date(2026, 11, 30)
+    with app.test_request_context(headers={"Accept-Language": "zh-HK"}):
+        chinese = gettext("Recommendation tracker")
+        assert chinese != "Recommendation tracker" and date_local(day) == "2026年11月30日"
+        with translated("en"):
+            assert gettext("Recommendation tracker") == "Recommendation tracker"
+            assert date_local(day) == "30 Nov 2026"
+            assert render_template_string("{{ _('Recommendation tracker') }}") == \
+                "Recommendation tracker"
+        assert gettext("Recommendation tracker") == chinese
+        assert render_template_string("{{ _('Recommendation tracker') }}") == chinese
+        assert date_local(day) == "2026年11月30日"
+
+
 # --- error pages and e-mails ------------------------------------------------------------------
 
 def test_error_pages_in_chinese(client: Any) -> None:

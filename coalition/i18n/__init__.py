@@ -22,17 +22,21 @@ BABEL_DEFAULT_TIMEZONE (UTC unless configured); stored naive times are UTC.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
+import flask_babel
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import get_locale, get_timezone, get_translations
+from flask import Flask, current_app, has_request_context, request
+from flask.globals import _cv_app
+from flask_babel import Babel, Domain, get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
@@ -173,8 +177,8 @@ def html_lang(locale: str | None = None) -> str:
     return HTML_LANG.get(locale or current_locale(), "en")
 
 
-def _format_locale() -> Locale:
-    code = current_locale()
+def _format_locale(code: str | None = None) -> Locale:
+    code = code or current_locale()
     locale = _FORMAT_LOCALES.get(code)
     if locale is None:
         locale = _FORMAT_LOCALES.setdefault(code, Locale.parse(FORMAT_LOCALE[code]))
@@ -212,7 +216,14 @@ def date_local(value: date | datetime | None, format: str = "medium") -> str:
         return ""
     if isinstance(value, datetime):
         value = _localise(value).date()
-    return babel_dates.format_date(value, format, locale=_format_locale())
+    return _format_date(value, format, current_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_date(value: date, format: str, code: str) -> str:
+    # Babel's format_date takes about 15 µs; a page writes the same dates again and again (a
+    # tracker page: one per assessed result). Bounded, keyed by the interface locale.
+    return babel_dates.format_date(value, format, locale=_format_locale(code))
 
 
 def datetime_local(value: datetime | None, format: str = "medium") -> str:
@@ -258,29 +269,62 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     return babel_dates.format_timedelta(delta, add_direction=True, locale=_format_locale())
 
 
-def _translations() -> Any:
-    """This request's translations, looked up once per locale: Flask-Babel's own lookup walks
-    its context, its domain and `str(locale)` on every string (a tracker page translates about
-    200 in its templates: a third of the page's rendering). Kept beside Flask-Babel's context
-    with the locale they are for, so `force_locale` (e-mails in the recipient's language) gets
-    its own: a different locale object than the one kept means a new lookup."""
+def _babel_state() -> SimpleNamespace | None:
+    """Flask-Babel's state of this request (its `g._flask_babel`), read from Flask's context
+    variable: Flask-Babel's own lookup goes through the `g` proxy three times on every locale,
+    domain and string it looks up (`if not g`, `hasattr`, then the attribute), a few hundred
+    times a tracker page (bench/README.md, issue 10: 13 % of the page's time)."""
+    context = _cv_app.get(None)
+    if context is None:
+        return None
+    globals_ = context.g
     try:
-        state = g._flask_babel
-    except (AttributeError, RuntimeError):  # before Flask-Babel's first lookup, or no context
-        return get_translations()
-    locale = getattr(state, "babel_locale", None)
-    kept = getattr(state, "coalition_translations", None)
-    if kept is not None and locale is not None and kept[0] is locale:
-        return kept[1]
-    translations = get_translations()
-    state.coalition_translations = (getattr(state, "babel_locale", None), translations)
-    return translations
+        return globals_._flask_babel  # type: ignore[no-any-return]
+    except AttributeError:
+        state = globals_._flask_babel = SimpleNamespace()
+        return state
+
+
+class _Domain(Domain):
+    """Flask-Babel's message domain with the request's translations looked up once per locale:
+    Flask-Babel's own `get_translations` asks for the locale and builds `str(locale)` (its
+    cache key) on every string. Kept beside Flask-Babel's state with the locale object they are
+    for, so `force_locale` (an e-mail in its recipient's language) gets its own: a different
+    locale object than the one kept means a new lookup."""
+
+    def get_translations(self) -> Any:
+        state = _babel_state()
+        if state is None:
+            return super().get_translations()
+        locale = get_locale()
+        kept = getattr(state, "coalition_translations", None)
+        if kept is not None and locale is not None and kept[0] is locale:
+            return kept[1]
+        translations = super().get_translations()
+        state.coalition_translations = (locale, translations)
+        return translations
+
+
+def _translations() -> Any:
+    """This request's translations (see `_Domain`)."""
+    return get_translations()
+
+
+def _speed_up_flask_babel(babel: Babel) -> None:
+    """Flask-Babel's request-state lookup and translations, made cheap (see `_babel_state`
+    and `_Domain`). Flask-Babel (pinned < 5) reads `_get_current_context` as a module global
+    at each call, so replacing it changes every lookup; `domain_instance` is a cached property
+    of the Babel object, so setting it replaces the default domain."""
+    flask_babel._get_current_context = _babel_state
+    if not isinstance(babel.__dict__.get("domain_instance"), _Domain):
+        babel.domain_instance = _Domain()  # type: ignore[misc]
 
 
 def init_app(app: Flask) -> None:
     """The filters (`date_local`, `datetime_local`, `number`, `ago`) and the template globals
     `html_lang()`, `current_locale()` and `LOCALES` (the language switch); the templates'
     gettext through `_translations` (after Flask-Babel's init_app, which installs its own)."""
+    _speed_up_flask_babel(app.extensions["babel"].instance)
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),

@@ -61,6 +61,7 @@ from coalition.reviews.models import REGIONAL_GROUP_LABELS, AffectedGroup, Revie
 from coalition.search.freshness import TrackerDataVersion, TrackerFacetCache, store
 from coalition.search.services import (
     MATCH_PARAM,
+    SQLITE_FACET_INDEX,
     match_value,
     recommendation_match,
     recommendation_match_param,
@@ -417,15 +418,16 @@ def _order(sort: str, columns: Any) -> tuple[Any, ...]:
     }[sort]
 
 
-def _page_options(audience: str) -> tuple[Any, ...]:
+def _page_options(audience: str, themes: bool = True) -> tuple[Any, ...]:
     """What a result shows, loaded with the page: the many-to-ones (review, its State, the
     latest assessment this audience may read and its organisation) joined into the page's
-    query, the collections in one query each."""
+    query, the collections in one query each. `themes=False`: without the themes (the tracker
+    page does not show them; exports and the API do)."""
     return (
         joinedload(Recommendation.review, innerjoin=True).joinedload(Review.state,
                                                                      innerjoin=True),
         selectinload(Recommendation.recommending_states),
-        selectinload(Recommendation.themes),
+        *((selectinload(Recommendation.themes),) if themes else ()),
         selectinload(Recommendation.territory_rows),
         joinedload(Recommendation.latest_public_assessment if audience == "public"
                    else Recommendation.latest_assessment).joinedload(Assessment.organisation),
@@ -624,6 +626,10 @@ def _facet_statement(shape: _Shape, with_page: bool, with_version: bool) -> Sele
     unfiltered = not shape.search and not active
     if shape.search:
         base = base.where(recommendation_match_param())
+        # SQLite looks each match up in the table by rowid: read from the index of just these
+        # columns instead (a quarter of the row; 10.1 -> 8.3 ms for 4,683 matches of "torture"
+        # at 100,000 recommendations). Only with a search: a facet alone has its own index.
+        base = base.with_hint(rec, f"INDEXED BY {SQLITE_FACET_INDEX}", dialect_name="sqlite")
     if len(active) > 1:
         if db.engine.dialect.name == "postgresql":
             # Each flag once per row: PostgreSQL otherwise evaluates the flags again in the
@@ -859,7 +865,8 @@ def _page_items(f: TrackerFilters, ids: list[int]) -> list[Recommendation]:
     statement = _memo(("page", db.engine.dialect.name, f.sort, f.audience), lambda: (
         select(Recommendation).where(Recommendation.id.in_(
             bindparam("ids", expanding=True, type_=Integer())))
-        .options(*_page_options(f.audience)).order_by(*_order(f.sort, _RecColumns(f)))))
+        .options(*_page_options(f.audience, themes=False))
+        .order_by(*_order(f.sort, _RecColumns(f)))))
     return list(db.session.scalars(statement, {"ids": ids}).unique())
 
 
