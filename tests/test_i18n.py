@@ -223,6 +223,44 @@ def test_one_request_switches_language_and_back_with_the_same_dates(app: Flask) 
         assert date_local(day) == "2026年11月30日"
 
 
+@pytest.mark.parametrize("header", ["en-GB", "zh-HK"])
+def test_the_fast_template_gettext_writes_what_jinjas_writes(app: Flask, header: str) -> None:
+    """The templates' gettext/ngettext (issue 10: values escaped up front) give exactly Jinja's
+    newstyle output: values escaped unless Markup, numbers with %d/%s, "%%" kept as "%", a lazy
+    string escaped, and a format Jinja refuses refused the same way."""
+    from flask_babel import lazy_gettext
+    from jinja2 import Environment
+    from markupsafe import Markup
+
+    from coalition.i18n import _translations
+
+    reference = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    values = {"state": '<script>alert("x")</script> & Co', "safe": Markup("<em>ok</em>"),
+              "n": 1234, "f": 0.5, "flag": True, "lazy": lazy_gettext("Recommendation tracker"),
+              "none": None}
+    sources = [
+        "{{ _('%(state)s, cycle %(cycle)s', state=state, cycle=n) }}",
+        "{{ _('Recommended by %(states)s', states=safe) }}",
+        "{{ _('Page %(page)s of %(pages)s (%(total)s in all)', page=n, pages=f, total=lazy) }}",
+        "{{ _('100%% of %(n)d', n=n) }}|{{ _('%(x)s', x=flag) }}|{{ _('%(x)s', x=none) }}",
+        "{% trans trimmed status=state, organisation=safe %}latest assessment: <strong>"
+        "{{ status }}</strong> by {{ organisation }}{% endtrans %}",
+        "{% trans count=n %}{{ count }} recommendation{% pluralize %}{{ count }} "
+        "recommendations{% endtrans %}",
+        "{{ ngettext('%(num)s file', '%(num)s files', n, extra=state) }}",
+    ]
+    with app.test_request_context(headers={"Accept-Language": header}):
+        translations = _translations()
+        reference.install_gettext_callables(  # type: ignore[attr-defined]
+            translations.ugettext, translations.ungettext, newstyle=True)
+        for source in sources:
+            ours = render_template_string(source, **values)
+            assert ours == reference.from_string(source).render(**values), source
+        assert "<script>" not in render_template_string(sources[0], **values)
+        with pytest.raises(ValueError, match="invalid literal"):  # as Jinja's own
+            render_template_string("{{ _('%(n)d', n=state) }}", **values)
+
+
 # --- error pages and e-mails ------------------------------------------------------------------
 
 def test_error_pages_in_chinese(client: Any) -> None:

@@ -366,3 +366,17 @@ def test_search_reads_the_facet_columns_from_their_sqlite_index(client, member, 
         "EXPLAIN QUERY PLAN SELECT id, position FROM recommendation INDEXED BY "
         "ix_recommendation_facet_rows WHERE id IN (1, 2)"))
     assert "COVERING INDEX ix_recommendation_facet_rows" in plan
+
+
+@pytest.mark.parametrize("back", ["", "q=Hong+Kong&theme=3&page=2", "q=%E9%A6%99%E6%B8%AF+a%26b"])
+def test_result_links_are_url_fors_own(app, back):
+    """Issue 10: a page's result links come from one url_for call; each is the URL url_for
+    writes for that recommendation and `back`."""
+    from flask import url_for
+
+    from coalition.recommendations.tracker import result_links
+
+    with app.test_request_context("/tracker"):
+        links = result_links([1, 7, 92479, 1234567], back)
+        assert links == {rec_id: url_for("recommendations.show", rec_id=rec_id, back=back)
+                         for rec_id in (1, 7, 92479, 1234567)}

@@ -941,6 +941,19 @@ def back_query(filters: TrackerFilters, page: int | None) -> str:
     return urlencode(filters.args(page=page if page and page > 1 else None), doseq=True)
 
 
+def result_links(ids: list[int], back: str) -> dict[int, str]:
+    """id -> the link of each result of a page (`recommendations.show` with `back`), exactly as
+    url_for writes it, from one url_for call: the path of id 1 with the id swapped (a page of
+    50 results spent a millisecond building 50 URLs)."""
+    sample = url_for("recommendations.show", rec_id=1, back=back)
+    path, sep, query = sample.partition("?")
+    if not path.endswith("/1"):  # a rule of another shape: one url_for each
+        return {rec_id: url_for("recommendations.show", rec_id=rec_id, back=back)
+                for rec_id in ids}
+    head = path[:-1]
+    return {rec_id: f"{head}{rec_id}{sep}{query}" for rec_id in ids}
+
+
 def back_url(back: str | None) -> str | None:
     """The tracker URL a recommendation's page links back to, from its `back` parameter (a
     tracker query string, see `back_query`); None without one.

@@ -84,10 +84,12 @@ def tracker_page() -> str | tuple[str, int]:
     filters.audience = tracker_audience(current_user)
     filters.notices += tracker.members_only_notices(filters)
     page, facets = tracker.tracker_results(filters, tracker.page_number())
+    back = tracker.back_query(filters, page.page)
     return render_template("recommendations/tracker.html", filters=filters, page=page,
                            facets=facets,
                            facet_labels=tracker.FACET_LABELS, sorts=tracker.SORTS, error=None,
-                           back=tracker.back_query(filters, page.page))
+                           back=back, result_links=tracker.result_links(
+                               [rec.id for rec in page.items], back))
 
 
 @bp.route("/recommendations/<int:rec_id>")
