@@ -195,8 +195,8 @@ def refresh_proposals(actor: Any, review: Review, submission: Submission | None 
             Recommendation.review_id == review.id))]
     db.session.execute(AskLink.__table__.delete().where(
         AskLink.ask_id.in_(ask_ids), AskLink.state == "proposed"))
-    decided = set(db.session.execute(select(AskLink.ask_id, AskLink.recommendation_id).where(
-        AskLink.ask_id.in_(ask_ids))).tuples())
+    decided = {(row.ask_id, row.recommendation_id) for row in db.session.execute(
+        select(AskLink.ask_id, AskLink.recommendation_id).where(AskLink.ask_id.in_(ask_ids)))}
     proposals = similarity.propose(asks, recs, skip=decided)
     if proposals:
         db.session.execute(AskLink.__table__.insert(), [

@@ -51,7 +51,9 @@ def stem(word: str) -> str:
 
 def words_of(text: str) -> list[str]:
     """The stemmed content words of a text, in order."""
-    return [stem(w) for w in default_process(text or "").split() if w not in STOP_WORDS]
+    # One-letter tokens are what is left of "children's" or "(a)": never content.
+    return [stem(w) for w in default_process(text or "").split()
+            if len(w) > 1 and w not in STOP_WORDS]
 
 
 def prepared(text: str) -> str:
