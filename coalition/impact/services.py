@@ -32,6 +32,8 @@ from coalition.submissions.services import visible_submissions
 
 MAX_ASK_LENGTH = 5000
 MAX_ASKS = 200  # per submission: OHCHR's word limit keeps real ones to a few dozen
+# The audit actions of a decision (each has its label in coalition.audit.labels).
+DECIDE_ACTIONS = {"confirmed": "ask.link_confirm", "rejected": "ask.link_reject"}
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·]|\(?[0-9]{1,3}[.)]|\(?[a-zA-Z][.)])\s+")
 
 
@@ -220,8 +222,7 @@ def decide(actor: Any, link: AskLink, state: str) -> None:
     link.decided_by_id = getattr(actor, "id", None)
     link.decided_at = utcnow()
     rec = link.recommendation
-    record(actor, "ask.link_confirm" if state == "confirmed" else "ask.link_reject",
-           link.ask.submission,
+    record(actor, DECIDE_ACTIONS[state], link.ask.submission,
            {"ask": [f"{link.ask.number}", f"{link.ask.number}"],
             "recommendation": [rec.paragraph or f"#{rec.id}", rec.paragraph or f"#{rec.id}"],
             "link": [before, state]})
