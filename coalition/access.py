@@ -490,10 +490,11 @@ def _link_asks(user: Any, submission: Any) -> bool:
     submission it may read, and the coordinator."""
     if submission is None:
         return False
-    if is_coordinator(user) or has_role(user, submission.lead_organisation, "editor"):
+    if is_coordinator(user) or has_role(user, getattr(submission, "lead_organisation", None),
+                                        "editor"):
         return True
-    if any(p.state == "confirmed" and has_role(user, p.organisation, "editor")
-           for p in submission.participants):
+    if any(getattr(p, "state", None) == "confirmed" and has_role(user, p.organisation, "editor")
+           for p in getattr(submission, "participants", ())):
         return True
     return _manage_tracker(user) and _view_submission(user, submission)
 # --- end submissions ---
