@@ -124,6 +124,9 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.followup.midterm_views import bp as midterm_bp
 
     app.register_blueprint(midterm_bp)
+    from coalition.impact.views import bp as impact_bp  # asks and impact (issue 12)
+
+    app.register_blueprint(impact_bp)
     from coalition import api
 
     api.init_app(app)  # API v1 (flask-smorest) and the personal-token pages

@@ -481,6 +481,22 @@ def _answer_participation(user: Any, participant: Any) -> bool:
     editors and org admins, and the coordinator."""
     return participant is not None and (
         is_coordinator(user) or has_role(user, participant.organisation, "editor"))
+
+
+def _link_asks(user: Any, submission: Any) -> bool:
+    """Propose, confirm and reject the links between a submission's asks and the UN
+    recommendations (issue 12, item 4): the editors of its lead organisation and of the
+    co-submitters that confirmed, the steering committee (who keeps the tracker) for a
+    submission it may read, and the coordinator."""
+    if submission is None:
+        return False
+    if is_coordinator(user) or has_role(user, getattr(submission, "lead_organisation", None),
+                                        "editor"):
+        return True
+    if any(getattr(p, "state", None) == "confirmed" and has_role(user, p.organisation, "editor")
+           for p in getattr(submission, "participants", ())):
+        return True
+    return _manage_tracker(user) and _view_submission(user, submission)
 # --- end submissions ---
 
 
@@ -551,6 +567,10 @@ RULES: dict[str, Rule] = {
     "submission.create": _create_submission,
     "submission.edit": _edit_submission,
     "submission.answer": _answer_participation,
+    # Asks and impact (issue 12, item 4): asks are edited by whoever edits the submission.
+    "submission.asks": _edit_submission,
+    "submission.link_asks": _link_asks,
+    "impact.view": _in_coalition,
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.

@@ -5,6 +5,7 @@ from coalition.api.models import ApiToken
 from coalition.audit.models import AuditEvent
 from coalition.followup.models import AdvocacyAction, CoalitionPosition, EvidenceFile, FollowUpPlan
 from coalition.followup.position_models import CoalitionPositionCurrent  # positions (issue 11)
+from coalition.impact.models import Ask, AskLink  # asks (issue 12)
 from coalition.notifications.models import Notification, NotificationSettings
 from coalition.organisations.models import Membership, Organisation
 from coalition.recommendations.models import (
@@ -33,6 +34,8 @@ __all__ = [
     "AdvocacyAction",
     "AffectedGroup",
     "ApiToken",
+    "Ask",
+    "AskLink",
     "Assessment",
     "AuditEvent",
     "CoalitionPosition",

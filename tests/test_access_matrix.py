@@ -202,6 +202,11 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/submissions/{sub_public}",          EVERYONE,       {}),
     ("/submissions/999999",                NOBODY,         everyone_gets(404)),
     ("/submissions/{sub_solo}/edit",       COORDINATOR | {"editor", "org_admin"}, {}),
+    # asks (issue 12): read with the submission, edited with it; the impact page.
+    ("/submissions/{sub_solo}/asks",       COORDINATOR | OWN_MEMBERS, {}),
+    ("/submissions/{sub_public}/asks",     EVERYONE,       {}),
+    ("/submissions/{sub_solo}/asks/{sub_ask}/edit", COORDINATOR | {"editor", "org_admin"}, {}),
+    ("/reviews/{review}/impact",           IN_COALITION,   {}),
     # end submissions
 ]
 
@@ -472,6 +477,30 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         NOTHING, COORDINATOR | {"other_editor", "other_admin"}, 302, {}),
     ("decline for other", "/submissions/{sub_joint}/participants/{sub_participant}/decline",
         NOTHING, COORDINATOR | {"other_editor", "other_admin"}, 302, {}),
+    # asks (issue 12): world.org's editors edit its asks; the organisations on it decide links.
+    ("add an ask to own's submission", "/submissions/{sub_solo}/asks",
+        {"text": "Matrix ask"}, COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    ("paste asks into own's submission", "/submissions/{sub_solo}/asks/paste",
+        {"pasted": "Matrix ask one\nMatrix ask two"}, COORDINATOR | {"editor", "org_admin"},
+        302, {}),
+    ("edit own's ask", "/submissions/{sub_solo}/asks/{sub_ask}/edit",
+        {"text": "Matrix ask, edited"}, COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    ("move own's ask", "/submissions/{sub_solo}/asks/{sub_ask}/down",
+        NOTHING, COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    ("move own's ask up", "/submissions/{sub_solo}/asks/{sub_ask}/up",
+        NOTHING, COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    ("confirm a link of own's ask", "/submissions/{sub_solo}/asks/links/{sub_link}/confirm",
+        NOTHING, COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    ("reject a link of own's ask", "/submissions/{sub_solo}/asks/links/{sub_link}/reject",
+        NOTHING, COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    ("link own's ask by hand", "/submissions/{sub_solo}/asks/{sub_ask}/link",
+        {"l{sub_ask}-reference": "#{rec_id}"}, COORDINATOR | {"editor", "org_admin"}, 302,
+        {}),
+    # Proposing replaces undecided proposals: after the decisions above.
+    ("propose links for own's asks", "/submissions/{sub_solo}/asks/propose",
+        NOTHING, COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    ("remove own's ask", "/submissions/{sub_solo}/asks/{sub_ask}/delete",
+        NOTHING, COORDINATOR | {"editor", "org_admin"}, 302, {}),
     # end submissions
     ("edit own profile", "/profile",
         PROFILE,          SIGNED_IN,      302,          {}),
@@ -569,9 +598,21 @@ def submission_scene(world: Any, review_slug: str) -> dict[str, int]:
                                         "individual", world.org, visibility="public")
     services.change_status(editor, public, "submitted")
     services.change_status(editor, public, "published")
+    # asks (issue 12): an ask of the solo draft with a proposed link to the review's first
+    # recommendation.
+    from coalition.impact import services as impact
+    from coalition.impact.models import AskLink
+    from coalition.recommendations.models import Recommendation
+
+    ask = impact.add_ask(editor, solo, "Matrix ask")
+    rec_id = db.session.scalars(select(Recommendation.id).where(
+        Recommendation.review_id == review.id).order_by(Recommendation.id)).first()
+    link = AskLink(ask=ask, recommendation_id=rec_id, state="proposed", score=70.0)
+    db.session.add(link)
     db.session.commit()
     return {"sub_review_id": review.id, "sub_joint": joint.id, "sub_solo": solo.id,
-            "sub_public": public.id, "sub_participant": joint.participants[0].id}
+            "sub_public": public.id, "sub_participant": joint.participants[0].id,
+            "sub_ask": ask.id, "sub_link": link.id}
 
 
 def followup_scene(app: Flask, world: Any, rec_id: int) -> dict[str, int]:

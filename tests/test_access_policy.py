@@ -199,6 +199,16 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("submission.answer",             "participant_other", COORDINATOR | {"other_editor",
                                                                           "other_admin"}),
     ("submission.answer",             None,           NOBODY),
+    # Asks and impact (issue 12, item 4): asks are edited as the submission is; links are
+    # decided by the editors of the organisations on it and the steering committee (for a
+    # submission it may read); the impact page is for the coalition (rows filtered).
+    ("submission.asks",               "sub_joint",    COORDINATOR | {"editor", "org_admin"}),
+    ("submission.asks",               None,           NOBODY),
+    ("submission.link_asks",          "sub_joint",    COORDINATOR | {"editor", "org_admin"}),
+    ("submission.link_asks",          "sub_coalition", COORDINATOR | {"editor", "org_admin",
+                                                                      "steering"}),
+    ("submission.link_asks",          None,           NOBODY),
+    ("impact.view",                   None,           IN_COALITION),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")

@@ -166,6 +166,7 @@ def scene(app: Flask, world: Any) -> dict[str, Any]:
         # notify (issue 11): a notification of the viewer's.
         "notification_id": notification_scene(world),
         **submission_values(world, review),  # submissions (issue 12)
+        **ask_values(world, review, rec_id),  # asks (issue 12)
     }
 
 
@@ -177,6 +178,19 @@ def submission_values(world: Any, review: Any) -> dict[str, int]:
                                           "joint", world.org, [world.other.id])
     db.session.commit()
     return {"submission_id": joint.id, "participant_id": joint.participants[0].id}
+
+
+def ask_values(world: Any, review: Any, rec_id: int) -> dict[str, int]:
+    """asks (issue 12): an ask of world.org's individual draft, linked to {rec_id}."""
+    from coalition.impact import services as impact
+    from coalition.submissions import services as submissions
+
+    solo = submissions.create_submission(world.users["editor"], review, "Hostile asks",
+                                         "individual", world.org)
+    ask = impact.add_ask(world.users["editor"], solo, "An ask of the hostile walk.")
+    link = impact.link_by_hand(world.users["editor"], ask, f"#{rec_id}")
+    db.session.commit()
+    return {"ask_submission_id": solo.id, "ask_id": ask.id, "link_id": link.id}
 
 
 def followup_values(world: Any, rec_id: int) -> dict[str, int]:
@@ -220,6 +234,8 @@ def real_values(rule: Rule, scene: dict[str, Any]) -> dict[str, Any]:
                 else scene["slug"]
         elif name == "statement_id" and rule.rule.startswith("/s/"):
             values[name] = scene["published_id"]
+        elif name == "submission_id" and "/asks" in rule.rule:  # asks (issue 12)
+            values[name] = scene["ask_submission_id"]
         else:
             values[name] = scene[name]
     return values

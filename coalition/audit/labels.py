@@ -24,6 +24,7 @@ from coalition.accounts.models import COALITION_ROLES
 from coalition.api.models import TOKEN_SCOPES
 from coalition.followup.models import PLAN_STATUSES, PRIORITIES
 from coalition.i18n import LOCALES, date_local, datetime_local
+from coalition.impact.models import LINK_STATES
 from coalition.organisations.models import MEMBER_ROLE_LABELS, ORG_KINDS
 from coalition.recommendations.models import (
     ASSESSMENT_VISIBILITIES,
@@ -111,6 +112,16 @@ ACTION_LABELS: dict[str, Any] = {
     "submission.submitted": _l("Sent to OHCHR"),
     "submission.published": _l("Published by OHCHR"),
     "submission.draft": _l("Returned to draft"),
+    # asks (issue 12)
+    "ask.create": _l("Ask added"),
+    "ask.paste": _l("Asks added from a list"),
+    "ask.update": _l("Ask changed"),
+    "ask.delete": _l("Ask removed"),
+    "ask.reorder": _l("Ask moved"),
+    "ask.propose": _l("Links to recommendations proposed"),
+    "ask.link_confirm": _l("Link to a recommendation confirmed"),
+    "ask.link_reject": _l("Link to a recommendation rejected"),
+    "ask.link_manual": _l("Ask linked to a recommendation by hand"),
 }
 
 OBJECT_TYPE_LABELS: dict[str, Any] = {
@@ -208,6 +219,11 @@ FIELD_LABELS: dict[str, Any] = {
     "ohchr_reference": _l("OHCHR reference"),
     "submitted_on": _l("Sent to OHCHR on"),
     "published_on": _l("Published by OHCHR on"),
+    # asks (issue 12)
+    "ask": _l("Ask"),
+    "asks": _l("Asks"),
+    "proposed": _l("Links proposed"),
+    "link": _l("Link"),
 }
 
 
@@ -236,6 +252,7 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
                     SUBMISSION_STATUSES),
     "priority": _from(PRIORITIES),  # followup (issue 11)
     "participation": _from(PARTICIPATION_STATES),  # submissions (issue 12)
+    "link": _from(LINK_STATES),  # asks (issue 12)
     "position": _from(POSITIONS),
     "audience": _from(AUDIENCES),
     "visibility": _from(ASSESSMENT_VISIBILITIES, SUBMISSION_VISIBILITIES),

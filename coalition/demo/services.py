@@ -78,7 +78,10 @@ def seed_demo() -> bool:
     seeded = _seed_coalition()
     seeded = _seed_tracker() or seeded
     seeded = seed_statements() or seeded
-    return seed_followup() or seeded
+    seeded = seed_followup() or seeded
+    from coalition.demo.impact import seed_submissions  # asks (issue 12, item 6)
+
+    return seed_submissions() or seeded
 
 
 def _seed_coalition() -> bool:

@@ -89,6 +89,12 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         coordinator, review, "Published submission", "individual", org, visibility="public")
     submissions.change_status(coordinator, published_sub, "submitted", date(2018, 3, 29))
     submissions.change_status(coordinator, published_sub, "published", date(2018, 8, 20))
+    # Asks (issue 12): the joint submission's asks, one linked by hand, the others proposed.
+    from coalition.impact import services as impact
+
+    impact.add_pasted_asks(coordinator, joint, "Uphold the rule of law in Hong Kong " + LONG_ID
+                           + "\nGuarantee freedom of expression in Hong Kong")
+    impact.refresh_proposals(coordinator, review, joint)
     db.session.commit()
     pages_out = [
         ("sign-in", "/login"),
@@ -136,6 +142,8 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         ("submission", f"/submissions/{joint.id}"),
         ("submission-new", "/submissions/new"),
         ("submission-edit", f"/submissions/{joint.id}/edit"),
+        ("submission-asks", f"/submissions/{joint.id}/asks"),  # issue 12
+        ("review-impact", f"/reviews/{review.slug}/impact"),  # issue 12
         ("not-found-signed-in", "/no-such-page"),
     ]
     db.session.remove()  # the test holds no transaction while the server reads (SQLite)
