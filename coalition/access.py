@@ -481,6 +481,21 @@ def _answer_participation(user: Any, participant: Any) -> bool:
     editors and org admins, and the coordinator."""
     return participant is not None and (
         is_coordinator(user) or has_role(user, participant.organisation, "editor"))
+def _download_submission_file(user: Any, kept: Any) -> bool:
+    """Download a submission's file (issue 12): whoever may read the submission, nobody else
+    (a draft of organisation A is never B's, whatever URL B knows)."""
+    return kept is not None and _view_submission(user, kept.submission)
+
+
+def _remove_submission_file(user: Any, kept: Any) -> bool:
+    """Remove a submission's file: whoever may edit the submission."""
+    return kept is not None and _edit_submission(user, kept.submission)
+
+
+def _view_calendar(user: Any, _obj: Any = None) -> bool:
+    """The coalition calendar page (issue 12): the tracker's readers; members also see the
+    follow-up due dates on it (followup.view)."""
+    return _in_coalition(user)
 # --- end submissions ---
 
 
@@ -551,12 +566,17 @@ RULES: dict[str, Rule] = {
     "submission.create": _create_submission,
     "submission.edit": _edit_submission,
     "submission.answer": _answer_participation,
+    "submission.download_file": _download_submission_file,
+    "submission.remove_file": _remove_submission_file,
+    "calendar.view": _view_calendar,
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.
-PUBLIC_WHEN_ENABLED = {"tracker.view": "PUBLIC_TRACKER", "tracker.export": "PUBLIC_TRACKER"}
+PUBLIC_WHEN_ENABLED = {"tracker.view": "PUBLIC_TRACKER", "tracker.export": "PUBLIC_TRACKER",
+                       "calendar.view": "PUBLIC_TRACKER"}
 # Actions whose rule decides for anonymous visitors too (what is public is the rule's answer).
-OPEN_TO_EVERYONE = {"statement.read_public", "assessment.view", "submission.view"}
+OPEN_TO_EVERYONE = {"statement.read_public", "assessment.view", "submission.view",
+                    "submission.download_file"}
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:

@@ -27,7 +27,7 @@ from coalition.statements.models import (
     Statement,
     StatementDrafter,
 )
-from coalition.submissions.models import Submission, SubmissionParticipant
+from coalition.submissions.models import Submission, SubmissionFile, SubmissionParticipant
 
 __all__ = [
     "AdvocacyAction",
@@ -61,6 +61,7 @@ __all__ = [
     "Statement",
     "StatementDrafter",
     "Submission",
+    "SubmissionFile",
     "SubmissionParticipant",
     "Theme",
     "User",
