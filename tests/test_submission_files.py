@@ -248,8 +248,8 @@ def test_a_failed_commit_removes_the_kept_file(app: Any, world: Any, scene: Any,
         raise RuntimeError("database gone")
 
     with app.test_request_context():
-        kept, stored = services.add_file(world.users["editor"], scene, io.BytesIO(DOCX),
-                                         "x.docx")
+        _kept, stored = services.add_file(world.users["editor"], scene, io.BytesIO(DOCX),
+                                          "x.docx")
         assert stored.path.exists()
         monkeypatch.setattr(db.session, "commit", fail)
         with pytest.raises(RuntimeError):
