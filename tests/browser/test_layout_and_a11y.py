@@ -89,6 +89,13 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         coordinator, review, "Published submission", "individual", org, visibility="public")
     submissions.change_status(coordinator, published_sub, "submitted", date(2018, 3, 29))
     submissions.change_status(coordinator, published_sub, "published", date(2018, 8, 20))
+    # Issue 12, items 3 and 5: a file with a long unbroken name; the review's other dates.
+    import io
+
+    submissions.add_file(coordinator, joint, io.BytesIO(b"%PDF-1.7 layout"),
+                         LONG_ID + ".pdf")
+    review.presession_date, review.adoption_date = date(2018, 10, 4), date(2019, 3, 15)
+    review.hrc_session = 40
     db.session.commit()
     pages_out = [
         ("sign-in", "/login"),
@@ -136,6 +143,7 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         ("submission", f"/submissions/{joint.id}"),
         ("submission-new", "/submissions/new"),
         ("submission-edit", f"/submissions/{joint.id}/edit"),
+        ("calendar", "/calendar/"),  # issue 12, item 5
         ("not-found-signed-in", "/no-such-page"),
     ]
     db.session.remove()  # the test holds no transaction while the server reads (SQLite)
