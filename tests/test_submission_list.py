@@ -5,13 +5,11 @@ under the other facets' filters; links that combine filters; a constant number o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from coalition.extensions import db
 from coalition.reviews.models import Theme
@@ -19,20 +17,7 @@ from coalition.reviews.services import create_review, ensure_reference_data
 from coalition.submissions import services
 from coalition.submissions.services import SubmissionFilters
 from tests.conftest import AuthActions
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.test_desk import counting
 
 
 @pytest.fixture
