@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.audit.views import bp as audit_bp
     from coalition.core.views import bp as core_bp
     from coalition.dashboards.views import bp as dashboards_bp  # positions (issue 11)
+    from coalition.deadlines.views import bp as deadlines_bp  # calendar (issue 12)
     from coalition.exports.views import bp as exports_bp
     from coalition.followup.views import bp as followup_bp  # follow-up (issue 11)
     from coalition.notifications.views import bp as notifications_bp  # notify (issue 11)
@@ -118,7 +119,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (core_bp, accounts_bp, organisations_bp, reviews_bp, recommendations_bp,
                       statements_bp, audit_bp, exports_bp, notifications_bp, followup_bp,
-                      dashboards_bp, submissions_bp):
+                      dashboards_bp, submissions_bp, deadlines_bp):
         app.register_blueprint(blueprint)
     # midterm (issue 11, item 7): the mid-term assessment of a review
     from coalition.followup.midterm_views import bp as midterm_bp

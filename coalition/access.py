@@ -497,6 +497,23 @@ def _link_asks(user: Any, submission: Any) -> bool:
            for p in getattr(submission, "participants", ())):
         return True
     return _manage_tracker(user) and _view_submission(user, submission)
+
+
+def _download_submission_file(user: Any, kept: Any) -> bool:
+    """Download a submission's file (issue 12): whoever may read the submission, nobody else
+    (a draft of organisation A is never B's, whatever URL B knows)."""
+    return kept is not None and _view_submission(user, kept.submission)
+
+
+def _remove_submission_file(user: Any, kept: Any) -> bool:
+    """Remove a submission's file: whoever may edit the submission."""
+    return kept is not None and _edit_submission(user, kept.submission)
+
+
+def _view_calendar(user: Any, _obj: Any = None) -> bool:
+    """The coalition calendar page (issue 12): the tracker's readers; members also see the
+    follow-up due dates on it (followup.view)."""
+    return _in_coalition(user)
 # --- end submissions ---
 
 
@@ -571,12 +588,17 @@ RULES: dict[str, Rule] = {
     "submission.asks": _edit_submission,
     "submission.link_asks": _link_asks,
     "impact.view": _in_coalition,
+    "submission.download_file": _download_submission_file,
+    "submission.remove_file": _remove_submission_file,
+    "calendar.view": _view_calendar,
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.
-PUBLIC_WHEN_ENABLED = {"tracker.view": "PUBLIC_TRACKER", "tracker.export": "PUBLIC_TRACKER"}
+PUBLIC_WHEN_ENABLED = {"tracker.view": "PUBLIC_TRACKER", "tracker.export": "PUBLIC_TRACKER",
+                       "calendar.view": "PUBLIC_TRACKER"}
 # Actions whose rule decides for anonymous visitors too (what is public is the rule's answer).
-OPEN_TO_EVERYONE = {"statement.read_public", "assessment.view", "submission.view"}
+OPEN_TO_EVERYONE = {"statement.read_public", "assessment.view", "submission.view",
+                    "submission.download_file"}
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:

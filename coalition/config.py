@@ -121,6 +121,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # bulk assignment changes.
         "FILES_DIR": os.environ.get("FILES_DIR") or str(Path(instance_path) / "files"),
         "EVIDENCE_MAX_BYTES": int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024))),
+        "SUBMISSION_MAX_BYTES": int(os.environ.get("SUBMISSION_MAX_BYTES",
+                                                   str(20 * 1024 * 1024))),
         "BULK_ASSIGN_MAX": int(os.environ.get("BULK_ASSIGN_MAX", "2000")),
         "XLSX_MAX_SHEET_BYTES": int(os.environ.get("XLSX_MAX_SHEET_BYTES",
                                                    str(512 * 1024 * 1024))),

@@ -28,7 +28,7 @@ from coalition.statements.models import (
     Statement,
     StatementDrafter,
 )
-from coalition.submissions.models import Submission, SubmissionParticipant
+from coalition.submissions.models import Submission, SubmissionFile, SubmissionParticipant
 
 __all__ = [
     "AdvocacyAction",
@@ -64,6 +64,7 @@ __all__ = [
     "Statement",
     "StatementDrafter",
     "Submission",
+    "SubmissionFile",
     "SubmissionParticipant",
     "Theme",
     "User",

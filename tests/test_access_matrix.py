@@ -207,6 +207,15 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/submissions/{sub_public}/asks",     EVERYONE,       {}),
     ("/submissions/{sub_solo}/asks/{sub_ask}/edit", COORDINATOR | {"editor", "org_admin"}, {}),
     ("/reviews/{review}/impact",           IN_COALITION,   {}),
+    # Submission files (issue 12, item 3): a draft's file is its readers' alone, whatever URL
+    # others know; a public published one's is everyone's; a file under another submission's
+    # URL is not found.
+    ("/submissions/{sub_solo}/files/{sub_solo_file}", COORDINATOR | OWN_MEMBERS, {}),
+    ("/submissions/{sub_public}/files/{sub_public_file}", EVERYONE, {}),
+    ("/submissions/{sub_joint}/files/{sub_solo_file}", NOBODY, everyone_gets(404)),
+    # The coalition calendar (issue 12, item 5) and its feed (public review dates only).
+    ("/calendar/",                         IN_COALITION,   {}),
+    ("/calendar/coalition.ics",            EVERYONE,       {}),
     # end submissions
 ]
 
@@ -501,6 +510,11 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
         NOTHING, COORDINATOR | {"editor", "org_admin"}, 302, {}),
     ("remove own's ask", "/submissions/{sub_solo}/asks/{sub_ask}/delete",
         NOTHING, COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    ("upload a file to own's submission", "/submissions/{sub_solo}/files",
+        {"file": lambda: (io.BytesIO(b"%PDF-1.4 matrix submission"), "matrix.pdf"),
+         "kind": "final"}, COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    ("remove a file of own's submission", "/submissions/{sub_solo}/files/{sub_solo_file}/remove",
+        NOTHING, COORDINATOR | {"editor", "org_admin"}, 302, {}),
     # end submissions
     ("edit own profile", "/profile",
         PROFILE,          SIGNED_IN,      302,          {}),
@@ -610,9 +624,15 @@ def submission_scene(world: Any, review_slug: str) -> dict[str, int]:
     link = AskLink(ask=ask, recommendation_id=rec_id, state="proposed", score=70.0)
     db.session.add(link)
     db.session.commit()
+    solo_file, _ = services.add_file(editor, solo, io.BytesIO(b"%PDF-1.4 solo draft"),
+                                     "draft.pdf")
+    public_file, _ = services.add_file(editor, public, io.BytesIO(b"%PDF-1.4 published"),
+                                       "published.pdf")
+    db.session.commit()
     return {"sub_review_id": review.id, "sub_joint": joint.id, "sub_solo": solo.id,
             "sub_public": public.id, "sub_participant": joint.participants[0].id,
-            "sub_ask": ask.id, "sub_link": link.id}
+            "sub_ask": ask.id, "sub_link": link.id,
+            "sub_solo_file": solo_file.id, "sub_public_file": public_file.id}
 
 
 def followup_scene(app: Flask, world: Any, rec_id: int) -> dict[str, int]:

@@ -209,6 +209,19 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
                                                                       "steering"}),
     ("submission.link_asks",          None,           NOBODY),
     ("impact.view",                   None,           IN_COALITION),
+    # Submission files (issue 12, item 3): downloaded by the submission's readers, never more;
+    # removed by its editors.
+    ("submission.download_file",      "file_solo",    COORDINATOR | OWN),
+    ("submission.download_file",      "file_joint",   COORDINATOR | OWN | {"other_viewer",
+                                                                         "other_editor",
+                                                                         "other_admin"}),
+    ("submission.download_file",      "file_public",  frozenset(ROLES)),
+    ("submission.download_file",      None,           NOBODY),
+    ("submission.remove_file",        "file_solo",    COORDINATOR | {"editor", "org_admin"}),
+    ("submission.remove_file",        "file_public",  COORDINATOR | {"editor", "org_admin"}),
+    ("submission.remove_file",        None,           NOBODY),
+    # The coalition calendar (issue 12, item 5): the tracker's readers.
+    ("calendar.view",                 None,           IN_COALITION),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")
@@ -288,6 +301,10 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "sub_published_org": submission_like(world, "published", "organisation"),
         "sub_public_published": submission_like(world, "published", "public"),
         "participant_other": SimpleNamespace(organisation=world.other),
+        "file_solo": SimpleNamespace(submission=submission_like(world, "draft", "organisation")),
+        "file_joint": SimpleNamespace(submission=submission_like(world, "draft", "organisation",
+                                                                 (world.other,))),
+        "file_public": SimpleNamespace(submission=submission_like(world, "published", "public")),
         "stranded_comment": SimpleNamespace(
             author_id=world.users["other_viewer"].id,
             statement=statement_like(world, "draft", "drafters")),
@@ -346,8 +363,10 @@ def test_anonymous_gets_nothing(world: Any, dormant: Any) -> None:
     granted = [(action, target) for action, target, _ in POLICY
                if can(user, action, target_of(world, dormant, target, user))]
     assert granted == [("statement.read_public", "published"),
-                       ("submission.view", "sub_public_published")]
-    assert {"statement.read_public", "assessment.view", "submission.view"} == OPEN_TO_EVERYONE
+                       ("submission.view", "sub_public_published"),
+                       ("submission.download_file", "file_public")]
+    assert {"statement.read_public", "assessment.view", "submission.view",
+            "submission.download_file"} == OPEN_TO_EVERYONE
 
 
 def test_a_public_tracker_opens_only_tracker_view_to_anonymous_and_inactive(
@@ -360,7 +379,8 @@ def test_a_public_tracker_opens_only_tracker_view_to_anonymous_and_inactive(
         granted = {action for action, target, _ in POLICY
                    if can(user, action, target_of(world, dormant, target, user))}
         # The public tracker and its downloads (issue 10).
-        assert granted == {"tracker.view", "tracker.export", *OPEN_TO_EVERYONE}
+        assert granted == {"tracker.view", "tracker.export", "calendar.view",
+                           *OPEN_TO_EVERYONE}
         # ... and of the assessments, only the public ones (issue 10).
         assert can(user, "assessment.view", target_of(world, dormant, "public_a", user))
         assert not can(user, "assessment.view", target_of(world, dormant, "coalition_a", user))

@@ -42,6 +42,9 @@ PUBLIC_ENDPOINTS = {
     "api_pages.docs",
     # notify (issue 11): a digest's unsubscribe link works without signing in (signed token).
     "notifications.unsubscribe",
+    # calendar (issue 12): the iCalendar feed a calendar app subscribes to without signing in;
+    # it holds review dates only, public facts (tests/test_deadlines.py checks nothing else).
+    "deadlines.feed",
 }
 
 # Endpoints whose view Flask itself provides, so the app cannot put a mark on the function:

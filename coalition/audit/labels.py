@@ -34,6 +34,7 @@ from coalition.recommendations.models import (
 from coalition.statements.models import AUDIENCES, STATEMENT_STATUSES
 from coalition.submissions.models import (
     PARTICIPATION_STATES,
+    SUBMISSION_FILE_KINDS,
     SUBMISSION_KINDS,
     SUBMISSION_STATUSES,
     SUBMISSION_VISIBILITIES,
@@ -122,6 +123,8 @@ ACTION_LABELS: dict[str, Any] = {
     "ask.link_confirm": _l("Link to a recommendation confirmed"),
     "ask.link_reject": _l("Link to a recommendation rejected"),
     "ask.link_manual": _l("Ask linked to a recommendation by hand"),
+    "submission.add_file": _l("File uploaded"),
+    "submission.remove_file": _l("File removed"),
 }
 
 OBJECT_TYPE_LABELS: dict[str, Any] = {
@@ -179,10 +182,14 @@ FIELD_LABELS: dict[str, Any] = {
     "responses_symbol": _l("Responses symbol"),
     "midterm_due": _l("Mid-term report due"),
     "submission_deadline": _l("Deadline for stakeholder submissions"),
+    "presession_date": _l("Pre-session"),
+    "adoption_date": _l("Adoption of the outcome"),
+    "hrc_session": _l("Human Rights Council session"),
     "themes": _l("Themes"),
     "sdgs": _l("SDGs"),
     "affected_persons": _l("Affected persons"),
     "file": _l("File"),
+    "file_kind": _l("Kind of file"),
     "size": _l("Size"),
     "position": _l("Position"),
     "response": _l("Response"),
@@ -253,6 +260,7 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
     "priority": _from(PRIORITIES),  # followup (issue 11)
     "participation": _from(PARTICIPATION_STATES),  # submissions (issue 12)
     "link": _from(LINK_STATES),  # asks (issue 12)
+    "file_kind": _from(SUBMISSION_FILE_KINDS),  # submission files (issue 12)
     "position": _from(POSITIONS),
     "audience": _from(AUDIENCES),
     "visibility": _from(ASSESSMENT_VISIBILITIES, SUBMISSION_VISIBILITIES),
@@ -262,6 +270,7 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
 }
 # Fields whose values are ISO dates or times (stored by audit.services._jsonable).
 DATE_FIELDS = frozenset({"signon_deadline", "review_date", "midterm_due", "submission_deadline",
+                         "presession_date", "adoption_date",
                          "submitted_on", "published_on", "expires_at",
                          "published_at", "assessed_on", "responded_on", "revoked_at",
                          "due_on", "action.due_on", "action.done_on",

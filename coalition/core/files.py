@@ -9,6 +9,11 @@ issue 12): checked by their content, not their name, and stored outside the web 
   (`files_dir/ab/abcdef...`). A refused upload leaves nothing behind.
 - `safe_filename(name)`: the uploader's name without any path, for display and download.
 - `path_of(sha256, files_dir)`, `discard(stored)`.
+- Shared by every kind of kept file (evidence, submission files): `KeptFileColumns` (the
+  columns of a row naming a kept file), `store_attached` (keep, then attach a row; discard
+  the bytes if attaching fails), `commit_or_discard` (commit the request; on failure remove
+  the file it kept), `download` (the response: attachment, RFC 6266 name, nosniff, no-store)
+  and `discard_unreferenced` (after a row is removed, drop bytes no row names any more).
 
 Every refusal is a FileRefused (a ServiceError naming the form field, with `status` 400 or 413).
 """
@@ -21,16 +26,29 @@ import re
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from flask import current_app, request
+from flask import abort, current_app, request, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy import ForeignKey, Integer, String, exists, select
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from coalition.core.errors import ServiceError
+from coalition.core.time import utcnow
+from coalition.core.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Response
+
+    from coalition.accounts.models import User
+
+T = TypeVar("T")
 
 CHUNK = 64 * 1024
 # What may be uploaded: media type -> how people name the kind.
@@ -155,9 +173,21 @@ def _is_text(path: Path) -> bool:
     return not _TEXT_CONTROL.search(text)
 
 
-def sniff(path: Path) -> str:
-    """The media type of the file at `path`, from its bytes (one of ACCEPTED). Raises
-    FileRefused for an empty file, a program, or any other kind."""
+def _not_accepted(accept: Mapping[str, Any]) -> FileRefused:
+    return FileRefused(_("This kind of file is not accepted. Accepted: %(kinds)s.",
+                         kinds=", ".join(str(label) for label in accept.values())))
+
+
+def sniff(path: Path, accept: Mapping[str, Any] | None = None) -> str:
+    """The media type of the file at `path`, from its bytes (one of `accept`, default
+    ACCEPTED). Raises FileRefused for an empty file, a program, or any other kind."""
+    media_type = _sniff(path)
+    if accept is not None and media_type not in accept:
+        raise _not_accepted(accept)
+    return media_type
+
+
+def _sniff(path: Path) -> str:
     with path.open("rb") as handle:
         head = handle.read(16)
     if not head:
@@ -177,8 +207,7 @@ def sniff(path: Path) -> str:
             return media_type
     elif _is_text(path):
         return "text/plain"
-    raise FileRefused(_("This kind of file is not accepted. Accepted: %(kinds)s.",
-                        kinds=", ".join(str(label) for label in ACCEPTED.values())))
+    raise _not_accepted(ACCEPTED)
 
 
 def path_of(sha256: str, folder: Path | None = None) -> Path:
@@ -190,11 +219,12 @@ def path_of(sha256: str, folder: Path | None = None) -> Path:
 
 
 def store(stream: IO[bytes], filename: str | None, limit: int,
-          folder: Path | None = None) -> StoredFile:
+          folder: Path | None = None, accept: Mapping[str, Any] | None = None) -> StoredFile:
     """Keep an uploaded file: read `stream` in chunks into a temporary file beside the kept
-    ones (at most `limit` + 1 bytes are read), check it (`sniff`), and rename it to its
-    SHA-256. Raises FileRefused (413 beyond `limit`; 400 empty, program, other kinds); the
-    temporary file is removed whatever happens."""
+    ones (at most `limit` + 1 bytes are read), check it (`sniff`, against `accept` when
+    given: a narrower list of media types than ACCEPTED), and rename it to its SHA-256.
+    Raises FileRefused (413 beyond `limit`; 400 empty, program, other kinds); the temporary
+    file is removed whatever happens."""
     folder = folder or files_dir()
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -213,7 +243,7 @@ def store(stream: IO[bytes], filename: str | None, limit: int,
                                         "site accepts.", limit=size_label(limit)), status=413)
                 digest.update(chunk)
                 out.write(chunk)
-        media_type = sniff(temp)
+        media_type = sniff(temp, accept)
         sha = digest.hexdigest()
         target = path_of(sha, folder)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -230,3 +260,101 @@ def discard(stored: StoredFile | None) -> None:
     failed); a file that was already kept stays."""
     if stored is not None and stored.created:
         stored.path.unlink(missing_ok=True)
+
+
+# --- shared by every kind of kept file (evidence files, submission files) --------------------
+
+class KeptFileColumns:
+    """The columns of a row that names a kept file: the uploader's name with any path removed
+    (shown and offered on download), the media type found by `sniff`, the size, the SHA-256
+    the bytes are kept under (two rows with the same bytes share them), who uploaded it and
+    when. Every model using it is asked by `discard_unreferenced` before bytes are removed."""
+
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr
+    def uploaded_by(cls) -> Mapped[User | None]:
+        return relationship("User")
+
+    @property
+    def size_label(self) -> str:
+        return size_label(self.size)
+
+
+def store_attached(stream: IO[bytes], filename: str | None, limit: int,
+                   attach: Callable[[StoredFile], T],
+                   accept: Mapping[str, Any] | None = None) -> tuple[T, StoredFile]:
+    """Keep an upload (`store`), then `attach(stored)` (add and audit the row naming it);
+    if attaching fails, the bytes this upload wrote are removed and the error goes on."""
+    stored = store(stream, filename, limit, accept=accept)
+    try:
+        return attach(stored), stored
+    except Exception:
+        discard(stored)
+        raise
+
+
+def commit_or_discard(stored: StoredFile | None) -> None:
+    """Commit the request's transaction now, so that a failed commit removes the file this
+    request kept (no file is left behind by a failed upload)."""
+    from coalition.extensions import db
+
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        discard(stored)
+        raise
+
+
+def download(kept: KeptFileColumns) -> Response:
+    """The kept file as an attachment of its stored media type (never sniffed by the browser,
+    never cached by a shared cache); the name is the uploader's, as RFC 6266 `filename*`
+    (UTF-8) beside an ASCII `filename` fallback. 404 when the bytes are gone."""
+    try:
+        path = path_of(kept.sha256)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=kept.media_type, as_attachment=True,
+                         download_name=safe_filename(kept.filename), max_age=0,
+                         conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def is_referenced(sha256: str) -> bool:
+    """Does any row of any model with KeptFileColumns still name these bytes?"""
+    from coalition.extensions import db
+
+    models = [m for m in _subclasses(KeptFileColumns) if hasattr(m, "__table__")]
+    return any(db.session.scalar(select(exists().where(m.sha256 == sha256)))
+               for m in models)
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def discard_unreferenced(sha256: str, folder: Path | None = None) -> bool:
+    """Remove the kept bytes of `sha256` if no row names them any more (call after the
+    commit that removed a row); True when removed."""
+    if is_referenced(sha256):
+        return False
+    try:
+        path = path_of(sha256, folder)
+    except ValueError:
+        return False
+    existed = path.is_file()
+    path.unlink(missing_ok=True)
+    return existed

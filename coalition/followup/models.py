@@ -26,13 +26,13 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.core.files import KeptFileColumns
 from coalition.core.time import utcnow
 from coalition.core.types import UTCDateTime
 from coalition.core.types import in_list as _in
@@ -175,25 +175,18 @@ class AdvocacyAction(db.Model):
         return self.done_on is None and self.due_on is not None and self.due_on < today
 
 
-class EvidenceFile(db.Model):
+class EvidenceFile(KeptFileColumns, db.Model):
     """A file attached to an advocacy action. The bytes live outside the web root, named by
     their SHA-256 (two actions with the same file share it); `filename` is the uploader's
-    name with any path removed, shown and offered on download."""
+    name with any path removed, shown and offered on download (coalition.core.files)."""
 
     __tablename__ = "evidence_file"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("advocacy_action.id", ondelete="CASCADE"),
                                            index=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    media_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     action: Mapped[AdvocacyAction] = relationship(back_populates="evidence_files")
-    uploaded_by: Mapped[User | None] = relationship()
 
 
 class CoalitionPosition(db.Model):

@@ -420,10 +420,5 @@ def add_evidence(actor: Any, action: AdvocacyAction, upload: IO[bytes],
                  name: str | None) -> tuple[EvidenceFile, files.StoredFile]:
     """Attach an evidence file to an action (checked by content, kept under its SHA-256).
     FileRefused on "file" (400, or 413 over EVIDENCE_MAX_BYTES)."""
-    stored = _keep(upload, name)
-    assert stored is not None
-    try:
-        return _attach(actor, action, stored), stored
-    except Exception:
-        files.discard(stored)
-        raise
+    return files.store_attached(upload, name, files.max_bytes(),
+                                lambda stored: _attach(actor, action, stored))

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -211,17 +210,6 @@ def update_plan(plan: FollowUpPlan, plan_id: int) -> WerkzeugResponse | tuple[st
     return _plan_page(plan, 400, update_form=form)
 
 
-def _commit_or_discard(stored: files.StoredFile | None) -> None:
-    """Commit now, so that a failed commit removes the file this request kept (no file is
-    left behind by a failed upload)."""
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        files.discard(stored)
-        raise
-
-
 def _refused(form: Any, error: ServiceError) -> int:
     """Undo what the request wrote, show the refusal on its field; the status to answer (a
     refused file's own: 413 for one too large)."""
@@ -232,7 +220,7 @@ def _refused(form: Any, error: ServiceError) -> int:
 
 def _kept(stored: files.StoredFile | None, message: str, url: str) -> WerkzeugResponse:
     """Commit (removing the kept file if that fails), say so, go to `url`."""
-    _commit_or_discard(stored)
+    files.commit_or_discard(stored)
     flash(message, "success")
     return redirect(url)
 
@@ -341,17 +329,7 @@ def add_evidence(action: AdvocacyAction, action_id: int) -> WerkzeugResponse | t
 @guard("followup.download_evidence", load=_load_evidence)
 def download_evidence(evidence: EvidenceFile, file_id: int) -> WerkzeugResponse:
     """The file, as an attachment of its stored media type, never sniffed by the browser."""
-    try:
-        path = files.path_of(evidence.sha256)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=evidence.media_type, as_attachment=True,
-                         download_name=evidence.filename, max_age=0, conditional=True)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return files.download(evidence)
 
 
 # --- bulk assignment from the tracker -----------------------------------------------------------

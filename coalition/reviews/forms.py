@@ -22,6 +22,16 @@ class ReviewForm(Form):
     midterm_due = DateField(_l("Mid-term report due"), validators=[Optional()])
     submission_deadline = DateField(_l("Deadline for stakeholder submissions"),
                                     validators=[Optional()])
+    presession_date = DateField(_l("Pre-session"), validators=[Optional()],
+                                description=_l("UPR Info's pre-session in Geneva, about a "
+                                               "month before the review."))
+    adoption_date = DateField(_l("Adoption of the outcome"), validators=[Optional()],
+                              description=_l("The day the Human Rights Council adopts the "
+                                             "review's outcome."))
+    hrc_session = IntegerField(_l("Human Rights Council session"),
+                               validators=[Optional(), NumberRange(1, 200)],
+                               description=_l("The session that adopts the outcome, for "
+                                              "example 40."))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -94,6 +94,11 @@ class Review(db.Model):
     midterm_due: Mapped[date | None] = mapped_column(Date)
     # OHCHR's deadline for stakeholder submissions to this review (issue 12).
     submission_deadline: Mapped[date | None] = mapped_column(Date)
+    # The coalition calendar (issue 12): UPR Info's pre-session in Geneva (about a month
+    # before the review) and the adoption of the outcome at a Human Rights Council session.
+    presession_date: Mapped[date | None] = mapped_column(Date)
+    adoption_date: Mapped[date | None] = mapped_column(Date)
+    hrc_session: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     state: Mapped[State] = relationship()

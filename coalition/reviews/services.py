@@ -23,6 +23,9 @@ REVIEW_FIELDS = [
     "responses_symbol",
     "midterm_due",
     "submission_deadline",
+    "presession_date",
+    "adoption_date",
+    "hrc_session",
 ]
 
 
@@ -74,6 +77,9 @@ def create_review(
     responses_symbol: str | None = None,
     midterm_due: date | None = None,
     submission_deadline: date | None = None,
+    presession_date: date | None = None,
+    adoption_date: date | None = None,
+    hrc_session: int | None = None,
 ) -> Review:
     ensure_reference_data()
     state = state_by_code(state_code or "")
@@ -92,6 +98,9 @@ def create_review(
         responses_symbol=responses_symbol or None,
         midterm_due=midterm_due,
         submission_deadline=submission_deadline,
+        presession_date=presession_date,
+        adoption_date=adoption_date,
+        hrc_session=hrc_session,
     )
     db.session.add(review)
     record(actor, "review.create", review, snapshot(review, REVIEW_FIELDS))

@@ -47,7 +47,8 @@ def new() -> str | Response | tuple[str, int]:
             review = services.create_review(
                 current_user, form.state_code.data, form.cycle.data, form.session.data,
                 form.review_date.data, form.report_symbol.data, form.responses_symbol.data,
-                form.midterm_due.data, form.submission_deadline.data)
+                form.midterm_due.data, form.submission_deadline.data,
+                form.presession_date.data, form.adoption_date.data, form.hrc_session.data)
         except ServiceError as error:
             attach_error(form, error)
         else:
@@ -93,7 +94,10 @@ def edit(review: Review, slug: str) -> str | Response | tuple[str, int]:
                                    report_symbol=form.report_symbol.data or None,
                                    responses_symbol=form.responses_symbol.data or None,
                                    midterm_due=form.midterm_due.data,
-                                   submission_deadline=form.submission_deadline.data)
+                                   submission_deadline=form.submission_deadline.data,
+                                   presession_date=form.presession_date.data,
+                                   adoption_date=form.adoption_date.data,
+                                   hrc_session=form.hrc_session.data)
         except ServiceError as error:
             attach_error(form, error)
         else:

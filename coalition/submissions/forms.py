@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from coalition.core.forms import MultiCheckboxField, choices
+from coalition.core.forms import Form, MultiCheckboxField, choices
 from coalition.core.inputs import to_db_int
 from coalition.submissions.models import (
+    SUBMISSION_FILE_KINDS,
     SUBMISSION_KINDS,
     SUBMISSION_STATUSES,
     SUBMISSION_VISIBILITIES,
@@ -45,3 +47,12 @@ class StatusForm(FlaskForm):
                          validate_choice=False)
     on = DateField(_l("On (date)"), validators=[Optional()],
                    description=_l("Leave empty for today."))
+
+
+class SubmissionFileForm(Form):
+    """Upload a file of the submission (issue 12, item 3); checked by its content."""
+
+    file = FileField(_l("File"), description=_l(
+        "Word (.docx), PDF or OpenDocument text (.odt), up to the size limit."))
+    kind = SelectField(_l("Kind of file"), choices=choices(SUBMISSION_FILE_KINDS),
+                       default="final", validate_choice=False)

@@ -24,8 +24,9 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from coalition.core.files import KeptFileColumns
 from coalition.core.time import utcnow
 from coalition.core.types import UTCDateTime
 from coalition.core.types import in_list as _in
@@ -127,3 +128,37 @@ class SubmissionParticipant(db.Model):
     submission: Mapped[Submission] = relationship(back_populates="participants")
     organisation: Mapped[Organisation] = relationship()
     answered_by: Mapped[User | None] = relationship()
+
+
+# --- files (issue 12, item 3) ----------------------------------------------------------------
+SUBMISSION_FILE_KINDS = {
+    "final": _l("Final version"),
+    "draft": _l("Working draft"),
+    "annex": _l("Annex"),
+}
+
+
+class SubmissionFile(KeptFileColumns, db.Model):
+    """A file of a submission: its final version as sent to OHCHR, a working draft or an annex.
+    The bytes live outside the web root under their SHA-256 (coalition.core.files); only
+    .docx, .pdf and .odt are accepted, by their content. The newest "final" one is the
+    submission's final version. `submission.files`: newest first."""
+
+    __tablename__ = "submission_file"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(SUBMISSION_FILE_KINDS)})", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="final")
+
+    submission: Mapped[Submission] = relationship(backref=backref(
+        "files", order_by="SubmissionFile.id.desc()", cascade="all, delete-orphan"))
+
+    @property
+    def organisation(self) -> Organisation:
+        """The organisation audit events name."""
+        return self.submission.lead_organisation
+# --- end files

@@ -9,15 +9,18 @@ commits, so a refusal half-way leaves nothing written. A ServiceError names the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Select, and_, exists, or_, select, true
+from sqlalchemy import Select, and_, exists, func, or_, select, true, union
+from sqlalchemy.orm import joinedload, selectinload
 
 from coalition.access import is_coalition_member, is_coordinator, member_organisation_ids
 from coalition.audit import diff, record
+from coalition.core import files
 from coalition.core.errors import ServiceError
 from coalition.core.time import utcnow
 from coalition.extensions import db
@@ -25,10 +28,12 @@ from coalition.organisations.models import Organisation
 from coalition.reviews.models import Review, Theme
 from coalition.submissions.models import (
     PARTICIPATION_STATES,
+    SUBMISSION_FILE_KINDS,
     SUBMISSION_KINDS,
     SUBMISSION_STATUSES,
     SUBMISSION_VISIBILITIES,
     Submission,
+    SubmissionFile,
     SubmissionParticipant,
     submission_theme,
 )
@@ -66,29 +71,182 @@ def visible_submissions(user: Any) -> Any:
                Submission.status == "published")
 
 
+# --- lists with facets (issue 12, item 5) -----------------------------------------------------
+# The list's facets, in the order the page shows them; each is one URL parameter with one value
+# (`?review=3&organisation=7&theme=12&status=draft&kind=joint`), facets combine with AND. Each
+# facet's counts apply every other facet's filter, so a count says what choosing it would show.
+FACETS = ("review", "organisation", "theme", "status", "kind")
+
+
+@dataclass(frozen=True)
+class SubmissionFilters:
+    """The list's filters, from the URL; `args()` gives the URL parameters, with changes."""
+
+    review: int | None = None
+    organisation: int | None = None
+    theme: int | None = None
+    status: str | None = None
+    kind: str | None = None
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The URL parameters of these filters with `changes` (None drops a facet)."""
+        values = {name: getattr(self, name) for name in FACETS}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+    def active(self) -> bool:
+        return any(getattr(self, name) for name in FACETS)
+
+
+def _takes_part(organisation_id: Any) -> Any:
+    return or_(Submission.lead_organisation_id == organisation_id,
+               exists(select(SubmissionParticipant.id).where(
+                   SubmissionParticipant.submission_id == Submission.id,
+                   SubmissionParticipant.organisation_id == organisation_id)))
+
+
+def _conditions(user: Any, f: SubmissionFilters, skip: str | None = None) -> list[Any]:
+    """What the reader may see, and every active facet but `skip`."""
+    conds = [visible_submissions(user)]
+    if f.review and skip != "review":
+        conds.append(Submission.review_id == f.review)
+    if f.organisation and skip != "organisation":
+        conds.append(_takes_part(f.organisation))
+    if f.theme and skip != "theme":
+        conds.append(exists(select(submission_theme.c.theme_id).where(
+            submission_theme.c.submission_id == Submission.id,
+            submission_theme.c.theme_id == f.theme)))
+    if f.status in SUBMISSION_STATUSES and skip != "status":
+        conds.append(Submission.status == f.status)
+    if f.kind in SUBMISSION_KINDS and skip != "kind":
+        conds.append(Submission.kind == f.kind)
+    return conds
+
+
 def submissions_query(user: Any, review_id: int | None = None,
                       organisation_id: int | None = None, theme_id: int | None = None,
                       status: str | None = None, kind: str | None = None) -> Select:
-    """The list page's query: what `user` may read, filtered, newest review first."""
-    query = select(Submission).join(Review).where(visible_submissions(user))
-    if review_id:
-        query = query.where(Submission.review_id == review_id)
-    if organisation_id:
-        query = query.where(or_(
-            Submission.lead_organisation_id == organisation_id,
-            exists(select(SubmissionParticipant.id).where(
-                SubmissionParticipant.submission_id == Submission.id,
-                SubmissionParticipant.organisation_id == organisation_id))))
-    if theme_id:
-        query = query.where(exists(select(submission_theme.c.theme_id).where(
-            submission_theme.c.submission_id == Submission.id,
-            submission_theme.c.theme_id == theme_id)))
-    if status in SUBMISSION_STATUSES:
-        query = query.where(Submission.status == status)
-    if kind in SUBMISSION_KINDS:
-        query = query.where(Submission.kind == kind)
-    return query.order_by(Review.review_date.desc().nulls_last(), Submission.title,
-                          Submission.id)
+    """The list page's query: what `user` may read, filtered, newest review first; the
+    review, its State, the lead and the co-submitters come with the rows (a page of rows
+    costs the same number of queries whatever its length)."""
+    f = SubmissionFilters(review_id, organisation_id, theme_id, status, kind)
+    return (select(Submission).join(Review).where(*_conditions(user, f))
+            .options(joinedload(Submission.review).joinedload(Review.state),
+                     joinedload(Submission.lead_organisation),
+                     selectinload(Submission.participants))
+            .order_by(Review.review_date.desc().nulls_last(), Submission.title,
+                      Submission.id))
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet: its URL value, label, count, and whether it is chosen."""
+
+    value: Any
+    label: str
+    count: int
+    selected: bool
+
+
+def facet_counts(user: Any, f: SubmissionFilters) -> dict[str, list[FacetValue]]:
+    """Each facet's values with their counts, over only the submissions `user` may read,
+    each facet counted under every other facet's filter: five grouped queries, whatever the
+    number of submissions. Values with no submission are left out (a chosen one stays)."""
+    def ids(skip: str) -> Any:
+        return select(Submission.id).where(*_conditions(user, f, skip))
+
+    reviews_by_id = {r.id: r for r in db.session.scalars(
+        select(Review).options(joinedload(Review.state)))}
+    review_counts = dict(db.session.execute(
+        select(Submission.review_id, func.count()).where(Submission.id.in_(ids("review")))
+        .group_by(Submission.review_id)).all())
+    pairs = union(
+        select(Submission.id.label("sid"), Submission.lead_organisation_id.label("oid")),
+        select(SubmissionParticipant.submission_id.label("sid"),
+               SubmissionParticipant.organisation_id.label("oid"))).subquery()
+    org_rows = db.session.execute(
+        select(Organisation.id, Organisation.name, func.count(pairs.c.sid.distinct()))
+        .join(pairs, pairs.c.oid == Organisation.id)
+        .where(pairs.c.sid.in_(ids("organisation")))
+        .group_by(Organisation.id, Organisation.name)).all()
+    theme_rows = db.session.execute(
+        select(Theme.id, Theme.code, Theme.name, func.count())
+        .join(submission_theme, submission_theme.c.theme_id == Theme.id)
+        .where(submission_theme.c.submission_id.in_(ids("theme")))
+        .group_by(Theme.id, Theme.code, Theme.name).order_by(Theme.code)).all()
+    status_counts = dict(db.session.execute(
+        select(Submission.status, func.count()).where(Submission.id.in_(ids("status")))
+        .group_by(Submission.status)).all())
+    kind_counts = dict(db.session.execute(
+        select(Submission.kind, func.count()).where(Submission.id.in_(ids("kind")))
+        .group_by(Submission.kind)).all())
+
+    ordered_reviews = sorted(
+        (reviews_by_id[i] for i in review_counts if i in reviews_by_id),
+        key=lambda r: (-(r.review_date.toordinal() if r.review_date else 0), r.state.name))
+    return {
+        "review": [FacetValue(r.id, r.display_title, review_counts[r.id], f.review == r.id)
+                   for r in ordered_reviews],
+        "organisation": [FacetValue(i, name, n, f.organisation == i) for i, name, n in
+                         sorted(org_rows, key=lambda row: (-row[2], row[1].casefold()))],
+        "theme": [FacetValue(i, f"{code} {name}", n, f.theme == i)
+                  for i, code, name, n in theme_rows],
+        "status": [FacetValue(k, str(label), status_counts[k], f.status == k)
+                   for k, label in SUBMISSION_STATUSES.items() if k in status_counts],
+        "kind": [FacetValue(k, str(label), kind_counts[k], f.kind == k)
+                 for k, label in SUBMISSION_KINDS.items() if k in kind_counts],
+    }
+
+
+# --- files (issue 12, item 3) -----------------------------------------------------------------
+# What a submission's file may be: OHCHR takes Word, PDF (and the coalition OpenDocument text);
+# checked by the bytes (coalition.core.files.sniff), never by the name.
+SUBMISSION_ACCEPTED = {media_type: files.ACCEPTED[media_type] for media_type in (
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/pdf",
+    "application/vnd.oasis.opendocument.text")}
+
+
+def max_file_bytes() -> int:
+    """The most one submission file may weigh (config SUBMISSION_MAX_BYTES, default 20 MB)."""
+    return files.max_bytes("SUBMISSION_MAX_BYTES")
+
+
+def add_file(actor: Any, submission: Submission, upload: IO[bytes], name: str | None,
+             kind: str = "final") -> tuple[SubmissionFile, files.StoredFile]:
+    """Attach a file to a submission: checked by content (.docx, .pdf, .odt), kept outside
+    the web root under its SHA-256, audited. FileRefused on "file" (400; 413 over
+    SUBMISSION_MAX_BYTES), ServiceError on "kind"; nothing is kept from a refused upload.
+    Returns the row and the kept file (the caller discards it if the commit fails)."""
+    if kind not in SUBMISSION_FILE_KINDS:
+        raise ServiceError(_("Choose the kind of file from the list."), "kind")
+
+    def attach(stored: files.StoredFile) -> SubmissionFile:
+        kept = SubmissionFile(submission=submission, kind=kind, filename=stored.filename,
+                              media_type=stored.media_type, size=stored.size,
+                              sha256=stored.sha256, uploaded_by_id=getattr(actor, "id", None))
+        db.session.add(kept)
+        db.session.flush()
+        record(actor, "submission.add_file", submission, {
+            "file": [None, stored.filename], "file_kind": [None, kind],
+            "size": [None, stored.size], "sha256": [None, stored.sha256]})
+        return kept
+
+    return files.store_attached(upload, name, max_file_bytes(), attach,
+                                accept=SUBMISSION_ACCEPTED)
+
+
+def remove_file(actor: Any, kept: SubmissionFile) -> str:
+    """Remove a submission's file (audited). Returns its SHA-256: once the request commits,
+    the caller drops the bytes if no other row names them (files.discard_unreferenced)."""
+    submission = kept.submission
+    record(actor, "submission.remove_file", submission, {
+        "file": [kept.filename, None], "file_kind": [kept.kind, None],
+        "sha256": [kept.sha256, None]})
+    sha256 = kept.sha256
+    submission.files.remove(kept)
+    db.session.flush()
+    return sha256
 
 
 def deadline_words(review: Review, today: date | None = None) -> str | None:

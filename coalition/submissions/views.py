@@ -7,12 +7,14 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from coalition.access import can, guard, has_role, is_coordinator
 from coalition.audit.services import history_query
+from coalition.core import files
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
 from coalition.core.inputs import int_arg
@@ -21,13 +23,15 @@ from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.reviews.models import Review, Theme
 from coalition.submissions import services
-from coalition.submissions.forms import StatusForm, SubmissionForm
+from coalition.submissions.forms import StatusForm, SubmissionFileForm, SubmissionForm
 from coalition.submissions.models import (
     PARTICIPATION_STATES,
+    SUBMISSION_FILE_KINDS,
     SUBMISSION_KINDS,
     SUBMISSION_STATUSES,
     SUBMISSION_VISIBILITIES,
     Submission,
+    SubmissionFile,
     SubmissionParticipant,
 )
 
@@ -83,23 +87,31 @@ def _review(review_id: int | None) -> Review | None:
 @bp.route("/")
 @guard("submission.list")
 def index() -> str:
+    """The list, with facets and counts like the tracker's (issue 12, item 5): per review,
+    organisation (lead or co-submitter), theme, status and kind; each a URL parameter."""
     status = request.args.get("status", "")
-    status = status if status in SUBMISSION_STATUSES else ""
     kind = request.args.get("kind", "")
-    kind = kind if kind in SUBMISSION_KINDS else ""
-    review_id = int_arg("review", None, minimum=1)
-    organisation_id = int_arg("organisation", None, minimum=1)
-    theme_id = int_arg("theme", None, minimum=1)
-    page = paginate(services.submissions_query(current_user, review_id, organisation_id,
-                                               theme_id, status or None, kind or None))
-    review = _review(review_id)
+    filters = services.SubmissionFilters(
+        review=int_arg("review", None, minimum=1),
+        organisation=int_arg("organisation", None, minimum=1),
+        theme=int_arg("theme", None, minimum=1),
+        status=status if status in SUBMISSION_STATUSES else None,
+        kind=kind if kind in SUBMISSION_KINDS else None)
+    page = paginate(services.submissions_query(current_user, filters.review,
+                                               filters.organisation, filters.theme,
+                                               filters.status, filters.kind))
     return render_template(
-        "submissions/index.html", page=page, status=status, kind=kind, review_id=review_id,
-        organisation_id=organisation_id, theme_id=theme_id, statuses=SUBMISSION_STATUSES,
-        kinds=SUBMISSION_KINDS, reviews=services.reviews(), review=review,
-        organisations=_active_organisations(), themes=_themes(),
+        "submissions/index.html", page=page, filters=filters,
+        facets=services.facet_counts(current_user, filters), facet_labels=FACET_LABELS,
+        statuses=SUBMISSION_STATUSES, kinds=SUBMISSION_KINDS, review=_review(filters.review),
+        organisation=db.session.get(Organisation, filters.organisation)
+        if filters.organisation else None,
         deadline_words=services.deadline_words,
         may_create=can(current_user, "submission.create"))
+
+
+FACET_LABELS = {"review": _l("Review"), "organisation": _l("Organisation"),
+                "theme": _l("Theme"), "status": _l("Status"), "kind": _l("Kind")}
 
 
 # --- new and edit -----------------------------------------------------------------------------
@@ -163,7 +175,7 @@ def edit(submission: Submission, submission_id: int) -> WerkzeugResponse | tuple
 # --- one submission ---------------------------------------------------------------------------
 
 def _show(submission: Submission, status_form: StatusForm | None = None,
-          code: int = 200) -> tuple[str, int]:
+          code: int = 200, file_form: SubmissionFileForm | None = None) -> tuple[str, int]:
     may_edit = can(current_user, "submission.edit", submission)
     if status_form is None and may_edit:
         status_form = StatusForm(formdata=None)
@@ -173,6 +185,8 @@ def _show(submission: Submission, status_form: StatusForm | None = None,
         following = services.STATUS_TRANSITIONS[submission.status]
         status_form.status.choices = choices({k: v for k, v in SUBMISSION_STATUSES.items()
                                               if k in following})
+    if file_form is None and may_edit:
+        file_form = SubmissionFileForm(formdata=None)
     events = db.session.scalars(history_query("submission", submission.id)
                                 .limit(HISTORY_SHOWN)).all()
     answerable = {p.id for p in submission.participants
@@ -182,7 +196,9 @@ def _show(submission: Submission, status_form: StatusForm | None = None,
         may_edit=may_edit, answerable=answerable, events=events,
         kinds=SUBMISSION_KINDS, statuses=SUBMISSION_STATUSES,
         visibilities=SUBMISSION_VISIBILITIES, participation=PARTICIPATION_STATES,
-        deadline=services.deadline_words(submission.review), today=date.today()), code
+        deadline=services.deadline_words(submission.review), today=date.today(),
+        file_form=file_form, file_kinds=SUBMISSION_FILE_KINDS,
+        file_limit=files.size_label(services.max_file_bytes())), code
 
 
 @bp.route("/<int:submission_id>")
@@ -190,6 +206,75 @@ def _show(submission: Submission, status_form: StatusForm | None = None,
 def show(submission: Submission, submission_id: int) -> tuple[str, int]:
     return _show(submission)
 
+
+# --- files (issue 12, item 3) -----------------------------------------------------------------
+
+def _load_file(submission_id: int, file_id: int, **_: object) -> SubmissionFile:
+    kept = db.get_or_404(SubmissionFile, file_id)
+    if kept.submission_id != submission_id:
+        abort(404)
+    return kept
+
+
+@bp.route("/<int:submission_id>/files", methods=["POST"])
+@guard("submission.edit", load=_load_submission)
+def upload_file(submission: Submission,
+                submission_id: int) -> WerkzeugResponse | tuple[str, int]:
+    """Attach a file: the request's size is checked before its body is read; a refused
+    file leaves nothing behind (coalition.core.files)."""
+    try:
+        files.check_request_size(services.max_file_bytes())
+    except files.FileRefused as error:
+        form = SubmissionFileForm(formdata=None)
+        attach_error(form, error)
+        return _show(submission, code=error.status, file_form=form)
+    form = SubmissionFileForm()
+    status = 400
+    if form.validate_on_submit():
+        upload = form.file.data
+        if not upload or not upload.filename:
+            attach_error(form, ServiceError(_("Choose a file."), "file"))
+        else:
+            try:
+                _kept, stored = services.add_file(current_user, submission, upload.stream,
+                                                  upload.filename, form.kind.data)
+            except ServiceError as error:
+                db.session.rollback()
+                attach_error(form, error)
+                status = getattr(error, "status", 400)
+            else:
+                files.commit_or_discard(stored)
+                flash(_("The file is attached."), "success")
+                return redirect(url_for("submissions.show", submission_id=submission_id)
+                                + "#files")
+    submission = db.session.get(Submission, submission_id)
+    return _show(submission, code=status, file_form=form)
+
+
+@bp.route("/<int:submission_id>/files/<int:file_id>")
+@guard("submission.download_file", load=_load_file)
+def download_file(kept: SubmissionFile, submission_id: int, file_id: int) -> WerkzeugResponse:
+    """The file, for whoever may read the submission (a draft's files stay its own)."""
+    return files.download(kept)
+
+
+@bp.route("/<int:submission_id>/files/<int:file_id>/remove", methods=["POST"])
+@guard("submission.remove_file", load=_load_file)
+def remove_file(kept: SubmissionFile, submission_id: int,
+                file_id: int) -> WerkzeugResponse | tuple[str, int]:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired: try again."), "error")
+        return _show(kept.submission, code=400)
+    name = kept.filename
+    sha256 = services.remove_file(current_user, kept)
+    db.session.commit()
+    files.discard_unreferenced(sha256)
+    flash(_("The file %(name)s is removed.", name=name), "success")
+    return redirect(url_for("submissions.show", submission_id=submission_id) + "#files")
+
+
+# --- end files
 
 @bp.route("/<int:submission_id>/status", methods=["POST"])
 @guard("submission.edit", load=_load_submission)

@@ -95,6 +95,13 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     impact.add_pasted_asks(coordinator, joint, "Uphold the rule of law in Hong Kong " + LONG_ID
                            + "\nGuarantee freedom of expression in Hong Kong")
     impact.refresh_proposals(coordinator, review, joint)
+    # Issue 12, items 3 and 5: a file with a long unbroken name; the review's other dates.
+    import io
+
+    submissions.add_file(coordinator, joint, io.BytesIO(b"%PDF-1.7 layout"),
+                         LONG_ID + ".pdf")
+    review.presession_date, review.adoption_date = date(2018, 10, 4), date(2019, 3, 15)
+    review.hrc_session = 40
     db.session.commit()
     pages_out = [
         ("sign-in", "/login"),
@@ -144,6 +151,7 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         ("submission-edit", f"/submissions/{joint.id}/edit"),
         ("submission-asks", f"/submissions/{joint.id}/asks"),  # issue 12
         ("review-impact", f"/reviews/{review.slug}/impact"),  # issue 12
+        ("calendar", "/calendar/"),  # issue 12, item 5
         ("not-found-signed-in", "/no-such-page"),
     ]
     db.session.remove()  # the test holds no transaction while the server reads (SQLite)
