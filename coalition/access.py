@@ -481,6 +481,14 @@ def _answer_participation(user: Any, participant: Any) -> bool:
     editors and org admins, and the coordinator."""
     return participant is not None and (
         is_coordinator(user) or has_role(user, participant.organisation, "editor"))
+
+
+def _override_word_limit(user: Any, submission: Any) -> bool:
+    """ohchr (issue 12, item 2): send a submission to OHCHR although its text is over OHCHR's
+    word limit, with a recorded reason: the steering committee (DESIGN.md: the steering
+    committee decides for the coalition). Changing the status at all still needs
+    "submission.edit"."""
+    return submission is not None and is_steering_member(user)
 # --- end submissions ---
 
 
@@ -551,6 +559,7 @@ RULES: dict[str, Rule] = {
     "submission.create": _create_submission,
     "submission.edit": _edit_submission,
     "submission.answer": _answer_participation,
+    "submission.override_word_limit": _override_word_limit,  # ohchr (issue 12, item 2)
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.

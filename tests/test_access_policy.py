@@ -199,6 +199,8 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("submission.answer",             "participant_other", COORDINATOR | {"other_editor",
                                                                           "other_admin"}),
     ("submission.answer",             None,           NOBODY),
+    ("submission.override_word_limit", "sub_solo",    frozenset({"steering"})),  # ohchr
+    ("submission.override_word_limit", None,          NOBODY),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")

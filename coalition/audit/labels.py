@@ -208,6 +208,8 @@ FIELD_LABELS: dict[str, Any] = {
     "ohchr_reference": _l("OHCHR reference"),
     "submitted_on": _l("Sent to OHCHR on"),
     "published_on": _l("Published by OHCHR on"),
+    "word_count": _l("Word count"),  # ohchr (issue 12, item 2)
+    "override_reason": _l("Reason for sending it over the word limit"),
 }
 
 

@@ -201,24 +201,32 @@ def count_words(markdown: str) -> int:
 
 # --- the limit --------------------------------------------------------------------------------
 
+def _for_cycle(table: Mapping[int, Mapping[str, int]], cycle: int,
+               later: bool) -> Mapping[str, int]:
+    """The limits of `cycle`, else the nearest earlier cycle's (OHCHR's limits stand until new
+    guidelines change them), else (when `later`) the latest cycle's."""
+    known = sorted(int(c) for c in table)
+    earlier = [c for c in known if c <= cycle]
+    if earlier:
+        return table[earlier[-1]]
+    return table[known[-1]] if later and known else {}
+
+
 def word_limit(submission: Submission,
                limits: Mapping[int, Mapping[str, int]] | None = None) -> int:
-    """The word limit of a submission: by its review's cycle and its kind.
+    """The word limit of a submission, by its review's cycle and its kind.
 
-    `limits` defaults to the app config's `SUBMISSION_WORD_LIMITS` (when set) over
-    `DEFAULT_WORD_LIMITS`; a cycle without its own limits takes the nearest earlier cycle's
-    (OHCHR's limits stay until new guidelines change them), and failing that the latest's.
+    `limits` (by default the app config's `SUBMISSION_WORD_LIMITS`, {cycle: {kind: words}})
+    overrides `DEFAULT_WORD_LIMITS`; for a cycle it does not name, the nearest earlier cycle's
+    limits apply.
     """
     if limits is None:
-        limits = dict(DEFAULT_WORD_LIMITS)
-        configured = current_app.config.get("SUBMISSION_WORD_LIMITS") if has_app_context() \
-            else None
-        if configured:
-            limits.update({int(cycle): value for cycle, value in configured.items()})
-    cycle = submission.review.cycle if submission.review is not None else max(limits)
-    known = sorted(int(c) for c in limits)
-    earlier = [c for c in known if c <= cycle]
-    chosen = limits[earlier[-1] if earlier else known[-1]]
+        limits = (current_app.config.get("SUBMISSION_WORD_LIMITS") if has_app_context()
+                  else None) or {}
+    review = getattr(submission, "review", None)
+    cycle = review.cycle if review is not None else max(DEFAULT_WORD_LIMITS)
+    chosen = {**_for_cycle(DEFAULT_WORD_LIMITS, cycle, later=True),
+              **_for_cycle({int(c): v for c, v in limits.items()}, cycle, later=False)}
     return int(chosen.get(submission.kind) or chosen["individual"])
 
 

@@ -99,6 +99,12 @@
   const bind = (textarea, output) => {
     if (!textarea || !output || output.dataset.wordcountBound) return;
     output.dataset.wordcountBound = "1";
+    if (output.id) {
+      const described = (textarea.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+      if (!described.includes(output.id)) {
+        textarea.setAttribute("aria-describedby", [...described, output.id].join(" "));
+      }
+    }
     const limit = Number(output.dataset.limit || textarea.dataset.wordLimit) || 0;
     const template = output.dataset.template || "{count} / {limit}";
     const overTemplate = output.dataset.overTemplate || template;
