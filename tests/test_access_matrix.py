@@ -202,6 +202,8 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/submissions/{sub_public}",          EVERYONE,       {}),
     ("/submissions/999999",                NOBODY,         everyone_gets(404)),
     ("/submissions/{sub_solo}/edit",       COORDINATOR | {"editor", "org_admin"}, {}),
+    ("/submissions/{sub_solo}/docx",       COORDINATOR | OWN_MEMBERS, {}),  # ohchr
+    ("/submissions/{sub_public}/docx",     EVERYONE,       {}),
     # end submissions
 ]
 
