@@ -225,7 +225,7 @@ def test_docx_has_the_organisations_at_the_top_and_numbered_paragraphs(app: Any)
     assert body[0] == "1.\tSubmitted by Owning Organisation (OWN) and Other Organisation."
     assert body[-1] == "5.\tA linked bold sentence.1"
     assert "About the submitting organisations" in paragraphs  # a heading, not numbered
-    notes = paragraphs.index("Notes")
+    notes = paragraphs.index("Endnotes")
     assert paragraphs[notes + 1] == "1\tThe source, 2023."
     assert paragraphs.index("Annex I") > notes
     assert paragraphs[-1] == "Annexed table."

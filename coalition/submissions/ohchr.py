@@ -500,7 +500,7 @@ def docx_bytes(submission: Submission, markdown: str,
 
     defined = dict(parts.footnotes)
     if defined:
-        document.add_heading(_("Notes"), level=1)
+        document.add_heading(_("Endnotes"), level=1)
         # Notes referred to in the text, in that order; then any defined but never referred to.
         order = sorted(notes, key=notes.get) + [label for label in defined if label not in notes]
         for n, label in enumerate(order, start=1):
