@@ -393,3 +393,17 @@ def test_wordcount_include_renders_the_count_and_translated_templates(app: Any) 
     assert "6,000 / 5,630 words: 370 over the limit" in html
     assert 'data-template="{count} / {limit} words"' in html
     assert "js/ohchr-wordcount.js" in html
+
+
+def test_warnings_include_lists_the_warnings(app: Any) -> None:
+    from flask import render_template_string
+
+    with app.test_request_context():
+        html = render_template_string(
+            '{% with warnings=w %}{% include "submissions/_ohchr_warnings.html" %}{% endwith %}',
+            w=ohchr.section_warnings("Just text."))
+        empty = render_template_string(
+            '{% with warnings=w %}{% include "submissions/_ohchr_warnings.html" %}{% endwith %}',
+            w=[])
+    assert html.count("<li") == 3 and "ohchr-warning-follow_up" in html
+    assert empty.strip() == ""
