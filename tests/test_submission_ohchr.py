@@ -239,6 +239,10 @@ def test_docx_of_an_individual_submission_has_no_list(app: Any) -> None:
         paragraphs = read_docx(ohchr.docx_bytes(submission, "A text.\n\nAnother."))
     assert "Joint submission by:" not in paragraphs
     assert paragraphs[-2:] == ["1.\tA text.", "2.\tAnother."]
+    # Characters Word's XML forbids (pasted from elsewhere) become spaces, not a failure.
+    with app.test_request_context():
+        pasted = read_docx(ohchr.docx_bytes(submission, "Form\x0cfeed and \x00NUL."))
+    assert pasted[-1] == "1.\tForm feed and  NUL."
 
 
 # --- the over-limit rule, through the service and the pages -----------------------------------

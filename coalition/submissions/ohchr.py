@@ -383,6 +383,7 @@ _INLINE_RE = re.compile(
     r"|`(?P<code>[^`\n]+)`"
     r"|(?P<tag></?[A-Za-z][^<>\n]*>)"
 )
+_XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _BLOCK_MARKER_RE = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?")
 
 
@@ -463,13 +464,15 @@ def docx_bytes(submission: Submission, markdown: str,
 
     from coalition.submissions.models import SUBMISSION_KINDS
 
-    parts = split_text(markdown or "")
+    # Characters XML 1.0 forbids (a pasted form feed, a NUL) would make python-docx fail.
+    parts = split_text(_XML_ILLEGAL_RE.sub(" ", markdown or ""))
     document = Document()
     normal = document.styles["Normal"]
     normal.font.name = "Times New Roman"  # the font OHCHR's technical guidelines name
     normal.font.size = Pt(12)
-    document.core_properties.title = submission.title
-    document.add_heading(submission.title, level=0)
+    title = _XML_ILLEGAL_RE.sub(" ", submission.title)
+    document.core_properties.title = title
+    document.add_heading(title, level=0)
     review = submission.review
     document.add_paragraph(f"{SUBMISSION_KINDS[submission.kind]} · "
                            f"{review.display_title if review is not None else ''}".strip(" ·"))
