@@ -6,7 +6,6 @@ sending (refused, unless a steering member gives a reason, which the history kee
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,10 +15,12 @@ from sqlalchemy import select
 from coalition.audit.models import AuditEvent
 from coalition.config import ConfigError, _word_limits
 from coalition.extensions import db
-from coalition.reviews.services import create_review, ensure_reference_data
 from coalition.submissions import ohchr, services
 from coalition.submissions.models import Submission
-from tests.conftest import AuthActions
+from tests import test_submissions
+from tests.test_submissions import signed_in
+
+review = test_submissions.review  # the fixture: China's 4th-cycle review
 
 # (text, words as OHCHR counts them). The browser test runs the same texts through
 # static/js/ohchr-wordcount.js and expects the same numbers.
@@ -246,21 +247,6 @@ def test_docx_of_an_individual_submission_has_no_list(app: Any) -> None:
 
 
 # --- the over-limit rule, through the service and the pages -----------------------------------
-
-@pytest.fixture
-def review(app: Any, world: Any) -> Any:
-    ensure_reference_data()
-    review = create_review(None, "CHN", 4, session=45, review_date=date(2024, 1, 23),
-                           submission_deadline=date.today() + timedelta(days=12))
-    db.session.commit()
-    return review
-
-
-def signed_in(app: Any, email: str) -> AuthActions:
-    auth = AuthActions(app.test_client())
-    assert auth.login(email).status_code == 302
-    return auth
-
 
 LONG = "word " * 2816  # one over the individual limit
 FITS = "word " * 2815
