@@ -462,6 +462,7 @@ def docx_bytes(submission: Submission, markdown: str,
     from docx.shared import Pt
     from flask_babel import gettext as _
 
+    from coalition.i18n import number
     from coalition.submissions.models import SUBMISSION_KINDS
 
     # Characters XML 1.0 forbids (a pasted form feed, a NUL) would make python-docx fail.
@@ -480,10 +481,10 @@ def docx_bytes(submission: Submission, markdown: str,
         document.add_paragraph(_("Joint submission by:")).runs[0].bold = True
         for name, _names in _names_of(submission):
             document.add_paragraph(name, style="List Bullet")
-    words = count_words(markdown or "")
+    words, limit = count_words(markdown or ""), word_limit(submission, limits)
     document.add_paragraph(_("Word count: %(count)s (limit %(limit)s; footnotes and annexes "
-                             "not counted)", count=f"{words:,}",
-                             limit=f"{word_limit(submission, limits):,}")).runs[0].italic = True
+                             "not counted)", count=number(words),
+                             limit=number(limit))).runs[0].italic = True
 
     # Notes are numbered in the order the text (annexes included) first refers to them.
     notes: dict[str, int] = {}
