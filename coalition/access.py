@@ -514,6 +514,14 @@ def _view_calendar(user: Any, _obj: Any = None) -> bool:
     """The coalition calendar page (issue 12): the tracker's readers; members also see the
     follow-up due dates on it (followup.view)."""
     return _in_coalition(user)
+
+
+def _override_word_limit(user: Any, submission: Any) -> bool:
+    """ohchr (issue 12, item 2): send a submission to OHCHR although its text is over OHCHR's
+    word limit, with a recorded reason: the steering committee (DESIGN.md: the steering
+    committee decides for the coalition). Changing the status at all still needs
+    "submission.edit"."""
+    return submission is not None and is_steering_member(user)
 # --- end submissions ---
 
 
@@ -591,6 +599,7 @@ RULES: dict[str, Rule] = {
     "submission.download_file": _download_submission_file,
     "submission.remove_file": _remove_submission_file,
     "calendar.view": _view_calendar,
+    "submission.override_word_limit": _override_word_limit,  # ohchr (issue 12, item 2)
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.

@@ -126,8 +126,32 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "BULK_ASSIGN_MAX": int(os.environ.get("BULK_ASSIGN_MAX", "2000")),
         "XLSX_MAX_SHEET_BYTES": int(os.environ.get("XLSX_MAX_SHEET_BYTES",
                                                    str(512 * 1024 * 1024))),
+        # ohchr (issue 12): OHCHR's word limits of stakeholder submissions per UPR cycle, as
+        # JSON {"5": {"individual": 2815, "joint": 5630}}; cycles not given keep the limits of
+        # coalition.submissions.ohchr.DEFAULT_WORD_LIMITS (2,815 / 5,630 words).
+        "SUBMISSION_WORD_LIMITS": _word_limits(os.environ.get("SUBMISSION_WORD_LIMITS", "")),
     }
     return config
+
+
+def _word_limits(value: str) -> dict[int, dict[str, int]]:
+    """SUBMISSION_WORD_LIMITS read from JSON; a malformed value stops the start with a message
+    (a wrong limit would refuse or let through submissions silently)."""
+    import json
+
+    if not value.strip():
+        return {}
+    try:
+        limits = {int(cycle): {kind: int(words) for kind, words in kinds.items()}
+                  for cycle, kinds in json.loads(value).items()}
+    except (ValueError, TypeError, AttributeError) as error:
+        raise ConfigError('SUBMISSION_WORD_LIMITS must be JSON such as {"4": {"individual": '
+                          f'2815, "joint": 5630}}: {error}') from error
+    for cycle, kinds in limits.items():
+        if set(kinds) - {"individual", "joint"} or not kinds or min(kinds.values()) < 1:
+            raise ConfigError(f"SUBMISSION_WORD_LIMITS, cycle {cycle}: give positive limits "
+                              'for "individual" and "joint" only.')
+    return limits
 
 
 def finalise(config: dict[str, Any], instance_path: str) -> None:

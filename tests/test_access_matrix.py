@@ -216,6 +216,8 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     # The coalition calendar (issue 12, item 5) and its feed (public review dates only).
     ("/calendar/",                         IN_COALITION,   {}),
     ("/calendar/coalition.ics",            EVERYONE,       {}),
+    ("/submissions/{sub_solo}/docx",       COORDINATOR | OWN_MEMBERS, {}),  # ohchr
+    ("/submissions/{sub_public}/docx",     EVERYONE,       {}),
     # end submissions
 ]
 

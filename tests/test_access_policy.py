@@ -222,6 +222,8 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("submission.remove_file",        None,           NOBODY),
     # The coalition calendar (issue 12, item 5): the tracker's readers.
     ("calendar.view",                 None,           IN_COALITION),
+    ("submission.override_word_limit", "sub_solo",    frozenset({"steering"})),  # ohchr
+    ("submission.override_word_limit", None,          NOBODY),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")

@@ -231,6 +231,8 @@ FIELD_LABELS: dict[str, Any] = {
     "asks": _l("Asks"),
     "proposed": _l("Links proposed"),
     "link": _l("Link"),
+    "word_count": _l("Word count"),  # ohchr (issue 12, item 2)
+    "override_reason": _l("Reason for sending it over the word limit"),
 }
 
 

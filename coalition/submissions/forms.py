@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from coalition.core.forms import Form, MultiCheckboxField, choices
@@ -47,6 +47,12 @@ class StatusForm(FlaskForm):
                          validate_choice=False)
     on = DateField(_l("On (date)"), validators=[Optional()],
                    description=_l("Leave empty for today."))
+    # ohchr (issue 12, item 2): shown to steering members only (submissions/_override.html).
+    override_reason = TextAreaField(
+        _l("Reason for sending it over OHCHR's word limit"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Steering committee only: a text over the limit is sent only with a "
+                       "reason, recorded in the history."))
 
 
 class SubmissionFileForm(Form):

@@ -18,14 +18,16 @@ from flask_babel import ngettext
 from sqlalchemy import Select, and_, exists, func, or_, select, true, union
 from sqlalchemy.orm import joinedload, selectinload
 
-from coalition.access import is_coalition_member, is_coordinator, member_organisation_ids
+from coalition.access import can, is_coalition_member, is_coordinator, member_organisation_ids
 from coalition.audit import diff, record
 from coalition.core import files
 from coalition.core.errors import ServiceError
 from coalition.core.time import utcnow
 from coalition.extensions import db
+from coalition.i18n import number
 from coalition.organisations.models import Organisation
 from coalition.reviews.models import Review, Theme
+from coalition.submissions import ohchr
 from coalition.submissions.models import (
     PARTICIPATION_STATES,
     SUBMISSION_FILE_KINDS,
@@ -413,11 +415,17 @@ def answer(actor: Any, participant: SubmissionParticipant, state: str) -> None:
 
 
 def change_status(actor: Any, submission: Submission, status: str,
-                  on: date | None = None) -> None:
+                  on: date | None = None, *, text: str | None = None,
+                  override_reason: str = "") -> None:
     """Move a submission to `status`; sent to OHCHR and published carry their date (today
     unless given). A joint submission is sent only with at least one other organisation
     confirmed and none still invited (OHCHR lists the co-submitters on the first page: each
-    must have said yes or no)."""
+    must have said yes or no).
+
+    `text` (its Markdown, when known) is checked against OHCHR's word limit on the way to
+    "submitted": over the limit it is refused, unless a steering member gives a reason
+    (`override_reason`), which the audit event records with the word count. A draft may be
+    over the limit."""
     if status not in SUBMISSION_STATUSES:
         raise ServiceError(_("Choose a status from the list."), "status")
     if status == submission.status:
@@ -438,6 +446,8 @@ def change_status(actor: Any, submission: Submission, status: str,
         if waiting:
             raise ServiceError(_("Still waiting for an answer from %(names)s: they confirm or "
                                  "decline first.", names=", ".join(waiting)), "status")
+    checked = _check_word_limit(actor, submission, text, override_reason) \
+        if status == "submitted" else {}
     values: dict[str, Any] = {"status": status}
     if status == "submitted":
         values["submitted_on"] = on or date.today()
@@ -448,8 +458,45 @@ def change_status(actor: Any, submission: Submission, status: str,
     else:
         values["submitted_on"] = None
     changes = diff(submission, values)
+    changes.update(checked)
     submission.updated_at = utcnow()
     record(actor, STATUS_ACTIONS[status], submission, changes)
+
+
+# ohchr (issue 12, item 2): OHCHR's word limit on sending; the rules are in ohchr.py.
+OVERRIDE_REASON_MAX = 500
+
+
+def _check_word_limit(actor: Any, submission: Submission, text: str | None,
+                      override_reason: str) -> dict[str, list[Any]]:
+    """Refuse to send a text over OHCHR's word limit, unless a steering member gives a reason.
+    Returns what the audit event adds: the word count, and the reason of an override."""
+    if text is None:
+        return {}
+    words, limit = ohchr.count_words(text), ohchr.word_limit(submission)
+    changes: dict[str, list[Any]] = {"word_count": [None, words]}
+    if words <= limit:
+        return changes
+    reason = (override_reason or "").strip()
+    over = _("The text has %(count)s words, over OHCHR's limit of %(limit)s for this kind of "
+             "submission (footnotes and annexes not counted): shorten it before sending it.",
+             count=number(words), limit=number(limit))
+    if not can(actor, "submission.override_word_limit", submission):
+        raise ServiceError(over, "status")
+    if not reason:
+        raise ServiceError(over + " " + _("A steering committee member may send it anyway: "
+                                          "give the reason."), "override_reason")
+    if len(reason) > OVERRIDE_REASON_MAX:
+        raise ServiceError(_("The reason is at most %(num)s characters long.",
+                             num=OVERRIDE_REASON_MAX), "override_reason")
+    changes["override_reason"] = [None, reason]
+    return changes
+
+
+def current_text(submission: Submission) -> str:
+    """The submission's current Markdown text. A stand-in that returns "" (no text yet): the
+    drafting package (issue 12) replaces it with the text of the latest revision."""
+    return ""
 
 
 def participation_label(state: str) -> str:

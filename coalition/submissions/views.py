@@ -3,9 +3,19 @@ submission, one submission (co-submitters, status, history) and its edit form.""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,7 +32,7 @@ from coalition.core.pagination import paginate
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.reviews.models import Review, Theme
-from coalition.submissions import services
+from coalition.submissions import ohchr, services
 from coalition.submissions.forms import StatusForm, SubmissionFileForm, SubmissionForm
 from coalition.submissions.models import (
     PARTICIPATION_STATES,
@@ -37,6 +47,7 @@ from coalition.submissions.models import (
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 HISTORY_SHOWN = 30
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _load_submission(submission_id: int, **_: object) -> Submission:
@@ -283,7 +294,9 @@ def change_status(submission: Submission,
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            services.change_status(current_user, submission, form.status.data, form.on.data)
+            services.change_status(current_user, submission, form.status.data, form.on.data,
+                                   text=services.current_text(submission),
+                                   override_reason=form.override_reason.data or "")
         except ServiceError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -291,6 +304,17 @@ def change_status(submission: Submission,
             flash(_("The status is changed."), "success")
             return redirect(url_for("submissions.show", submission_id=submission.id))
     return _show(submission, form, 400)
+
+
+@bp.route("/<int:submission_id>/docx")
+@guard("submission.view", load=_load_submission)
+def docx(submission: Submission, submission_id: int) -> WerkzeugResponse:
+    """ohchr (issue 12, item 2): the submission as a Word document in OHCHR's format."""
+    data = ohchr.docx_bytes(submission, services.current_text(submission))
+    response = send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
+                         download_name=f"submission-{submission.id}.docx")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/<int:submission_id>/participants/<int:participant_id>/confirm", methods=["POST"],
