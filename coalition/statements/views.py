@@ -39,7 +39,7 @@ from coalition.core.web import keeps_text_on_expired_form, render_error
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.statements import exports, services
-from coalition.statements import text as textlib
+from coalition.drafting import text as textlib
 from coalition.statements.forms import (
     CommentForm,
     DetailsForm,
@@ -392,7 +392,7 @@ def preview() -> Response:
 def history(statement: Statement, statement_id: int) -> str:
     # Hundreds of revisions: their texts (up to 200 KB each) are not loaded, and each row's
     # author and organisation come with it in one query.
-    revs = db.session.scalars(select(Revision).where(Revision.statement_id == statement.id)
+    revs = db.session.scalars(select(Revision).where(Revision.document_id == statement.document_id)
                               .options(defer(Revision.text), joinedload(Revision.author),
                                        joinedload(Revision.organisation))
                               .order_by(Revision.number.desc())).all()
@@ -462,7 +462,7 @@ def restore(statement: Statement, statement_id: int, number: int) -> Response:
 def conflict(statement: Statement, statement_id: int,
              conflict_id: int) -> str | Response | tuple[str, int]:
     copy = db.get_or_404(ConflictCopy, conflict_id)
-    if copy.statement_id != statement.id:
+    if copy.document_id != statement.document_id:
         abort(404)
     result = services.conflict_view(copy)
     error = None
@@ -543,7 +543,7 @@ def comment(statement: Statement, statement_id: int) -> Response:
 @guard("statement.comment", load=_load)
 def resolve_comment(statement: Statement, statement_id: int, comment_id: int) -> Response:
     item = db.get_or_404(Comment, comment_id)
-    if item.statement_id != statement.id:
+    if item.document_id != statement.document_id:
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -559,7 +559,8 @@ def resolve_comment(statement: Statement, statement_id: int, comment_id: int) ->
 
 def _load_comment(statement_id: int, comment_id: int, **_: object) -> Comment:
     item = db.get_or_404(Comment, comment_id)
-    if item.statement_id != statement_id:
+    statement = db.session.get(Statement, statement_id)
+    if statement is None or item.document_id != statement.document_id:
         abort(404)
     return item
 
