@@ -36,10 +36,10 @@ from coalition.core.inputs import DB_INT_MAX, int_arg, json_body, to_db_int
 from coalition.core.markdown import render_markdown
 from coalition.core.time import utcnow
 from coalition.core.web import keeps_text_on_expired_form, render_error
+from coalition.drafting import text as textlib
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.statements import exports, services
-from coalition.drafting import text as textlib
 from coalition.statements.forms import (
     CommentForm,
     DetailsForm,
