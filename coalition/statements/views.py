@@ -398,8 +398,11 @@ def history(statement: Statement, statement_id: int) -> str:
                               .order_by(Revision.number.desc())).all()
     may_restore = (statement.status in services.EDITABLE
                    and can(current_user, "statement.edit", statement))
-    return render_template("statements/history.html", statement=statement, revisions=revs,
-                           may_restore=may_restore, action_form=ActionForm(formdata=None))
+    return render_template(
+        "statements/history.html", statement=statement, revisions=revs,
+        may_restore=may_restore, action_form=ActionForm(formdata=None),
+        restore_url=lambda number: url_for("statements.restore", statement_id=statement.id,
+                                           number=number))
 
 
 @bp.route("/statements/<int:statement_id>/diff")
