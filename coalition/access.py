@@ -484,6 +484,33 @@ def _answer_participation(user: Any, participant: Any) -> bool:
 # --- end submissions ---
 
 
+# --- submission drafting (issue 12, item 2) ---
+def _submission_drafting_orgs(submission: Any) -> list[Organisation]:
+    """The organisations drafting a submission's text: its lead and the co-submitters that
+    confirmed (an invited or declined one reads the draft, it does not write it)."""
+    return [submission.lead_organisation,
+            *(p.organisation for p in submission.participants if p.state == "confirmed")]
+
+
+def _draft_submission(user: Any, submission: Any) -> bool:
+    """Write a submission's text (save, autosave, restore, resolve a conflict): the editors of
+    its lead and confirmed co-submitting organisations, while it is a draft."""
+    return (submission is not None and submission.status == "draft" and any(
+        has_role(user, org, "editor")
+        for org in _submission_drafting_orgs(submission)))
+
+
+def _comment_submission(user: Any, submission: Any) -> bool:
+    """Comment on a submission's text: every member of its lead and confirmed co-submitting
+    organisations (viewers too: commenting is how they take part), and the coordinator."""
+    if submission is None:
+        return False
+    return is_coordinator(user) or any(
+        role_in(user, org) is not None
+        for org in _submission_drafting_orgs(submission))
+# --- end submission drafting ---
+
+
 RULES: dict[str, Rule] = {
     "directory.view": _in_coalition,
     "organisation.view": _view_organisation,
@@ -551,6 +578,8 @@ RULES: dict[str, Rule] = {
     "submission.create": _create_submission,
     "submission.edit": _edit_submission,
     "submission.answer": _answer_participation,
+    "submission.draft": _draft_submission,  # its text (issue 12, item 2)
+    "submission.comment": _comment_submission,
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.

@@ -9,9 +9,9 @@ compare-and-set on `document.head_number`, and (document, number) is unique, so 
 racing cannot both claim the same place in the chain.
 
 The owner decides who may do what and when (its status); these functions take the `subject`
-that audit events name (the statement or submission) and the `event` prefix of their actions
-("statement" -> "statement.save", "statement.conflict", ...), so the history pages of each
-owner read as before.
+that audit events name (the statement or submission) and the owner's `Actions` (the audit action
+names: "statement.save", "statement.conflict", ...), so the history pages of each owner read as
+before.
 """
 
 from __future__ import annotations
@@ -46,6 +46,17 @@ from coalition.organisations.models import Organisation
 
 PRESENCE_WINDOW = timedelta(seconds=90)
 SAVE_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class Actions:
+    """The audit actions an owner records (each labelled in coalition.audit.labels)."""
+
+    save: str
+    conflict: str
+    comment: str
+    remove_comment: str
+    resolve_comment: str
 
 
 @dataclass
@@ -131,7 +142,7 @@ def current_head_number(document: Document) -> int:
 
 def save_text(actor: Any, document: Document, organisation: Organisation | None,
               base_number: int, text: str, summary: str = "", kind: str = "edit", *,
-              subject: Any, event: str) -> SaveOutcome:
+              subject: Any, actions: Actions) -> SaveOutcome:
     """Save an editor's text, started from revision `base_number`. Nothing submitted is lost.
     Whether the owner may still be edited is the caller's check."""
     text = check_text(text)
@@ -157,7 +168,7 @@ def save_text(actor: Any, document: Document, organisation: Organisation | None,
             if not result.clean:
                 return SaveOutcome("conflict", conflict=_keep_conflict(
                     actor, document, organisation, base.number, current.number, mine, summary,
-                    subject=subject, event=event))
+                    subject=subject, actions=actions))
             new_text = result.text
             if new_text == current.text:
                 return SaveOutcome("unchanged", revision=current)
@@ -175,7 +186,7 @@ def save_text(actor: Any, document: Document, organisation: Organisation | None,
         db.session.flush()
         db.session.refresh(document)
         _clear_draft(actor, document)
-        record(actor, f"{event}.save", subject, {
+        record(actor, actions.save, subject, {
             "revision": [current.number, new.number],
             **({"merged_with": [None, [r.number for r in merged_with]]} if merged_with else {}),
         }, organisation=organisation)
@@ -188,14 +199,14 @@ def save_text(actor: Any, document: Document, organisation: Organisation | None,
 
 def _keep_conflict(actor: Any, document: Document, organisation: Organisation | None,
                    base_number: int, head_number: int, text: str, summary: str, *,
-                   subject: Any, event: str) -> ConflictCopy:
+                   subject: Any, actions: Actions) -> ConflictCopy:
     copy = ConflictCopy(document_id=document.id, author_id=getattr(actor, "id", None),
                         organisation_id=getattr(organisation, "id", None),
                         base_number=base_number, head_number=head_number, text=text,
                         summary=summary)
     db.session.add(copy)
     db.session.flush()
-    record(actor, f"{event}.conflict", subject, {
+    record(actor, actions.conflict, subject, {
         "conflict": [None, f"kept copy {copy.id}: based on {base_number}, head {head_number}"]},
         organisation=organisation)
     return copy
@@ -213,7 +224,7 @@ def conflict_view(copy: ConflictCopy) -> textlib.MergeResult:
 
 def resolve_conflict(actor: Any, copy: ConflictCopy, choices: list[str],
                      organisation: Organisation | None, *, subject: Any,
-                     event: str) -> SaveOutcome:
+                     actions: Actions) -> SaveOutcome:
     """Resolve a kept conflict: each clash takes theirs, mine, both, or a new wording."""
     if copy.resolved_at is not None:
         raise ServiceError(_("This conflict has already been resolved."))
@@ -225,7 +236,7 @@ def resolve_conflict(actor: Any, copy: ConflictCopy, choices: list[str],
     resolved = textlib.resolve(base.text, theirs.text, copy.text, choices)
     outcome = save_text(actor, document, organisation, copy.head_number, resolved,
                         copy.summary or "Resolved a conflict", kind="resolution",
-                        subject=subject, event=event)
+                        subject=subject, actions=actions)
     copy.resolved_at = utcnow()
     if outcome.kind == "conflict":
         # The head moved again and clashed: the new copy keeps this resolution, and this copy
@@ -244,7 +255,7 @@ def open_conflicts(document: Document) -> list[ConflictCopy]:
 
 
 def restore(actor: Any, document: Document, number: int, organisation: Organisation | None,
-            *, subject: Any, event: str) -> SaveOutcome:
+            *, subject: Any, actions: Actions) -> SaveOutcome:
     """Bring back an old text as a new revision (history is never rewritten)."""
     old = revision(document, number)
     if old is None:
@@ -252,7 +263,7 @@ def restore(actor: Any, document: Document, number: int, organisation: Organisat
                            else _("No such revision of this statement."))
     return save_text(actor, document, organisation, document.head_number, old.text,
                      f"Restored revision {number}", kind="restore", subject=subject,
-                     event=event)
+                     actions=actions)
 
 
 # --- drafts and presence ----------------------------------------------------------------------
@@ -305,7 +316,7 @@ def heartbeat(user: Any, document: Document) -> list[str]:
 
 def add_comment(actor: Any, document: Document, organisation: Organisation | None,
                 body: str, quote: str = "", parent: Comment | None = None, *, subject: Any,
-                event: str) -> Comment:
+                actions: Actions) -> Comment:
     """A comment on the head text, optionally quoting a passage of it, or a reply."""
     body = (body or "").strip()
     if not body:
@@ -326,17 +337,17 @@ def add_comment(actor: Any, document: Document, organisation: Organisation | Non
                       body_html=render_html(body), author_id=getattr(actor, "id", None),
                       organisation_id=getattr(organisation, "id", None))
     db.session.add(comment)
-    record(actor, f"{event}.comment", subject, {"comment": [None, body[:200]]},
+    record(actor, actions.comment, subject, {"comment": [None, body[:200]]},
            organisation=organisation)
     return comment
 
 
-def remove_comment(actor: Any, comment: Comment, *, subject: Any, event: str) -> None:
+def remove_comment(actor: Any, comment: Comment, *, subject: Any, actions: Actions) -> None:
     """Take a comment out of its thread. The thread shows "comment removed by ..."; the text
     leaves the comment row and is kept whole in the audit trail. Replies stay."""
     if comment.removed_at is not None:
         raise ServiceError(_("This comment has already been removed."))
-    record(actor, f"{event}.remove_comment", subject,
+    record(actor, actions.remove_comment, subject,
            {"comment": [comment.body, "removed"],
             **({"quote": [comment.quote, None]} if comment.quote else {})})
     comment.body, comment.body_html = "", ""
@@ -344,7 +355,7 @@ def remove_comment(actor: Any, comment: Comment, *, subject: Any, event: str) ->
     comment.removed_by_id = getattr(actor, "id", None)
 
 
-def resolve_comment(actor: Any, comment: Comment, *, subject: Any, event: str) -> None:
+def resolve_comment(actor: Any, comment: Comment, *, subject: Any, actions: Actions) -> None:
     """Mark a comment resolved (it stays in the thread)."""
     if comment.removed_at is not None:
         raise ServiceError(_("This comment has been removed."))
@@ -352,7 +363,7 @@ def resolve_comment(actor: Any, comment: Comment, *, subject: Any, event: str) -
         raise ServiceError(_("This comment is already resolved."))
     comment.resolved_at = utcnow()
     comment.resolved_by_id = getattr(actor, "id", None)
-    record(actor, f"{event}.resolve_comment", subject, {"comment": [comment.body[:200],
+    record(actor, actions.resolve_comment, subject, {"comment": [comment.body[:200],
                                                                     "resolved"]})
 
 

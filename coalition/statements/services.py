@@ -48,7 +48,11 @@ from coalition.statements.models import (
 )
 
 EDITABLE = {"draft", "in_review", "open"}
-EVENT = "statement"  # audit actions: statement.save, statement.conflict, ...
+# The audit actions of a statement's text (the same as before drafting was shared).
+ACTIONS = drafting.Actions(save="statement.save", conflict="statement.conflict",
+                           comment="statement.comment",
+                           remove_comment="statement.remove_comment",
+                           resolve_comment="statement.resolve_comment")
 
 
 def revision(statement: Statement, number: int) -> Revision | None:
@@ -170,7 +174,7 @@ def save_text(actor: Any, statement: Statement, organisation: Organisation | Non
     _check_editable(statement)
     return _saved(actor, statement, drafting.save_text(
         actor, statement.document, organisation, base_number, text, summary, kind,
-        subject=statement, event=EVENT))
+        subject=statement, actions=ACTIONS))
 
 
 def resolve_conflict(actor: Any, copy: ConflictCopy, choices: list[str],
@@ -180,7 +184,7 @@ def resolve_conflict(actor: Any, copy: ConflictCopy, choices: list[str],
     if copy.resolved_at is None:
         _check_editable(statement)
     return _saved(actor, statement, drafting.resolve_conflict(
-        actor, copy, choices, organisation, subject=statement, event=EVENT))
+        actor, copy, choices, organisation, subject=statement, actions=ACTIONS))
 
 
 def _statement_of(document_id: int) -> Statement:
@@ -200,7 +204,7 @@ def restore(actor: Any, statement: Statement, number: int,
     if revision(statement, number) is not None:
         _check_editable(statement)
     return _saved(actor, statement, drafting.restore(
-        actor, statement.document, number, organisation, subject=statement, event=EVENT))
+        actor, statement.document, number, organisation, subject=statement, actions=ACTIONS))
 
 
 # --- drafts and presence ----------------------------------------------------------------------
@@ -364,7 +368,7 @@ def add_comment(actor: Any, statement: Statement, organisation: Organisation | N
                 body: str, quote: str = "", parent: Comment | None = None) -> Comment:
     """Comment on the statement's text (or reply); @mentions are notified."""
     comment = drafting.add_comment(actor, statement.document, organisation, body, quote, parent,
-                                   subject=statement, event=EVENT)
+                                   subject=statement, actions=ACTIONS)
     # notify (issue 11): @organisation-slug and @person@e-mail mentions who may read it.
     from coalition.notifications.events import mentions
     mentions(actor, statement, comment)
@@ -377,13 +381,13 @@ def remove_comment(actor: Any, comment: Comment) -> None:
     the text leaves the comment row and is kept whole in the audit trail. Replies stay.
     """
     drafting.remove_comment(actor, comment, subject=_statement_of(comment.document_id),
-                            event=EVENT)
+                            actions=ACTIONS)
 
 
 def resolve_comment(actor: Any, comment: Comment) -> None:
     """Mark a comment on a statement resolved."""
     drafting.resolve_comment(actor, comment, subject=_statement_of(comment.document_id),
-                             event=EVENT)
+                             actions=ACTIONS)
 
 
 def comment_threads(statement: Statement) -> list[CommentThread]:
