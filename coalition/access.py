@@ -508,6 +508,15 @@ def _comment_submission(user: Any, submission: Any) -> bool:
     return is_coordinator(user) or any(
         role_in(user, org) is not None
         for org in _submission_drafting_orgs(submission))
+
+
+def _remove_submission_comment(user: Any, comment: Any) -> bool:
+    """Take a comment on a submission's text out of its thread: its author while they may
+    still comment there, and the coordinator moderating (as for statements)."""
+    if is_coordinator(user):
+        return True
+    return (comment is not None and _signed_in(user) and comment.author_id == user.id
+            and _comment_submission(user, comment.document.owning_object()))
 # --- end submission drafting ---
 
 
@@ -580,6 +589,7 @@ RULES: dict[str, Rule] = {
     "submission.answer": _answer_participation,
     "submission.draft": _draft_submission,  # its text (issue 12, item 2)
     "submission.comment": _comment_submission,
+    "submission.remove_comment": _remove_submission_comment,
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.

@@ -32,11 +32,12 @@ from coalition import i18n
 from coalition.access import can, credit_organisations, guard, public
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
-from coalition.core.inputs import DB_INT_MAX, int_arg, json_body, to_db_int
+from coalition.core.inputs import int_arg, json_body, to_db_int
 from coalition.core.markdown import render_markdown
 from coalition.core.time import utcnow
 from coalition.core.web import keeps_text_on_expired_form, render_error
 from coalition.drafting import text as textlib
+from coalition.drafting.views import AUTOSAVE_SCHEMA, HEARTBEAT_SCHEMA
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.statements import exports, services
@@ -340,15 +341,6 @@ def _edit_after_expired_form() -> tuple[str, int] | None:
     return _editor(statement, head, form, expired_form=True), 400
 
 
-AUTOSAVE_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "base_number": {"type": "integer", "minimum": 0, "maximum": DB_INT_MAX},
-        "text": {"type": "string", "maxLength": MAX_TEXT_CHARS},
-    },
-    "required": ["base_number", "text"],
-}
-HEARTBEAT_SCHEMA = {"type": "object"}
 PREVIEW_SCHEMA = {"type": "object",
                   "properties": {"text": {"type": "string", "maxLength": MAX_TEXT_CHARS}}}
 
