@@ -385,7 +385,7 @@ def _remove_comment(user: Any, comment: Any) -> bool:
     if is_coordinator(user):
         return True
     return (comment is not None and _signed_in(user) and comment.author_id == user.id
-            and _view_statement(user, comment.document.owning_object()))
+            and _view_statement(user, comment.statement))
 
 
 def _view_followup(user: Any, _obj: Any = None) -> bool:
@@ -516,7 +516,7 @@ def _remove_submission_comment(user: Any, comment: Any) -> bool:
     if is_coordinator(user):
         return True
     return (comment is not None and _signed_in(user) and comment.author_id == user.id
-            and _comment_submission(user, comment.document.owning_object()))
+            and _comment_submission(user, comment.submission))
 # --- end submission drafting ---
 
 

@@ -193,3 +193,13 @@ class Comment(db.Model):
     removed_by: Mapped[User | None] = relationship(foreign_keys=[removed_by_id])
     organisation: Mapped[Organisation | None] = relationship()
     replies: Mapped[list[Comment]] = relationship(order_by="Comment.id")
+
+    @property
+    def statement(self) -> Any:
+        """The statement whose text this comments on (None on another owner's text)."""
+        return self.document.owning_object() if self.document.owner == "statement" else None
+
+    @property
+    def submission(self) -> Any:
+        """The submission whose text this comments on (None on another owner's text)."""
+        return self.document.owning_object() if self.document.owner == "submission" else None
