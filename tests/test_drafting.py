@@ -290,3 +290,13 @@ def test_two_saves_at_the_same_moment_on_postgresql(app: Any, world: Any, joint:
         assert f"Lead, round {round_}." in kept and f"Co-submitter, round {round_}." in kept
         numbers = [r.number for r in drafting.revisions(fresh(joint).document)]
         assert numbers == list(range(1, len(numbers) + 1))  # no gap, no fork
+
+
+def test_every_drafting_action_has_a_label() -> None:
+    from dataclasses import astuple
+
+    from coalition.audit.labels import ACTION_LABELS
+    from coalition.statements import services as statements
+
+    for actions in (statements.ACTIONS, services.DRAFTING_ACTIONS):
+        assert set(astuple(actions)) <= ACTION_LABELS.keys()

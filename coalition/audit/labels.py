@@ -111,6 +111,12 @@ ACTION_LABELS: dict[str, Any] = {
     "submission.submitted": _l("Sent to OHCHR"),
     "submission.published": _l("Published by OHCHR"),
     "submission.draft": _l("Returned to draft"),
+    # its text (issue 12, item 2: coalition.submissions.services.DRAFTING_ACTIONS)
+    "submission.save": _l("Submission text saved"),
+    "submission.conflict": _l("Editing conflict"),
+    "submission.comment": _l("Comment added"),
+    "submission.remove_comment": _l("Comment removed"),
+    "submission.resolve_comment": _l("Comment resolved"),
 }
 
 OBJECT_TYPE_LABELS: dict[str, Any] = {
