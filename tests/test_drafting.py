@@ -300,3 +300,22 @@ def test_every_drafting_action_has_a_label() -> None:
 
     for actions in (statements.ACTIONS, services.DRAFTING_ACTIONS):
         assert set(astuple(actions)) <= ACTION_LABELS.keys()
+
+
+def test_a_save_after_the_token_expired_keeps_the_typed_text(
+        app: Any, world: Any, joint: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from itsdangerous import TimestampSigner
+
+    lead = signed_in(app, "editor@example.org")
+    token, base = open_editor(lead, joint)
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) + 3700)
+    typed = START + "\nA paragraph written after an hour <at once>.\n"
+    response = save(lead, joint, token, base, typed)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "nothing was saved yet" in html and "&lt;at once&gt;" in html
+    assert revision_count(joint) == 2
+    again = save(lead, joint, csrf(html), base, typed)
+    assert again.status_code == 302
+    assert "written after an hour" in services.current_text(fresh(joint))

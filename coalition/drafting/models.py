@@ -48,16 +48,12 @@ class Document(db.Model):
     head_number: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # `statement` and `submission` (one of them set, as `owner` says) are backrefs from
+    # Statement.document and Submission.document: drafting itself knows no owner's model.
+
     def owning_object(self) -> Any:
         """The statement or submission this is the text of (None if it has none)."""
-        from sqlalchemy import select
-
-        if self.owner == "submission":
-            from coalition.submissions.models import Submission as model
-        else:
-            from coalition.statements.models import Statement as model
-        return db.session.execute(select(model).where(model.document_id == self.id)
-                                  ).scalar_one_or_none()
+        return getattr(self, self.owner, None)
 
 
 class Revision(db.Model):
@@ -197,9 +193,9 @@ class Comment(db.Model):
     @property
     def statement(self) -> Any:
         """The statement whose text this comments on (None on another owner's text)."""
-        return self.document.owning_object() if self.document.owner == "statement" else None
+        return self.document.statement if self.document.owner == "statement" else None
 
     @property
     def submission(self) -> Any:
         """The submission whose text this comments on (None on another owner's text)."""
-        return self.document.owning_object() if self.document.owner == "submission" else None
+        return self.document.submission if self.document.owner == "submission" else None

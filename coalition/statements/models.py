@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from coalition.core.time import utcnow
 from coalition.core.types import UTCDateTime
@@ -106,7 +106,7 @@ class Statement(db.Model):
         ForeignKey("review.id", ondelete="SET NULL"))
 
     lead_organisation: Mapped[Organisation] = relationship()
-    document: Mapped[Document] = relationship()
+    document: Mapped[Document] = relationship(backref=backref("statement", uselist=False))
     drafters: Mapped[list[StatementDrafter]] = relationship(
         cascade="all, delete-orphan", order_by="StatementDrafter.id")
 

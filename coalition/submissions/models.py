@@ -24,7 +24,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from coalition.core.time import utcnow
 from coalition.core.types import UTCDateTime
@@ -95,7 +95,8 @@ class Submission(db.Model):
     # --- drafting (issue 12, item 2): the submission's text, drafted like a joint statement
     # (coalition.drafting); None until it is first written (submissions.services.document_of).
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), unique=True)
-    document: Mapped[Document | None] = relationship()
+    document: Mapped[Document | None] = relationship(
+        backref=backref("submission", uselist=False))
     # --- end drafting
 
     @property

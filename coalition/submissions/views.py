@@ -20,6 +20,7 @@ from coalition.core.forms import ActionForm, attach_error, choices
 from coalition.core.inputs import int_arg, json_body, to_db_int
 from coalition.core.pagination import paginate
 from coalition.core.time import utcnow
+from coalition.core.web import keeps_text_on_expired_form
 from coalition.drafting import services as drafting
 from coalition.drafting import text as textlib
 from coalition.drafting.forms import CommentForm, TextForm
@@ -263,11 +264,31 @@ def _load_text(submission_id: int, **_: object) -> Submission:
 
 
 def _text_editor(submission: Submission, form: TextForm, head: Revision, *,
-                 restored_draft: bool = False, code: int = 200) -> tuple[str, int]:
+                 restored_draft: bool = False, expired_form: bool = False,
+                 code: int = 200) -> tuple[str, int]:
     return render_template(
         "submissions/text_edit.html", submission=submission, form=form, head=head,
         organisation=_text_organisation(submission), restored_draft=restored_draft,
-        server_text_at=epoch_ms(head.created_at), server_now=epoch_ms(utcnow())), code
+        expired_form=expired_form, server_text_at=epoch_ms(head.created_at),
+        server_now=epoch_ms(utcnow())), code
+
+
+@keeps_text_on_expired_form("submissions.text_edit")
+def _text_edit_after_expired_form() -> tuple[str, int] | None:
+    """A Save refused by the CSRF check (the page was open longer than its token lives): the
+    editor again with the user's text and a fresh token; nothing written. None when the user
+    may not write this text (the generic page then echoes it)."""
+    submission = db.session.get(Submission, (request.view_args or {}).get("submission_id"))
+    if (submission is None or submission.document is None
+            or not can(current_user, "submission.draft", submission)):
+        return None
+    head = drafting.head(submission.document)
+    form = TextForm()  # the submitted values; its csrf field renders a fresh token
+    form.base_number.errors = []
+    if (form.base_number.data is None
+            or drafting.revision(submission.document, form.base_number.data) is None):
+        form.base_number.data = head.number
+    return _text_editor(submission, form, head, expired_form=True, code=400)
 
 
 @bp.route("/<int:submission_id>/text", methods=["GET", "POST"])
