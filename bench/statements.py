@@ -330,15 +330,15 @@ def measure_raw(url: str, sql: str, params: tuple[Any, ...], runs: int,
     return summary(times, rows=rows)
 
 
-HISTORY_SQL = ("SELECT id, statement_id, number, parent_number, base_number, text, summary, "
+HISTORY_SQL = ("SELECT id, document_id, number, parent_number, base_number, text, summary, "
                "kind, author_id, organisation_id, created_at FROM revision "
-               "WHERE statement_id = ? ORDER BY number")
+               "WHERE document_id = ? ORDER BY number")
 HISTORY_META_SQL = ("SELECT r.number, r.parent_number, r.base_number, r.summary, r.kind, "
                     "r.created_at, u.display_name, o.name FROM revision r "
                     "LEFT JOIN user u ON u.id = r.author_id "
                     "LEFT JOIN organisation o ON o.id = r.organisation_id "
-                    "WHERE r.statement_id = ? ORDER BY r.number DESC")
-TWO_TEXTS_SQL = ("SELECT number, text FROM revision WHERE statement_id = ? AND number IN (?, ?) "
+                    "WHERE r.document_id = ? ORDER BY r.number DESC")
+TWO_TEXTS_SQL = ("SELECT number, text FROM revision WHERE document_id = ? AND number IN (?, ?) "
                  "ORDER BY number")
 
 
@@ -377,10 +377,11 @@ def revision_count(statement_id: int) -> int:
     from sqlalchemy import func, select
 
     from coalition.extensions import db
-    from coalition.statements.models import Revision
+    from coalition.statements.models import Revision, Statement
 
     count = db.session.scalar(select(func.count()).select_from(Revision).where(
-        Revision.statement_id == statement_id))
+        Revision.document_id == Statement.document_id,
+        Statement.id == statement_id))
     db.session.remove()
     return int(count or 0)
 
@@ -402,7 +403,7 @@ def measure_saves(chain: Chain, client: Client, runs: int,
 
     from coalition.extensions import db
     from coalition.statements import text as textlib
-    from coalition.statements.models import Revision
+    from coalition.statements.models import Revision, Statement
 
     def service_save(behind: int, expect: str) -> tuple[float, float, float]:
         base, block, text, head = chain.prepare(behind)
@@ -433,7 +434,8 @@ def measure_saves(chain: Chain, client: Client, runs: int,
                 "summary": f"Edit {chain.saves}", "organisation": str(chain.org_ids[0])})
         assert response.status_code == 302, response.status_code
         rev = db.session.scalars(select(Revision).where(
-            Revision.statement_id == chain.statement_id).order_by(
+            Revision.document_id == Statement.document_id,
+            Statement.id == chain.statement_id).order_by(
             Revision.number.desc()).limit(1)).one()
         assert rev.number == head + 1 and rev.kind == "merge" and rev.base_number == base
         chain.touched[rev.number] = {block} | set().union(
@@ -463,7 +465,8 @@ def measure_saves(chain: Chain, client: Client, runs: int,
     out["http_save_merge"] = summary([t for t, _ in http[warmup:]],
                                      [c for _, c in http[warmup:]])
     count = db.session.scalar(select(func.count()).select_from(Revision).where(
-        Revision.statement_id == chain.statement_id))
+        Revision.document_id == Statement.document_id,
+        Statement.id == chain.statement_id))
     log(f"saves measured; the statement now has {count} revisions")
     if profile:
         profiled("save with a three-way merge (service)", lambda: service_save(BEHIND, "merged"))
@@ -484,6 +487,7 @@ def run(url: str, runs: int, seed: int, profile: bool) -> dict[str, Any]:
         chain, info = build(rng)
         result["data"] = info
         sid = chain.statement_id
+        did = chain.statement().document_id  # the raw queries read the statement's document
         db.session.remove()
 
         client = Client(app)
@@ -501,11 +505,11 @@ def run(url: str, runs: int, seed: int, profile: bool) -> dict[str, Any]:
             log(f"{name}: median {result[name]['median_ms']:.1f} ms")
             if profile:
                 profiled(f"GET {path}", lambda p=path: client.request("get", p))
-        result["raw_history"] = measure_raw(url, HISTORY_SQL, (sid,), runs)
+        result["raw_history"] = measure_raw(url, HISTORY_SQL, (did,), runs)
         user = '"user"' if dialect == "postgresql" else "user"
         result["raw_history_meta"] = measure_raw(
-            url, HISTORY_META_SQL.replace("JOIN user ", f"JOIN {user} "), (sid,), runs)
-        result["raw_two_texts"] = measure_raw(url, TWO_TEXTS_SQL, (sid, DIFF_A, DIFF_B), runs)
+            url, HISTORY_META_SQL.replace("JOIN user ", f"JOIN {user} "), (did,), runs)
+        result["raw_two_texts"] = measure_raw(url, TWO_TEXTS_SQL, (did, DIFF_A, DIFF_B), runs)
         result.update(measure_saves(chain, client, runs, profile))
         for name in ("save_merge", "save_plain", "http_save_merge"):
             log(f"{name}: median {result[name]['median_ms']:.1f} ms")

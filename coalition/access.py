@@ -525,6 +525,42 @@ def _override_word_limit(user: Any, submission: Any) -> bool:
 # --- end submissions ---
 
 
+# --- submission drafting (issue 12, item 2) ---
+def _submission_drafting_orgs(submission: Any) -> list[Organisation]:
+    """The organisations drafting a submission's text: its lead and the co-submitters that
+    confirmed (an invited or declined one reads the draft, it does not write it)."""
+    return [submission.lead_organisation,
+            *(p.organisation for p in submission.participants if p.state == "confirmed")]
+
+
+def _draft_submission(user: Any, submission: Any) -> bool:
+    """Write a submission's text (save, autosave, restore, resolve a conflict): the editors of
+    its lead and confirmed co-submitting organisations, while it is a draft."""
+    return (submission is not None and submission.status == "draft" and any(
+        has_role(user, org, "editor")
+        for org in _submission_drafting_orgs(submission)))
+
+
+def _comment_submission(user: Any, submission: Any) -> bool:
+    """Comment on a submission's text: every member of its lead and confirmed co-submitting
+    organisations (viewers too: commenting is how they take part), and the coordinator."""
+    if submission is None:
+        return False
+    return is_coordinator(user) or any(
+        role_in(user, org) is not None
+        for org in _submission_drafting_orgs(submission))
+
+
+def _remove_submission_comment(user: Any, comment: Any) -> bool:
+    """Take a comment on a submission's text out of its thread: its author while they may
+    still comment there, and the coordinator moderating (as for statements)."""
+    if is_coordinator(user):
+        return True
+    return (comment is not None and _signed_in(user) and comment.author_id == user.id
+            and _comment_submission(user, comment.submission))
+# --- end submission drafting ---
+
+
 RULES: dict[str, Rule] = {
     "directory.view": _in_coalition,
     "organisation.view": _view_organisation,
@@ -600,6 +636,9 @@ RULES: dict[str, Rule] = {
     "submission.remove_file": _remove_submission_file,
     "calendar.view": _view_calendar,
     "submission.override_word_limit": _override_word_limit,  # ohchr (issue 12, item 2)
+    "submission.draft": _draft_submission,  # its text (issue 12, item 2)
+    "submission.comment": _comment_submission,
+    "submission.remove_comment": _remove_submission_comment,
 }
 
 # Actions that anonymous visitors may take when the coalition opens them to the public.

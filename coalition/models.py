@@ -3,6 +3,7 @@
 from coalition.accounts.models import Invitation, User
 from coalition.api.models import ApiToken
 from coalition.audit.models import AuditEvent
+from coalition.drafting.models import Document  # drafting (issue 12, item 2)
 from coalition.followup.models import AdvocacyAction, CoalitionPosition, EvidenceFile, FollowUpPlan
 from coalition.followup.position_models import CoalitionPositionCurrent  # positions (issue 11)
 from coalition.impact.models import Ask, AskLink  # asks (issue 12)
@@ -42,6 +43,7 @@ __all__ = [
     "CoalitionPositionCurrent",
     "Comment",
     "ConflictCopy",
+    "Document",
     "Draft",
     "Endorsement",
     "EvidenceFile",

@@ -47,6 +47,10 @@ OWN_MEMBERS = frozenset({"viewer", "editor", "org_admin"})  # world.org's member
 DRAFT_READERS = STEERING | {"viewer", "editor", "org_admin"}
 DRAFTERS = STEERING | {"editor", "org_admin"}
 # Who may start a statement: an editor of some organisation (or the coordinator).
+# A submission's text (issue 12, item 2), {sub_text}: world.org leads, world.other confirmed.
+SUB_DRAFTERS = frozenset({"editor", "org_admin", "other_editor", "other_admin"})
+SUB_READERS = COORDINATOR | frozenset({"viewer", "editor", "org_admin", "other_viewer",
+                                       "other_editor", "other_admin"})
 STATEMENT_CREATORS = COORDINATOR | {"editor", "org_admin", "other_editor", "other_admin",
                                     "steering"}
 SIGN_FOR_OWN = COORDINATOR | {"org_admin"}
@@ -218,6 +222,12 @@ GET_ROUTES: list[tuple[str, frozenset[str], dict[str, Any]]] = [
     ("/calendar/coalition.ics",            EVERYONE,       {}),
     ("/submissions/{sub_solo}/docx",       COORDINATOR | OWN_MEMBERS, {}),  # ohchr
     ("/submissions/{sub_public}/docx",     EVERYONE,       {}),
+    # its text (issue 12, item 2): {sub_text} is world.org's draft with world.other confirmed.
+    ("/submissions/{sub_text}/text",       SUB_DRAFTERS,   {}),
+    ("/submissions/{sub_text}/text/read",  SUB_READERS,    {}),
+    ("/submissions/{sub_text}/text/history", SUB_READERS,  {}),
+    ("/submissions/{sub_text}/text/diff?a=1&b=2", SUB_READERS, {}),
+    ("/submissions/{sub_text}/text/conflicts/{sub_conflict}", SUB_DRAFTERS, {}),
     # end submissions
 ]
 
@@ -300,6 +310,7 @@ class Json(dict):
 NOT_AUDITED = {"autosave a draft", "editor heartbeat", "preview Markdown", "retry an import",
                "sign out an ended session"}
 NOT_AUDITED |= {"mark a notification read", "mark all notifications read"}  # notify (issue 11)
+NOT_AUDITED |= {"autosave a submission's text", "submission editor heartbeat"}  # issue 12
 
 # Allowed POSTs answer 302 (back to a page), or 200 where they show a link to pass on (no mail
 # server is configured). Rows run in this order, as one person: later rows do not depend on
@@ -517,6 +528,28 @@ POST_ROUTES: list[tuple[str, str, dict[str, str], frozenset[str], int, dict[str,
          "kind": "final"}, COORDINATOR | {"editor", "org_admin"}, 302, {}),
     ("remove a file of own's submission", "/submissions/{sub_solo}/files/{sub_solo_file}/remove",
         NOTHING, COORDINATOR | {"editor", "org_admin"}, 302, {}),
+    # its text (issue 12, item 2): the editors of the lead and of the confirmed co-submitter
+    # write it; their members comment; a comment's author (other_viewer) or the coordinator
+    # removes it.
+    ("save a submission's text", "/submissions/{sub_text}/text",
+        {"base_number": "2", "text": "Matrix text, edited.", "summary": ""}, SUB_DRAFTERS,
+        302, {}),
+    ("autosave a submission's text", "/submissions/{sub_text}/text/autosave",
+        Json(base_number=2, text="Typed, not saved."), SUB_DRAFTERS, 200, {}),
+    ("submission editor heartbeat", "/submissions/{sub_text}/text/heartbeat",
+        Json(), SUB_DRAFTERS, 200, {}),
+    ("restore a submission's revision 1", "/submissions/{sub_text}/text/restore/1",
+        NOTHING, SUB_DRAFTERS, 302, {}),
+    ("resolve a submission's conflict", "/submissions/{sub_text}/text/conflicts/{sub_conflict}",
+        {"choice-0": "both"}, SUB_DRAFTERS, 302, {}),
+    ("comment on a submission's text", "/submissions/{sub_text}/text/comments",
+        {"body": "A comment from the matrix.", "quote": ""}, SUB_READERS, 302, {}),
+    ("resolve a submission comment",
+        "/submissions/{sub_text}/text/comments/{sub_comment}/resolve",
+        NOTHING, SUB_READERS, 302, {}),
+    ("remove a submission comment",
+        "/submissions/{sub_text}/text/comments/{sub_comment}/remove",
+        NOTHING, COORDINATOR | {"other_viewer"}, 302, {}),
     # end submissions
     ("edit own profile", "/profile",
         PROFILE,          SIGNED_IN,      302,          {}),
@@ -631,10 +664,21 @@ def submission_scene(world: Any, review_slug: str) -> dict[str, int]:
     public_file, _ = services.add_file(editor, public, io.BytesIO(b"%PDF-1.4 published"),
                                        "published.pdf")
     db.session.commit()
+    # its text (issue 12, item 2): revision 2, a kept conflict copy, a comment by other_viewer.
+    text = services.create_submission(editor, review, "Matrix text submission", "joint",
+                                      world.org, [world.other.id])
+    db.session.flush()
+    services.answer(world.users["other_editor"], text.participants[0], "confirmed")
+    services.save_text(editor, text, world.org, 1, "Matrix text.")
+    clash = services.save_text(world.users["other_editor"], text, world.other, 1,
+                               "Another matrix text.")
+    comment = services.add_comment(world.users["other_viewer"], text, world.other, "A note.")
+    db.session.commit()
     return {"sub_review_id": review.id, "sub_joint": joint.id, "sub_solo": solo.id,
             "sub_public": public.id, "sub_participant": joint.participants[0].id,
             "sub_ask": ask.id, "sub_link": link.id,
-            "sub_solo_file": solo_file.id, "sub_public_file": public_file.id}
+            "sub_solo_file": solo_file.id, "sub_public_file": public_file.id,
+            "sub_text": text.id, "sub_conflict": clash.conflict.id, "sub_comment": comment.id}
 
 
 def followup_scene(app: Flask, world: Any, rec_id: int) -> dict[str, int]:

@@ -224,6 +224,20 @@ POLICY: list[tuple[str, str | None, frozenset[str]]] = [
     ("calendar.view",                 None,           IN_COALITION),
     ("submission.override_word_limit", "sub_solo",    frozenset({"steering"})),  # ohchr
     ("submission.override_word_limit", None,          NOBODY),
+    # Its text (issue 12, item 2): the editors of the lead and of confirmed co-submitters, while
+    # a draft; comments: every member of those organisations, and the coordinator.
+    ("submission.draft",              "sub_joint",    {"editor", "org_admin"}),
+    ("submission.draft",              "sub_confirmed", {"editor", "org_admin", "other_editor",
+                                                        "other_admin"}),
+    ("submission.draft",              "sub_confirmed_sent", NOBODY),
+    ("submission.draft",              None,           NOBODY),
+    ("submission.comment",            "sub_joint",    COORDINATOR | OWN),
+    ("submission.comment",            "sub_confirmed", COORDINATOR | OWN | {
+        "other_viewer", "other_editor", "other_admin"}),
+    ("submission.comment",            None,           NOBODY),
+    ("submission.remove_comment",     "sub_viewer_comment", COORDINATOR | {"viewer"}),
+    ("submission.remove_comment",     "sub_stranded_comment", COORDINATOR),
+    ("submission.remove_comment",     None,           COORDINATOR),
 ]
 
 ROWS = [pytest.param(action, target, allowed, id=f"{action}[{target}]")
@@ -252,9 +266,11 @@ def statement_like(world: Any, status: str, audience: str, co: tuple = ()) -> An
                            published_number=1 if audience == "public" else None)
 
 
-def submission_like(world: Any, status: str, visibility: str, co: tuple = ()) -> Any:
+def submission_like(world: Any, status: str, visibility: str, co: tuple = (),
+                    state: str = "invited") -> Any:
     return SimpleNamespace(status=status, visibility=visibility, lead_organisation=world.org,
-                           participants=[SimpleNamespace(organisation=o) for o in co])
+                           participants=[SimpleNamespace(organisation=o, state=state)
+                                         for o in co])
 
 
 def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
@@ -307,6 +323,17 @@ def target_of(world: Any, dormant: Any, target: str | None, user: Any) -> Any:
         "file_joint": SimpleNamespace(submission=submission_like(world, "draft", "organisation",
                                                                  (world.other,))),
         "file_public": SimpleNamespace(submission=submission_like(world, "published", "public")),
+        # drafting (issue 12, item 2): world.other confirmed; then the same, sent to OHCHR
+        "sub_confirmed": submission_like(world, "draft", "organisation", (world.other,),
+                                         "confirmed"),
+        "sub_confirmed_sent": submission_like(world, "submitted", "organisation",
+                                              (world.other,), "confirmed"),
+        "sub_viewer_comment": SimpleNamespace(
+            author_id=world.users["viewer"].id,
+            submission=submission_like(world, "draft", "organisation")),
+        "sub_stranded_comment": SimpleNamespace(
+            author_id=world.users["other_viewer"].id,
+            submission=submission_like(world, "draft", "organisation", (world.other,))),
         "stranded_comment": SimpleNamespace(
             author_id=world.users["other_viewer"].id,
             statement=statement_like(world, "draft", "drafters")),

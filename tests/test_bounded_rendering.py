@@ -142,7 +142,7 @@ def test_render_per_view_the_migration_stores_html_of_existing_rows(
     downgrade(revision="a24a581ade9b")  # the schema before issue 7: no stored HTML
     upgrade()
     db.engine.dispose()
-    assert db.session.execute(text("SELECT body_html FROM statement_comment WHERE id = :id"),
+    assert db.session.execute(text("SELECT body_html FROM document_comment WHERE id = :id"),
                               {"id": comment_id}).scalar_one() == \
         "<p>A <em>comment</em> from before.</p>"
     assert db.session.execute(text("SELECT evidence_html FROM assessment")).scalar_one() == \

@@ -439,7 +439,8 @@ def test_a_nul_byte_in_a_statement_text_is_removed_and_the_text_saved(
                                  "organisation": str(world.org.id), "summary": "pa\x00ste"})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     db.session.rollback()
-    latest = db.session.scalars(select(Revision).where(Revision.statement_id == sid)
+    latest = db.session.scalars(select(Revision).where(
+        Revision.document_id == Statement.document_id, Statement.id == sid)
                                 .order_by(Revision.number.desc())).first()
     assert "Pasted from a PDF: the Government must act.\tNow." in latest.text
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from coalition.extensions import db
 from coalition.statements import services
-from coalition.statements.models import Comment, Draft, Revision
+from coalition.statements.models import Comment, Draft, Revision, Statement
 from tests.conftest import AuthActions, csrf_from
 from tests.test_hostile_input import scene  # noqa: F401  (the fixture)
 
@@ -58,7 +58,7 @@ def member(app: Flask, email: str) -> AuthActions:
 def revisions(statement_id: int) -> int:
     db.session.rollback()
     return db.session.scalar(select(func.count(Revision.id)).where(
-        Revision.statement_id == statement_id))
+        Revision.document_id == Statement.document_id, Statement.id == statement_id))
 
 
 def textarea(html: str, name: str) -> str:
@@ -96,8 +96,6 @@ def test_save_after_the_token_expired_shows_the_editor_with_the_typed_text(
 
 
 def _statement(statement_id: int) -> Any:
-    from coalition.statements.models import Statement
-
     return db.session.get(Statement, statement_id)
 
 

@@ -56,7 +56,7 @@ def fresh(statement_id: int) -> Statement:
 def revision_count(statement_id: int) -> int:
     db.session.rollback()
     return db.session.execute(select(func.count(Revision.id)).where(
-        Revision.statement_id == statement_id)).scalar_one()
+        Revision.document_id == Statement.document_id, Statement.id == statement_id)).scalar_one()
 
 
 def head_text(statement_id: int) -> str:

@@ -34,6 +34,7 @@ from sqlalchemy import select
 from coalition import create_app
 from coalition.accounts.models import User
 from coalition.core.errors import ServiceError
+from coalition.drafting import services as drafting
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.statements import services
@@ -199,7 +200,7 @@ def test_twenty_people_fifty_stale_edits_each_nothing_lost(
     app = busy_app
     claims: Counter[bool] = Counter()
     claims_lock = threading.Lock()
-    claim_next = services._claim_next
+    claim_next = drafting._claim_next
 
     def counted_claim(statement: Statement, expected_head: int) -> bool:
         won = claim_next(statement, expected_head)
@@ -207,7 +208,7 @@ def test_twenty_people_fifty_stale_edits_each_nothing_lost(
             claims[won] += 1
         return won
 
-    monkeypatch.setattr(services, "_claim_next", counted_claim)
+    monkeypatch.setattr(drafting, "_claim_next", counted_claim)
     from coalition.accounts.services import create_user
     from coalition.organisations.services import add_member, create_organisation
 
@@ -255,14 +256,15 @@ def test_twenty_people_fifty_stale_edits_each_nothing_lost(
     # --- the chain: 1..N, each the child of the one before, the head at N -------------------
     statement = db.session.get(Statement, statement_id)
     revisions = list(db.session.scalars(select(Revision).where(
-        Revision.statement_id == statement_id).order_by(Revision.number)))
+        Revision.document_id == Statement.document_id, Statement.id == statement_id)
+        .order_by(Revision.number)))
     numbers = [r.number for r in revisions]
     assert numbers == list(range(1, len(revisions) + 1)), "gaps or forks in the chain"
     assert [r.parent_number for r in revisions] == [None, *numbers[:-1]]
     assert statement.head_number == len(revisions)
     head_text = revisions[-1].text
     copies = list(db.session.scalars(select(ConflictCopy).where(
-        ConflictCopy.statement_id == statement_id)))
+        ConflictCopy.document_id == Statement.document_id, Statement.id == statement_id)))
 
     # --- every marker somewhere --------------------------------------------------------------
     found: Counter[str] = Counter()

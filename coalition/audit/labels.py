@@ -125,6 +125,12 @@ ACTION_LABELS: dict[str, Any] = {
     "ask.link_manual": _l("Ask linked to a recommendation by hand"),
     "submission.add_file": _l("File uploaded"),
     "submission.remove_file": _l("File removed"),
+    # its text (issue 12, item 2: coalition.submissions.services.DRAFTING_ACTIONS)
+    "submission.save": _l("Submission text saved"),
+    "submission.conflict": _l("Editing conflict"),
+    "submission.comment": _l("Comment added"),
+    "submission.remove_comment": _l("Comment removed"),
+    "submission.resolve_comment": _l("Comment resolved"),
 }
 
 OBJECT_TYPE_LABELS: dict[str, Any] = {

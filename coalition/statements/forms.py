@@ -3,15 +3,15 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateTimeLocalField,
-    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from coalition.core.forms import Form, IntegerField, MultiCheckboxField, choices
+from coalition.core.forms import Form, MultiCheckboxField, choices
 from coalition.core.inputs import db_int
+from coalition.drafting.forms import CommentForm, TextForm  # noqa: F401  (shared)
 from coalition.statements.models import LANGUAGES, MAX_TEXT_CHARS, STATEMENT_KINDS
 
 
@@ -44,18 +44,10 @@ class DraftersForm(Form):
                                      validators=[Optional()])
 
 
-class EditForm(Form):
-    base_number = IntegerField(_l("Base revision"), validators=[InputRequired()])
+class EditForm(TextForm):
+    """The statement editor: the shared one, with "Saving for" (the organisation credited)."""
+
     organisation = SelectField(_l("Saving for"), coerce=db_int)
-    text = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=MAX_TEXT_CHARS)])
-    summary = StringField(_l("What did you change?"), validators=[Optional(), Length(max=300)])
-
-
-class CommentForm(Form):
-    quote = TextAreaField(_l("Passage you comment on (optional, copied from the text)"),
-                          validators=[Optional(), Length(max=2000)])
-    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=20_000)])
-    parent_id = HiddenField()
 
 
 class SignForm(Form):

@@ -1,9 +1,11 @@
-"""Joint statements: append-only revisions, kept conflict copies, drafts, comments, sign-ons."""
+"""Joint statements: their drafters and sign-ons. The text (append-only revisions, kept
+conflict copies, drafts, comments) is the statement's Document (coalition.drafting.models),
+whose models are importable from here too."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -17,11 +19,21 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from coalition.core.time import utcnow
 from coalition.core.types import UTCDateTime
 from coalition.core.types import in_list as _in
+from coalition.drafting.models import (  # noqa: F401  (importable from here, as before)
+    MAX_TEXT_CHARS,
+    Attribution,
+    Comment,
+    ConflictCopy,
+    Document,
+    Draft,
+    Presence,
+    Revision,
+)
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 
@@ -54,8 +66,6 @@ AUDIENCES = {
 AUDIENCE_ORDER = tuple(AUDIENCES)
 LANGUAGES = {"en": _l("English"), "zh_Hant": _l("Traditional Chinese"),
              "zh_Hans": _l("Simplified Chinese"), "fr": _l("French"), "es": _l("Spanish")}
-# A statement is a text of a few pages; this bounds a paste by a wide margin.
-MAX_TEXT_CHARS = 200_000
 # A review has at most one live mid-term assessment draft: one that is not withdrawn
 # (coalition.followup.midterm.generate_draft). The database holds it, so that two clicks at the
 # same moment cannot both open one.
@@ -82,8 +92,8 @@ class Statement(db.Model):
     audience: Mapped[str] = mapped_column(String(20), default="drafters",
                                           server_default="drafters")
     lead_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    # The head moves only by compare-and-set on this number (services.save_text).
-    head_number: Mapped[int] = mapped_column(Integer, default=0)
+    # The statement's text: revisions, conflicts, drafts, comments (coalition.drafting).
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), unique=True)
     signon_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_number: Mapped[int | None] = mapped_column(Integer)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -96,8 +106,21 @@ class Statement(db.Model):
         ForeignKey("review.id", ondelete="SET NULL"))
 
     lead_organisation: Mapped[Organisation] = relationship()
+    document: Mapped[Document] = relationship(backref=backref("statement", uselist=False))
     drafters: Mapped[list[StatementDrafter]] = relationship(
         cascade="all, delete-orphan", order_by="StatementDrafter.id")
+
+    def __init__(self, **kwargs: Any) -> None:
+        """A statement comes with its document (`head_number` given here is the document's)."""
+        head_number = kwargs.pop("head_number", 0)
+        super().__init__(**kwargs)
+        if self.document is None:
+            self.document = Document(owner="statement", head_number=head_number)
+
+    @property
+    def head_number(self) -> int:
+        """The number of the statement's latest revision (its document's head)."""
+        return self.document.head_number
 
     @property
     def status_label(self) -> str:
@@ -135,141 +158,6 @@ class StatementDrafter(db.Model):
     is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
 
     organisation: Mapped[Organisation] = relationship()
-
-
-class Revision(db.Model):
-    """One saved text of a statement. Append-only: a restore or a merge is a new revision."""
-
-    __tablename__ = "revision"
-    __table_args__ = (
-        # The chain has no forks: one revision per number per statement.
-        UniqueConstraint("statement_id", "number", name="uq_revision_statement_number"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"),
-                                              index=True)
-    number: Mapped[int] = mapped_column(Integer)
-    parent_number: Mapped[int | None] = mapped_column(Integer)
-    # The revision the author started from (differs from the parent when merged).
-    base_number: Mapped[int | None] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
-    summary: Mapped[str] = mapped_column(String(300), default="")
-    kind: Mapped[str] = mapped_column(String(20), default="edit")
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The text as sanitised HTML (coalition.core.markdown.render_html), rendered once, the
-    # first time it is shown (services.revision_html), then kept: a revision never changes.
-    html: Mapped[str | None] = mapped_column(Text, deferred=True)
-
-    author: Mapped[User | None] = relationship()
-    organisation: Mapped[Organisation | None] = relationship()
-
-
-class Attribution(db.Model):
-    """Who wrote what in one revision, kept so that "who wrote what" is computed once per
-    revision, each from its parent's (services.attributions).
-
-    `runs` is JSON: [[organisation id or null, number of characters], ...] over the revision's
-    text (newlines normalised); `digest` is the SHA-256 of that text, so a revision that brings
-    back an older text (a restore) takes that text's attribution back.
-    """
-
-    __tablename__ = "statement_attribution"
-    __table_args__ = (UniqueConstraint("statement_id", "number",
-                                       name="uq_statement_attribution_statement_number"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
-    number: Mapped[int] = mapped_column(Integer)
-    digest: Mapped[str] = mapped_column(String(64), index=True)
-    runs: Mapped[str] = mapped_column(Text)
-
-
-class ConflictCopy(db.Model):
-    """An editor's text that clashed with a newer head: kept until someone resolves it."""
-
-    __tablename__ = "statement_conflict"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"),
-                                              index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
-    base_number: Mapped[int] = mapped_column(Integer)
-    head_number: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
-    summary: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    resolved_number: Mapped[int | None] = mapped_column(Integer)
-
-    author: Mapped[User | None] = relationship()
-    organisation: Mapped[Organisation | None] = relationship()
-
-
-class Draft(db.Model):
-    """A person's unsaved text, autosaved from the editor so a closed tab loses nothing."""
-
-    __tablename__ = "statement_draft"
-    __table_args__ = (UniqueConstraint("statement_id", "user_id",
-                                       name="uq_statement_draft_statement_user"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    base_number: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Presence(db.Model):
-    """Who has the editor open, from the editor's heartbeat."""
-
-    __tablename__ = "statement_presence"
-    __table_args__ = (UniqueConstraint("statement_id", "user_id",
-                                       name="uq_statement_presence_statement_user"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    user: Mapped[User] = relationship()
-
-
-class Comment(db.Model):
-    """A comment on a statement, optionally quoting a passage of a revision; replies nest."""
-
-    __tablename__ = "statement_comment"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"),
-                                              index=True)
-    revision_number: Mapped[int] = mapped_column(Integer)
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("statement_comment.id", ondelete="CASCADE"))
-    quote: Mapped[str] = mapped_column(Text, default="")
-    body: Mapped[str] = mapped_column(Text)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    resolved_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"))
-    # The body as sanitised HTML, rendered once when the comment is written.
-    body_html: Mapped[str] = mapped_column(Text, default="")
-    # Removed by its author or the coordinator: the thread says so; the text is in the audit
-    # trail (services.remove_comment), no longer here.
-    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-
-    statement: Mapped[Statement] = relationship()
-    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
-    removed_by: Mapped[User | None] = relationship(foreign_keys=[removed_by_id])
-    organisation: Mapped[Organisation | None] = relationship()
-    replies: Mapped[list[Comment]] = relationship(order_by="Comment.id")
 
 
 class Endorsement(db.Model):

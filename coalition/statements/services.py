@@ -1,85 +1,73 @@
 """What the coalition does with joint statements. Every write is audited; no text is lost.
 
-Saving carries the revision the editor started from. If the head has moved since, the text is
-merged three ways (base, head, mine): a clean merge becomes the next revision; a clash keeps the
-editor's text as a ConflictCopy until someone resolves it. The head advances only by
-compare-and-set on `statement.head_number`, and (statement, number) is unique, so two saves
-racing cannot both claim the same place in the chain.
+The text is the statement's Document, drafted with coalition.drafting.services (revisions,
+three-way merge, kept conflicts, autosave, presence, comments, who wrote what), shared with
+stakeholder submissions. The functions here keep their statement-shaped signatures: they check
+what only a statement has (its status, its notifications) and record the same audit events
+("statement.save", "statement.conflict", ...) naming the statement.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from markupsafe import Markup
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from coalition.audit import diff, record
 from coalition.audit.services import snapshot
 from coalition.core.errors import ServiceError
-from coalition.core.markdown import render_html, stored_html
 from coalition.core.time import utcnow
+from coalition.drafting import services as drafting
+from coalition.drafting.services import (  # noqa: F401  (part of this module's interface)
+    BLAME_SECONDS,
+    BLAME_STEPS,
+    PRESENCE_WINDOW,
+    SAVE_ATTEMPTS,
+    CommentThread,
+    SaveOutcome,
+    WhoWroteWhat,
+    conflict_view,
+    revision_html,
+)
+from coalition.drafting.services import check_text as _check_text
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
-from coalition.statements import text as textlib
 from coalition.statements.models import (
     LANGUAGES,
-    MAX_TEXT_CHARS,
     STATEMENT_KINDS,
-    Attribution,
     Comment,
     ConflictCopy,
     Draft,
     Endorsement,
-    Presence,
     Revision,
     Statement,
     StatementDrafter,
 )
 
 EDITABLE = {"draft", "in_review", "open"}
-PRESENCE_WINDOW = timedelta(seconds=90)
-SAVE_ATTEMPTS = 20
-
-
-@dataclass
-class SaveOutcome:
-    """What became of a save: saved as is, merged with newer revisions, or kept as a conflict."""
-
-    kind: str  # "saved" | "merged" | "conflict" | "unchanged"
-    revision: Revision | None = None
-    conflict: ConflictCopy | None = None
-    merged_with: list[Revision] | None = None
+# The audit actions of a statement's text (the same as before drafting was shared).
+ACTIONS = drafting.Actions(save="statement.save", conflict="statement.conflict",
+                           comment="statement.comment",
+                           remove_comment="statement.remove_comment",
+                           resolve_comment="statement.resolve_comment")
 
 
 def revision(statement: Statement, number: int) -> Revision | None:
-    return db.session.execute(select(Revision).where(
-        Revision.statement_id == statement.id, Revision.number == number)).scalar_one_or_none()
+    """Revision `number` of the statement's text, or None."""
+    return drafting.revision(statement.document, number)
 
 
 def head(statement: Statement) -> Revision:
-    rev = revision(statement, statement.head_number)
-    assert rev is not None, "a statement always has a head revision"
-    return rev
+    """The statement's latest revision."""
+    return drafting.head(statement.document)
 
 
 def revisions(statement: Statement) -> list[Revision]:
-    return list(db.session.scalars(select(Revision).where(
-        Revision.statement_id == statement.id).order_by(Revision.number)))
-
-
-def _check_text(text: str) -> str:
-    text = (text or "").replace("\r\n", "\n")
-    if len(text) > MAX_TEXT_CHARS:
-        raise ServiceError(_("The text is too long (%(length)s characters; at most %(most)s).",
-                             length=format(len(text), ","), most=format(MAX_TEXT_CHARS, ",")),
-                           "text")
-    return text
+    """Every revision of the statement's text, oldest first."""
+    return drafting.revisions(statement.document)
 
 
 def _check_fields(title: str, kind: str, language: str) -> None:
@@ -105,9 +93,7 @@ def create_statement(actor: Any, lead: Organisation, title: str, occasion: str =
         for o in dict.fromkeys(co_drafters or []) if o.id != lead.id]
     db.session.add(statement)
     db.session.flush()
-    db.session.add(Revision(statement_id=statement.id, number=1, parent_number=None,
-                            base_number=None, text=text, summary="First draft", kind="edit",
-                            author_id=getattr(actor, "id", None), organisation_id=lead.id))
+    drafting.first_revision(statement.document, actor, lead, text)
     record(actor, "statement.create", statement,
            snapshot(statement, ["title", "occasion", "kind", "language", "status"]),
            organisation=lead)
@@ -161,185 +147,81 @@ def set_co_drafters(actor: Any, statement: Statement,
     return changes
 
 
-def _claim_next(statement: Statement, expected_head: int) -> bool:
-    """Compare-and-set: move the head from `expected_head` to the next number, or fail."""
-    moved = db.session.execute(
-        update(Statement).where(Statement.id == statement.id,
-                                Statement.head_number == expected_head)
-        .values(head_number=expected_head + 1)
-        .execution_options(synchronize_session=False)).rowcount
-    return moved == 1
-
-
 def _current_head_number(statement: Statement) -> int:
-    return db.session.execute(select(Statement.head_number).where(
-        Statement.id == statement.id)).scalar_one()
+    return drafting.current_head_number(statement.document)
 
 
-def save_text(actor: Any, statement: Statement, organisation: Organisation | None,
-              base_number: int, text: str, summary: str = "", kind: str = "edit") -> SaveOutcome:
-    """Save an editor's text, started from revision `base_number`. Nothing submitted is lost."""
+def _check_editable(statement: Statement) -> None:
     if statement.status not in EDITABLE:
         if statement.status == "published":
             raise ServiceError(_("A published statement cannot be edited. Ask the steering "
                                  "committee to reopen it for a correction."))
         raise ServiceError(_("A %(status)s statement cannot be edited.",
                              status=statement.status_label.lower()))
-    text = _check_text(text)
-    base = revision(statement, base_number) if isinstance(base_number, int) else None
-    if base is None:
-        raise ServiceError(_("The revision you started from is not a revision of this "
-                             "statement. Reload the editor."), "base_number")
-    summary = (summary or "").strip()[:300]
-    mine = text
-    merged_with: list[Revision] = []
-    for _attempt in range(SAVE_ATTEMPTS):
-        head_number = _current_head_number(statement)
-        current = revision(statement, head_number)
-        assert current is not None
-        if current.number == base.number:
-            new_text = mine
-            if new_text == current.text:
-                return SaveOutcome("unchanged", revision=current)
-        else:
-            result = textlib.merge(base.text, current.text, mine)
-            if not result.clean:
-                return SaveOutcome("conflict", conflict=_keep_conflict(
-                    actor, statement, organisation, base.number, current.number, mine, summary))
-            new_text = result.text
-            if new_text == current.text:
-                return SaveOutcome("unchanged", revision=current)
-            merged_with = list(db.session.scalars(select(Revision).where(
-                Revision.statement_id == statement.id, Revision.number > base.number,
-                Revision.number <= current.number).order_by(Revision.number)))
-        if not _claim_next(statement, current.number):
-            continue  # someone else saved in between: merge against the new head
-        new = Revision(statement_id=statement.id, number=current.number + 1,
-                       parent_number=current.number, base_number=base.number, text=new_text,
-                       summary=summary, kind="merge" if merged_with and kind == "edit" else kind,
-                       author_id=getattr(actor, "id", None),
-                       organisation_id=getattr(organisation, "id", None))
-        db.session.add(new)
-        db.session.flush()
-        db.session.refresh(statement)
-        _clear_draft(actor, statement)
-        record(actor, "statement.save", statement, {
-            "revision": [current.number, new.number],
-            **({"merged_with": [None, [r.number for r in merged_with]]} if merged_with else {}),
-        }, organisation=organisation)
+
+
+def _saved(actor: Any, statement: Statement, outcome: SaveOutcome) -> SaveOutcome:
+    if outcome.kind in {"saved", "merged"} and outcome.revision is not None:
         # notify (issue 11): signatures of the text before this one need re-confirmation.
         from coalition.notifications.events import text_changed
-        text_changed(actor, statement, current.number)
-        return SaveOutcome("merged" if merged_with else "saved", revision=new,
-                           merged_with=merged_with)
-    raise ServiceError(_("The statement is being saved by many people at once; try again."))
+        text_changed(actor, statement, outcome.revision.parent_number)
+    return outcome
 
 
-def _keep_conflict(actor: Any, statement: Statement, organisation: Organisation | None,
-                   base_number: int, head_number: int, text: str, summary: str) -> ConflictCopy:
-    copy = ConflictCopy(statement_id=statement.id, author_id=getattr(actor, "id", None),
-                        organisation_id=getattr(organisation, "id", None),
-                        base_number=base_number, head_number=head_number, text=text,
-                        summary=summary)
-    db.session.add(copy)
-    db.session.flush()
-    record(actor, "statement.conflict", statement, {
-        "conflict": [None, f"kept copy {copy.id}: based on {base_number}, head {head_number}"]},
-        organisation=organisation)
-    return copy
-
-
-def conflict_view(copy: ConflictCopy) -> textlib.MergeResult:
-    statement = db.session.get(Statement, copy.statement_id)
-    assert statement is not None
-    base = revision(statement, copy.base_number)
-    theirs = revision(statement, copy.head_number)
-    assert base is not None and theirs is not None
-    return textlib.merge(base.text, theirs.text, copy.text)
+def save_text(actor: Any, statement: Statement, organisation: Organisation | None,
+              base_number: int, text: str, summary: str = "", kind: str = "edit") -> SaveOutcome:
+    """Save an editor's text, started from revision `base_number`. Nothing submitted is lost."""
+    _check_editable(statement)
+    return _saved(actor, statement, drafting.save_text(
+        actor, statement.document, organisation, base_number, text, summary, kind,
+        subject=statement, actions=ACTIONS))
 
 
 def resolve_conflict(actor: Any, copy: ConflictCopy, choices: list[str],
                      organisation: Organisation | None) -> SaveOutcome:
     """Resolve a kept conflict: each clash takes theirs, mine, both, or a new wording."""
-    if copy.resolved_at is not None:
-        raise ServiceError(_("This conflict has already been resolved."))
-    statement = db.session.get(Statement, copy.statement_id)
-    assert statement is not None
-    base = revision(statement, copy.base_number)
-    theirs = revision(statement, copy.head_number)
-    assert base is not None and theirs is not None
-    resolved = textlib.resolve(base.text, theirs.text, copy.text, choices)
-    outcome = save_text(actor, statement, organisation, copy.head_number, resolved,
-                        copy.summary or "Resolved a conflict", kind="resolution")
-    copy.resolved_at = utcnow()
-    if outcome.kind == "conflict":
-        # The head moved again and clashed: the new copy keeps this resolution, and this copy
-        # is settled by it (left open, it would invite resolving the same text twice).
-        copy.resolved_number = None
-        return outcome
-    copy.resolved_number = outcome.revision.number if outcome.revision else None
-    return outcome
+    statement = _statement_of(copy.document_id)
+    if copy.resolved_at is None:
+        _check_editable(statement)
+    return _saved(actor, statement, drafting.resolve_conflict(
+        actor, copy, choices, organisation, subject=statement, actions=ACTIONS))
+
+
+def _statement_of(document_id: int) -> Statement:
+    statement = db.session.execute(select(Statement).where(
+        Statement.document_id == document_id)).scalar_one()
+    return statement
 
 
 def open_conflicts(statement: Statement) -> list[ConflictCopy]:
-    return list(db.session.scalars(select(ConflictCopy).where(
-        ConflictCopy.statement_id == statement.id, ConflictCopy.resolved_at.is_(None))
-        .order_by(ConflictCopy.id)))
+    """The statement's conflict copies not yet resolved."""
+    return drafting.open_conflicts(statement.document)
 
 
 def restore(actor: Any, statement: Statement, number: int,
             organisation: Organisation | None) -> SaveOutcome:
     """Bring back an old text as a new revision (history is never rewritten)."""
-    old = revision(statement, number)
-    if old is None:
-        raise ServiceError(_("No such revision of this statement."))
-    return save_text(actor, statement, organisation, statement.head_number, old.text,
-                     f"Restored revision {number}", kind="restore")
+    if revision(statement, number) is not None:
+        _check_editable(statement)
+    return _saved(actor, statement, drafting.restore(
+        actor, statement.document, number, organisation, subject=statement, actions=ACTIONS))
 
 
 # --- drafts and presence ----------------------------------------------------------------------
 
 def autosave(user: Any, statement: Statement, base_number: int, text: str) -> Draft:
-    text = _check_text(text)
-    if revision(statement, base_number) is None:
-        raise ServiceError(_("Unknown base revision."), "base_number")
-    draft = db.session.execute(select(Draft).where(
-        Draft.statement_id == statement.id, Draft.user_id == user.id)).scalar_one_or_none()
-    if draft is None:
-        draft = Draft(statement_id=statement.id, user_id=user.id, base_number=base_number,
-                      text=text)
-        db.session.add(draft)
-    else:
-        draft.base_number, draft.text, draft.updated_at = base_number, text, utcnow()
-    return draft
+    """Keep the user's unsaved text as their draft of the statement."""
+    return drafting.autosave(user, statement.document, base_number, text)
 
 
 def draft_of(user: Any, statement: Statement) -> Draft | None:
-    return db.session.execute(select(Draft).where(
-        Draft.statement_id == statement.id, Draft.user_id == user.id)).scalar_one_or_none()
-
-
-def _clear_draft(actor: Any, statement: Statement) -> None:
-    if getattr(actor, "id", None) is None:
-        return
-    draft = draft_of(actor, statement)
-    if draft is not None:
-        db.session.delete(draft)
+    """The user's autosaved draft of the statement, if any."""
+    return drafting.draft_of(user, statement.document)
 
 
 def heartbeat(user: Any, statement: Statement) -> list[str]:
     """Record that `user` has the editor open; the names of the others editing now."""
-    now = utcnow()
-    seen = db.session.execute(select(Presence).where(
-        Presence.statement_id == statement.id, Presence.user_id == user.id)).scalar_one_or_none()
-    if seen is None:
-        db.session.add(Presence(statement_id=statement.id, user_id=user.id, seen_at=now))
-    else:
-        seen.seen_at = now
-    others = db.session.scalars(select(Presence).where(
-        Presence.statement_id == statement.id, Presence.user_id != user.id,
-        Presence.seen_at >= now - PRESENCE_WINDOW)).all()
-    return sorted(p.user.display_name for p in others)
+    return drafting.heartbeat(user, statement.document)
 
 
 # --- workflow ---------------------------------------------------------------------------------
@@ -484,25 +366,9 @@ def withdraw_signature(actor: Any, statement: Statement, organisation: Organisat
 
 def add_comment(actor: Any, statement: Statement, organisation: Organisation | None,
                 body: str, quote: str = "", parent: Comment | None = None) -> Comment:
-    body = (body or "").strip()
-    if not body:
-        raise ServiceError(_("Write a comment."), "body")
-    if len(body) > 20_000:
-        raise ServiceError(_("The comment is too long."), "body")
-    quote = (quote or "").strip()[:2000]
-    if quote and not _quotes(head(statement).text, quote):
-        raise ServiceError(_("The quoted passage is not in the current text."), "quote")
-    if parent is not None and parent.statement_id != statement.id:
-        raise ServiceError(_("That comment belongs to another statement."))
-    if parent is not None and parent.removed_at is not None:
-        raise ServiceError(_("That comment has been removed: start a new comment instead."))
-    comment = Comment(statement_id=statement.id, revision_number=statement.head_number,
-                      parent_id=parent.id if parent else None, quote=quote, body=body,
-                      body_html=render_html(body), author_id=getattr(actor, "id", None),
-                      organisation_id=getattr(organisation, "id", None))
-    db.session.add(comment)
-    record(actor, "statement.comment", statement, {"comment": [None, body[:200]]},
-           organisation=organisation)
+    """Comment on the statement's text (or reply); @mentions are notified."""
+    comment = drafting.add_comment(actor, statement.document, organisation, body, quote, parent,
+                                   subject=statement, actions=ACTIONS)
     # notify (issue 11): @organisation-slug and @person@e-mail mentions who may read it.
     from coalition.notifications.events import mentions
     mentions(actor, statement, comment)
@@ -514,165 +380,24 @@ def remove_comment(actor: Any, comment: Comment) -> None:
     `statement.remove_comment` in coalition.access). The thread shows "comment removed by ...";
     the text leaves the comment row and is kept whole in the audit trail. Replies stay.
     """
-    if comment.removed_at is not None:
-        raise ServiceError(_("This comment has already been removed."))
-    statement = db.session.get(Statement, comment.statement_id)
-    record(actor, "statement.remove_comment", statement,
-           {"comment": [comment.body, "removed"],
-            **({"quote": [comment.quote, None]} if comment.quote else {})})
-    comment.body, comment.body_html = "", ""
-    comment.removed_at = utcnow()
-    comment.removed_by_id = getattr(actor, "id", None)
+    drafting.remove_comment(actor, comment, subject=_statement_of(comment.document_id),
+                            actions=ACTIONS)
 
 
 def resolve_comment(actor: Any, comment: Comment) -> None:
-    if comment.removed_at is not None:
-        raise ServiceError(_("This comment has been removed."))
-    if comment.resolved_at is not None:
-        raise ServiceError(_("This comment is already resolved."))
-    comment.resolved_at = utcnow()
-    comment.resolved_by_id = getattr(actor, "id", None)
-    statement = db.session.get(Statement, comment.statement_id)
-    record(actor, "statement.resolve_comment", statement, {"comment": [comment.body[:200],
-                                                                       "resolved"]})
-
-
-@dataclass
-class CommentThread:
-    comment: Comment
-    passage_present: bool  # carried forward: its quoted passage is still in the head text
+    """Mark a comment on a statement resolved."""
+    drafting.resolve_comment(actor, comment, subject=_statement_of(comment.document_id),
+                             actions=ACTIONS)
 
 
 def comment_threads(statement: Statement) -> list[CommentThread]:
-    text = head(statement).text
-    top = db.session.scalars(select(Comment).where(
-        Comment.statement_id == statement.id, Comment.parent_id.is_(None))
-        .order_by(Comment.id)).all()
-    return [CommentThread(c, not c.quote or _quotes(text, c.quote)) for c in top]
+    """The statement's top-level comments, each saying if its passage is still there."""
+    return drafting.comment_threads(statement.document)
 
 
-def _quotes(text: str, quote: str) -> bool:
-    """Is `quote` a passage of `text`? Runs of white space count as one space: a passage
-    selected on the page ("Comment on this") has its line breaks as the browser shows them."""
-    return quote in text or " ".join(quote.split()) in " ".join(text.split())
-
-
-# --- rendering and "who wrote what" -----------------------------------------------------------
-
-def revision_html(rev: Revision) -> Markup:
-    """The revision's text as sanitised HTML: rendered the first time it is shown, then kept
-    (a revision never changes), so later page views render nothing."""
-    if rev.html is None:
-        rev.html = render_html(rev.text)
-    return stored_html(rev.html)
-
-
-# A request computes at most this many missing attributions, and stops after this many seconds
-# (one large revision can take a second); the rest waits for the next request. Overridden by
-# the config keys BLAME_STEPS_PER_REQUEST and BLAME_SECONDS_PER_REQUEST.
-BLAME_STEPS = 50
-BLAME_SECONDS = 1.0
-
-
-@dataclass
-class WhoWroteWhat:
-    """Passages of revision `number` with their organisation ids; `number` is the head unless
-    the attributions of the newer revisions are still being prepared (`pending` of them)."""
-
-    passages: list[tuple[str, int | None]]
-    number: int | None
-    head_number: int
-    pending: int
-    computed: int  # attributions computed by this call
-
+# --- "who wrote what" -------------------------------------------------------------------------
 
 def who_wrote_what(statement: Statement, max_steps: int = BLAME_STEPS,
                    max_seconds: float = BLAME_SECONDS) -> WhoWroteWhat:
-    """Who wrote what in the head text, from the attributions kept per revision.
-
-    The missing attributions (new revisions) are computed oldest first, each from its parent's
-    (text.attribute: the same result as text.blame over the whole chain), and stored; at most
-    `max_steps` of them, within about `max_seconds`. If the head's is still missing, the newest
-    revision that has one is shown, with `pending` saying how many remain. A view with nothing
-    missing sends three queries and diffs nothing.
-    """
-    head_number = _current_head_number(statement)
-    digests = dict(db.session.execute(select(Attribution.number, Attribution.digest).where(
-        Attribution.statement_id == statement.id, Attribution.number <= head_number)).all())
-    missing = [n for n in range(1, head_number + 1) if n not in digests]
-    computed: dict[int, list[Any]] = {}
-    if missing:
-        computed = _attribute(statement, missing, digests, max_steps, max_seconds)
-    shown = max(digests, default=None)  # the head's, unless it is still being prepared
-    pending = len(missing) - len(computed)
-    if shown is None:
-        return WhoWroteWhat([], None, head_number, pending, 0)
-    text = db.session.execute(select(Revision.text).where(
-        Revision.statement_id == statement.id, Revision.number == shown)).scalar_one()
-    attrs = computed.get(shown)
-    if attrs is None:
-        attrs = textlib.decode_runs(_runs(statement, shown))
-    return WhoWroteWhat(textlib.passages(text, attrs), shown, head_number, pending,
-                        len(computed))
-
-
-def _runs(statement: Statement, number: int) -> str:
-    return db.session.execute(select(Attribution.runs).where(
-        Attribution.statement_id == statement.id, Attribution.number == number)).scalar_one()
-
-
-def _attribute(statement: Statement, missing: list[int], digests: dict[int, str],
-               max_steps: int, max_seconds: float) -> dict[int, list[Any]]:
-    """Compute and store the attributions of the first `max_steps` of `missing` (ascending),
-    adding their digests to `digests`; the attributions computed, by number. Stops at one whose
-    parent has none yet, or when `max_seconds` are spent. The texts come in one query and the
-    new rows go in one statement, so the work is the diffs, not round trips."""
-    batch = missing[:max(max_steps, 0)]
-    if not batch or (batch[0] > 1 and batch[0] - 1 not in digests):
-        return {}
-    started = time.monotonic()
-    rows = {row.number: row for row in db.session.execute(
-        select(Revision.number, Revision.text, Revision.organisation_id).where(
-            Revision.statement_id == statement.id, Revision.number >= batch[0] - 1,
-            Revision.number <= batch[-1]))}
-    latest_by_digest: dict[str, int] = {}
-    for number, digest in sorted(digests.items()):
-        latest_by_digest[digest] = number
-    computed: dict[int, list[Any]] = {}
-
-    def attrs_of(number: int) -> list[Any]:
-        if number not in computed:
-            computed[number] = textlib.decode_runs(_runs(statement, number))
-        return computed[number]
-
-    stored: list[dict[str, Any]] = []
-    for number in batch:
-        if stored and time.monotonic() - started > max_seconds:
-            break
-        if number > 1 and number - 1 not in digests:
-            break
-        text = textlib.normalize_newlines(rows[number].text)
-        digest = textlib.text_digest(text)
-        twin = latest_by_digest.get(digest)
-        parent_text = textlib.normalize_newlines(rows[number - 1].text) if number > 1 else None
-        attrs = textlib.attribute(parent_text, attrs_of(number - 1) if number > 1 else [],
-                                  text, rows[number].organisation_id,
-                                  attrs_of(twin) if twin is not None else None)
-        computed[number] = attrs
-        digests[number] = digest
-        latest_by_digest[digest] = number
-        stored.append({"statement_id": statement.id, "number": number, "digest": digest,
-                       "runs": textlib.encode_runs(attrs)})
-    if stored:
-        _store_attributions(stored)
-    # Attributions decoded only to start from are not new.
-    return {row["number"]: computed[row["number"]] for row in stored}
-
-
-def _store_attributions(rows: list[dict[str, Any]]) -> None:
-    """Insert attributions; any a concurrent request stored first stays (it is the same:
-    attributions are a pure function of the revisions)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(Attribution).on_conflict_do_nothing(
-        index_elements=["statement_id", "number"]), rows)
+    """Who wrote what in the statement's head text (drafting.who_wrote_what)."""
+    return drafting.who_wrote_what(statement.document, max_steps, max_seconds)

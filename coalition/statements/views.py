@@ -32,14 +32,15 @@ from coalition import i18n
 from coalition.access import can, credit_organisations, guard, public
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
-from coalition.core.inputs import DB_INT_MAX, int_arg, json_body, to_db_int
+from coalition.core.inputs import int_arg, json_body, to_db_int
 from coalition.core.markdown import render_markdown
 from coalition.core.time import utcnow
 from coalition.core.web import keeps_text_on_expired_form, render_error
+from coalition.drafting import text as textlib
+from coalition.drafting.views import AUTOSAVE_SCHEMA, HEARTBEAT_SCHEMA
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.statements import exports, services
-from coalition.statements import text as textlib
 from coalition.statements.forms import (
     CommentForm,
     DetailsForm,
@@ -340,15 +341,6 @@ def _edit_after_expired_form() -> tuple[str, int] | None:
     return _editor(statement, head, form, expired_form=True), 400
 
 
-AUTOSAVE_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "base_number": {"type": "integer", "minimum": 0, "maximum": DB_INT_MAX},
-        "text": {"type": "string", "maxLength": MAX_TEXT_CHARS},
-    },
-    "required": ["base_number", "text"],
-}
-HEARTBEAT_SCHEMA = {"type": "object"}
 PREVIEW_SCHEMA = {"type": "object",
                   "properties": {"text": {"type": "string", "maxLength": MAX_TEXT_CHARS}}}
 
@@ -392,14 +384,17 @@ def preview() -> Response:
 def history(statement: Statement, statement_id: int) -> str:
     # Hundreds of revisions: their texts (up to 200 KB each) are not loaded, and each row's
     # author and organisation come with it in one query.
-    revs = db.session.scalars(select(Revision).where(Revision.statement_id == statement.id)
+    revs = db.session.scalars(select(Revision).where(Revision.document_id == statement.document_id)
                               .options(defer(Revision.text), joinedload(Revision.author),
                                        joinedload(Revision.organisation))
                               .order_by(Revision.number.desc())).all()
     may_restore = (statement.status in services.EDITABLE
                    and can(current_user, "statement.edit", statement))
-    return render_template("statements/history.html", statement=statement, revisions=revs,
-                           may_restore=may_restore, action_form=ActionForm(formdata=None))
+    return render_template(
+        "statements/history.html", statement=statement, revisions=revs,
+        may_restore=may_restore, action_form=ActionForm(formdata=None),
+        restore_url=lambda number: url_for("statements.restore", statement_id=statement.id,
+                                           number=number))
 
 
 @bp.route("/statements/<int:statement_id>/diff")
@@ -462,7 +457,7 @@ def restore(statement: Statement, statement_id: int, number: int) -> Response:
 def conflict(statement: Statement, statement_id: int,
              conflict_id: int) -> str | Response | tuple[str, int]:
     copy = db.get_or_404(ConflictCopy, conflict_id)
-    if copy.statement_id != statement.id:
+    if copy.document_id != statement.document_id:
         abort(404)
     result = services.conflict_view(copy)
     error = None
@@ -543,7 +538,7 @@ def comment(statement: Statement, statement_id: int) -> Response:
 @guard("statement.comment", load=_load)
 def resolve_comment(statement: Statement, statement_id: int, comment_id: int) -> Response:
     item = db.get_or_404(Comment, comment_id)
-    if item.statement_id != statement.id:
+    if item.document_id != statement.document_id:
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -559,7 +554,8 @@ def resolve_comment(statement: Statement, statement_id: int, comment_id: int) ->
 
 def _load_comment(statement_id: int, comment_id: int, **_: object) -> Comment:
     item = db.get_or_404(Comment, comment_id)
-    if item.statement_id != statement_id:
+    statement = db.session.get(Statement, statement_id)
+    if statement is None or item.document_id != statement.document_id:
         abort(404)
     return item
 

@@ -30,6 +30,7 @@ from coalition.core.files import KeptFileColumns
 from coalition.core.time import utcnow
 from coalition.core.types import UTCDateTime
 from coalition.core.types import in_list as _in
+from coalition.drafting.models import Document
 from coalition.extensions import db
 from coalition.reviews.models import Review, Theme
 
@@ -92,6 +93,12 @@ class Submission(db.Model):
     participants: Mapped[list[SubmissionParticipant]] = relationship(
         back_populates="submission", cascade="all, delete-orphan",
         order_by="SubmissionParticipant.id")
+    # --- drafting (issue 12, item 2): the submission's text, drafted like a joint statement
+    # (coalition.drafting); None until it is first written (submissions.services.document_of).
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), unique=True)
+    document: Mapped[Document | None] = relationship(
+        backref=backref("submission", uselist=False))
+    # --- end drafting
 
     @property
     def organisation(self) -> Organisation:

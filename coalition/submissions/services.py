@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Select, and_, exists, func, or_, select, true, union
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, true, union, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from coalition.access import can, is_coalition_member, is_coordinator, member_organisation_ids
@@ -23,6 +23,8 @@ from coalition.audit import diff, record
 from coalition.core import files
 from coalition.core.errors import ServiceError
 from coalition.core.time import utcnow
+from coalition.drafting import services as drafting
+from coalition.drafting.models import Comment, ConflictCopy, Document, Revision
 from coalition.extensions import db
 from coalition.i18n import number
 from coalition.organisations.models import Organisation
@@ -493,12 +495,6 @@ def _check_word_limit(actor: Any, submission: Submission, text: str | None,
     return changes
 
 
-def current_text(submission: Submission) -> str:
-    """The submission's current Markdown text. A stand-in that returns "" (no text yet): the
-    drafting package (issue 12) replaces it with the text of the latest revision."""
-    return ""
-
-
 def participation_label(state: str) -> str:
     return str(PARTICIPATION_STATES.get(state, state))
 
@@ -509,3 +505,107 @@ def reviews() -> list[Review]:
     return list(db.session.scalars(select(Review).join(State).order_by(
         Review.review_date.desc().nulls_last(), State.name, Review.cycle)))
 
+
+
+# --- drafting (issue 12, item 2): the submission's text, drafted like a joint statement -------
+# The machinery is coalition.drafting's (revisions, three-way merge, kept conflicts, autosave,
+# comments, who wrote what); this says what only a submission has: its text is written while it
+# is a draft, and the audit events name the submission.
+
+DRAFTING_ACTIONS = drafting.Actions(
+    save="submission.save", conflict="submission.conflict", comment="submission.comment",
+    remove_comment="submission.remove_comment", resolve_comment="submission.resolve_comment")
+
+
+def current_text(submission: Submission) -> str:
+    """The submission's text as Markdown: its head revision ("" when nothing is written)."""
+    if submission.document_id is None:
+        return ""
+    document = db.session.get(Document, submission.document_id)
+    return drafting.head(document).text if document is not None else ""
+
+
+def document_of(actor: Any, submission: Submission,
+                organisation: Organisation | None = None) -> Document:
+    """The submission's document, made (with an empty first revision) the first time its text
+    is opened for writing. Two first openings at once make one: the submission takes a
+    document only while it has none, and the loser's is removed."""
+    if submission.document_id is not None:
+        return db.session.get(Document, submission.document_id)
+    document = drafting.new_document("submission", actor,
+                                     organisation or submission.lead_organisation)
+    taken = db.session.execute(
+        update(Submission).where(Submission.id == submission.id,
+                                 Submission.document_id.is_(None))
+        .values(document_id=document.id)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.flush()
+    if not taken:
+        db.session.execute(delete(Revision).where(Revision.document_id == document.id))
+        db.session.delete(document)
+        db.session.flush()
+    db.session.refresh(submission, ["document_id"])
+    return db.session.get(Document, submission.document_id)
+
+
+def drafting_organisation(user: Any, submission: Submission) -> Organisation | None:
+    """The organisation a user's writing is credited to: the lead if they are its editor, else
+    the first confirmed co-submitter they edit for (None: they write for none)."""
+    from coalition.access import has_role
+
+    orgs = [submission.lead_organisation, *sorted(
+        (p.organisation for p in submission.participants if p.state == "confirmed"),
+        key=lambda o: o.name)]
+    return next((o for o in orgs if has_role(user, o, "editor")), None)
+
+
+def _check_draft(submission: Submission) -> None:
+    if submission.status != "draft":
+        raise ServiceError(_("Only a draft submission's text can be edited; return it to draft "
+                             "first."))
+
+
+def save_text(actor: Any, submission: Submission, organisation: Organisation | None,
+              base_number: int, text: str, summary: str = "") -> drafting.SaveOutcome:
+    """Save an editor's text, started from revision `base_number`: saved, merged with what was
+    saved meanwhile, or kept as a conflict copy. Nothing is lost."""
+    _check_draft(submission)
+    return drafting.save_text(actor, document_of(actor, submission, organisation), organisation,
+                              base_number, text, summary, subject=submission,
+                              actions=DRAFTING_ACTIONS)
+
+
+def resolve_conflict(actor: Any, submission: Submission, copy: ConflictCopy, choices: list[str],
+                     organisation: Organisation | None) -> drafting.SaveOutcome:
+    """Resolve a kept conflict copy of the submission's text."""
+    if copy.resolved_at is None:
+        _check_draft(submission)
+    return drafting.resolve_conflict(actor, copy, choices, organisation, subject=submission,
+                                     actions=DRAFTING_ACTIONS)
+
+
+def restore(actor: Any, submission: Submission, number: int,
+            organisation: Organisation | None) -> drafting.SaveOutcome:
+    """Bring back revision `number` of the text as a new revision."""
+    _check_draft(submission)
+    return drafting.restore(actor, document_of(actor, submission, organisation), number,
+                            organisation, subject=submission, actions=DRAFTING_ACTIONS)
+
+
+def add_comment(actor: Any, submission: Submission, organisation: Organisation | None,
+                body: str, quote: str = "", parent: Comment | None = None) -> Comment:
+    """Comment on the submission's text (or reply to a comment)."""
+    return drafting.add_comment(actor, document_of(actor, submission, organisation),
+                                organisation, body, quote, parent, subject=submission,
+                                actions=DRAFTING_ACTIONS)
+
+
+def resolve_comment(actor: Any, submission: Submission, comment: Comment) -> None:
+    """Mark a comment on the submission resolved."""
+    drafting.resolve_comment(actor, comment, subject=submission, actions=DRAFTING_ACTIONS)
+
+
+def remove_comment(actor: Any, submission: Submission, comment: Comment) -> None:
+    """Take a comment out of its thread (kept whole in the audit trail)."""
+    drafting.remove_comment(actor, comment, subject=submission, actions=DRAFTING_ACTIONS)
+# --- end drafting

@@ -4,12 +4,15 @@ submission, one submission (co-submitters, status, history) and its edit form.""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date
+from typing import Any
 
 from flask import (
     Blueprint,
     abort,
     flash,
+    g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -20,15 +23,28 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import defer, joinedload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from coalition.access import can, guard, has_role, is_coordinator
+from coalition.access import can, guard, has_role, is_coordinator, role_in
 from coalition.audit.services import history_query
 from coalition.core import files
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
-from coalition.core.inputs import int_arg
+from coalition.core.inputs import int_arg, json_body, to_db_int
 from coalition.core.pagination import paginate
+from coalition.core.time import utcnow
+from coalition.core.web import keeps_text_on_expired_form
+from coalition.drafting import services as drafting
+from coalition.drafting import text as textlib
+from coalition.drafting.forms import CommentForm, TextForm
+from coalition.drafting.models import Comment, ConflictCopy, Revision
+from coalition.drafting.views import (
+    AUTOSAVE_SCHEMA,
+    HEARTBEAT_SCHEMA,
+    conflict_choices,
+    epoch_ms,
+)
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.reviews.models import Review, Theme
@@ -343,3 +359,289 @@ def answer(participant: SubmissionParticipant, submission_id: int, participant_i
         flash(_("%(organisation)s declined to take part.",
                 organisation=participant.organisation.name), "success")
     return redirect(url_for("submissions.show", submission_id=submission_id))
+
+
+# --- the submission's text (issue 12, item 2): drafted with coalition.drafting ---------------
+# The same editor, autosave, merge, conflict page, history, diff, restore and comments as a
+# joint statement (templates/drafting/_macros.html). Its editors are those of the lead and the
+# confirmed co-submitters while it is a draft ("submission.draft"); its readers read it.
+
+def _text_organisation(submission: Submission) -> Organisation | None:
+    return services.drafting_organisation(current_user, submission)
+
+
+def _load_text(submission_id: int, **_: object) -> Submission:
+    return db.get_or_404(Submission, submission_id)
+
+
+def _text_editor(submission: Submission, form: TextForm, head: Revision, *,
+                 restored_draft: bool = False, expired_form: bool = False,
+                 code: int = 200) -> tuple[str, int]:
+    return render_template(
+        "submissions/text_edit.html", submission=submission, form=form, head=head,
+        organisation=_text_organisation(submission), restored_draft=restored_draft,
+        expired_form=expired_form, server_text_at=epoch_ms(head.created_at),
+        server_now=epoch_ms(utcnow())), code
+
+
+@keeps_text_on_expired_form("submissions.text_edit")
+def _text_edit_after_expired_form() -> tuple[str, int] | None:
+    """A Save refused by the CSRF check (the page was open longer than its token lives): the
+    editor again with the user's text and a fresh token; nothing written. None when the user
+    may not write this text (the generic page then echoes it)."""
+    submission = db.session.get(Submission, (request.view_args or {}).get("submission_id"))
+    if (submission is None or submission.document is None
+            or not can(current_user, "submission.draft", submission)):
+        return None
+    head = drafting.head(submission.document)
+    form = TextForm()  # the submitted values; its csrf field renders a fresh token
+    form.base_number.errors = []
+    if (form.base_number.data is None
+            or drafting.revision(submission.document, form.base_number.data) is None):
+        form.base_number.data = head.number
+    return _text_editor(submission, form, head, expired_form=True, code=400)
+
+
+@bp.route("/<int:submission_id>/text", methods=["GET", "POST"])
+@guard("submission.draft", load=_load_text)
+def text_edit(submission: Submission,
+              submission_id: int) -> WerkzeugResponse | tuple[str, int]:
+    organisation = _text_organisation(submission)
+    document = services.document_of(current_user, submission, organisation)
+    head = drafting.head(document)
+    form = TextForm()
+    if request.method == "GET":
+        draft = drafting.draft_of(current_user, document)
+        form.base_number.data = draft.base_number if draft else head.number
+        form.text.data = draft.text if draft else head.text
+        return _text_editor(submission, form, head,
+                            restored_draft=draft is not None and draft.text != head.text)
+    if form.validate_on_submit():
+        try:
+            outcome = services.save_text(current_user, submission, organisation,
+                                         form.base_number.data, form.text.data or "",
+                                         form.summary.data or "")
+        except ServiceError as error:
+            attach_error(form, error)
+        else:
+            if outcome.kind == "conflict":
+                return redirect(url_for("submissions.text_conflict",
+                                        submission_id=submission.id,
+                                        conflict_id=outcome.conflict.id))
+            if outcome.kind == "merged":
+                flash(_("Saved as revision %(number)s, merged with the revisions saved "
+                        "meanwhile.", number=outcome.revision.number), "success")
+            elif outcome.kind == "unchanged":
+                flash(_("Nothing had changed: no new revision."), "info")
+            else:
+                flash(_("Saved as revision %(number)s.", number=outcome.revision.number),
+                      "success")
+            return redirect(url_for("submissions.text", submission_id=submission.id))
+    return _text_editor(submission, form, head, code=400)
+
+
+@bp.route("/<int:submission_id>/text/autosave", methods=["POST"])
+@guard("submission.draft", load=_load_text)
+@json_body(AUTOSAVE_SCHEMA)
+def text_autosave(submission: Submission,
+                  submission_id: int) -> tuple[WerkzeugResponse, int] | WerkzeugResponse:
+    """Keep the user's unsaved text as their draft (400 JSON when refused)."""
+    document = services.document_of(current_user, submission, _text_organisation(submission))
+    try:
+        draft = drafting.autosave(current_user, document, g.json["base_number"], g.json["text"])
+    except ServiceError as error:
+        return jsonify(error="Not kept", message=error.message, status=400), 400
+    db.session.flush()
+    return jsonify(saved_at=draft.updated_at.astimezone(UTC).strftime("%H:%M:%S UTC"))
+
+
+@bp.route("/<int:submission_id>/text/heartbeat", methods=["POST"])
+@guard("submission.draft", load=_load_text)
+@json_body(HEARTBEAT_SCHEMA)
+def text_heartbeat(submission: Submission, submission_id: int) -> WerkzeugResponse:
+    document = services.document_of(current_user, submission, _text_organisation(submission))
+    return jsonify(editing=drafting.heartbeat(current_user, document),
+                   head=document.head_number)
+
+
+@bp.route("/<int:submission_id>/text/read")
+@guard("submission.view", load=_load_text)
+def text(submission: Submission, submission_id: int) -> str:
+    """The current text with its comments (and the comment form for who may comment)."""
+    document = submission.document
+    head = drafting.head(document) if document is not None else None
+    return render_template(
+        "submissions/text.html", submission=submission, head=head,
+        html=drafting.revision_html(head) if head is not None else "",
+        threads=drafting.comment_threads(document) if document is not None else [],
+        comment_form=CommentForm(formdata=None),
+        may_draft=can(current_user, "submission.draft", submission),
+        may_comment=can(current_user, "submission.comment", submission))
+
+
+@bp.route("/<int:submission_id>/text/history")
+@guard("submission.view", load=_load_text)
+def text_history(submission: Submission, submission_id: int) -> str:
+    revisions = []
+    if submission.document_id is not None:
+        revisions = db.session.scalars(
+            select(Revision).where(Revision.document_id == submission.document_id)
+            .options(defer(Revision.text), joinedload(Revision.author),
+                     joinedload(Revision.organisation))
+            .order_by(Revision.number.desc())).all()
+    return render_template(
+        "submissions/text_history.html", submission=submission, revisions=revisions,
+        head_number=submission.document.head_number if submission.document else 0,
+        may_restore=can(current_user, "submission.draft", submission),
+        restore_url=lambda number: url_for("submissions.text_restore",
+                                           submission_id=submission.id, number=number))
+
+
+@bp.route("/<int:submission_id>/text/diff")
+@guard("submission.view", load=_load_text)
+def text_diff(submission: Submission, submission_id: int) -> str:
+    document = submission.document
+    if document is None:
+        abort(404)
+    b = int_arg("b")
+    a = int_arg("a")
+    if a is None or b is None:
+        b = document.head_number
+        a = max(1, b - 1)
+    old, new = drafting.revision(document, a), drafting.revision(document, b)
+    if old is None or new is None:
+        abort(404)
+    return render_template("submissions/text_diff.html", submission=submission, old=old,
+                           new=new, inline=textlib.diff_html(old.text, new.text),
+                           rows=textlib.side_by_side(old.text, new.text))
+
+
+@bp.route("/<int:submission_id>/text/restore/<int:number>", methods=["POST"])
+@guard("submission.draft", load=_load_text)
+def text_restore(submission: Submission, submission_id: int,
+                 number: int) -> WerkzeugResponse:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        outcome = services.restore(current_user, submission, number,
+                                   _text_organisation(submission))
+    except ServiceError as error:
+        abort(400, error.message)
+    if outcome.kind == "conflict":
+        return redirect(url_for("submissions.text_conflict", submission_id=submission.id,
+                                conflict_id=outcome.conflict.id))
+    flash(_("Revision %(number)s is restored as revision %(head)s.", number=number,
+            head=submission.document.head_number), "success")
+    return redirect(url_for("submissions.text_history", submission_id=submission.id))
+
+
+@bp.route("/<int:submission_id>/text/conflicts/<int:conflict_id>", methods=["GET", "POST"])
+@guard("submission.draft", load=_load_text)
+def text_conflict(submission: Submission, submission_id: int,
+                  conflict_id: int) -> WerkzeugResponse | tuple[str, int]:
+    copy = db.get_or_404(ConflictCopy, conflict_id)
+    if submission.document_id is None or copy.document_id != submission.document_id:
+        abort(404)
+    result = drafting.conflict_view(copy)
+    error = None
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        choices_made, error = conflict_choices(result)
+        if error is None and copy.resolved_at is None:
+            try:
+                outcome = services.resolve_conflict(current_user, submission, copy,
+                                                    choices_made,
+                                                    _text_organisation(submission))
+            except ServiceError as exc:
+                error = exc.message
+            else:
+                if outcome.kind == "conflict":
+                    flash(_("The text changed again while you resolved: please look once more."),
+                          "info")
+                    return redirect(url_for("submissions.text_conflict",
+                                            submission_id=submission.id,
+                                            conflict_id=outcome.conflict.id))
+                flash(_("Conflict resolved."), "success")
+                return redirect(url_for("submissions.text", submission_id=submission.id))
+        elif copy.resolved_at is not None:
+            error = _("This conflict has already been resolved.")
+    return render_template("submissions/text_conflict.html", submission=submission, copy=copy,
+                           result=result, error=error, diff_sides=textlib.diff_sides,
+                           action_form=ActionForm(formdata=None)), 400 if error else 200
+
+
+def _comment_organisation(submission: Submission) -> Organisation | None:
+    """The organisation a comment is shown under: a drafting one the user belongs to."""
+    orgs = [submission.lead_organisation, *(p.organisation for p in submission.participants
+                                            if p.state == "confirmed")]
+    return next((o for o in orgs if role_in(current_user, o) is not None), None)
+
+
+@bp.route("/<int:submission_id>/text/comments", methods=["POST"])
+@guard("submission.comment", load=_load_text)
+def text_comment(submission: Submission, submission_id: int) -> WerkzeugResponse:
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400, _("Write a comment."))
+    parent = None
+    if form.parent_id.data:
+        parent_id = to_db_int(form.parent_id.data)
+        parent = db.session.get(Comment, parent_id) if parent_id else None
+        if parent is None:
+            abort(404)
+    try:
+        services.add_comment(current_user, submission, _comment_organisation(submission),
+                             form.body.data, form.quote.data or "", parent)
+    except ServiceError as error:
+        abort(400, error.message)
+    flash(_("Comment added."), "success")
+    return redirect(url_for("submissions.text", submission_id=submission.id) + "#comments")
+
+
+def _load_text_comment(submission_id: int, comment_id: int, **_: object) -> Comment:
+    item = db.get_or_404(Comment, comment_id)
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or item.document_id != submission.document_id:
+        abort(404)
+    return item
+
+
+@bp.route("/<int:submission_id>/text/comments/<int:comment_id>/resolve", methods=["POST"])
+@guard("submission.comment", load=_load_text)
+def text_resolve_comment(submission: Submission, submission_id: int,
+                         comment_id: int) -> WerkzeugResponse:
+    item = _load_text_comment(submission_id, comment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.resolve_comment(current_user, submission, item)
+    except ServiceError as error:
+        abort(400, error.message)
+    return redirect(url_for("submissions.text", submission_id=submission.id) + "#comments")
+
+
+@bp.route("/<int:submission_id>/text/comments/<int:comment_id>/remove", methods=["POST"])
+@guard("submission.remove_comment", load=_load_text_comment)
+def text_remove_comment(item: Comment, submission_id: int,
+                        comment_id: int) -> WerkzeugResponse:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    submission = db.get_or_404(Submission, submission_id)
+    try:
+        services.remove_comment(current_user, submission, item)
+    except ServiceError as error:
+        abort(400, error.message)
+    flash(_("The comment is removed."), "success")
+    return redirect(url_for("submissions.text", submission_id=submission_id) + "#comments")
+
+
+@bp.app_template_global()
+def submission_text_summary(submission: Submission) -> dict[str, Any]:
+    """What the submission page says of its text (templates/submissions/_text.html)."""
+    document = submission.document
+    head = drafting.head(document) if document is not None else None
+    return {"head": head, "conflicts": len(drafting.open_conflicts(document)) if document else 0,
+            "comments": len(drafting.comment_threads(document)) if document else 0,
+            "may_draft": can(current_user, "submission.draft", submission)}
+# --- end the submission's text

@@ -72,7 +72,8 @@ def test_an_hour_in_the_editor_loses_nothing(new_page: Any, world: Any, screensh
     assert LATE.strip() in box.input_value()  # still in the editor
     screenshot(page, "kept-text-autosave-failed")
     db.session.rollback()
-    assert db.session.scalar(select(Draft.text).where(Draft.statement_id == sid)) is None
+    assert db.session.scalar(select(Draft.text).where(
+        Draft.document_id == Statement.document_id, Statement.id == sid)) is None
 
     # The tab is reloaded before anything reached the server: the browser's copy is offered.
     page.unroute("**/csrf-token")
@@ -90,7 +91,8 @@ def test_an_hour_in_the_editor_loses_nothing(new_page: Any, world: Any, screensh
     run_clock_until(page, status, "Draft kept at")
     expect(status).to_have_attribute("role", "status")
     db.session.rollback()
-    kept = db.session.scalar(select(Draft.text).where(Draft.statement_id == sid))
+    kept = db.session.scalar(select(Draft.text).where(
+        Draft.document_id == Statement.document_id, Statement.id == sid))
     assert kept is not None and LATE.strip() in kept
 
     # Another hour: the page refreshes its token on its own (half-life check), so Save works.

@@ -85,6 +85,10 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         coordinator, review, "Joint submission on " + LONG_ID, "joint", org,
         [o.id for o in partners], visibility="coalition", ohchr_reference="JS3")
     submissions.answer(coordinator, joint.participants[0], "confirmed")
+    # Its text (issue 12, item 2): two revisions and a comment.
+    submissions.save_text(coordinator, joint, org, 1, STATEMENT_V1, "First text")
+    submissions.save_text(coordinator, joint, org, 2, STATEMENT_V1 + "\n" + LONG_URL + "\n")
+    submissions.add_comment(coordinator, joint, org, "See " + LONG_ID, "")
     published_sub = submissions.create_submission(
         coordinator, review, "Published submission", "individual", org, visibility="public")
     submissions.change_status(coordinator, published_sub, "submitted", date(2018, 3, 29))
@@ -152,6 +156,9 @@ def seeded_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         ("submission-asks", f"/submissions/{joint.id}/asks"),  # issue 12
         ("review-impact", f"/reviews/{review.slug}/impact"),  # issue 12
         ("calendar", "/calendar/"),  # issue 12, item 5
+        ("submission-text", f"/submissions/{joint.id}/text/read"),
+        ("submission-text-history", f"/submissions/{joint.id}/text/history"),
+        ("submission-text-diff", f"/submissions/{joint.id}/text/diff?a=2&b=3"),
         ("not-found-signed-in", "/no-such-page"),
     ]
     db.session.remove()  # the test holds no transaction while the server reads (SQLite)

@@ -1,0 +1,1 @@
+"""Drafting shared by joint statements, stakeholder submissions and the mid-term report."""

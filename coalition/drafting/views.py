@@ -1,0 +1,46 @@
+"""View helpers shared by the owners of drafted texts (statements, submissions): the JSON
+schemas of the editor's autosave and heartbeat, the editor's clock, and reading the choices
+of the conflict page. Each owner has its own routes and access rules; the pages are the
+macros in templates/drafting/_macros.html."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+
+from coalition.core.inputs import DB_INT_MAX
+from coalition.drafting.models import MAX_TEXT_CHARS
+from coalition.drafting.text import MergeResult
+
+AUTOSAVE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "base_number": {"type": "integer", "minimum": 0, "maximum": DB_INT_MAX},
+        "text": {"type": "string", "maxLength": MAX_TEXT_CHARS},
+    },
+    "required": ["base_number", "text"],
+}
+HEARTBEAT_SCHEMA: dict[str, Any] = {"type": "object"}
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch (what app.js compares its local copy's time with)."""
+    return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
+
+
+def conflict_choices(result: MergeResult) -> tuple[list[str], str | None]:
+    """The choices posted on the conflict page, one per clash ("theirs", "mine", "both" or a
+    new wording; an empty new wording keeps both), and the error if one is missing."""
+    made: list[str] = []
+    for item in result.conflicts:
+        choice = request.form.get(f"choice-{item.index}", "")
+        if choice == "custom":
+            choice = request.form.get(f"custom-{item.index}", "")
+            choice = choice if choice.strip() else "both"
+        elif choice not in {"theirs", "mine", "both"}:
+            return made, _("Choose a version for every passage.")
+        made.append(choice)
+    return made, None
