@@ -351,23 +351,6 @@ def test_back_link_from_the_plain_tracker_and_never_elsewhere(client, member, im
     assert re.search(r'<a href="/tracker\?review=\d+">← Tracker</a>', html)
 
 
-def test_search_reads_the_facet_columns_from_their_sqlite_index(client, member, imported, db):
-    """Issue 10: on SQLite a search's matches are read from ix_recommendation_facet_rows (the
-    facet statement's columns) rather than looked up row by row in the table; the page and its
-    counts are those of the plain plan."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("an index of SQLite's plan (PostgreSQL reads its matches by bitmap)")
-    with counting_statements(db.engine) as statements:
-        page = tracker(client, "q=Hong+Kong")
-    assert page.status == 200 and set(page.paragraphs) == HONG_KONG and page.total == 6
-    facet_sql = next(s for s in statements if "tracker_rows" in s)
-    assert "FROM recommendation INDEXED BY ix_recommendation_facet_rows" in facet_sql
-    plan = " ".join(row[3] for row in db.session.connection().exec_driver_sql(
-        "EXPLAIN QUERY PLAN SELECT id, position FROM recommendation INDEXED BY "
-        "ix_recommendation_facet_rows WHERE id IN (1, 2)"))
-    assert "COVERING INDEX ix_recommendation_facet_rows" in plan
-
-
 @pytest.mark.parametrize("back", ["", "q=Hong+Kong&theme=3&page=2", "q=%E9%A6%99%E6%B8%AF+a%26b"])
 def test_result_links_are_url_fors_own(app, back):
     """Issue 10: a page's result links come from one url_for call; each is the URL url_for

@@ -1,5 +1,4 @@
-"""Rebuilding a database from the migrations: for tests and benchmarks, never production data;
-SQLite's connection settings and its table hints."""
+"""Rebuilding a database from the migrations: for tests and benchmarks, never production data."""
 
 from __future__ import annotations
 
@@ -7,20 +6,8 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Engine, event, text
-from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 
 from coalition.extensions import db
-
-
-def _sqlite_from_hint(self: SQLiteCompiler, table: Any, hint: str | None) -> str | None:
-    return hint
-
-
-# SQLite takes `FROM table INDEXED BY index` (https://sqlite.org/lang_indexedby.html), but
-# SQLAlchemy's SQLite compiler renders no table hint: `select().with_hint(table, "INDEXED BY
-# ix", dialect_name="sqlite")` is written after the table's name with this. Hints for other
-# dialects are still dropped on SQLite (with_hint's dialect_name filters them first).
-SQLiteCompiler.get_from_hint_text = _sqlite_from_hint  # type: ignore[method-assign]
 
 
 def drop_everything(engine: Engine) -> None:

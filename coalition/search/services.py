@@ -17,12 +17,6 @@ from coalition.extensions import db
 # Names of the search structures that live outside the models' metadata (see migrations).
 FTS_TABLE = "recommendation_fts"
 PG_INDEX = "ix_recommendation_search"
-# SQLite only: the recommendation columns the tracker's facet statement reads of each search
-# match (migration cover10; see coalition.recommendations.tracker._facet_statement).
-SQLITE_FACET_INDEX = "ix_recommendation_facet_rows"
-SQLITE_FACET_COLUMNS = ("id", "review_id", "position", "action_category", "latest_status",
-                        "latest_public_status", "kind", "repeated_from_id", "paragraph_sort",
-                        "updated_at")
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -52,7 +46,7 @@ def recommendation_match(query: str) -> ColumnElement[bool] | None:
 def include_object(obj: object, name: str | None, type_: str, reflected: bool,
                    compare_to: object) -> bool:
     """Alembic filter: the search structures are made by hand in a migration, not by models."""
-    return not (name and (name.startswith(FTS_TABLE) or name in (PG_INDEX, SQLITE_FACET_INDEX)))
+    return not (name and (name.startswith(FTS_TABLE) or name == PG_INDEX))
 
 
 MATCH_PARAM = "search_match"

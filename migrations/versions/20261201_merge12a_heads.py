@@ -1,13 +1,13 @@
-"""Merge the heads of 1 December: cover10 (issue 10), asks12 and subfiles12 (issue 12)
+"""Merge the heads of 1 December: asks12 and subfiles12 (issue 12)
 
 Revision ID: merge12a
-Revises: cover10, asks12, subfiles12
+Revises: asks12, subfiles12
 Create Date: 2026-12-01 03:05:00
 
 """
 
 revision = 'merge12a'
-down_revision = ('cover10', 'asks12', 'subfiles12')
+down_revision = ('asks12', 'subfiles12')
 branch_labels = None
 depends_on = None
 
