@@ -319,3 +319,34 @@ def test_a_save_after_the_token_expired_keeps_the_typed_text(
     again = save(lead, joint, csrf(html), base, typed)
     assert again.status_code == 302
     assert "written after an hour" in services.current_text(fresh(joint))
+
+
+def test_ohchr_rules_read_the_saved_text(app: Any, world: Any, joint: int) -> None:
+    """The drafted text is what OHCHR's rules check (issue 12, item 2): the editor shows the
+    live count against the joint limit, the submission and text pages the count of the saved
+    text with the warnings, the Word download holds it with numbered paragraphs, and sending a
+    text over the limit is refused with the draft left as it was."""
+    import io
+
+    import docx
+
+    lead = signed_in(app, "editor@example.org")
+    editor_page = lead.client.get(f"/submissions/{joint}/text").get_data(as_text=True)
+    assert 'data-wordcount-for="text"' in editor_page and 'data-limit="5630"' in editor_page
+    assert "27 / 5,630 words" in editor_page  # START, as OHCHR counts it
+    page = lead.client.get(f"/submissions/{joint}").get_data(as_text=True)
+    assert "27 / 5,630 words" in page and "OHCHR's guidelines" in page
+    assert f"/submissions/{joint}/docx" in page
+    read = lead.client.get(f"/submissions/{joint}/text/read").get_data(as_text=True)
+    assert "27 / 5,630 words" in read
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(
+        lead.client.get(f"/submissions/{joint}/docx").data)).paragraphs]
+    assert f"1.\t{PARA1}" in paragraphs and f"3.\t{PARA3}" in paragraphs
+
+    token, base = open_editor(lead, joint)
+    long_text = START + "\n" + "word " * 5700 + "\n"
+    assert save(lead, joint, token, base, long_text).status_code == 302
+    assert "over the limit" in lead.client.get(f"/submissions/{joint}").get_data(as_text=True)
+    refused = lead.post(f"/submissions/{joint}/status", data={"status": "submitted", "on": ""})
+    assert refused.status_code == 400
+    assert fresh(joint).status == "draft"

@@ -377,11 +377,14 @@ def _load_text(submission_id: int, **_: object) -> Submission:
 def _text_editor(submission: Submission, form: TextForm, head: Revision, *,
                  restored_draft: bool = False, expired_form: bool = False,
                  code: int = 200) -> tuple[str, int]:
+    # OHCHR's word count of the text in the editor, kept live by ohchr-wordcount.js.
+    word_count = {"count": ohchr.count_words(form.text.data or ""),
+                  "limit": ohchr.word_limit(submission)}
     return render_template(
         "submissions/text_edit.html", submission=submission, form=form, head=head,
         organisation=_text_organisation(submission), restored_draft=restored_draft,
         expired_form=expired_form, server_text_at=epoch_ms(head.created_at),
-        server_now=epoch_ms(utcnow())), code
+        server_now=epoch_ms(utcnow()), word_count=word_count), code
 
 
 @keeps_text_on_expired_form("submissions.text_edit")
@@ -641,7 +644,11 @@ def submission_text_summary(submission: Submission) -> dict[str, Any]:
     """What the submission page says of its text (templates/submissions/_text.html)."""
     document = submission.document
     head = drafting.head(document) if document is not None else None
+    text = head.text if head is not None else ""
     return {"head": head, "conflicts": len(drafting.open_conflicts(document)) if document else 0,
             "comments": len(drafting.comment_threads(document)) if document else 0,
-            "may_draft": can(current_user, "submission.draft", submission)}
+            "may_draft": can(current_user, "submission.draft", submission),
+            # OHCHR's rules on the saved text (issue 12, item 2).
+            "words": ohchr.count_words(text), "limit": ohchr.word_limit(submission),
+            "warnings": ohchr.section_warnings(text, submission) if head is not None else []}
 # --- end the submission's text
