@@ -8,12 +8,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import request
+from flask import abort, request
 from flask_babel import gettext as _
 
-from coalition.core.inputs import DB_INT_MAX
-from coalition.drafting.models import MAX_TEXT_CHARS
+from coalition.core.inputs import DB_INT_MAX, to_db_int
+from coalition.drafting.forms import CommentForm
+from coalition.drafting.models import MAX_TEXT_CHARS, Comment
 from coalition.drafting.text import MergeResult
+from coalition.extensions import db
 
 AUTOSAVE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -29,6 +31,22 @@ HEARTBEAT_SCHEMA: dict[str, Any] = {"type": "object"}
 def epoch_ms(moment: datetime) -> int:
     """Milliseconds since the epoch (what app.js compares its local copy's time with)."""
     return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
+
+
+def posted_comment() -> tuple[CommentForm, Comment | None]:
+    """The comment form of this POST, validated, and the comment it answers (None for a new
+    thread). Aborts 400 "Write a comment." when the form is empty or its token is bad, 404 when
+    it answers a comment that does not exist (the service refuses one of another text)."""
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400, _("Write a comment."))
+    parent = None
+    if form.parent_id.data:
+        parent_id = to_db_int(form.parent_id.data)
+        parent = db.session.get(Comment, parent_id) if parent_id else None
+        if parent is None:
+            abort(404)
+    return form, parent
 
 
 def conflict_choices(result: MergeResult) -> tuple[list[str], str | None]:

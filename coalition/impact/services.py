@@ -27,6 +27,7 @@ from coalition.impact.models import Ask, AskLink, ask_theme
 from coalition.organisations.models import Organisation
 from coalition.recommendations.models import Recommendation, recommending_state
 from coalition.reviews.models import Review, State, Theme
+from coalition.reviews.services import chosen_themes
 from coalition.submissions.models import Submission, SubmissionParticipant, submission_theme
 from coalition.submissions.services import visible_submissions
 
@@ -60,14 +61,6 @@ def _clean(text: str, field_name: str = "text") -> str:
     return text
 
 
-def _themes(ids: Sequence[int]) -> list[Theme]:
-    wanted = sorted({i for i in ids if i is not None})
-    themes = list(db.session.scalars(select(Theme).where(Theme.id.in_(wanted)))) if wanted else []
-    if len(themes) != len(wanted):
-        raise ServiceError(_("Choose themes from the list."), "themes")
-    return themes
-
-
 def _count(submission: Submission) -> int:
     return db.session.scalar(select(func.count(Ask.id)).where(
         Ask.submission_id == submission.id)) or 0
@@ -77,7 +70,7 @@ def add_ask(actor: Any, submission: Submission, text: str,
             theme_ids: Sequence[int] = ()) -> Ask:
     """Add an ask at the end of the submission's list."""
     text = _clean(text)
-    themes = _themes(theme_ids)
+    themes = chosen_themes(theme_ids)
     number = _count(submission) + 1
     if number > MAX_ASKS:
         raise ServiceError(_("A submission has at most %(num)s asks.", num=MAX_ASKS), "text")
@@ -133,7 +126,7 @@ def update_ask(actor: Any, ask: Ask, text: str, theme_ids: Sequence[int] = ()) -
     """Change an ask's words or themes. Its links stay (the member who changed the words
     decides whether they still hold); returns whether anything changed."""
     text = _clean(text)
-    themes = _themes(theme_ids)
+    themes = chosen_themes(theme_ids)
     changes: dict[str, list[Any]] = {}
     if text != ask.text:
         changes["ask"] = [f"{ask.number}. {ask.text[:200]}", f"{ask.number}. {text[:200]}"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -169,3 +170,13 @@ def affected_group_ids(names: set[str]) -> dict[str, int]:
         db.session.flush()
         known[name] = group.id
     return known
+
+
+def chosen_themes(ids: Sequence[int], field_name: str = "themes") -> list[Theme]:
+    """The themes of `ids` (None ignored, each once, by id); a ServiceError on `field_name`
+    when one of them does not exist (a form's choices tampered with or gone)."""
+    wanted = sorted({i for i in ids if i is not None})
+    themes = list(db.session.scalars(select(Theme).where(Theme.id.in_(wanted)))) if wanted else []
+    if len(themes) != len(wanted):
+        raise ServiceError(_("Choose themes from the list."), field_name)
+    return themes

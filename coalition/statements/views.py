@@ -37,7 +37,7 @@ from coalition.core.markdown import render_markdown
 from coalition.core.time import utcnow
 from coalition.core.web import keeps_text_on_expired_form, render_error
 from coalition.drafting import text as textlib
-from coalition.drafting.views import AUTOSAVE_SCHEMA, HEARTBEAT_SCHEMA
+from coalition.drafting.views import AUTOSAVE_SCHEMA, HEARTBEAT_SCHEMA, posted_comment
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.statements import exports, services
@@ -515,15 +515,7 @@ def _resolution_summary(outcome: Any, choices_made: list[str], head_number: int)
 @bp.route("/statements/<int:statement_id>/comments", methods=["POST"])
 @guard("statement.comment", load=_load)
 def comment(statement: Statement, statement_id: int) -> Response:
-    form = CommentForm()
-    if not form.validate_on_submit():
-        abort(400, _("Write a comment."))
-    parent = None
-    if form.parent_id.data:
-        parent_id = to_db_int(form.parent_id.data)
-        parent = db.session.get(Comment, parent_id) if parent_id else None
-        if parent is None:
-            abort(404)
+    form, parent = posted_comment()
     try:
         services.add_comment(current_user, statement, _comment_org(statement), form.body.data,
                              form.quote.data or "", parent)

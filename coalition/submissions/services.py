@@ -29,6 +29,7 @@ from coalition.extensions import db
 from coalition.i18n import number
 from coalition.organisations.models import Organisation
 from coalition.reviews.models import Review, Theme
+from coalition.reviews.services import chosen_themes
 from coalition.submissions import ohchr
 from coalition.submissions.models import (
     PARTICIPATION_STATES,
@@ -298,14 +299,6 @@ def _organisations(ids: Sequence[int], lead: Organisation) -> list[Organisation]
     return orgs
 
 
-def _themes(ids: Sequence[int]) -> list[Theme]:
-    wanted = sorted({i for i in ids if i is not None})
-    themes = list(db.session.scalars(select(Theme).where(Theme.id.in_(wanted)))) if wanted else []
-    if len(themes) != len(wanted):
-        raise ServiceError(_("Choose themes from the list."), "themes")
-    return themes
-
-
 def _check_kind(kind: str, co_submitters: Sequence[Organisation]) -> None:
     if kind == "individual" and co_submitters:
         raise ServiceError(_("An individual submission has no co-submitting organisations: "
@@ -328,7 +321,7 @@ def create_submission(actor: Any, review: Review | None, title: str, kind: str,
         raise ServiceError(_("Choose the lead organisation from the list."), "lead")
     co_submitters = _organisations(co_submitter_ids, lead)
     _check_kind(kind, co_submitters)
-    themes = _themes(theme_ids)
+    themes = chosen_themes(theme_ids)
     submission = Submission(review=review, title=title, kind=kind, lead_organisation=lead,
                             visibility=visibility, ohchr_reference=reference, themes=themes,
                             created_by_id=getattr(actor, "id", None))
@@ -367,7 +360,7 @@ def update_submission(actor: Any, submission: Submission, review: Review | None,
                              "no longer change."), "co_submitters")
     if submission.status != "draft" and review is not None and review.id != submission.review_id:
         raise ServiceError(_("A submission sent to OHCHR stays with its review."), "review")
-    themes = _themes(theme_ids)
+    themes = chosen_themes(theme_ids)
     before_orgs = [p.organisation.name for p in submission.participants]
     before_themes = [t.code for t in submission.themes]
     before_review = submission.review.title

@@ -31,7 +31,7 @@ from coalition.audit.services import history_query
 from coalition.core import files
 from coalition.core.errors import ServiceError
 from coalition.core.forms import ActionForm, attach_error, choices
-from coalition.core.inputs import int_arg, json_body, to_db_int
+from coalition.core.inputs import int_arg, json_body
 from coalition.core.pagination import paginate
 from coalition.core.time import utcnow
 from coalition.core.web import keeps_text_on_expired_form
@@ -44,6 +44,7 @@ from coalition.drafting.views import (
     HEARTBEAT_SCHEMA,
     conflict_choices,
     epoch_ms,
+    posted_comment,
 )
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
@@ -584,15 +585,7 @@ def _comment_organisation(submission: Submission) -> Organisation | None:
 @bp.route("/<int:submission_id>/text/comments", methods=["POST"])
 @guard("submission.comment", load=_load_text)
 def text_comment(submission: Submission, submission_id: int) -> WerkzeugResponse:
-    form = CommentForm()
-    if not form.validate_on_submit():
-        abort(400, _("Write a comment."))
-    parent = None
-    if form.parent_id.data:
-        parent_id = to_db_int(form.parent_id.data)
-        parent = db.session.get(Comment, parent_id) if parent_id else None
-        if parent is None:
-            abort(404)
+    form, parent = posted_comment()
     try:
         services.add_comment(current_user, submission, _comment_organisation(submission),
                              form.body.data, form.quote.data or "", parent)
