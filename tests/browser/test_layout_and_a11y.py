@@ -228,6 +228,29 @@ def duplicate_ids(page: Any) -> list[str]:
     }""")
 
 
+def broken_words(page: Any) -> list[str]:
+    """Words of up to 20 letters that a table cell writes over two lines ("Freed|om"): a column
+    squeezed narrower than its words. Checked where the window is wide enough to avoid it."""
+    return page.evaluate("""() => {
+        const broken = [];
+        for (const cell of document.querySelectorAll('td, th')) {
+          const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            // Words between spaces only: a long id, hash or query string may wrap anywhere.
+            for (const match of node.data.matchAll(/(?<=^|[\\s(])[A-Za-z]{4,20}(?=$|[\\s,.;:)!?])/g)) {
+              const range = document.createRange();
+              range.setStart(node, match.index);
+              range.setEnd(node, match.index + match[0].length);
+              const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+              if (lines.size > 1) broken.push(match[0]);
+            }
+          }
+          if (broken.length >= 5) break;
+        }
+        return broken;
+    }""")
+
+
 def check_pages(page: Any, pages: list[tuple[str, str]], size: str,
                 screenshot: Callable[[Any, str], Path], problems: list[str]) -> None:
     for name, path in pages:
@@ -245,6 +268,9 @@ def check_pages(page: Any, pages: list[tuple[str, str]], size: str,
             problems.append(f"{name} ({path}) at {size}: axe {line}")
         for same in duplicate_ids(page):
             problems.append(f"{name} ({path}) at {size}: two elements have the id {same!r}")
+        if page.viewport_size and page.viewport_size["width"] >= 1024:
+            for word in broken_words(page):
+                problems.append(f"{name} ({path}) at {size}: a table cell breaks {word!r}")
 
 
 @pytest.mark.parametrize("size", list(SIZES))
