@@ -196,8 +196,8 @@ def test_numbered_paragraphs() -> None:
     text = ("# Title\n\nFirst paragraph.[^1]\n\n## Section\n\n1. A list item\n2. another\n\n"
             "Second\nline of the same paragraph.\n\n[^1]: A note.\n\n# Annex\n\nNot numbered.")
     assert ohchr.numbered_paragraphs(text) == [
-        (1, "First paragraph.[^1]"), (2, "A list item\n another"),
-        (3, "Second\nline of the same paragraph.")]
+        (1, "First paragraph.[^1]"), (2, "A list item"), (3, "another"),
+        (4, "Second\nline of the same paragraph.")]
     assert ohchr.numbered_paragraphs("") == []
 
 
@@ -397,3 +397,21 @@ def test_warnings_include_lists_the_warnings(app: Any) -> None:
             w=[])
     assert html.count("<li") == 3 and "ohchr-warning-follow_up" in html
     assert empty.strip() == ""
+
+
+def test_paragraphs_numbered_as_a_list_are_each_numbered(app: Any, world: Any,
+                                                        review: Any) -> None:
+    """A new user's text "1. ...\\n2. ..." (no blank line) was one paragraph "3." in the DOCX:
+    each ordered item is its own numbered paragraph; a bulleted list stays within its paragraph."""
+    text = ("Intro paragraph.\n\n1. The Government should act.\n2. Developments since the "
+            "last review.\n\nA list:\n- first\n- second\n")
+    assert ohchr.numbered_paragraphs(text) == [
+        (1, "Intro paragraph."), (2, "The Government should act."),
+        (3, "Developments since the last review."), (4, "A list:\n- first\n- second")]
+    submission = services.create_submission(world.users["editor"], review, "Listed",
+                                            "individual", world.org)
+    db.session.commit()
+    paragraphs = read_docx(ohchr.docx_bytes(submission, text))
+    assert "2.\tThe Government should act." in paragraphs
+    assert "3.\tDevelopments since the last review." in paragraphs
+    assert ohchr.count_words(text) == ohchr.count_words(text.replace("\n2.", "\n\n2."))

@@ -3,6 +3,7 @@ who confirm or decline, who may read a draft, the status steps, the review's dea
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -312,3 +313,25 @@ def test_zh_hant_page_has_no_english_left(app: Any, world: Any, review: Any) -> 
                     "Submission deadline"):
         assert english not in listing, english
     assert "持份者意見書" in listing
+
+
+def test_history_names_a_submissions_fields_as_its_page_does(app):
+    """A new user read "Visible to: Own organisation only" in a submission's history where its
+    page says "Who may read it: Its organisations only", and a file's size in bytes."""
+    from coalition.audit.labels import change_value, field_label
+
+    with app.test_request_context("/"):
+        assert field_label("visibility", "submission") == "Who may read it"
+        assert change_value("visibility", "organisation", "submission") == \
+            "Its organisations only"
+        assert change_value("visibility", "organisation", "assessment") == \
+            "Own organisation only"
+        assert field_label("visibility") == "Visible to"
+        assert change_value("size", 36592) == "35 KB"
+
+
+def test_the_lead_is_not_offered_as_its_own_co_submitter(app, world, review):
+    editor = signed_in(app, "editor@example.org")
+    page = editor.client.get("/submissions/new").get_data(as_text=True)
+    offered = set(re.findall(r'name="co_submitters" type="checkbox" value="(\d+)"', page))
+    assert str(world.other.id) in offered and str(world.org.id) not in offered

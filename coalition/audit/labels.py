@@ -22,6 +22,7 @@ from flask_babel import lazy_pgettext
 
 from coalition.accounts.models import COALITION_ROLES
 from coalition.api.models import TOKEN_SCOPES
+from coalition.core.files import size_label
 from coalition.followup.models import PLAN_STATUSES, PRIORITIES
 from coalition.i18n import LOCALES, date_local, datetime_local
 from coalition.impact.models import LINK_STATES
@@ -197,6 +198,8 @@ FIELD_LABELS: dict[str, Any] = {
     "file": _l("File"),
     "file_kind": _l("Kind of file"),
     "size": _l("Size"),
+    "sha256": _l("SHA-256"),
+    "revision": _l("Revision"),
     "position": _l("Position"),
     "response": _l("Response"),
     "territories": _l("Territories"),
@@ -269,6 +272,7 @@ VALUE_LABELS: dict[str, Callable[[Any], str]] = {
     "participation": _from(PARTICIPATION_STATES),  # submissions (issue 12)
     "link": _from(LINK_STATES),  # asks (issue 12)
     "file_kind": _from(SUBMISSION_FILE_KINDS),  # submission files (issue 12)
+    "size": lambda value: size_label(int(value)) if str(value).isdigit() else str(value),
     "position": _from(POSITIONS),
     "audience": _from(AUDIENCES),
     "visibility": _from(ASSESSMENT_VISIBILITIES, SUBMISSION_VISIBILITIES),
@@ -312,13 +316,25 @@ def object_type_label(object_type: str) -> str:
     return str(label) if label is not None else object_type
 
 
-def field_label(field: str) -> str:
-    """The label of a changed field ('locale' -> 'Language'); unknown: as is."""
-    label = FIELD_LABELS.get(field)
+# Where one kind of object names a field or its codes as its own page does (a submission's
+# "visibility" is "Who may read it: Its organisations only"; an assessment's "Visible to: Own
+# organisation only"): (object type, field) -> label / how to show a value.
+TYPED_FIELD_LABELS: dict[tuple[str, str], Any] = {
+    ("submission", "visibility"): _l("Who may read it"),
+}
+TYPED_VALUE_LABELS: dict[tuple[str, str], Callable[[Any], str]] = {
+    ("submission", "visibility"): _from(SUBMISSION_VISIBILITIES),
+}
+
+
+def field_label(field: str, object_type: str | None = None) -> str:
+    """The label of a changed field ('locale' -> 'Language'), as the object's own page names it
+    when it differs (TYPED_FIELD_LABELS); unknown: as is."""
+    label = TYPED_FIELD_LABELS.get((object_type or "", field)) or FIELD_LABELS.get(field)
     return str(label) if label is not None else field
 
 
-def change_value(field: str, value: Any) -> str:
+def change_value(field: str, value: Any, object_type: str | None = None) -> str:
     """One side of a change as a reader sees it: None is '—', code values get their label
     ('zh_Hant' -> '繁體中文', 'org_admin' -> 'Organisation admin', True -> 'Yes'), dates and
     times are written the reader's way, the secret placeholders are translated, anything else
@@ -329,7 +345,7 @@ def change_value(field: str, value: Any) -> str:
         return str(PLACEHOLDERS[value])
     if field in DATE_FIELDS and isinstance(value, str):
         return _date_value(value)
-    show = VALUE_LABELS.get(field)
+    show = TYPED_VALUE_LABELS.get((object_type or "", field)) or VALUE_LABELS.get(field)
     if show is not None and isinstance(value, str | bool | int):
         return show(value)
     if isinstance(value, list):

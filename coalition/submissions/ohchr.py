@@ -121,6 +121,8 @@ _LINK_RE = re.compile(r"\[([^\[\]\n]*)\](?:\([^()\n]*\)|\[[^\[\]\n]*\])")
 _AUTOLINK_RE = re.compile(
     rf"<((?:[A-Za-z][A-Za-z0-9+.-]{{1,31}}:|[^@{_SPACE}<>]+@)[^<>{_SPACE}]*)>")
 _TAG_RE = re.compile(r"</?[A-Za-z][^<>\n]*>")
+# An ordered list item at the margin: "12. " / "12) ".
+_ORDERED_ITEM_RE = re.compile(r"[0-9]{1,9}[.)][ \t]+\S")
 _ORDERED_MARKER_RE = re.compile(r"^((?:[ \t]*>)*[ \t]*)[0-9]{1,9}[.)](?=[ \t]|$)", re.MULTILINE)
 
 
@@ -322,9 +324,10 @@ def section_warnings(markdown: str,
                         if not any(n.casefold() in top for n in names))
         if missing:
             warnings.append(OhchrWarning("co_submitters", _l(
-                "A joint submission names every co-submitting organisation at the top of its "
-                "text, as OHCHR asks; not named there: %(names)s. (The DOCX export adds the "
-                "list above the text.)", names="; ".join(missing)), missing))
+                "A joint submission names every organisation submitting it (the lead and each "
+                "co-submitter) at the top of its text, as OHCHR asks; not named there: "
+                "%(names)s. (The DOCX export adds the list above the text.)",
+                names="; ".join(missing)), missing))
     return warnings
 
 
@@ -332,7 +335,9 @@ def section_warnings(markdown: str,
 
 def _blocks(lines: list[str]) -> list[tuple[str, str]]:
     """Blocks of Markdown lines: ("heading", text) or ("paragraph", text); a paragraph is the
-    lines between blank lines or headings (a list without blank lines is one paragraph)."""
+    lines between blank lines or headings. Each item of an ordered list is its own paragraph
+    (authors number OHCHR's paragraphs as "1. ... 2. ...", often without blank lines); a
+    bulleted list without blank lines stays one paragraph."""
     blocks: list[tuple[str, str]] = []
     current: list[str] = []
     fenced = False
@@ -354,6 +359,8 @@ def _blocks(lines: list[str]) -> list[tuple[str, str]]:
         elif not line.strip() and not fenced:
             flush()
         elif not _REFERENCE_DEF_RE.match(line) or fenced:
+            if not fenced and _ORDERED_ITEM_RE.match(line):
+                flush()
             current.append(line)
     flush()
     return blocks

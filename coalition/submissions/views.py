@@ -101,7 +101,10 @@ def _fill(form: SubmissionForm, leads: list[Organisation]) -> SubmissionForm:
     form.review.choices = choices({"": _("Choose…"), **{
         r.id: r.display_title for r in services.reviews()}})
     form.lead.choices = choices({o.id: o.name for o in leads})
-    form.co_submitters.choices = choices({o.id: o.name for o in _active_organisations()})
+    # A lead is not also a co-submitter: with one lead to choose, it is not offered.
+    only_lead = leads[0].id if len(leads) == 1 else None
+    form.co_submitters.choices = choices({o.id: o.name for o in _active_organisations()
+                                          if o.id != only_lead})
     form.themes.choices = choices({t.id: f"{t.code} {t.name}" for t in _themes()})
     return form
 

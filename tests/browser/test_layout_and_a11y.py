@@ -237,7 +237,8 @@ def broken_words(page: Any) -> list[str]:
           const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
           for (let node = walker.nextNode(); node; node = walker.nextNode()) {
             // Words between spaces only: a long id, hash or query string may wrap anywhere.
-            for (const match of node.data.matchAll(/(?<=^|[\\s(])[A-Za-z]{4,20}(?=$|[\\s,.;:)!?])/g)) {
+            const word = /(?<=^|[\\s(])[A-Za-z]{4,20}(?=$|[\\s,.;:)!?])/g;
+            for (const match of node.data.matchAll(word)) {
               const range = document.createRange();
               range.setStart(node, match.index);
               range.setEnd(node, match.index + match[0].length);
