@@ -335,3 +335,28 @@ def test_the_lead_is_not_offered_as_its_own_co_submitter(app, world, review):
     page = editor.client.get("/submissions/new").get_data(as_text=True)
     offered = set(re.findall(r'name="co_submitters" type="checkbox" value="(\d+)"', page))
     assert str(world.other.id) in offered and str(world.org.id) not in offered
+
+
+def test_co_submitters_are_told_they_were_asked(app, world, review):
+    """A new user found co-submitting organisations never told of their invitation: their
+    editors get a notification linking to the submission (once), the lead's author none."""
+    from coalition.notifications.models import Notification
+
+    submission = services.create_submission(world.users["editor"], review, "Joint one", "joint",
+                                            world.org, [world.other.id])
+    db.session.commit()
+    notes = db.session.scalars(select(Notification).where(
+        Notification.url == f"/submissions/{submission.id}")).all()
+    told = {n.user_id for n in notes}
+    assert world.users["other_editor"].id in told
+    assert world.users["other_viewer"].id not in told
+    assert world.users["editor"].id not in told
+    other = signed_in(app, "oeditor@example.org")
+    page = other.client.get("/notifications").get_data(as_text=True)
+    assert "to co-submit &#8220;Joint one&#8221;" in page or "to co-submit “Joint one”" in page
+    # Saving the details again tells nobody twice.
+    services.update_submission(world.users["editor"], submission, review, "Joint one", "joint",
+                               [world.other.id])
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.url == f"/submissions/{submission.id}")) == len(notes)

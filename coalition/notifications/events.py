@@ -242,3 +242,24 @@ def mentions(actor: Any, statement: Any, comment: Any) -> int:
         args={"who": author.name if author else "", "title": statement.title},
         url=_statement_url(statement) + "#comments",
         key=f"comment:{comment.id}:mention", excerpt=comment.body, exclude=actor))
+
+
+# --- submissions (issue 12) ------------------------------------------------------------------
+
+def co_submission_invited(actor: Any, submission: Any, organisations: Iterable[Any]) -> int:
+    """Organisations were asked to co-submit a stakeholder submission: tell their editors and
+    admins (who confirm or decline for them), as a sign-on is told ("signon_open"). Once per
+    submission and organisation. Returns the notifications added."""
+    invited = [org for org in organisations if org is not None]
+    members = _members((org.id for org in invited), "editor")
+    added = 0
+    for org in invited:
+        added += len(notify(
+            members.get(org.id, []), "signon_open",
+            _l("%(lead)s asks %(organisation)s to co-submit \u201c%(title)s\u201d to OHCHR: "
+               "confirm or decline"),
+            args={"lead": submission.lead_organisation.name, "organisation": org.name,
+                  "title": submission.title},
+            url=app_path("submissions.show", submission_id=submission.id),
+            key=f"submission:{submission.id}:invited:{org.id}", exclude=actor))
+    return added

@@ -27,6 +27,7 @@ from coalition.drafting import services as drafting
 from coalition.drafting.models import Comment, ConflictCopy, Document, Revision
 from coalition.extensions import db
 from coalition.i18n import number
+from coalition.notifications import events
 from coalition.organisations.models import Organisation
 from coalition.reviews.models import Review, Theme
 from coalition.reviews.services import chosen_themes
@@ -334,6 +335,8 @@ def create_submission(actor: Any, review: Review | None, title: str, kind: str,
         "co_submitters": [None, [o.name for o in co_submitters]],
         "themes": [None, [t.code for t in themes]], "visibility": [None, visibility],
         "ohchr_reference": [None, reference]})
+    db.session.flush()  # the submission's id, for the invitation's link
+    events.co_submission_invited(actor, submission, co_submitters)
     return submission
 
 
@@ -373,9 +376,10 @@ def update_submission(actor: Any, submission: Submission, review: Review | None,
         if participant.organisation_id not in wanted:
             submission.participants.remove(participant)
     have = {p.organisation_id for p in submission.participants}
-    for org in co_submitters:
-        if org.id not in have:
-            submission.participants.append(SubmissionParticipant(organisation=org))
+    invited = [org for org in co_submitters if org.id not in have]
+    for org in invited:
+        submission.participants.append(SubmissionParticipant(organisation=org))
+    events.co_submission_invited(actor, submission, invited)
     after_orgs = [p.organisation.name for p in submission.participants]
     if sorted(before_orgs) != sorted(after_orgs):
         changes["co_submitters"] = [before_orgs, after_orgs]
