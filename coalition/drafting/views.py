@@ -33,6 +33,15 @@ def epoch_ms(moment: datetime) -> int:
     return int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
 
 
+def comment_of(document_id: int | None, comment_id: int) -> Comment:
+    """The comment `comment_id` of the document `document_id`; 404 when there is none, or it
+    belongs to another text (a comment id is never read under another owner's URL)."""
+    item = db.get_or_404(Comment, comment_id)
+    if document_id is None or item.document_id != document_id:
+        abort(404)
+    return item
+
+
 def posted_comment() -> tuple[CommentForm, Comment | None]:
     """The comment form of this POST, validated, and the comment it answers (None for a new
     thread). Aborts 400 "Write a comment." when the form is empty or its token is bad, 404 when

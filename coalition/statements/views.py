@@ -37,7 +37,12 @@ from coalition.core.markdown import render_markdown
 from coalition.core.time import utcnow
 from coalition.core.web import keeps_text_on_expired_form, render_error
 from coalition.drafting import text as textlib
-from coalition.drafting.views import AUTOSAVE_SCHEMA, HEARTBEAT_SCHEMA, posted_comment
+from coalition.drafting.views import (
+    AUTOSAVE_SCHEMA,
+    HEARTBEAT_SCHEMA,
+    comment_of,
+    posted_comment,
+)
 from coalition.extensions import db
 from coalition.organisations.models import Organisation
 from coalition.statements import exports, services
@@ -529,9 +534,7 @@ def comment(statement: Statement, statement_id: int) -> Response:
           methods=["POST"])
 @guard("statement.comment", load=_load)
 def resolve_comment(statement: Statement, statement_id: int, comment_id: int) -> Response:
-    item = db.get_or_404(Comment, comment_id)
-    if item.document_id != statement.document_id:
-        abort(404)
+    item = comment_of(statement.document_id, comment_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     if item.author_id != current_user.id and not can(current_user, "statement.edit",
@@ -545,11 +548,8 @@ def resolve_comment(statement: Statement, statement_id: int, comment_id: int) ->
 
 
 def _load_comment(statement_id: int, comment_id: int, **_: object) -> Comment:
-    item = db.get_or_404(Comment, comment_id)
     statement = db.session.get(Statement, statement_id)
-    if statement is None or item.document_id != statement.document_id:
-        abort(404)
-    return item
+    return comment_of(statement.document_id if statement else None, comment_id)
 
 
 @bp.route("/statements/<int:statement_id>/comments/<int:comment_id>/remove",

@@ -42,6 +42,7 @@ from coalition.drafting.models import Comment, ConflictCopy, Revision
 from coalition.drafting.views import (
     AUTOSAVE_SCHEMA,
     HEARTBEAT_SCHEMA,
+    comment_of,
     conflict_choices,
     epoch_ms,
     posted_comment,
@@ -599,11 +600,8 @@ def text_comment(submission: Submission, submission_id: int) -> WerkzeugResponse
 
 
 def _load_text_comment(submission_id: int, comment_id: int, **_: object) -> Comment:
-    item = db.get_or_404(Comment, comment_id)
     submission = db.session.get(Submission, submission_id)
-    if submission is None or item.document_id != submission.document_id:
-        abort(404)
-    return item
+    return comment_of(submission.document_id if submission else None, comment_id)
 
 
 @bp.route("/<int:submission_id>/text/comments/<int:comment_id>/resolve", methods=["POST"])
