@@ -189,7 +189,13 @@ def measure_raw(url: str, theme_id: int, requests: int, warmup: int = 3) -> dict
     else:
         import sqlite3
 
+        from coalition.core.database import sqlite_pragmas
+
         conn = sqlite3.connect(parsed.database or "")
+        # The same connection settings as the app's (memory-mapped reads above all): the
+        # baseline is the same SQL on the same connection, without the application.
+        for pragma in sqlite_pragmas(config(url)):
+            conn.execute(pragma)
     count_sql, page_sql = raw_sql(parsed.get_backend_name())
     times, cpu, total = [], [], 0
     try:

@@ -92,6 +92,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # SQLite only: how long a write waits for another writer before "database is locked".
         "SQLITE_BUSY_TIMEOUT_SECONDS": float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "30")),
+        # SQLite only: how much of the database file is read through a memory map (MiB; 0 to
+        # read through SQLite's own 2 MiB page cache only). See core.database.init_sqlite.
+        "SQLITE_MMAP_MIB": int(os.environ.get("SQLITE_MMAP_MIB", "256")),
         # Background tasks (coalition.tasks, Huey): Redis when REDIS_URL is set, else a SQLite
         # queue in the instance folder; TASKS_IMMEDIATE runs each task inside the request
         # (tests; on whenever TESTING is, unless set).

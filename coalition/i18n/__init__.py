@@ -39,7 +39,7 @@ from flask.globals import _cv_app
 from flask_babel import Babel, Domain, get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 from werkzeug.datastructures import LanguageAccept
 
@@ -341,22 +341,26 @@ def _markup_format(text: str, variables: dict[str, Any]) -> Markup:
         return Markup(text) % variables  # noqa: S704
 
 
-@pass_context
-def _template_gettext(context: Any, string: str, **variables: Any) -> str:
-    """The templates' `_()` / `gettext()` (Jinja's newstyle gettext, see `_markup_format`)."""
+@pass_eval_context
+def _template_gettext(eval_ctx: Any, string: str, **variables: Any) -> str:
+    """The templates' `_()` / `gettext()` (Jinja's newstyle gettext, see `_markup_format`).
+
+    Given the evaluation context (as Jinja's own newstyle gettext), not the template context:
+    Jinja derives a copy of the template context for every call of a context function inside
+    a loop, and its `_` alias of gettext is one; a tracker page makes some 160 such calls."""
     text = _translations().ugettext(string)
-    if context.eval_ctx.autoescape:
+    if eval_ctx.autoescape:
         return _markup_format(text, variables)
     return text % variables  # type: ignore[no-any-return]
 
 
-@pass_context
-def _template_ngettext(context: Any, singular: str, plural: str, num: int,
+@pass_eval_context
+def _template_ngettext(eval_ctx: Any, singular: str, plural: str, num: int,
                        **variables: Any) -> str:
     """The templates' `ngettext()` and `{% pluralize %}` (as `_template_gettext`)."""
     variables.setdefault("num", num)
     text = _translations().ungettext(singular, plural, num)
-    if context.eval_ctx.autoescape:
+    if eval_ctx.autoescape:
         return _markup_format(text, variables)
     return text % variables  # type: ignore[no-any-return]
 
@@ -372,7 +376,10 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True)
-    app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext)
+    # `_` too: Jinja's own `_` is a context function that calls `gettext` (see
+    # `_template_gettext`).
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext,
+                                 ngettext=_template_ngettext)
     app.jinja_env.filters.update(date_local=date_local, datetime_local=datetime_local,
                                  number=number, ago=ago)
     app.jinja_env.globals.update(html_lang=html_lang, current_locale=current_locale,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -471,7 +472,7 @@ class FacetValue:
 class ResultsPage:
     """One page of results: what the template reads of Flask-SQLAlchemy's Pagination."""
 
-    items: list[Recommendation]
+    items: list[Any]  # TrackerResult
     page: int
     per_page: int
     total: int
@@ -852,17 +853,96 @@ def _unfiltered_rows(audience: str) -> list[Any]:
     return rows
 
 
-def _page_items(f: TrackerFilters, ids: list[int]) -> list[Recommendation]:
-    """The recommendations of a page, from their ids, in the page's order, with what a result
-    shows (see `_page_options`)."""
+@dataclass(frozen=True, slots=True)
+class LatestAssessment:
+    """What a tracker result shows of its latest assessment (see `TrackerResult`)."""
+
+    status: str
+    assessed_on: date | None
+    organisation_name: str
+
+    @property
+    def status_label(self) -> str:
+        return str(IMPLEMENTATION_STATUSES[self.status])
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerResult:
+    """One result of a tracker page, as plain values: what templates/recommendations/
+    tracker.html shows of a recommendation. Read with Core statements, not as ORM objects:
+    building a page's Recommendation, Review, State, Assessment and Organisation objects cost
+    1.5 ms of a 12 ms page (bench/README.md, issue 10). `latest` is the latest assessment the
+    page's audience may read (Recommendation.latest_for); `states` the recommending States'
+    names, by name; `territories` by name."""
+
+    id: int
+    paragraph: str | None
+    text: str
+    position: str
+    position_words: str
+    kind: str
+    action_category: int | None
+    state_name: str
+    cycle: int
+    latest: LatestAssessment | None
+    states: tuple[str, ...]
+    territories: tuple[str, ...]
+
+    @property
+    def position_label(self) -> str:
+        return str(POSITIONS[self.position])
+
+    @property
+    def states_label(self) -> str:
+        return ", ".join(self.states)
+
+
+def _result_statements(audience: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The three statements of a page's results by id (bind parameter `ids`): the
+    recommendations with their review, State and latest assessment; their recommending
+    States; their territories."""
+    rec, ids = Recommendation, bindparam("ids", expanding=True, type_=Integer())
+    latest_id = (rec.latest_public_assessment_id if audience == "public"
+                 else rec.latest_assessment_id)
+    main = (select(rec.id, rec.paragraph, rec.text, rec.position, rec.position_words, rec.kind,
+                   rec.action_category, State.name, Review.cycle, Assessment.status,
+                   Assessment.assessed_on, Organisation.name)
+            .join(Review, Review.id == rec.review_id).join(State, State.id == Review.state_id)
+            .outerjoin(Assessment, Assessment.id == latest_id)
+            .outerjoin(Organisation, Organisation.id == Assessment.organisation_id)
+            .where(rec.id.in_(ids)))
+    link = recommending_state
+    states = (select(link.c.recommendation_id, State.name)
+              .join(State, State.id == link.c.state_id)
+              .where(link.c.recommendation_id.in_(ids)).order_by(State.name))
+    territory = RecommendationTerritory
+    territories = (select(territory.recommendation_id, territory.territory)
+                   .where(territory.recommendation_id.in_(ids)).order_by(territory.territory))
+    return main, states, territories
+
+
+def _page_items(f: TrackerFilters, ids: list[int]) -> list[TrackerResult]:
+    """The results of a page, from their ids, in the ids' order (see `TrackerResult`)."""
     if not ids:
         return []
-    statement = _memo(("page", db.engine.dialect.name, f.sort, f.audience), lambda: (
-        select(Recommendation).where(Recommendation.id.in_(
-            bindparam("ids", expanding=True, type_=Integer())))
-        .options(*_page_options(f.audience, themes=False))
-        .order_by(*_order(f.sort, _RecColumns(f)))))
-    return list(db.session.scalars(statement, {"ids": ids}).unique())
+    main, states, territories = _memo(("results", db.engine.dialect.name, f.audience),
+                                      lambda: _result_statements(f.audience))
+    params = {"ids": ids}
+    names: dict[int, list[str]] = {}
+    for rec_id, name in db.session.execute(states, params):
+        names.setdefault(rec_id, []).append(name)
+    places: dict[int, list[str]] = {}
+    for rec_id, place in db.session.execute(territories, params):
+        places.setdefault(rec_id, []).append(place)
+    by_id = {}
+    for (rec_id, paragraph, text, position, words, kind, category, state_name, cycle,
+         status, assessed_on, organisation) in db.session.execute(main, params):
+        latest = (LatestAssessment(status, assessed_on, organisation or "")
+                  if status is not None else None)
+        by_id[rec_id] = TrackerResult(
+            rec_id, paragraph, text, position, words, kind, category, state_name, cycle, latest,
+            tuple(names.get(rec_id, ())), tuple(places.get(rec_id, ())))
+    return [by_id[rec_id] for rec_id in ids if rec_id in by_id]
 
 
 def tracker_results(f: TrackerFilters, page: int = 1, per_page: int = PER_PAGE,
