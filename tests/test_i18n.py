@@ -225,9 +225,10 @@ def test_one_request_switches_language_and_back_with_the_same_dates(app: Flask) 
 
 @pytest.mark.parametrize("header", ["en-GB", "zh-HK"])
 def test_the_fast_template_gettext_writes_what_jinjas_writes(app: Flask, header: str) -> None:
-    """The templates' gettext/ngettext (issue 10: values escaped up front) give exactly Jinja's
-    newstyle output: values escaped unless Markup, numbers with %d/%s, "%%" kept as "%", a lazy
-    string escaped, and a format Jinja refuses refused the same way."""
+    """The templates' gettext/ngettext and `_` (issue 10: values escaped up front, no context
+    copied per call) give exactly Jinja's newstyle output: values escaped unless Markup, numbers
+    with %d/%s, "%%" kept as "%", a lazy string escaped, the same inside a loop, and a format
+    Jinja refuses refused the same way."""
     from flask_babel import lazy_gettext
     from jinja2 import Environment
     from markupsafe import Markup
@@ -248,6 +249,10 @@ def test_the_fast_template_gettext_writes_what_jinjas_writes(app: Flask, header:
         "{% trans count=n %}{{ count }} recommendation{% pluralize %}{{ count }} "
         "recommendations{% endtrans %}",
         "{{ ngettext('%(num)s file', '%(num)s files', n, extra=state) }}",
+        # Inside a loop (where Jinja's own `_` copied the template context on every call):
+        "{% for s in [state, safe, lazy] %}{{ _('%(state)s, cycle %(cycle)s', state=s, "
+        "cycle=loop.index) }}|{{ gettext('Recommended by %(states)s', states=s) }}"
+        "{% endfor %}",
     ]
     with app.test_request_context(headers={"Accept-Language": header}):
         translations = _translations()
