@@ -14,6 +14,8 @@ Each database is measured in its own child process (so that peak memory is the i
      (must change nothing), and 20,000 assessments are added through a bulk fast path;
   3. the tracker page for a full-text search plus three facets is requested through the Flask
      test client, signed in as a researcher (median and p95 server time, SQL statements);
+     then the unfiltered tracker, and a view with two facets and no search (its first
+     request, which counts, and the next ones, which read the kept counts);
   4. the same search and facets (result count + first page of 50) run in raw SQL through the
      driver (sqlite3 / psycopg), as the baseline for the app/raw ratio;
   5. with --tracemalloc, the tracemalloc peak of a dry-run import on a rebuilt database.
@@ -314,6 +316,12 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     log(f"{dialect}: tracker page x {args.requests}")
     out["page"] = measure_page(client, tracker_path(theme_id), args.requests)
     out["page_unfiltered"] = measure_page(client, "/tracker", args.requests)
+    # A view with facets and no search: its first request counts (and keeps the counts), the
+    # next ones read the kept counts (coalition.recommendations.tracker._kept_rows).
+    facets_path = "/tracker?" + urlencode({"position": POSITION, "theme": theme_id})
+    _, _, first, _ = client.get(facets_path)
+    out["page_facets"] = measure_page(client, facets_path, args.requests)
+    out["page_facets"]["first_ms"] = first * 1000
     out["raw"] = measure_raw(url, theme_id, args.requests)
     if out["raw"]["total"] != out["page"]["total"]:
         out["mismatch"] = (f"app shows {out['page']['total']} results, "
@@ -377,6 +385,10 @@ def print_report(results: list[dict[str, Any]]) -> None:
         *(f"{r['page_unfiltered']['cpu_median_ms']:.1f}" for r in results))
     row("tracker without filters, SQL statements",
         *("/".join(map(str, r["page_unfiltered"]["statements"])) for r in results))
+    row("facets, no search: first request ms (counts)",
+        *(f"{r['page_facets']['first_ms']:.1f}" for r in results))
+    row("facets, no search: median ms (kept counts)",
+        *(f"{r['page_facets']['median_ms']:.1f}" for r in results))
     print()
     print(f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end "
           "(a loaded machine inflates wall-clock times; CPU times are steadier).")

@@ -10,6 +10,7 @@ coalition's latest assessments) and for a researcher (the latest public ones).
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -206,3 +207,119 @@ def test_a_write_bumps_the_version_once_it_commits(app, db, world):
     create_review(None, "FRA", 4, session=43)
     db.session.commit()
     assert current_version() > start
+
+
+# --- facet-only views: their counts are kept too --------------------------------------------
+
+def view_counts(page: Any) -> dict[str, Any]:
+    """What a reader of a tracker page sees of its counts."""
+    return {"total": page.total, "position": Counter(counts(page, "position")),
+            "status": Counter(counts(page, "status")),
+            "territory": Counter(counts(page, "territory"))}
+
+
+def counted_from_the_rows(db: Any, role: str, territory: str) -> dict[str, Any]:
+    """The same, counted here from the recommendations themselves (not by the tracker) for the
+    view `territory=<territory>`: its total, its positions and statuses, and the territory
+    facet's counts (every recommendation: a facet's own filter does not apply to it)."""
+    db.session.expire_all()
+    recs = db.session.scalars(select(Recommendation)).all()
+    inside = [r for r in recs if territory in r.territories]
+
+    def status(rec: Recommendation) -> str:
+        return (rec.latest_public_status if role == "researcher" else rec.latest_status) \
+            or "none"
+
+    return {"total": len(inside), "position": Counter(r.position for r in inside),
+            "status": Counter(status(r) for r in inside),
+            "territory": Counter(t for r in recs for t in r.territories)}
+
+
+def kept_views(db: Any) -> list[str]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(TrackerFacetCache.scope).where(
+        TrackerFacetCache.scope.startswith(tracker.VIEW_SCOPE_PREFIX))))
+
+
+@pytest.mark.usefixtures("imported")
+@pytest.mark.parametrize("role", ["viewer", "researcher"])
+def test_kept_counts_of_a_facet_only_view_follow_every_write(app, client, auth, world, db,
+                                                             role):
+    """A view with facets and no search (`?territory=Hong+Kong`) keeps its counts as the
+    unfiltered tracker does; after every write its counts are those of the rows again."""
+    auth.login(f"{role}@example.org")
+    query = "territory=Hong+Kong"
+    page = page_of(client, query)
+    assert view_counts(page) == counted_from_the_rows(db, role, "Hong Kong")
+    assert page.total == 6 and len(kept_views(db)) == 1
+
+    # Kept: the next request reads them, it counts nothing; its results are the same.
+    with counting_statements(db.engine) as statements:
+        again = page_of(client, query)
+    assert view_counts(again) == view_counts(page)
+    assert set(TrackerPage(client.get(f"/tracker?{query}")).paragraphs) == set(page.paragraphs)
+    assert not any("GROUP BY" in s.upper() for s in statements), statements
+
+    editor, org = world.users["editor"], world.org
+    hong_kong = db.session.scalars(select(Recommendation).order_by(Recommendation.id)).all()
+    hong_kong = [r for r in hong_kong if "Hong Kong" in r.territories]
+    # A response changing the position of one of the view's recommendations.
+    target = next(r for r in hong_kong if r.position != "noted")
+    services.add_response(editor, target, "addendum", "noted", date(2026, 2, 1), "Noted.")
+    db.session.commit()
+    assert view_counts(page_of(client, query)) == counted_from_the_rows(db, role, "Hong Kong")
+    # A public assessment (researchers and members see it), then a coalition one (members).
+    services.add_assessment(editor, hong_kong[0], org, "partially", date(2026, 1, 5),
+                            "Evidence.", visibility="public")
+    db.session.commit()
+    assert view_counts(page_of(client, query)) == counted_from_the_rows(db, role, "Hong Kong")
+    services.add_assessment(editor, hong_kong[1], org, "fully", date(2026, 1, 6), "Evidence.",
+                            visibility="coalition")
+    db.session.commit()
+    counted = counted_from_the_rows(db, role, "Hong Kong")
+    assert view_counts(page_of(client, query)) == counted
+    assert counted["status"]["fully"] == (1 if role == "viewer" else 0)
+    # A recommendation joining the view (its territory edited).
+    outside = db.session.scalars(select(Recommendation).order_by(Recommendation.id)).all()
+    outside = next(r for r in outside if "Hong Kong" not in r.territories)
+    services.set_territories(editor, outside, [*outside.territories, "Hong Kong"])
+    db.session.commit()
+    page = page_of(client, query)
+    assert view_counts(page) == counted_from_the_rows(db, role, "Hong Kong")
+    assert page.total == 7
+    # A write straight to the database (another process, psql).
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE recommendation SET position = 'pending' WHERE id = :id"),
+                     {"id": hong_kong[2].id})
+    counted = counted_from_the_rows(db, role, "Hong Kong")
+    assert view_counts(page_of(client, query)) == counted and counted["position"]["pending"]
+    # The same view with its values in another order, or another sort: the same kept counts.
+    assert view_counts(page_of(client, "territory=Hong+Kong&sort=newest")) == counted
+
+
+@pytest.mark.usefixtures("imported")
+def test_kept_views_are_bounded(app, client, auth, db, world, monkeypatch):
+    """At most KEPT_VIEWS_MAX views are kept: past it a view is counted from the rows each time
+    (and still right); once a write has made kept views stale, they make room for new ones."""
+    monkeypatch.setattr(tracker, "KEPT_VIEWS_MAX", 2)
+    auth.login("researcher@example.org")
+    totals = {q: page_of(client, q).total for q in
+              ("position=noted", "position=supported", "territory=Macao")}
+    assert len(kept_views(db)) == 2
+    noted = db.session.scalar(select(func.count()).select_from(Recommendation).where(
+        Recommendation.position == "noted"))
+    assert totals["position=noted"] == noted
+    # The third, not kept, is counted each time: still what the rows say.
+    macao = db.session.scalar(select(func.count()).select_from(Recommendation).where(
+        Recommendation.territory_rows.any(territory="Macao")))
+    assert page_of(client, "territory=Macao").total == totals["territory=Macao"] == macao
+    assert len(kept_views(db)) == 2
+    # A write: the kept views are stale, and the next new view takes their room.
+    rec = db.session.scalars(select(Recommendation).where(
+        ~Recommendation.territory_rows.any(territory="Macao")).limit(1)).one()
+    services.set_territories(world.users["editor"], rec, [*rec.territories, "Macao"])
+    db.session.commit()
+    assert page_of(client, "territory=Macao").total == macao + 1
+    assert len(kept_views(db)) == 1
+    assert page_of(client, "position=noted").total == noted
+    assert len(kept_views(db)) == 2

@@ -29,13 +29,11 @@ from flask_babel import gettext as _
 from sqlalchemy import (
     Integer,
     String,
-    and_,
     case,
     cast,
     delete,
     func,
     literal,
-    literal_column,
     null,
     select,
     union_all,
@@ -64,7 +62,12 @@ from coalition.recommendations.tracker import (
     filtered_ids,
 )
 from coalition.reviews.models import REGIONAL_GROUP_LABELS, Sdg, State, Theme
-from coalition.search.freshness import TrackerDataVersion, TrackerFacetCache, store
+from coalition.search.freshness import (
+    TrackerDataVersion,
+    TrackerFacetCache,
+    kept_payload,
+    store,
+)
 
 # The statuses in the order charts stack them (worst first), then "not assessed".
 STATUS_ORDER = ("regressed", "not_implemented", "unclear", "partially", "fully", "none")
@@ -266,14 +269,7 @@ def _rows(filters: TrackerFilters, today: date) -> tuple[list[Any], list[Any]]:
     dialect = db.engine.dialect.name
     scope = _scope(filters, today)
     cache, version = TrackerFacetCache, TrackerDataVersion
-    read = (select(cache.payload)
-            .join(version, and_(version.id == 1, version.version == cache.version))
-            .where(cache.scope == scope))
-    if dialect == "postgresql":
-        read = read.where(func.coalesce(func.current_setting(
-            literal_column("'coalition.tracker_data_marked'"), literal_column("true")),
-            "") != "1")
-    payload = db.session.execute(read).scalar()
+    payload = kept_payload(scope)
     if payload is not None:
         kept = json.loads(payload)
         return kept["aggregates"], kept["over_time"]

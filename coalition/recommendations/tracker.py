@@ -8,9 +8,10 @@ The number of SQL statements is fixed, whatever the number of rows.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -28,10 +29,10 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    delete,
     exists,
     func,
     literal,
-    literal_column,
     null,
     or_,
     select,
@@ -39,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -59,7 +61,12 @@ from coalition.recommendations.models import (
     recommending_state,
 )
 from coalition.reviews.models import REGIONAL_GROUP_LABELS, AffectedGroup, Review, Sdg, State, Theme
-from coalition.search.freshness import TrackerDataVersion, TrackerFacetCache, store
+from coalition.search.freshness import (
+    TrackerDataVersion,
+    TrackerFacetCache,
+    kept_payload,
+    store,
+)
 from coalition.search.services import (
     MATCH_PARAM,
     match_value,
@@ -818,39 +825,90 @@ def _facet_values(f: TrackerFilters, rows: list[Any]) -> dict[str, list[FacetVal
     return facets
 
 
-def _unfiltered_rows(audience: str) -> list[Any]:
-    """The unfiltered tracker's facet rows (with the total): from tracker_facet_cache when it
-    was computed at the current data version, else computed and kept (see
-    coalition.search.freshness). In a PostgreSQL transaction that has itself written to the
-    facets' tables (its version bump waits for its commit), the cache is not read."""
+# Facet-only views (facets, no search) whose counts are kept like the unfiltered tracker's
+# (scope "view:" + a digest): counting them live reads every recommendation a facet lets
+# through (0.1 to 0.3 s at 100,000). At most KEPT_VIEWS_MAX are kept; past it, the kept views
+# of older data versions are dropped to make room, and if none is older the view is counted
+# live each time (a visitor enumerating filters cannot grow the table without bound).
+VIEW_SCOPE_PREFIX = "view:"
+KEPT_VIEWS_MAX = 1000
+
+
+def _view_scope(f: TrackerFilters) -> str:
+    """tracker_facet_cache's key of a facet-only view: "view:" + 32 hex digits of the SHA-256
+    of the database kind, the audience and the facets applied (37 characters; the column holds
+    40). Values are sorted: `?position=noted&position=supported` is the same view either way."""
+    applied = [f"{name}={','.join(sorted(str(v) for v in getattr(f, name)))}"
+               for name in _active(f)]
+    key = "|".join([db.engine.dialect.name, f.audience, *applied])
+    return VIEW_SCOPE_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _keep_view(scope: str, version: int, payload: str) -> None:
+    """Keep a facet-only view's counts, within KEPT_VIEWS_MAX (see VIEW_SCOPE_PREFIX)."""
+    cache = TrackerFacetCache
+    kept = db.session.scalar(_memo("kept-views", lambda: select(func.count()).select_from(
+        cache).where(cache.scope.startswith(VIEW_SCOPE_PREFIX))))
+    if kept >= KEPT_VIEWS_MAX:
+        try:
+            # In a savepoint: two requests making room at once may trip over each other's
+            # locks; the page is served either way, the counts are then simply not kept.
+            with db.session.begin_nested():
+                made = db.session.execute(delete(cache).where(
+                    cache.scope.startswith(VIEW_SCOPE_PREFIX), cache.version < version))
+        except DBAPIError:
+            return
+        if not made.rowcount:
+            return
+    store(scope, version, payload)
+
+
+def _kept_rows(f: TrackerFilters) -> list[Any]:
+    """The facet rows (with the total) of a view without search: from tracker_facet_cache when
+    they were computed at the current data version, else computed and kept (see
+    coalition.search.freshness: the database bumps the version on every write to what a facet
+    counts, so kept counts never disagree with the results). Scope: the audience for the
+    unfiltered tracker, `_view_scope` for a facet-only view."""
     dialect = db.engine.dialect.name
-
-    def build_read() -> Any:
-        cache, version = TrackerFacetCache, TrackerDataVersion
-        read = (select(cache.payload)
-                .join(version, and_(version.id == 1, version.version == cache.version))
-                .where(cache.scope == bindparam("scope", type_=String())))
-        if dialect == "postgresql":
-            read = read.where(func.coalesce(func.current_setting(
-                literal_column("'coalition.tracker_data_marked'"), literal_column("true")),
-                "") != "1")
-        return read
-
-    scope = audience
-    payload = db.session.execute(_memo(("cache", dialect), build_read),
-                                 {"scope": scope}).scalar()
+    unfiltered = not _active(f)
+    scope = f.audience if unfiltered else _view_scope(f)
+    payload = kept_payload(scope)
     if payload is not None:
-        return json.loads(payload)
-    shape = _Shape(dialect, False, (), False, False, frozenset(), "paragraph", audience)
+        return json.loads(payload)  # type: ignore[no-any-return]
+    # The counts do not depend on the sort: one statement for every sort.
+    shape = replace(_Shape.of(f), sort="paragraph")
     statement = _memo(("facets", shape, False, True),
                       lambda: _facet_statement(shape, with_page=False, with_version=True))
     if dialect == "postgresql":
         db.session.execute(_memo("jit-off", lambda: sql_text("SET LOCAL jit = off")))
-    rows = [tuple(row) for row in db.session.execute(statement)]
+    rows = [tuple(row) for row in db.session.execute(statement, _params(f))]
     version = next(int(row[1]) for row in rows if row[0] == _VERSION_ROW)
     rows = [row for row in rows if row[0] != _VERSION_ROW]
-    store(scope, version, json.dumps(rows))
+    if unfiltered:
+        store(scope, version, json.dumps(rows))
+    else:
+        _keep_view(scope, version, json.dumps(rows))
     return rows
+
+
+def _view_page_ids(f: TrackerFilters, page: int, per_page: int) -> list[int]:
+    """The ids of one page of a view without search, in its order: an index read for the
+    unfiltered tracker, the facets' filters for a facet-only view (bind parameters, the
+    statement built once per shape). The page's ids first, then the page by id: joining the
+    page's many-to-ones into an ORDER BY ... LIMIT over every row made SQLite sort them all."""
+    shape = _Shape.of(f)
+
+    def build() -> Select[Any]:
+        filters = shape.filters()
+        conditions = [_facet_condition(filters, name, param=True) for name in shape.active]
+        return (select(Recommendation.id).where(*conditions)
+                .order_by(*_order(shape.sort, _RecColumns(filters)))
+                .limit(bindparam("page_limit", type_=Integer()))
+                .offset(bindparam("page_offset", type_=Integer())))
+
+    statement = _memo(("view-page", shape), build)
+    return list(db.session.scalars(statement, {**_params(f), "page_limit": per_page,
+                                               "page_offset": (page - 1) * per_page}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -950,24 +1008,17 @@ def tracker_results(f: TrackerFilters, page: int = 1, per_page: int = PER_PAGE,
     """One page of the recommendations `f` shows (`page` from 1; past the last, no items) and
     every facet's values with counts (see `facet_counts`).
 
-    SQL statements: one for the counts, the total and the page's ids (or, without search nor
-    facet, one reading the kept counts and one for the page), one for the page's
-    recommendations and the page's eager loads; none grows with the number of rows.
+    SQL statements: with a search, one for the counts, the total and the page's ids; without,
+    one reading the kept counts (when they are stale, also those counting them and keeping
+    them) and one for the page's ids; then three for the page's results; none grows with
+    the number of rows.
     """
     dialect = db.engine.dialect.name
     offset = (page - 1) * per_page
-    if not f.active():
-        rows = _unfiltered_rows(f.audience)
+    if match_value(f.q) is None:  # no search: kept counts (see `_kept_rows`)
+        rows = _kept_rows(f)
         total = next((int(row[5]) for row in rows if row[0] == _TOTAL_ROW), 0)
-        key = ("unfiltered-page", dialect, f.sort, f.audience)
-        # The page's ids first (an index read), then the page by id: joining the page's
-        # many-to-ones into an ORDER BY ... LIMIT over every row made SQLite sort them all.
-        statement = _memo(key, lambda: (
-            select(Recommendation.id).order_by(*_order(f.sort, _RecColumns(f)))
-            .limit(bindparam("page_limit", type_=Integer()))
-            .offset(bindparam("page_offset", type_=Integer()))))
-        ids = list(db.session.scalars(statement, {"page_limit": per_page,
-                                                  "page_offset": offset}))
+        ids = _view_page_ids(f, page, per_page)
         return ResultsPage(_page_items(f, ids), page, per_page, total), _facet_values(f, rows)
     shape = _Shape.of(f)
     statement = _memo(("facets", shape, True, False),

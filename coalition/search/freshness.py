@@ -26,9 +26,20 @@ drops its triggers, so a migration that batch-alters one of FACET_TABLES must cr
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.extensions import db
@@ -137,6 +148,38 @@ def current_version() -> int:
     """The data version as this transaction sees it (tests and diagnostics)."""
     return int(db.session.scalar(select(TrackerDataVersion.version).where(
         TrackerDataVersion.id == 1)) or 0)
+
+
+# kept_payload's statement per database kind, built once (it runs on most tracker pages).
+_READS: dict[str, Any] = {}
+_READS_LOCK = threading.Lock()
+
+
+def _read_statement(dialect: str) -> Any:
+    cache, version = TrackerFacetCache, TrackerDataVersion
+    read = (select(cache.payload)
+            .join(version, and_(version.id == 1, version.version == cache.version))
+            .where(cache.scope == bindparam("scope", type_=String())))
+    if dialect == "postgresql":
+        # Not inside a transaction that has itself written to FACET_TABLES: its version bump
+        # waits for its commit, so the kept rows would not show its own writes.
+        read = read.where(func.coalesce(func.current_setting(
+            literal_column("'coalition.tracker_data_marked'"), literal_column("true")),
+            "") != "1")
+    return read
+
+
+def kept_payload(scope: str) -> str | None:
+    """The payload kept for `scope` if it was computed at the current data version, else None
+    (never kept, or kept before a write); None too in a PostgreSQL transaction that has
+    itself written to FACET_TABLES. One statement. The tracker and the dashboards read their
+    kept counts through it."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _READS.get(dialect)
+    if statement is None:
+        with _READS_LOCK:
+            statement = _READS.setdefault(dialect, _read_statement(dialect))
+    return db.session.execute(statement, {"scope": scope}).scalar()  # type: ignore[no-any-return]
 
 
 def store(scope: str, version: int, payload: str) -> None:
