@@ -169,6 +169,45 @@ def test_a_later_response_moves_the_position(client, auth, world, rec, db):
     assert "Legislative Council answer: noted" in text
 
 
+def test_the_current_position_names_the_source_of_its_words(client, auth, world, rec, db):
+    """Walk of issue 10: after a LegCo answer the page showed its words with the UN addendum's
+    source ("(A/HRC/40/6/Add.1 - Para. 2)"), and exports wrote the same pair. The words and the
+    source of the current position come from one statement; re-importing the matrix (which
+    speaks for the addendum) changes neither."""
+    from coalition.recommendations import services
+
+    services.add_response(world.users["steering"], rec, "legco", "noted", date(2021, 3, 17),
+                          "The Government considers the existing framework sufficient.",
+                          "LegCo paper CB(2)123/21")
+    db.session.commit()
+    auth.login("viewer@example.org")
+    current = re.search(r"<dt>Current position</dt><dd>(.*?)</dd>", page_of(client, rec),
+                        re.S).group(1)
+    assert "existing framework sufficient" in current
+    assert "(LegCo paper CB(2)123/21)" in current and "A/HRC/40/6/Add.1" not in current
+    export = client.get("/exports/recommendations?format=csv").get_data(as_text=True)
+    row = next(line for line in export.splitlines() if "28.343" in line)
+    assert "LegCo paper CB(2)123/21" in row and "A/HRC/40/6/Add.1 - Para. 2" not in row
+
+    # The same matrix again: nothing changes, the LegCo answer stays the current position.
+    report = import_file(None, "matrix.docx", matrix_docx(ROWS), rec.review)
+    db.session.commit()
+    assert (report.created, report.updated) == (0, 0)
+    db.session.expire_all()
+    again = db.session.get(Recommendation, rec.id)
+    assert (again.position, again.position_source) == ("noted", "LegCo paper CB(2)123/21")
+    # A corrected source in the file corrects the addendum, not the current position.
+    fixed = [(ROWS[0][0].replace("Para. 2", "Para. 3"), *ROWS[0][1:]), *ROWS[1:]]
+    report = import_file(None, "matrix.docx", matrix_docx(fixed), rec.review)
+    db.session.commit()
+    assert report.updated == 1
+    db.session.expire_all()
+    addendum = db.session.scalars(select(Response).where(
+        Response.recommendation_id == rec.id, Response.kind == "addendum")).one()
+    assert addendum.source == "A/HRC/40/6/Add.1 - Para. 3"
+    assert db.session.get(Recommendation, rec.id).position_source == "LegCo paper CB(2)123/21"
+
+
 def test_response_form_refuses_bad_input(client, auth, world, rec, db):
     auth.login("steering@example.org")
     before = written(db)

@@ -664,8 +664,7 @@ class _Importer:
         assert obj is not None
         # position_words follows the latest response (refresh_position); the file speaks for
         # the first one, compared below.
-        values = {"text": rec.text, "text_key": key, "kind": rec.kind,
-                  "position_source": rec.position_source or obj.position_source}
+        values: dict[str, Any] = {"text": rec.text, "text_key": key, "kind": rec.kind}
         if rec.action_category is not None:
             values["action_category"] = rec.action_category
         for name in ("uhri_annotation_id", "upr_info_id"):  # kept when a file lacks them
@@ -699,6 +698,15 @@ class _Importer:
         if first is not None and (first.position, first.words) != (rec.position,
                                                                    rec.position_words):
             changes["position"] = [first.position, rec.position]
+        # The file's source of position is the first response's (the current position's only
+        # while no later statement has been recorded: refresh_position).
+        if rec.position_source:
+            if first is None:
+                if obj.position_source != rec.position_source:
+                    values["position_source"] = rec.position_source
+                    changes["position_source"] = [obj.position_source, rec.position_source]
+            elif first.source != rec.position_source[:300]:
+                changes["position_source"] = [first.source, rec.position_source]
         if changes and not self.dry_run:
             self.apply_update(obj, rec, values, changes, first)
         if changes:
@@ -732,8 +740,10 @@ class _Importer:
             groups = affected_group_ids(set(rec.affected_persons))
             obj.affected_groups = list(db.session.scalars(select(AffectedGroup).where(
                 AffectedGroup.id.in_(groups.values()))))
-        if "position" in changes and first is not None:
+        if first is not None and ("position" in changes or "position_source" in changes):
             first.position, first.words = rec.position, rec.position_words
+            if rec.position_source:
+                first.source = rec.position_source[:300]
             refresh_position(obj)
         obj.updated_at = self.now
         record(self.actor, "recommendation.update", obj, changes)
@@ -749,7 +759,7 @@ class _CurrentState:
         self.themes: dict[int, set[Any]] = defaultdict(set)
         self.sdgs: dict[int, set[Any]] = defaultdict(set)
         self.affected: dict[int, set[Any]] = defaultdict(set)
-        self.first_response: dict[int, tuple[str, str]] = {}
+        self.first_response: dict[int, tuple[str, str, str]] = {}
 
     @classmethod
     def empty(cls) -> _CurrentState:
@@ -788,11 +798,13 @@ class _CurrentState:
         ):
             for rec_id, value in db.session.execute(query):
                 getattr(of_rec[rec_id], attr)[rec_id].add(value)
-        for rec_id, position, words in db.session.execute(
-                select(Response.recommendation_id, Response.position, Response.words)
+        for rec_id, position, words, source in db.session.execute(
+                select(Response.recommendation_id, Response.position, Response.words,
+                       Response.source)
                 .where(Response.recommendation_id.in_(in_reviews), Response.kind == "addendum",
                        Response.responded_on.is_(None)).order_by(Response.id.desc())):
-            of_rec[rec_id].first_response[rec_id] = (position, words)  # ends on the earliest
+            # ends on the earliest
+            of_rec[rec_id].first_response[rec_id] = (position, words, source)
         return states
 
     def matcher(self) -> Callable[[ParsedRecommendation, str], int | None]:
@@ -834,7 +846,9 @@ class _CurrentState:
         for name in ("uhri_annotation_id", "upr_info_id"):
             if getattr(rec, name) and getattr(rec, name) != getattr(row, name):
                 return True
-        if rec.position_source and rec.position_source != row.position_source:
+        first = self.first_response.get(rec_id)
+        if rec.position_source and rec.position_source[:300] != (
+                first[2] if first is not None else row.position_source):
             return True
         if rec.action_category is not None and rec.action_category != row.action_category:
             return True
@@ -843,8 +857,7 @@ class _CurrentState:
                 or self.themes.get(rec_id, set()) != themes
                 or self.sdgs.get(rec_id, set()) != set(rec.sdgs)
                 or self.affected.get(rec_id, set()) != set(rec.affected_persons)
-                or self.first_response.get(rec_id, (rec.position, rec.position_words))
-                != (rec.position, rec.position_words))
+                or (first is not None and first[:2] != (rec.position, rec.position_words)))
 
 
 def _insert_rows(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -1030,7 +1043,9 @@ def import_parsed(actor: Any, filename: str, result: ParseResult,
 # --- responses and assessments ----------------------------------------------------------------
 
 def refresh_position(rec: Recommendation) -> None:
-    """The current position is that of the latest dated response (undated ones come first)."""
+    """The current position is that of the latest dated response (undated ones come first):
+    its position, its words and the source of those words, together (a LegCo answer's words
+    are never shown as the UN addendum's)."""
     responses = db.session.scalars(select(Response).where(
         Response.recommendation_id == rec.id)).all()
     if not responses:
@@ -1038,6 +1053,7 @@ def refresh_position(rec: Recommendation) -> None:
     latest = max(responses, key=lambda r: (r.responded_on or date.min, r.id))
     rec.position = latest.position
     rec.position_words = latest.words[:200]
+    rec.position_source = (latest.source or "")[:200] or None
 
 
 def add_response(actor: Any, rec: Recommendation, kind: str, position: str,
