@@ -365,6 +365,15 @@ def test_malformed_cursors_and_huge_pages(client, world, china):
                            headers=bearer(token)).get_json()["next"]
     assert_error(client.get(f"/api/v1/recommendations?sort=newest&cursor={paragraph}",
                             headers=bearer(token)), 400, "cursor")
+    # ... and a cursor of another filter (a new user's walk: it gave an empty 200 page). The
+    # same filter in another order of parameters, or another page size, keeps it.
+    chinese = client.get("/api/v1/recommendations?review=chn-3&limit=2",
+                         headers=bearer(token)).get_json()["next"]
+    assert_error(client.get(f"/api/v1/recommendations?review=chn-3&territory=Macao&cursor="
+                            f"{chinese}", headers=bearer(token)), 400, "cursor", "invalid_cursor")
+    following = client.get(f"/api/v1/recommendations?limit=3&cursor={chinese}&review=chn-3",
+                           headers=bearer(token))
+    assert following.status_code == 200 and len(following.get_json()["items"]) == 3
     for limit in ("1000000000", "0", "-5", "501", "ten"):
         error = assert_error(client.get(f"/api/v1/recommendations?limit={limit}",
                                         headers=bearer(token)), 400, "limit")

@@ -139,3 +139,22 @@ def test_the_tokens_page_in_chinese(client, auth, world):
     client.post("/language", data={"locale": "zh_Hant", "csrf_token": token, "next": "/"})
     page = client.get("/profile/api-tokens").get_data(as_text=True)
     assert 'lang="zh-Hant' in page
+
+
+def test_a_researcher_is_offered_read_only_tokens(client, auth, world):
+    """A new user's walk (issue 10): a researcher was offered "Read and write" tokens, with
+    which every write is refused. Only "Read" is offered; a forged "write" is a form error."""
+    auth.login("researcher@example.org")
+    page = client.get("/profile/api-tokens").get_data(as_text=True)
+    assert 'value="read">Read<' in page and 'value="write"' not in page
+    response = auth.post("/profile/api-tokens", data={"name": "Forged", "scope": "write",
+                                                       "lifetime": "30"})
+    assert response.status_code == 400 and db.session.scalars(select(ApiToken)).first() is None
+    assert "Forged" in response.get_data(as_text=True)  # the name typed is kept
+    _response, token = make_in_browser(auth, "Thesis", "read")
+    assert token
+    # An editor is offered both.
+    auth.logout()
+    auth.login("editor@example.org")
+    page = client.get("/profile/api-tokens").get_data(as_text=True)
+    assert 'value="read">Read<' in page and 'value="write">Read and write<' in page

@@ -363,3 +363,29 @@ def test_result_links_are_url_fors_own(app, back):
         links = result_links([1, 7, 92479, 1234567], back)
         assert links == {rec_id: url_for("recommendations.show", rec_id=rec_id, back=back)
                          for rec_id in (1, 7, 92479, 1234567)}
+
+
+def test_a_page_past_the_last_says_where_the_results_end(client, member, imported):
+    """A new user's walk (issue 10): `?page=8` of 7 pages said "Page 8 of 7" and "No
+    recommendation matches"; it now says where the results end, with a link there."""
+    page = tracker(client, "page=8&position=noted")
+    assert page.status == 200 and page.paragraphs == []
+    last = -(-page.total // 50)
+    link = f'<a href="/tracker?position=noted&amp;page={last}">page {last}</a>'
+    assert f"There is no page 8 of these results: they end on {link}." in page.html
+    assert "No recommendation matches" not in page.html and "Page 8 of" not in page.html
+    assert tracker(client, f"page={last}&position=noted").paragraphs
+
+
+def test_a_search_in_chinese_says_the_texts_are_in_english(client, member, imported, world,
+                                                          db):
+    """A new user's walk (issue 10): the Chinese page suggested searching 香港, which finds
+    nothing (the UN publishes the recommendations in English); such a search now says so."""
+    page = tracker(client, "q=%E9%A6%99%E6%B8%AF")  # 香港
+    assert page.total == 0
+    assert "The recommendations are in English, as the UN publishes them" in page.html
+    assert "are in English" not in tracker(client, "q=Hong+Kong").html
+    world.users["viewer"].locale = "zh_Hant"  # the signed-in member's own language
+    db.session.commit()
+    chinese = client.get("/tracker?q=%E9%A6%99%E6%B8%AF").get_data(as_text=True)
+    assert "聯合國以英文發表建議" in chinese

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
@@ -61,10 +61,20 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def may_write(user: Any) -> bool:
+    """May `user` write anything through the API (an assessment, a government response)? The
+    same rules as the web forms ("assessment.create", "tracker.manage"): a researcher may not,
+    so is offered read-only tokens."""
+    from coalition.access import can
+
+    return can(user, "assessment.create") or can(user, "tracker.manage")
+
+
 def create_token(actor: Any, name: str, scope: str, lifetime_days: int) -> tuple[ApiToken, str]:
     """A new token for `actor`: returns (row, the token itself). The token is shown once and
     never stored (only its SHA-256). Raises ServiceError (field) for an empty name, an unknown
-    scope or lifetime."""
+    scope or lifetime. A write scope is a ceiling, not a right: each write is still decided by
+    the access policy (the forms offer it only to those who may write: `may_write`)."""
     name = (name or "").strip()
     if not name:
         raise ServiceError(_("Give the token a name, to recognise it later."), "name")
@@ -223,9 +233,20 @@ def decode_cursor(cursor: str, kind: str, size: int) -> list[Any]:
                                                 "use the value of \"next\" as it is."),
                        "cursor") from None
     if made_for != kind or not isinstance(values, list) or len(values) != size:
-        raise ApiError(400, "invalid_cursor", _("This cursor belongs to another list or sort "
-                                                "order."), "cursor")
+        raise ApiError(400, "invalid_cursor", _("This cursor belongs to another list, filter "
+                                                "or sort order."), "cursor")
     return values
+
+
+def _listed(kind: str) -> str:
+    """`kind` bound to the request's parameters other than the cursor and the page size: a
+    cursor given out for `?review=chn-3` is refused by `?review=chn-3&territory=Macao` (it
+    would silently give a wrong or empty page) instead of being read as a position in it."""
+    if not has_request_context():
+        return kind
+    asked = sorted((k, v) for k, v in request.args.items(multi=True)
+                   if k not in ("cursor", "limit"))
+    return f"{kind}|{hashlib.sha256(json.dumps(asked).encode()).hexdigest()[:16]}"
 
 
 def after(keys: Sequence[tuple[Any, bool]], values: Sequence[Any]) -> ColumnElement[bool]:
@@ -244,6 +265,7 @@ def page_of(query: Any, kind: str, keys: Sequence[tuple[Any, bool]], key_of: Any
     """One page of `query` in the order `keys`, after `cursor`: (rows, next cursor or None).
     `key_of(row)` gives a row's sort key values; `parse(values)` turns a cursor's JSON values
     back into column values (dates)."""
+    kind = _listed(kind)
     if cursor:
         values = decode_cursor(cursor, kind, len(keys))
         if parse is not None:

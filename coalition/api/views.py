@@ -571,7 +571,7 @@ def tokens() -> tuple[str, int]:
     (name, scope, made, expires, last used), revoke one."""
     from coalition.api.services import create_token
 
-    form = TokenForm()
+    form = _offered(TokenForm())
     if form.validate_on_submit():
         once = (form.once.data or "")[:64]
         made = session.get(SENT_FORMS_KEY, [])
@@ -602,8 +602,19 @@ SENT_FORMS_KEY = "api_token_forms_sent"
 SENT_FORMS_KEPT = 20
 
 
+def _offered(form: TokenForm) -> TokenForm:
+    """The scopes this user is offered: "Read" only for someone who may not write through the
+    API (api.services.may_write: a researcher), who would otherwise get a token that can do
+    nothing more."""
+    from coalition.api.services import may_write
+
+    if not may_write(current_user):
+        form.scope.choices = [c for c in form.scope.choices if c.value == "read"]
+    return form
+
+
 def _fresh_token_form() -> TokenForm:
-    form = TokenForm(formdata=None)
+    form = _offered(TokenForm(formdata=None))
     form.once.data = secrets.token_urlsafe(16)
     return form
 

@@ -54,6 +54,7 @@ from coalition.recommendations.models import (
 )
 from coalition.recommendations.services import OUTCOMES, ImportReport
 from coalition.reviews.models import Review, State
+from coalition.search.services import searched_in_another_script
 
 bp = Blueprint("recommendations", __name__)
 
@@ -84,6 +85,9 @@ def tracker_page() -> str | tuple[str, int]:
     filters.audience = tracker_audience(current_user)
     filters.notices += tracker.members_only_notices(filters)
     page, facets = tracker.tracker_results(filters, tracker.page_number())
+    if not page.total and searched_in_another_script(filters.q):
+        filters.notices.append(_("The recommendations are in English, as the UN publishes "
+                                 "them: search with English words, e.g. Hong Kong, refugees."))
     back = tracker.back_query(filters, page.page)
     return render_template("recommendations/tracker.html", filters=filters, page=page,
                            facets=facets,

@@ -19,6 +19,15 @@ FTS_TABLE = "recommendation_fts"
 PG_INDEX = "ix_recommendation_search"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Chinese, Japanese and Korean characters (CJK ideographs, kana, hangul).
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def searched_in_another_script(query: str) -> bool:
+    """Does `query` have Chinese (or Japanese, Korean) characters? The recommendations are
+    searched in the words the UN published them in (English), so such a search finds nothing:
+    the tracker then says so (issue 10, a new user's walk)."""
+    return _CJK.search(query or "") is not None
 
 
 def query_words(query: str) -> list[str]:
