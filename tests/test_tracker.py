@@ -22,6 +22,7 @@ from sqlalchemy import event, select
 
 from coalition.recommendations.importers import ohchr_matrix
 from coalition.recommendations.importers.records import ParseResult
+from coalition.recommendations.models import Recommendation
 from coalition.recommendations.services import import_file
 from coalition.reviews.models import Review, Theme
 from coalition.reviews.services import create_review
@@ -389,3 +390,17 @@ def test_a_search_in_chinese_says_the_texts_are_in_english(client, member, impor
     db.session.commit()
     chinese = client.get("/tracker?q=%E9%A6%99%E6%B8%AF").get_data(as_text=True)
     assert "聯合國以英文發表建議" in chinese
+
+
+def test_territories_are_named_in_the_readers_language(client, member, imported, world, db):
+    """A new user's walk (issue 10): the Chinese tracker named the territories in English. The
+    facet, the badges and the recommendation page say 香港; the URL keeps the stored value."""
+    world.users["viewer"].locale = "zh_Hant"
+    db.session.commit()
+    page = tracker(client, "territory=Hong+Kong")
+    assert page.facet("territory")["Hong Kong"] == ("香港", 6, True)
+    assert page.html.count('<span class="badge territory">香港</span>') == 6
+    rec_id = db.session.scalars(select(Recommendation.id).where(
+        Recommendation.paragraph == "28.343")).one()
+    show = client.get(f"/recommendations/{rec_id}").get_data(as_text=True)
+    assert "<dd>香港</dd>" in show

@@ -552,7 +552,7 @@ class FilterOptions:
 
 def filter_options(filters: TrackerFilters) -> FilterOptions:
     """The reviews, territories and themes a dashboard may be filtered by (two queries)."""
-    from coalition.recommendations.models import TERRITORIES
+    from coalition.recommendations.models import TERRITORIES, territory_label
     from coalition.reviews.models import Review
 
     reviews = db.session.execute(
@@ -562,5 +562,5 @@ def filter_options(filters: TrackerFilters) -> FilterOptions:
     return FilterOptions(
         [(rid, _("%(state)s — cycle %(cycle)s", state=name, cycle=cycle), rid in filters.review)
          for rid, name, cycle in reviews],
-        [(t, t, t in filters.territory) for t in TERRITORIES],
+        [(t, territory_label(t), t in filters.territory) for t in TERRITORIES],
         [(t.id, t.label, t.id in filters.theme) for t in themes])

@@ -34,7 +34,7 @@ from coalition.recommendations.models import (
     IMPLEMENTATION_STATUSES,
     POSITIONS,
     RESPONSE_KINDS,
-    TERRITORIES,
+    TERRITORY_LABELS,
 )
 
 
@@ -121,7 +121,7 @@ class AssessmentVisibilityForm(Form):
 
 class TerritoryForm(Form):
     territories = SelectMultipleField(_l("Territories"),
-                                      choices=choices({t: t for t in TERRITORIES}))
+                                      choices=choices(TERRITORY_LABELS))
 
 
 class SavedViewForm(Form):

@@ -59,6 +59,14 @@ IMPLEMENTATION_STATUSES = {
     "unclear": _l("Unclear"),
 }
 TERRITORIES = ("Hong Kong", "Macao")
+# How each territory is named to a reader (the stored value, in URLs, exports and the API, stays
+# as above). Issue 10, a new user's walk: the Chinese pages named them in English.
+TERRITORY_LABELS = {"Hong Kong": _l("Hong Kong"), "Macao": _l("Macao")}
+
+
+def territory_label(value: str) -> str:
+    """A territory tag in the reader's language ("Hong Kong" / "香港"); an unknown one as it is."""
+    return str(TERRITORY_LABELS.get(value, value))
 # Who may read an assessment (issue 10): its own organisation, the coalition (default), or the
 # public (researchers, the public tracker, exports and the API for readers outside the
 # coalition). The order is from narrowest to widest.

@@ -59,6 +59,7 @@ from coalition.recommendations.models import (
     recommendation_sdg,
     recommendation_theme,
     recommending_state,
+    territory_label,
 )
 from coalition.reviews.models import REGIONAL_GROUP_LABELS, AffectedGroup, Review, Sdg, State, Theme
 from coalition.search.freshness import (
@@ -799,7 +800,7 @@ def _facet_label(name: str, raw: Any, first: Any, second: Any, third: Any) -> st
     elif name == "lead":
         label = {"none": NO_LEAD, "any": ANY_LEAD}.get(raw, first)
     elif name == "territory":
-        label = raw
+        label = territory_label(raw)
     elif name == "kind":
         label = ENTRY_KINDS.get(raw, raw)
     elif name == "repeated":

@@ -51,12 +51,16 @@ from coalition.recommendations.models import (
     ImportJob,
     Recommendation,
     SavedView,
+    territory_label,
 )
 from coalition.recommendations.services import OUTCOMES, ImportReport
 from coalition.reviews.models import Review, State
 from coalition.search.services import searched_in_another_script
 
 bp = Blueprint("recommendations", __name__)
+
+
+bp.add_app_template_filter(territory_label, "territory_label")
 
 
 @bp.app_template_filter("import_format")
