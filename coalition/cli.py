@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from coalition.config import ConfigError
 from coalition.core.errors import ServiceError
 from coalition.extensions import db
 
@@ -41,16 +42,27 @@ def _factory(command: str | None) -> Any:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    factory = _factory(_command_name(args))
+    command = _command_name(args)
+    if "--help" in args and command in SERVING_COMMANDS:
+        # Help serves nothing: `coalition run --help` shows the options, not a missing
+        # SECRET_KEY's traceback (a new user's walk, issue 10).
+        command = None
+    factory = _factory(command)
     cli = FlaskGroup(create_app=factory, help=_l("Coalition: the UPR coalition platform."))
-    if "--help" in args:
-        # Click writes help before any command runs, outside an app context, where the options'
-        # lazy help texts could not be translated: give them the app's (the environment's
-        # language, LC_ALL / LC_MESSAGES / LANG).
-        with factory().app_context():
-            cli.main(args=args, prog_name="coalition")
-        return
-    cli.main(args=args, prog_name="coalition")
+    try:
+        if "--help" in args:
+            # Click writes help before any command runs, outside an app context, where the
+            # options' lazy help texts could not be translated: give them the app's (the
+            # environment's language, LC_ALL / LC_MESSAGES / LANG).
+            with factory().app_context():
+                cli.main(args=args, prog_name="coalition")
+            return
+        cli.main(args=args, prog_name="coalition")
+    except ConfigError as error:
+        # A setting the app refuses to start without (SECRET_KEY): the message says what to
+        # do; a traceback would bury it.
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
 
 
 def register_commands(app: Flask) -> None:

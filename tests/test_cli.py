@@ -76,6 +76,22 @@ def test_help_lists_every_command(tmp_path):
         assert command in result.stdout
 
 
+def test_serving_without_a_secret_key_says_so_and_help_still_helps(tmp_path):
+    """A new user's walk (issue 10): `coalition run --help` printed a traceback about
+    SECRET_KEY; `coalition run` without it printed one too. Help is shown; serving is refused
+    with the message alone."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"SECRET_KEY", "FLASK_DEBUG", "FLASK_APP"}}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'none.sqlite3'}"
+    helped = run_cli("run", "--help", env=env, cwd=str(tmp_path))
+    assert helped.returncode == 0, helped.stderr
+    assert "Usage: coalition run" in helped.stdout
+    refused = run_cli("run", env=env, cwd=str(tmp_path))
+    assert refused.returncode == 2
+    assert "Error: SECRET_KEY is not set" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
 def test_demo_coalition_has_the_steering_committee(app, db):
     from coalition.demo.services import seed_demo
     from coalition.organisations.models import Organisation
