@@ -81,7 +81,10 @@ _VISIBLE_TEXTS = """() => {
       + ' input[placeholder]')) {
     for (const attr of ['value', 'aria-label', 'title', 'placeholder']) {
       const value = el.getAttribute(attr);
-      if (value && !(attr === 'value' && el.tagName === 'BUTTON')) out.push(value.trim());
+      // A value is the interface's on a submit button only: in a text box it is what the
+      // reader typed (a search for "Hong Kong").
+      if (attr === 'value' && !(el.tagName === 'INPUT' && el.type === 'submit')) continue;
+      if (value) out.push(value.trim());
     }
   }
   return out;
