@@ -147,6 +147,8 @@ def test_a_researcher_is_offered_read_only_tokens(client, auth, world):
     auth.login("researcher@example.org")
     page = client.get("/profile/api-tokens").get_data(as_text=True)
     assert 'value="read">Read<' in page and 'value="write"' not in page
+    assert "A read token reads what your account may read" in page
+    assert "read and write token" not in page
     response = auth.post("/profile/api-tokens", data={"name": "Forged", "scope": "write",
                                                        "lifetime": "30"})
     assert response.status_code == 400 and db.session.scalars(select(ApiToken)).first() is None

@@ -404,3 +404,29 @@ def test_territories_are_named_in_the_readers_language(client, member, imported,
         Recommendation.paragraph == "28.343")).one()
     show = client.get(f"/recommendations/{rec_id}").get_data(as_text=True)
     assert "<dd>香港</dd>" in show
+
+
+@pytest.mark.parametrize("query", ["q=Hong+Kong", "q=freedom&position=noted&position=supported",
+                                   "territory=Hong+Kong", ""])
+def test_each_sort_orders_the_page(client, member, imported, db, query):
+    """The page's rows come in the sort's order, with a search, with facets only and with
+    neither (PostgreSQL returned a search's page in the facet statement's row order, which
+    sorts the facets' rows only: a browser test caught it, issue 10)."""
+    recs = {r.paragraph: r for r in db.session.scalars(select(Recommendation))}
+    keys = {
+        "paragraph": lambda r: (r.review_id, r.paragraph_sort, r.id),
+        "position": lambda r: (r.position, r.paragraph_sort, r.id),
+        "newest": lambda r: (-r.updated_at.timestamp(), -r.id),
+    }
+    for sort, key in keys.items():
+        shown = tracker(client, f"{query}&sort={sort}").paragraphs
+        assert shown, (query, sort)
+        assert shown == sorted(shown, key=lambda p: key(recs[p])), (query, sort)
+
+
+def test_the_filters_toggle_says_how_many_are_on(client, member, imported):
+    """A new user's walk (issue 10): on a phone the filter panel closes when a ticked facet
+    reloads the page, and nothing said a filter was on. The toggle now counts them."""
+    assert ">Filters</summary>" in tracker(client, "q=Hong+Kong").html
+    page = tracker(client, "territory=Hong+Kong&position=noted&position=supported")
+    assert ">Filters (3 on)</summary>" in page.html

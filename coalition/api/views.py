@@ -610,6 +610,8 @@ def _offered(form: TokenForm) -> TokenForm:
 
     if not may_write(current_user):
         form.scope.choices = [c for c in form.scope.choices if c.value == "read"]
+        form.scope.description = _("A read token reads what your account may read, through "
+                                   "the API.")
     return form
 
 

@@ -956,10 +956,11 @@ class TrackerResult:
         return ", ".join(self.states)
 
 
-def _result_statements(audience: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
+def _result_statements(f: TrackerFilters) -> tuple[Select[Any], Select[Any], Select[Any]]:
     """The three statements of a page's results by id (bind parameter `ids`): the
-    recommendations with their review, State and latest assessment; their recommending
-    States; their territories."""
+    recommendations with their review, State and latest assessment, in the page's order
+    (`f.sort`); their recommending States; their territories."""
+    audience = f.audience
     rec, ids = Recommendation, bindparam("ids", expanding=True, type_=Integer())
     latest_id = (rec.latest_public_assessment_id if audience == "public"
                  else rec.latest_assessment_id)
@@ -969,7 +970,10 @@ def _result_statements(audience: str) -> tuple[Select[Any], Select[Any], Select[
             .join(Review, Review.id == rec.review_id).join(State, State.id == Review.state_id)
             .outerjoin(Assessment, Assessment.id == latest_id)
             .outerjoin(Organisation, Organisation.id == Assessment.organisation_id)
-            .where(rec.id.in_(ids)))
+            .where(rec.id.in_(ids))
+            # Ordered again here: the ids come in the facet statement's order of its rows,
+            # which sorts the facets' rows, not the page's (PostgreSQL does not keep them).
+            .order_by(*_order(f.sort, _RecColumns(f))))
     link = recommending_state
     states = (select(link.c.recommendation_id, State.name)
               .join(State, State.id == link.c.state_id)
@@ -981,11 +985,11 @@ def _result_statements(audience: str) -> tuple[Select[Any], Select[Any], Select[
 
 
 def _page_items(f: TrackerFilters, ids: list[int]) -> list[TrackerResult]:
-    """The results of a page, from their ids, in the ids' order (see `TrackerResult`)."""
+    """The results of a page, from their ids, in the page's order (see `TrackerResult`)."""
     if not ids:
         return []
-    main, states, territories = _memo(("results", db.engine.dialect.name, f.audience),
-                                      lambda: _result_statements(f.audience))
+    main, states, territories = _memo(("results", db.engine.dialect.name, f.audience, f.sort),
+                                      lambda: _result_statements(f))
     params = {"ids": ids}
     names: dict[int, list[str]] = {}
     for rec_id, name in db.session.execute(states, params):
@@ -993,15 +997,15 @@ def _page_items(f: TrackerFilters, ids: list[int]) -> list[TrackerResult]:
     places: dict[int, list[str]] = {}
     for rec_id, place in db.session.execute(territories, params):
         places.setdefault(rec_id, []).append(place)
-    by_id = {}
+    results = []
     for (rec_id, paragraph, text, position, words, kind, category, state_name, cycle,
          status, assessed_on, organisation) in db.session.execute(main, params):
         latest = (LatestAssessment(status, assessed_on, organisation or "")
                   if status is not None else None)
-        by_id[rec_id] = TrackerResult(
+        results.append(TrackerResult(
             rec_id, paragraph, text, position, words, kind, category, state_name, cycle, latest,
-            tuple(names.get(rec_id, ())), tuple(places.get(rec_id, ())))
-    return [by_id[rec_id] for rec_id in ids if rec_id in by_id]
+            tuple(names.get(rec_id, ())), tuple(places.get(rec_id, ()))))
+    return results
 
 
 def tracker_results(f: TrackerFilters, page: int = 1, per_page: int = PER_PAGE,
